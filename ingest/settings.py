@@ -1,0 +1,44 @@
+"""Every ingest setting in one place: name, default, help (datasette's SETTINGS, as a frozen object)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from ingest import __version__
+
+USER_AGENT = f"newsmon/{__version__} (self-hosted news monitor; +https://pypi.org/project/newsmon/)"
+
+
+def _s(default, help: str):  # noqa: A002 - "help" reads best here
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    store: Path = _s(Path("data/store"), "Directory of the Parquet store.")
+    watchlist: Path | None = _s(None, "Watchlist TOML file; the packaged default when unset.")
+    connect_timeout: float = _s(10.0, "Seconds to wait for a TCP/TLS connection.")
+    read_timeout: float = _s(20.0, "Seconds to wait between two reads of a response.")
+    deadline: float = _s(60.0, "Total seconds allowed for one page, redirects included.")
+    max_bytes: int = _s(8 * 1024 * 1024, "Largest response body accepted (after decompression).")
+    max_redirects: int = _s(5, "Redirects followed before a URL is given up.")
+    user_agent: str = _s(USER_AGENT, "User-Agent header sent with every request.")
+    allow_private: bool = _s(
+        False, "Allow fetching loopback, private and link-local addresses (the demo and tests need it)."
+    )
+    fetch_threads: int = _s(8, "Pages fetched at once.")
+    processes: int = _s(os.cpu_count() or 1, "Extraction processes; 0 extracts in the main process.")
+    batch_size: int = _s(200, "Articles written per store batch: a crash loses at most one batch.")
+    refetch: bool = _s(False, "Fetch URLs again even when the store already has them.")
+    progress: bool = _s(True, "Show a progress bar on stderr.")
+
+    def with_(self, **changes) -> Settings:
+        """A copy with the given settings changed; None values keep the current setting."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def describe() -> list[tuple[str, str, str]]:
+    """(name, default, help) for each setting, for docs and --help."""
+    return [(f.name, repr(f.default), f.metadata["help"]) for f in fields(Settings)]

@@ -1,0 +1,143 @@
+"""Sources of article candidates: RSS/Atom feeds, files of URLs, folders of saved HTML pages.
+
+Each `discover_*` function returns the candidates it found and the failures it met; a bad feed or a bad
+line is a Failure with a reason, and the run goes on.
+"""
+
+from __future__ import annotations
+
+import calendar
+import html
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import feedparser
+import httpx
+
+from ingest.fetch import FEED_TYPES, HTML_TYPES, fetch_url
+from ingest.records import Candidate, Failure
+from ingest.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One place articles come from: kind is feed | urls | html-dir."""
+
+    kind: str
+    location: str  # a feed URL, a file of URLs, a folder of .html files
+    name: str = ""  # display name of the outlet; derived from the feed or host when empty
+
+
+@dataclass
+class Discovery:
+    source: Source
+    name: str
+    candidates: list[Candidate]
+    failures: list[Failure]
+
+
+def discover(source: Source, client: httpx.Client, settings: Settings) -> Discovery:
+    if source.kind == "feed":
+        return discover_feed(source, client, settings)
+    if source.kind == "urls":
+        return discover_url_file(source)
+    if source.kind == "html-dir":
+        return discover_html_dir(source)
+    return Discovery(source, source.name or source.location, [], [Failure("bad-source", f"unknown kind {source.kind!r}")])
+
+
+def discover_feed(source: Source, client: httpx.Client, settings: Settings) -> Discovery:
+    fetched = fetch_url(client, source.location, settings, accept=FEED_TYPES + HTML_TYPES + ("text/plain",))
+    name = source.name or _host(source.location)
+    if isinstance(fetched, Failure):
+        return Discovery(source, name, [], [Failure(f"feed-{fetched.reason}", fetched.detail)])
+    return parse_feed(source, fetched.body, name)
+
+
+def parse_feed(source: Source, body: bytes, name: str) -> Discovery:
+    # feedparser parses with a safe SAX parser: external entities are not resolved.
+    parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
+    if not parsed.entries:
+        reason = "feed-malformed" if parsed.get("bozo") else "feed-empty"
+        detail = str(parsed.get("bozo_exception", "")) or source.location
+        return Discovery(source, name, [], [Failure(reason, detail[:200])])
+    name = source.name or parsed.feed.get("title") or name
+    candidates, failures = [], []
+    for entry in parsed.entries:
+        link = entry.get("link") or ""
+        if not link.startswith(("http://", "https://")):
+            failures.append(Failure("feed-bad-link", link[:200] or "entry without a link"))
+            continue
+        stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+        published = datetime.fromtimestamp(calendar.timegm(stamp), UTC) if stamp else None
+        candidates.append(Candidate(url=link, source=name, feed_title=entry.get("title", ""), feed_published=published))
+    return Discovery(source, name, candidates, failures)
+
+
+def discover_url_file(source: Source) -> Discovery:
+    path = Path(source.location)
+    name = source.name or path.stem
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        return Discovery(source, name, [], [Failure("urls-unreadable", f"{path}: {exc}")])
+    candidates, failures = [], []
+    for number, raw in enumerate(lines, 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if not line.startswith(("http://", "https://")):
+            failures.append(Failure("bad-url", f"{path}:{number}: {line[:200]}"))
+            continue
+        candidates.append(Candidate(url=line, source=source.name or _host(line)))
+    return Discovery(source, name, candidates, failures)
+
+
+_CANONICAL = re.compile(rb"""<link[^>]+rel=["']?canonical["']?[^>]*>""", re.IGNORECASE)
+_OG_URL = re.compile(rb"""<meta[^>]+property=["']og:url["'][^>]*>""", re.IGNORECASE)
+_SITE_NAME = re.compile(rb"""<meta[^>]+property=["']og:site_name["'][^>]*>""", re.IGNORECASE)
+_HREF = re.compile(rb"""(?:href|content)=["']([^"']+)["']""", re.IGNORECASE)
+
+
+def discover_html_dir(source: Source) -> Discovery:
+    """Saved pages: their URL comes from rel=canonical or og:url, else a file:// URL of the file itself."""
+    root = Path(source.location)
+    name = source.name or root.name
+    if not root.is_dir():
+        return Discovery(source, name, [], [Failure("html-dir-missing", str(root))])
+    candidates = []
+    for path in sorted(p for p in root.rglob("*") if p.suffix.lower() in (".html", ".htm") and p.is_file()):
+        url, site = page_identity(path)
+        outlet = source.name or site or _host(url) or name
+        candidates.append(Candidate(url=url, source=outlet, html_path=str(path)))
+    return Discovery(source, name, candidates, [])
+
+
+def page_identity(path: Path) -> tuple[str, str]:
+    """The URL a saved page says it has (canonical link or og:url, else its file:// URL) and its og:site_name."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(65536)
+    except OSError:
+        return path.resolve().as_uri(), ""
+    url = path.resolve().as_uri()
+    for pattern in (_CANONICAL, _OG_URL):
+        tag = pattern.search(head)
+        href = _HREF.search(tag.group(0)) if tag else None
+        if href and href.group(1).startswith((b"http://", b"https://")):
+            url = href.group(1).decode("utf-8", "replace")
+            break
+    tag = _SITE_NAME.search(head)
+    site = _HREF.search(tag.group(0)) if tag else None
+    return url, html.unescape(site.group(1).decode("utf-8", "replace")).strip() if site else ""
+
+
+def _host(url: str) -> str:
+    host = urlsplit(url).hostname or ""
+    return host.removeprefix("www.")

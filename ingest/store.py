@@ -1,0 +1,309 @@
+"""The Parquet store: the one module that knows its paths and schema.
+
+Layout (every file is plain Parquet, readable by DuckDB, pandas, Polars or Spark as it stands)::
+
+    ROOT/articles/part-<batch>.parquet   one row per article
+    ROOT/mentions -> mentions.d/<gen>/   one row per mention (a symlink, swapped atomically by a recount)
+    ROOT/runs/run-<id>.parquet           one row per run and source: the run log
+    ROOT/.lock                           held by the one process that writes
+
+A batch is committed by its articles file: its mentions file is written first, then the articles file is
+renamed into place. Every file is written under a hidden temporary name and renamed, so a reader never sees
+half a file, and a crash loses at most the batch in flight. The writer removes orphans (a mentions file
+whose articles file never landed) when it opens the store, so a crashed batch is redone, never counted twice.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import secrets
+import shutil
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from ingest.records import Article
+
+DEFAULT_ROOT = Path("data/store")
+
+TS = pa.timestamp("us", tz="UTC")
+
+ARTICLES_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),  # sha1 of the canonical URL, 16 hex digits
+        ("url", pa.string()),
+        ("source", pa.string()),
+        ("title", pa.string()),
+        ("authors", pa.list_(pa.string())),
+        ("published_at", TS),
+        ("published_source", pa.string()),  # meta | jsonld | url | feed | fetched
+        ("fetched_at", TS),
+        ("language", pa.string()),
+        ("text", pa.string()),
+        ("content_hash", pa.string()),
+    ]
+)
+
+# published_at and source are copied from the article so that the timeline needs no join.
+MENTIONS_SCHEMA = pa.schema(
+    [
+        ("article_id", pa.string()),
+        ("entity_id", pa.string()),
+        ("kind", pa.string()),  # person | topic
+        ("field", pa.string()),  # title | body
+        ("start", pa.int32()),
+        ("end", pa.int32()),
+        ("matched", pa.string()),
+        ("rule", pa.string()),
+        ("published_at", TS),
+        ("source", pa.string()),
+        ("watchlist_version", pa.string()),
+    ]
+)
+
+RUNS_SCHEMA = pa.schema(
+    [
+        ("run_id", pa.string()),
+        ("source", pa.string()),
+        ("started_at", TS),
+        ("finished_at", TS),
+        ("found", pa.int64()),
+        ("fetched", pa.int64()),
+        ("stored", pa.int64()),
+        ("duplicate", pa.int64()),
+        ("failed", pa.int64()),
+        ("failures", pa.map_(pa.string(), pa.int64())),
+        ("watchlist_version", pa.string()),
+    ]
+)
+
+SCHEMA_FILE = "part-0-schema.parquet"  # an empty file per table, so globs always match something
+
+
+class StoreError(Exception):
+    """The store cannot be opened or written (a whole-run failure, shown as one line)."""
+
+
+class StoreLocked(StoreError):
+    pass
+
+
+def article_id(canonical_url: str) -> str:
+    """The article's stable id: derived from its canonical URL, so a re-run finds it again."""
+    return hashlib.sha1(canonical_url.encode("utf-8")).hexdigest()[:16]
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha1(" ".join(text.split()).encode("utf-8")).hexdigest()
+
+
+def _batch_name() -> str:
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{secrets.token_hex(4)}"
+
+
+@dataclass(frozen=True)
+class Store:
+    """Paths of a store; reading needs nothing else, writing goes through `writer()`."""
+
+    root: Path
+
+    @property
+    def articles_dir(self) -> Path:
+        return self.root / "articles"
+
+    @property
+    def mentions_dir(self) -> Path:
+        return self.root / "mentions"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.root / "runs"
+
+    def glob(self, table: str) -> str:
+        """A glob over the table's files, for DuckDB's read_parquet()."""
+        return str(self.root / table / "*.parquet")
+
+    def exists(self) -> bool:
+        return (self.articles_dir / SCHEMA_FILE).exists()
+
+    def init(self) -> None:
+        """Create the layout (idempotent)."""
+        try:
+            self.articles_dir.mkdir(parents=True, exist_ok=True)
+            self.runs_dir.mkdir(parents=True, exist_ok=True)
+            if not self.mentions_dir.exists():
+                gen = self.root / "mentions.d" / "g0"
+                gen.mkdir(parents=True, exist_ok=True)
+                _symlink_replace(Path("mentions.d") / "g0", self.mentions_dir)
+        except OSError as exc:
+            raise StoreError(f"cannot create the store at {self.root}: {exc.strerror}") from exc
+        for d, schema in (
+            (self.articles_dir, ARTICLES_SCHEMA),
+            (self.mentions_dir, MENTIONS_SCHEMA),
+            (self.runs_dir, RUNS_SCHEMA),
+        ):
+            if not (d / SCHEMA_FILE).exists():
+                _write_atomic(schema.empty_table(), d / SCHEMA_FILE)
+
+    def read_column(self, table: str, column: str) -> pa.ChunkedArray:
+        dataset = ds.dataset(self.root / table, format="parquet", exclude_invalid_files=False)
+        return dataset.to_table(columns=[column]).column(column)
+
+    def known_ids(self) -> set[str]:
+        if not self.exists():
+            return set()
+        return set(self.read_column("articles", "id").to_pylist())
+
+    def known_hashes(self) -> set[str]:
+        if not self.exists():
+            return set()
+        return set(self.read_column("articles", "content_hash").to_pylist())
+
+    def count(self, table: str = "articles") -> int:
+        if not self.exists():
+            return 0
+        return ds.dataset(self.root / table, format="parquet").count_rows()
+
+    @contextmanager
+    def writer(self, wait: bool = False) -> Iterator[StoreWriter]:
+        """Hold the store's write lock; two writers never run at once."""
+        self.init()
+        fd = os.open(self.root / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError as exc:
+                raise StoreLocked(f"another process is writing to {self.root} (lock {self.root / '.lock'})") from exc
+            w = StoreWriter(self)
+            w.recover()
+            yield w
+        finally:
+            os.close(fd)
+
+
+class StoreWriter:
+    """Writes batches atomically; only made by `Store.writer()`, under the lock."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def recover(self) -> None:
+        """Remove what a crashed writer left: temporary files and mentions of batches never committed."""
+        committed = {p.name for p in self.store.articles_dir.glob("part-*.parquet")}
+        for d in (self.store.articles_dir, self.store.mentions_dir, self.store.runs_dir):
+            for tmp in d.glob(".*.tmp"):
+                tmp.unlink(missing_ok=True)
+        for m in self.store.mentions_dir.glob("part-*.parquet"):
+            if m.name != SCHEMA_FILE and m.name not in committed:
+                m.unlink(missing_ok=True)
+
+    def write_batch(self, articles: list[Article], watchlist_version: str = "") -> str | None:
+        """Write one batch of articles and their mentions; returns the batch name, or None if empty."""
+        if not articles:
+            return None
+        name = f"part-{_batch_name()}.parquet"
+        _write_atomic(mentions_table(articles, watchlist_version), self.store.mentions_dir / name)
+        _write_atomic(articles_table(articles), self.store.articles_dir / name)  # the commit point
+        return name
+
+    def write_run(self, rows: list[dict]) -> None:
+        if rows:
+            table = pa.Table.from_pylist(rows, schema=RUNS_SCHEMA)
+            _write_atomic(table, self.store.runs_dir / f"run-{_batch_name()}.parquet")
+
+    def replace_mentions(self, tables: Iterable[tuple[str, pa.Table]]) -> None:
+        """Swap in a whole new mentions table (a recount): readers see the old or the new, never a mix.
+
+        `tables` yields (articles file name, mentions table) pairs; each is written beside the old
+        generation, then the `mentions` symlink is replaced in one rename.
+        """
+        gens = self.store.root / "mentions.d"
+        old = os.readlink(self.store.mentions_dir) if self.store.mentions_dir.is_symlink() else None
+        new = gens / f"g{time.time_ns()}"
+        new.mkdir(parents=True)
+        _write_atomic(MENTIONS_SCHEMA.empty_table(), new / SCHEMA_FILE)
+        for name, table in tables:
+            _write_atomic(table.cast(MENTIONS_SCHEMA), new / name)
+        _symlink_replace(Path("mentions.d") / new.name, self.store.mentions_dir)
+        for stale in gens.iterdir():
+            if stale != new and (old is None or stale.name != Path(old).name):
+                shutil.rmtree(stale, ignore_errors=True)
+        # The old generation is kept until the next swap: a reader that resolved the link a moment ago
+        # may still be reading it.
+
+
+def articles_table(articles: list[Article]) -> pa.Table:
+    return pa.Table.from_pylist(
+        [
+            {
+                "id": a.id,
+                "url": a.url,
+                "source": a.source,
+                "title": a.title,
+                "authors": list(a.authors),
+                "published_at": a.published_at,
+                "published_source": a.published_source,
+                "fetched_at": a.fetched_at,
+                "language": a.language,
+                "text": a.text,
+                "content_hash": a.content_hash,
+            }
+            for a in articles
+        ],
+        schema=ARTICLES_SCHEMA,
+    )
+
+
+def mentions_table(articles: list[Article], watchlist_version: str = "") -> pa.Table:
+    return pa.Table.from_pylist(
+        [
+            {
+                "article_id": a.id,
+                "entity_id": m.entity_id,
+                "kind": m.kind,
+                "field": m.field,
+                "start": m.start,
+                "end": m.end,
+                "matched": m.matched,
+                "rule": m.rule,
+                "published_at": a.published_at,
+                "source": a.source,
+                "watchlist_version": watchlist_version,
+            }
+            for a in articles
+            for m in a.mentions
+        ],
+        schema=MENTIONS_SCHEMA,
+    )
+
+
+def _write_atomic(table: pa.Table, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(3)}.tmp")
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise StoreError(f"cannot write {path}: {exc.strerror}") from exc
+
+
+def _symlink_replace(target: Path, link: Path) -> None:
+    tmp = link.with_name(f".{link.name}.{secrets.token_hex(3)}.tmp")
+    os.symlink(target, tmp)
+    os.replace(tmp, link)
