@@ -1,0 +1,187 @@
+"""The `newsmon` command: a thin click layer over the ingest pipeline, the demo and the dashboard."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from ingest import __version__
+from ingest.settings import Settings
+
+log = logging.getLogger("newsmon")
+
+DEMO_STORE = Path("data/demo-store")
+
+
+class NewsmonGroup(click.Group):
+    """Turns the named errors of a whole-run failure into one line and exit code 1; never a traceback,
+    unless NEWSMON_DEBUG=1."""
+
+    def invoke(self, ctx: click.Context):
+        from ingest.store import StoreError
+        from ingest.watchlist import WatchlistError
+
+        try:
+            return super().invoke(ctx)
+        except (StoreError, WatchlistError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if os.environ.get("NEWSMON_DEBUG"):
+                raise
+            raise click.ClickException(
+                f"unexpected error: {type(exc).__name__}: {exc} (run with NEWSMON_DEBUG=1 for details)"
+            ) from exc
+
+
+@click.group(cls=NewsmonGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="newsmon")
+@click.option("-v", "--verbose", count=True, help="Log more (-v: each skipped page, -vv: debug).")
+def main(verbose: int) -> None:
+    """newsmon: collect news articles into a Parquet store and chart who is mentioned, when, and where.
+
+    \b
+    Quick start:
+      newsmon demo                       build the demo store from a fictional corpus, open the dashboard
+      newsmon ingest --feed URL ...      collect articles from feeds into ./data/store
+      newsmon dashboard                  serve the dashboard on http://localhost:8501
+    """
+    level = logging.ERROR if verbose == 0 else logging.WARNING if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+store_option = click.option(
+    "--store", type=click.Path(file_okay=False, path_type=Path), default=Path("data/store"), show_default=True,
+    help="Directory of the Parquet store.",
+)
+watchlist_option = click.option(
+    "--watchlist", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+    help="Watchlist TOML file of people and topics (default: the packaged one).",
+)
+
+
+@main.command()
+@click.option("--feed", "feeds", multiple=True, metavar="URL", help="An RSS or Atom feed URL (repeatable).")
+@click.option("--urls", "url_files", multiple=True, type=click.Path(dir_okay=False, exists=True), metavar="FILE",
+              help="A text file of article URLs, one per line; # starts a comment (repeatable).")
+@click.option("--html-dir", "html_dirs", multiple=True, type=click.Path(file_okay=False, exists=True), metavar="DIR",
+              help="A folder of saved .html pages (repeatable).")
+@click.option("--source-name", default="", help="Outlet name for the sources given (default: from the feed or host).")
+@store_option
+@watchlist_option
+@click.option("--allow-private", is_flag=True, help="Allow loopback/private addresses (local test servers).")
+@click.option("--refetch", is_flag=True, help="Fetch URLs again even if the store already has them.")
+@click.option("--processes", type=click.IntRange(0), default=None, help="Extraction processes (default: one per core).")
+@click.option("--threads", type=click.IntRange(1), default=None, help="Pages fetched at once (default 8).")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+def ingest(feeds, url_files, html_dirs, source_name, store, watchlist, allow_private, refetch, processes, threads,
+           no_progress) -> None:
+    """Collect articles from feeds, URL lists and saved pages into the store.
+
+    Each page is fetched (with timeouts and a size cap), its article text extracted and cleaned, mentions of
+    the watchlist's people and topics found, and the result written to the store. URLs already stored are
+    not fetched again; a bad page, feed or URL is counted with its reason and the run goes on. Prints a
+    summary per source at the end.
+
+    \b
+    Example:
+      newsmon ingest --feed https://www.themoscowtimes.com/rss/news --store data/store
+    """
+    from ingest.pipeline import format_summary, run_ingest
+    from ingest.sources import Source
+
+    sources = (
+        [Source("feed", u, source_name) for u in feeds]
+        + [Source("urls", f, source_name) for f in url_files]
+        + [Source("html-dir", d, source_name) for d in html_dirs]
+    )
+    if not sources:
+        raise click.UsageError("give at least one source: --feed URL, --urls FILE or --html-dir DIR")
+    settings = Settings().with_(
+        store=store, watchlist=watchlist, allow_private=allow_private or None, refetch=refetch or None,
+        processes=processes, fetch_threads=threads, progress=False if no_progress else None,
+    )
+    summary = run_ingest(sources, settings)
+    click.echo(format_summary(summary))
+
+
+@main.command()
+@store_option
+@watchlist_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to serve on; 0.0.0.0 serves your whole network (set a password first: see docs).")
+@click.option("--port", type=int, default=8501, show_default=True)
+def dashboard(store: Path, watchlist: Path | None, host: str, port: int) -> None:
+    """Serve the dashboard (Streamlit) on http://HOST:PORT over the store."""
+    serve_dashboard(store, watchlist, host, port)
+
+
+def serve_dashboard(store: Path, watchlist: Path | None, host: str, port: int) -> None:
+    import dashboard
+
+    app = Path(dashboard.__file__).with_name("app.py")
+    env = dict(os.environ, NEWSMON_STORE=str(store.resolve()))
+    if watchlist:
+        env["NEWSMON_WATCHLIST"] = str(watchlist.resolve())
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(app),
+        "--server.address", host, "--server.port", str(port), "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+    ]
+    # Streamlit reads .streamlit/config.toml (the theme) from its working directory: run it from the
+    # project root when there is one (an editable install), so the theme applies wherever this is called.
+    root = app.parent.parent
+    cwd = root if (root / ".streamlit" / "config.toml").exists() else None
+    click.echo(f"newsmon dashboard on http://{'localhost' if host == '127.0.0.1' else host}:{port} "
+               f"(store {store}); Ctrl-C stops it")
+    try:
+        subprocess.run(cmd, env=env, cwd=cwd, check=False)
+    except KeyboardInterrupt:
+        pass
+
+
+@main.command()
+@click.option("--store", type=click.Path(file_okay=False, path_type=Path), default=DEMO_STORE, show_default=True,
+              help="Directory of the demo store (kept apart from your real store).")
+@click.option("--articles", type=click.IntRange(10, 20000), default=1500, show_default=True,
+              help="Articles in the synthetic corpus.")
+@click.option("--seed", type=int, default=42, show_default=True, help="Seed of the synthetic corpus.")
+@click.option("--no-dashboard", is_flag=True, help="Build the demo store, then stop.")
+@click.option("--port", type=int, default=8501, show_default=True, help="Dashboard port.")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+def demo(store: Path, articles: int, seed: int, no_dashboard: bool, port: int, no_progress: bool) -> None:
+    """Build a demo store from a fictional corpus through the real ingest, then serve the dashboard.
+
+    A deterministic synthetic corpus of fictional outlets (each with its own page template, furniture
+    and RSS feed) is served on 127.0.0.1 and ingested exactly as real feeds are. Every outlet and
+    article is labelled fictional; the people are real leaders in generic invented sentences.
+    """
+    from ingest.demo.corpus import build_corpus
+    from ingest.demo.server import DemoServer
+    from ingest.pipeline import format_summary, run_ingest
+    from ingest.sources import Source
+
+    corpus = build_corpus(seed=seed, n_articles=articles)
+    settings = Settings().with_(store=store, allow_private=True, progress=False if no_progress else None)
+    with DemoServer(corpus) as server:
+        click.echo(f"demo corpus: {len(corpus.outlets)} fictional outlets served on {server.base_url}")
+        summary = run_ingest([Source("feed", url, name) for name, url in server.feed_urls()], settings)
+    click.echo(format_summary(summary))
+    if not no_dashboard:
+        serve_dashboard(store, None, "127.0.0.1", port)
+
+
+def _register_optional_commands() -> None:
+    """Commands that live beside their stage's module."""
+
+
+_register_optional_commands()
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,240 @@
+"""The ingest run: sources → candidates → fetch (threads) → extract + mentions (processes) → store.
+
+`run_ingest()` is the whole job; the CLI only parses options and prints its `RunSummary`.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import sys
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from tqdm import tqdm
+
+from ingest import worker
+from ingest.fetch import fetch_url, make_client
+from ingest.records import Article, Candidate, Failure, FetchResult
+from ingest.settings import Settings
+from ingest.sources import Source, discover
+from ingest.store import Store, article_id
+from ingest.urls import canonical_url
+from ingest.watchlist import load_watchlist
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SourceStats:
+    name: str
+    found: int = 0  # candidates the source listed
+    skipped: int = 0  # already in the store (not fetched again)
+    fetched: int = 0  # pages fetched (or read from disk)
+    stored: int = 0  # new articles written
+    duplicate: int = 0  # same URL listed twice, or same content as a stored article
+    failures: Counter = field(default_factory=Counter)  # reason -> count
+
+    @property
+    def failed(self) -> int:
+        return sum(self.failures.values())
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    started_at: datetime
+    finished_at: datetime | None = None
+    watchlist_version: str = ""
+    sources: dict[str, SourceStats] = field(default_factory=dict)
+
+    def stats(self, name: str) -> SourceStats:
+        return self.sources.setdefault(name, SourceStats(name))
+
+    def total(self) -> SourceStats:
+        t = SourceStats("total")
+        for s in self.sources.values():
+            t.found += s.found
+            t.skipped += s.skipped
+            t.fetched += s.fetched
+            t.stored += s.stored
+            t.duplicate += s.duplicate
+            t.failures.update(s.failures)
+        return t
+
+
+def run_ingest(sources: Iterable[Source], settings: Settings) -> RunSummary:
+    """Collect every source's articles into the store; a bad page or feed is counted, never fatal."""
+    watchlist = load_watchlist(settings.watchlist)  # a bad watchlist stops the run before anything is fetched
+    summary = RunSummary(f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}", datetime.now(UTC),
+                         watchlist_version=watchlist.version)
+    store = Store(Path(settings.store))
+    with store.writer() as writer, make_client(settings) as client:
+        known_ids, known_hashes = store.known_ids(), store.known_hashes()
+        todo = _plan(sources, client, settings, summary, known_ids)
+        batch: list[Article] = []
+        bar = tqdm(total=len(todo), unit="page", disable=not settings.progress, file=sys.stderr, desc="ingest")
+        for candidate, result, fetched in _fetch_and_process(todo, client, settings):
+            stats = summary.stats(candidate.source)
+            stats.fetched += fetched
+            bar.update(1)
+            if isinstance(result, Failure):
+                stats.failures[result.reason] += 1
+                log.warning("skipped %s: %s %s", candidate.url, result.reason, result.detail)
+                continue
+            if result.id in known_ids or result.content_hash in known_hashes:
+                stats.duplicate += 1
+                continue
+            known_ids.add(result.id)
+            known_hashes.add(result.content_hash)
+            batch.append(result)
+            stats.stored += 1
+            if len(batch) >= settings.batch_size:
+                writer.write_batch(batch, watchlist.version)
+                batch = []
+        bar.close()
+        writer.write_batch(batch, watchlist.version)
+        summary.finished_at = datetime.now(UTC)
+        writer.write_run(_run_rows(summary))
+    return summary
+
+
+def _plan(sources: Iterable[Source], client: httpx.Client, settings: Settings, summary: RunSummary,
+          known_ids: set[str]) -> list[Candidate]:
+    """Discover every source's candidates; drop URLs listed twice and, unless refetching, URLs already stored."""
+    todo, seen = [], set()
+    for source in sources:
+        found = discover(source, client, settings)
+        for failure in found.failures:
+            summary.stats(found.name).failures[failure.reason] += 1
+            log.warning("source %s: %s %s", source.location, failure.reason, failure.detail)
+        if not found.candidates and not found.failures:
+            summary.stats(found.name)
+        for candidate in found.candidates:
+            stats = summary.stats(candidate.source)
+            stats.found += 1
+            cid = article_id(canonical_url(candidate.url))
+            if cid in seen:
+                stats.duplicate += 1
+            elif cid in known_ids and not settings.refetch:
+                stats.skipped += 1
+            else:
+                seen.add(cid)
+                todo.append(candidate)
+    return todo
+
+
+def _fetch_and_process(todo: list[Candidate], client: httpx.Client,
+                       settings: Settings) -> Iterator[tuple[Candidate, Article | Failure, bool]]:
+    """Fetch in threads (I/O) and extract in processes (CPU), with a bounded number of pages in flight.
+
+    Yields (candidate, article or failure, whether the page was fetched)."""
+    if not todo:
+        return
+    window = max(4, settings.fetch_threads * 4)
+    watchlist = str(settings.watchlist) if settings.watchlist else None
+    procs = None
+    if settings.processes > 0:
+        procs = ProcessPoolExecutor(settings.processes, initializer=worker.init_worker, initargs=(watchlist,))
+    else:
+        worker.init_worker(watchlist)
+    threads = ThreadPoolExecutor(settings.fetch_threads, thread_name_prefix="fetch")
+    fetching: dict[Future, Candidate] = {}
+    processing: dict[Future, Candidate] = {}
+    pending = iter(todo)
+    try:
+        while True:
+            while len(fetching) < window and len(processing) < window:
+                candidate = next(pending, None)
+                if candidate is None:
+                    break
+                fetching[threads.submit(_get_page, client, candidate, settings)] = candidate
+            if not fetching and not processing:
+                return
+            done, _ = wait(set(fetching) | set(processing), return_when=FIRST_COMPLETED)
+            for fut in done:
+                if fut in fetching:
+                    candidate = fetching.pop(fut)
+                    page = fut.result()
+                    if isinstance(page, Failure):
+                        yield candidate, page, False
+                        continue
+                    args = (candidate, page.body, page.final_url, page.encoding, page.fetched_at)
+                    if procs:
+                        processing[procs.submit(worker.process_page, *args)] = candidate
+                    else:
+                        yield candidate, _safe(worker.process_page, *args), True
+                else:
+                    candidate = processing.pop(fut)
+                    try:
+                        result = fut.result()
+                    except Exception as exc:  # a page that crashes the extractor is that page's failure
+                        log.error("extraction crashed on %s: %r", candidate.url, exc)
+                        result = Failure("extract-error", f"{type(exc).__name__}: {exc}")
+                    yield candidate, result, True
+    finally:
+        threads.shutdown(wait=False, cancel_futures=True)
+        if procs:
+            procs.shutdown(wait=True, cancel_futures=True)
+
+
+def _safe(fn, *args) -> Article | Failure:
+    try:
+        return fn(*args)
+    except Exception as exc:
+        log.error("extraction crashed on %s: %r", args[0].url, exc)
+        return Failure("extract-error", f"{type(exc).__name__}: {exc}")
+
+
+def _get_page(client: httpx.Client, candidate: Candidate, settings: Settings) -> FetchResult | Failure:
+    if candidate.html_path:
+        path = Path(candidate.html_path)
+        try:
+            if path.stat().st_size > settings.max_bytes:
+                return Failure("too-large", f"{path}: over {settings.max_bytes} bytes")
+            body = path.read_bytes()
+        except OSError as exc:
+            return Failure("unreadable", f"{path}: {exc.strerror}")
+        return FetchResult(candidate.url, candidate.url, 200, "text/html", body, None, datetime.now(UTC))
+    return fetch_url(client, candidate.url, settings)
+
+
+def _run_rows(summary: RunSummary) -> list[dict]:
+    return [
+        {
+            "run_id": summary.run_id,
+            "source": s.name,
+            "started_at": summary.started_at,
+            "finished_at": summary.finished_at,
+            "found": s.found,
+            "fetched": s.fetched,
+            "stored": s.stored,
+            "duplicate": s.duplicate,
+            "failed": s.failed,
+            "failures": list(s.failures.items()),
+            "watchlist_version": summary.watchlist_version,
+        }
+        for s in summary.sources.values()
+    ]
+
+
+def format_summary(summary: RunSummary) -> str:
+    """The run summary as a plain-text table: one line per source, a total, failures by reason."""
+    head = f"{'source':<36} {'found':>6} {'skipped':>7} {'fetched':>7} {'stored':>6} {'dup':>5} {'failed':>6}"
+    lines = [head, "-" * len(head)]
+    rows = sorted(summary.sources.values(), key=lambda s: s.name.lower()) + [summary.total()]
+    for s in rows:
+        if s.name == "total":
+            lines.append("-" * len(head))
+        lines.append(f"{s.name[:36]:<36} {s.found:>6} {s.skipped:>7} {s.fetched:>7} {s.stored:>6} {s.duplicate:>5} {s.failed:>6}")
+    failures = summary.total().failures
+    if failures:
+        lines.append("failures by reason: " + ", ".join(f"{r} {n}" for r, n in failures.most_common()))
+    took = (summary.finished_at or datetime.now(UTC)) - summary.started_at
+    lines.append(f"run {summary.run_id} took {took.total_seconds():.1f}s; watchlist {summary.watchlist_version}")
+    return "\n".join(lines)

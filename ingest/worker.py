@@ -1,0 +1,64 @@
+"""The per-page work that runs in extraction processes: extract the article, find its mentions.
+
+Module-level state is one Matcher per process, built by `init_worker` (a process pool initializer), so a
+page's task carries only its own bytes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from ingest.extract import extract_article
+from ingest.mentions import Matcher
+from ingest.records import Article, Candidate, Failure
+from ingest.store import article_id, content_hash
+from ingest.urls import canonical_url
+from ingest.watchlist import load_watchlist
+
+_matcher: Matcher | None = None
+
+
+def init_worker(watchlist_path: str | None) -> None:
+    global _matcher
+    _matcher = Matcher(load_watchlist(watchlist_path))
+
+
+def process_page(candidate: Candidate, body: bytes, final_url: str, encoding: str | None,
+                 fetched_at: datetime, boilerplate=None) -> Article | Failure:
+    """One fetched page → a stored-to-be Article with its mentions, or a Failure with a reason."""
+    assert _matcher is not None, "init_worker() was not called in this process"
+    extracted = extract_article(
+        body, final_url, feed_published=candidate.feed_published, fetched_at=fetched_at,
+        boilerplate=boilerplate, encoding=encoding,
+    )
+    if isinstance(extracted, Failure):
+        return extracted
+    url = canonical_url(_trusted_canonical(extracted.canonical_url, final_url))
+    mentions = _matcher.find(extracted.title, extracted.text)
+    return Article(
+        id=article_id(url),
+        url=url,
+        source=candidate.source,
+        title=extracted.title,
+        text=extracted.text,
+        content_hash=content_hash(extracted.text),
+        fetched_at=fetched_at.astimezone(UTC),
+        published_at=extracted.published_at,
+        published_source=extracted.published_source,
+        authors=tuple(extracted.authors),
+        language=extracted.language,
+        mentions=tuple(mentions),
+    )
+
+
+def _trusted_canonical(canonical: str | None, final_url: str) -> str:
+    """A page's rel=canonical is trusted only on its own site: a canonical pointing at another host or at
+    the home page is a template mistake more often than the truth."""
+    if not canonical or not canonical.startswith(("http://", "https://")):
+        return final_url
+    c, f = urlsplit(canonical), urlsplit(final_url)
+    same_site = (c.hostname or "").removeprefix("www.") == (f.hostname or "").removeprefix("www.")
+    if f.scheme == "file" or (same_site and c.path not in ("", "/")):
+        return canonical
+    return final_url

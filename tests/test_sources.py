@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingest.fetch import make_client
+from ingest.settings import Settings
+from ingest.sources import Source, discover, parse_feed
+from tests.localserver import LocalServer, reply
+
+RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>Example Daily</title>
+<item><title>One</title><link>https://example.org/one</link><pubDate>Tue, 13 Aug 2024 18:05:00 +0300</pubDate></item>
+<item><title>Two</title><link>https://example.org/two?utm_source=rss</link></item>
+<item><title>No link</title></item>
+<item><title>Bad scheme</title><link>javascript:alert(1)</link></item>
+</channel></rss>"""
+
+
+def test_feed_entries_become_candidates_and_bad_entries_reasons() -> None:
+    found = parse_feed(Source("feed", "https://example.org/rss"), RSS.encode(), "example.org")
+    assert found.name == "Example Daily"
+    assert [c.url for c in found.candidates] == ["https://example.org/one", "https://example.org/two?utm_source=rss"]
+    assert found.candidates[0].feed_published.isoformat() == "2024-08-13T15:05:00+00:00"
+    assert found.candidates[0].source == "Example Daily"
+    assert [f.reason for f in found.failures] == ["feed-bad-link", "feed-bad-link"]
+
+
+def test_feed_over_http_and_its_failures() -> None:
+    settings = Settings(allow_private=True, read_timeout=2, deadline=5)
+    routes = {"/rss": reply(RSS, ctype="application/rss+xml"), "/junk": reply("<html>not a feed</html>")}
+    with LocalServer(routes) as srv, make_client(settings) as client:
+        ok = discover(Source("feed", srv.url + "/rss"), client, settings)
+        missing = discover(Source("feed", srv.url + "/nope"), client, settings)
+        junk = discover(Source("feed", srv.url + "/junk"), client, settings)
+    assert len(ok.candidates) == 2
+    assert [f.reason for f in missing.failures] == ["feed-http-404"]
+    assert not junk.candidates and junk.failures[0].reason in ("feed-malformed", "feed-empty")
+
+
+def test_url_file_counts_bad_lines(tmp_path: Path) -> None:
+    f = tmp_path / "urls.txt"
+    f.write_text("# my list\nhttps://example.org/a\n\nnot a url\nhttp://example.org/b\n")
+    found = discover(Source("urls", str(f)), None, Settings())
+    assert [c.url for c in found.candidates] == ["https://example.org/a", "http://example.org/b"]
+    assert [(x.reason, x.detail) for x in found.failures] == [("bad-url", f"{f}:4: not a url")]
+
+
+def test_html_dir_reads_canonical_and_site_name(tmp_path: Path) -> None:
+    (tmp_path / "a.html").write_text(
+        '<html><head><link rel="canonical" href="https://news.example/a-1">'
+        '<meta property="og:site_name" content="News &amp; Views"></head><body></body></html>'
+    )
+    (tmp_path / "b.htm").write_text("<html><body>no head</body></html>")
+    (tmp_path / "notes.txt").write_text("ignored")
+    found = discover(Source("html-dir", str(tmp_path)), None, Settings())
+    assert [(c.url, c.source) for c in found.candidates] == [
+        ("https://news.example/a-1", "News & Views"),
+        ((tmp_path / "b.htm").resolve().as_uri(), tmp_path.name),
+    ]
+    assert all(c.html_path for c in found.candidates)
