@@ -80,4 +80,5 @@ class Article:
     published_source: str = ""
     authors: tuple[str, ...] = ()
     language: str | None = None
+    story_id: str | None = None  # near-duplicate cluster; None until assigned (stored as the article's own id)
     mentions: tuple[Mention, ...] = field(default=(), compare=False)

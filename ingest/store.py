@@ -50,6 +50,7 @@ ARTICLES_SCHEMA = pa.schema(
         ("language", pa.string()),
         ("text", pa.string()),
         ("content_hash", pa.string()),
+        ("story_id", pa.string()),  # near-duplicate cluster (syndicated copies): the id of its first article
     ]
 )
 
@@ -256,6 +257,7 @@ def articles_table(articles: list[Article]) -> pa.Table:
                 "language": a.language,
                 "text": a.text,
                 "content_hash": a.content_hash,
+                "story_id": a.story_id or a.id,
             }
             for a in articles
         ],
