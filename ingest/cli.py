@@ -168,7 +168,9 @@ def demo(store: Path, articles: int, seed: int, no_dashboard: bool, port: int, n
     from ingest.sources import Source
 
     corpus = build_corpus(seed=seed, n_articles=articles)
-    settings = Settings().with_(store=store, allow_private=True, progress=False if no_progress else None)
+    # The demo server is ours, on 127.0.0.1: no politeness delay needed.
+    settings = Settings().with_(store=store, allow_private=True, host_delay=0.0, per_host=8,
+                                progress=False if no_progress else None)
     with DemoServer(corpus) as server:
         click.echo(f"demo corpus: {len(corpus.outlets)} fictional outlets served on {server.base_url}")
         summary = run_ingest([Source("feed", url, name) for name, url in server.feed_urls()], settings)

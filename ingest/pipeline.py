@@ -19,7 +19,8 @@ import httpx
 from tqdm import tqdm
 
 from ingest import worker
-from ingest.fetch import fetch_url, make_client
+from ingest.fetch import make_client
+from ingest.politeness import PoliteFetcher
 from ingest.records import Article, Candidate, Failure, FetchResult
 from ingest.settings import Settings
 from ingest.sources import Source, discover
@@ -144,6 +145,7 @@ def _fetch_and_process(todo: list[Candidate], client: httpx.Client,
     else:
         worker.init_worker(watchlist)
     threads = ThreadPoolExecutor(settings.fetch_threads, thread_name_prefix="fetch")
+    fetcher = PoliteFetcher(client, settings)
     fetching: dict[Future, Candidate] = {}
     processing: dict[Future, Candidate] = {}
     pending = iter(todo)
@@ -153,7 +155,7 @@ def _fetch_and_process(todo: list[Candidate], client: httpx.Client,
                 candidate = next(pending, None)
                 if candidate is None:
                     break
-                fetching[threads.submit(_get_page, client, candidate, settings)] = candidate
+                fetching[threads.submit(_get_page, fetcher, candidate, settings)] = candidate
             if not fetching and not processing:
                 return
             done, _ = wait(set(fetching) | set(processing), return_when=FIRST_COMPLETED)
@@ -191,7 +193,7 @@ def _safe(fn, *args) -> Article | Failure:
         return Failure("extract-error", f"{type(exc).__name__}: {exc}")
 
 
-def _get_page(client: httpx.Client, candidate: Candidate, settings: Settings) -> FetchResult | Failure:
+def _get_page(fetcher: PoliteFetcher, candidate: Candidate, settings: Settings) -> FetchResult | Failure:
     if candidate.html_path:
         path = Path(candidate.html_path)
         try:
@@ -201,7 +203,7 @@ def _get_page(client: httpx.Client, candidate: Candidate, settings: Settings) ->
         except OSError as exc:
             return Failure("unreadable", f"{path}: {exc.strerror}")
         return FetchResult(candidate.url, candidate.url, 200, "text/html", body, None, datetime.now(UTC))
-    return fetch_url(client, candidate.url, settings)
+    return fetcher.get(candidate.url)
 
 
 def _run_rows(summary: RunSummary) -> list[dict]:

@@ -28,7 +28,10 @@ class Settings:
     allow_private: bool = _s(
         False, "Allow fetching loopback, private and link-local addresses (the demo and tests need it)."
     )
-    fetch_threads: int = _s(8, "Pages fetched at once.")
+    fetch_threads: int = _s(8, "Pages fetched at once, in all.")
+    per_host: int = _s(2, "Pages fetched at once from one host.")
+    host_delay: float = _s(1.0, "Seconds between two requests to one host.")
+    respect_robots: bool = _s(True, "Honour robots.txt (RFC 9309).")
     processes: int = _s(os.cpu_count() or 1, "Extraction processes; 0 extracts in the main process.")
     batch_size: int = _s(200, "Articles written per store batch: a crash loses at most one batch.")
     refetch: bool = _s(False, "Fetch URLs again even when the store already has them.")
