@@ -2,10 +2,15 @@
 
 Layout (every file is plain Parquet, readable by DuckDB, pandas, Polars or Spark as it stands)::
 
-    ROOT/articles/part-<batch>.parquet   one row per article
-    ROOT/mentions -> mentions.d/<gen>/   one row per mention (a symlink, swapped atomically by a recount)
-    ROOT/runs/run-<id>.parquet           one row per run and source: the run log
+    ROOT/articles -> articles.d/<gen>/   part-<batch>.parquet: one row per article
+    ROOT/mentions -> mentions.d/<gen>/   part-<batch>.parquet: one row per mention, same file names as articles
+    ROOT/runs -> runs.d/<gen>/           run-<id>.parquet: one row per run and source, the run log
     ROOT/.lock                           held by the one process that writes
+
+`articles`, `mentions` and `runs` are symlinks to a generation directory. Ingest adds files to the current
+generation; a whole-table rewrite (a recount, a compaction) builds a new generation beside it — unchanged
+files hard-linked, new files written — and swaps the symlink in one rename, so readers see the old table or
+the new one, never a mix. The previous generation is kept until the next swap for readers still on it.
 
 A batch is committed by its articles file: its mentions file is written first, then the articles file is
 renamed into place. Every file is written under a hidden temporary name and renamed, so a reader never sees
@@ -87,7 +92,9 @@ RUNS_SCHEMA = pa.schema(
     ]
 )
 
-SCHEMA_FILE = "part-0-schema.parquet"  # an empty file per table, so globs always match something
+SCHEMA_FILE = "part-0-schema.parquet"
+GENERATIONAL = ("articles", "mentions", "runs")
+SCHEMAS = {"articles": ARTICLES_SCHEMA, "mentions": MENTIONS_SCHEMA, "runs": RUNS_SCHEMA}  # an empty file per table, so globs always match something
 
 
 class StoreError(Exception):
@@ -139,12 +146,11 @@ class Store:
     def init(self) -> None:
         """Create the layout (idempotent)."""
         try:
-            self.articles_dir.mkdir(parents=True, exist_ok=True)
-            self.runs_dir.mkdir(parents=True, exist_ok=True)
-            if not self.mentions_dir.exists():
-                gen = self.root / "mentions.d" / "g0"
-                gen.mkdir(parents=True, exist_ok=True)
-                _symlink_replace(Path("mentions.d") / "g0", self.mentions_dir)
+            self.root.mkdir(parents=True, exist_ok=True)
+            for table in GENERATIONAL:
+                if not (self.root / table).exists():
+                    (self.root / f"{table}.d" / "g0").mkdir(parents=True, exist_ok=True)
+                    _symlink_replace(Path(f"{table}.d") / "g0", self.root / table)
         except OSError as exc:
             raise StoreError(f"cannot create the store at {self.root}: {exc.strerror}") from exc
         for d, schema in (
@@ -224,22 +230,30 @@ class StoreWriter:
     def replace_mentions(self, tables: Iterable[tuple[str, pa.Table]]) -> None:
         """Swap in a whole new mentions table (a recount): readers see the old or the new, never a mix.
 
-        `tables` yields (articles file name, mentions table) pairs; each is written beside the old
-        generation, then the `mentions` symlink is replaced in one rename.
-        """
-        gens = self.store.root / "mentions.d"
-        old = os.readlink(self.store.mentions_dir) if self.store.mentions_dir.is_symlink() else None
+        `tables` yields (articles file name, mentions table) pairs."""
+        self.swap_generation("mentions", {name: table for name, table in tables})
+
+    def swap_generation(self, table: str, files: dict[str, pa.Table | Path]) -> None:
+        """Make `table` exactly `files` (name -> new table, or an existing file to keep), in one atomic swap."""
+        link = self.store.root / table
+        gens = self.store.root / f"{table}.d"
+        current = os.readlink(link) if link.is_symlink() else None
         new = gens / f"g{time.time_ns()}"
         new.mkdir(parents=True)
-        _write_atomic(MENTIONS_SCHEMA.empty_table(), new / SCHEMA_FILE)
-        for name, table in tables:
-            _write_atomic(table.cast(MENTIONS_SCHEMA), new / name)
-        _symlink_replace(Path("mentions.d") / new.name, self.store.mentions_dir)
+        _write_atomic(SCHEMAS[table].empty_table(), new / SCHEMA_FILE)
+        for name, content in files.items():
+            if name == SCHEMA_FILE:
+                continue
+            if isinstance(content, Path):
+                os.link(content, new / name)
+            else:
+                _write_atomic(content.cast(SCHEMAS[table]), new / name)
+        _fsync_dir(new)
+        _symlink_replace(Path(f"{table}.d") / new.name, link)
+        _fsync_dir(self.store.root)
         for stale in gens.iterdir():
-            if stale != new and (old is None or stale.name != Path(old).name):
+            if stale != new and (current is None or stale.name != Path(current).name):
                 shutil.rmtree(stale, ignore_errors=True)
-        # The old generation is kept until the next swap: a reader that resolved the link a moment ago
-        # may still be reading it.
 
 
 def articles_table(articles: list[Article]) -> pa.Table:
@@ -295,11 +309,7 @@ def _write_atomic(table: pa.Table, path: Path) -> None:
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        _fsync_dir(path.parent)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise StoreError(f"cannot write {path}: {exc.strerror}") from exc
@@ -309,3 +319,11 @@ def _symlink_replace(target: Path, link: Path) -> None:
     tmp = link.with_name(f".{link.name}.{secrets.token_hex(3)}.tmp")
     os.symlink(target, tmp)
     os.replace(tmp, link)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
