@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -80,8 +82,10 @@ watchlist_option = click.option(
 @click.option("--processes", type=click.IntRange(0), default=None, help="Extraction processes (default: one per core).")
 @click.option("--threads", type=click.IntRange(1), default=None, help="Pages fetched at once (default 8).")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option("--every", metavar="INTERVAL", default=None,
+              help="Run again every INTERVAL (e.g. 15m, 1h, 1d) until stopped; see docs/operations.md for cron/systemd.")
 def ingest(feeds, url_files, html_dirs, source_name, store, watchlist, allow_private, refetch, processes, threads,
-           no_progress) -> None:
+           no_progress, every) -> None:
     """Collect articles from feeds, URL lists and saved pages into the store.
 
     Each page is fetched (with timeouts and a size cap), its article text extracted and cleaned, mentions of
@@ -95,6 +99,7 @@ def ingest(feeds, url_files, html_dirs, source_name, store, watchlist, allow_pri
     """
     from ingest.pipeline import format_summary, run_ingest
     from ingest.sources import Source
+    from ingest.store import StoreLocked
 
     sources = (
         [Source("feed", u, source_name) for u in feeds]
@@ -107,8 +112,43 @@ def ingest(feeds, url_files, html_dirs, source_name, store, watchlist, allow_pri
         store=store, watchlist=watchlist, allow_private=allow_private or None, refetch=refetch or None,
         processes=processes, fetch_threads=threads, progress=False if no_progress else None,
     )
-    summary = run_ingest(sources, settings)
-    click.echo(format_summary(summary))
+    interval = parse_interval(every) if every else None
+    while True:
+        started = time.monotonic()
+        try:
+            summary = run_ingest(sources, settings)
+        except StoreLocked as exc:
+            if interval is None:
+                raise
+            click.echo(f"skipped this round: {exc}", err=True)
+        else:
+            click.echo(format_summary(summary))
+            warn_silent(settings.store)
+        if interval is None:
+            return
+        pause = max(0.0, interval - (time.monotonic() - started))
+        click.echo(f"next run in {pause:.0f}s (Ctrl-C stops)", err=True)
+        time.sleep(pause)
+
+
+def parse_interval(text: str) -> float:
+    """'15m' -> 900.0; units s, m, h, d."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd])\s*", text)
+    if not match:
+        raise click.BadParameter(f"{text!r}: use a number and a unit, e.g. 90s, 15m, 2h, 1d", param_hint="--every")
+    seconds = float(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+    if seconds < 60:
+        raise click.BadParameter("the shortest interval is 1m", param_hint="--every")
+    return seconds
+
+
+def warn_silent(store: Path) -> None:
+    from ingest.health import silent_sources
+    from ingest.store import Store
+
+    for h in silent_sources(Store(store)):
+        click.echo(f"warning: {h.source} has stored nothing since {h.last_stored:%Y-%m-%d %H:%M} UTC "
+                   f"({h.failures_last_run} failures in its last run)", err=True)
 
 
 @main.command()
@@ -179,11 +219,10 @@ def demo(store: Path, articles: int, seed: int, no_dashboard: bool, port: int, n
         serve_dashboard(store, None, "127.0.0.1", port)
 
 
-def _register_optional_commands() -> None:
-    """Commands that live beside their stage's module."""
+# Commands that live beside their stage's module.
+from ingest.cli_store import store_group  # noqa: E402
 
-
-_register_optional_commands()
+main.add_command(store_group)
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,47 @@
+"""`newsmon store ...`: look after the Parquet store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ingest.store import Store
+
+
+@click.group("store")
+def store_group() -> None:
+    """Inspect and maintain the Parquet store."""
+
+
+@store_group.command("info")
+@click.option("--store", type=click.Path(file_okay=False, path_type=Path), default=Path("data/store"), show_default=True)
+def info(store: Path) -> None:
+    """Row counts, and per source: runs, last stored article, failures in the last run."""
+    from ingest.health import silent_sources, source_health
+
+    s = Store(store)
+    if not s.exists():
+        raise click.ClickException(f"no store at {store} (run `newsmon ingest` first)")
+    click.echo(f"store {store}: {s.count('articles')} articles, {s.count('mentions')} mentions, {s.count('runs')} run rows")
+    silent = {h.source for h in silent_sources(s)}
+    for h in source_health(s):
+        last = h.last_stored.strftime("%Y-%m-%d %H:%M") if h.last_stored else "never"
+        flag = "  SILENT" if h.source in silent else ""
+        click.echo(f"  {h.source[:40]:<40} runs {h.runs:>5}  stored {h.stored_total:>7}  last stored {last}"
+                   f"  failed last run {h.failures_last_run}{flag}")
+
+
+@store_group.command("compact")
+@click.option("--store", type=click.Path(file_okay=False, path_type=Path), default=Path("data/store"), show_default=True)
+def compact(store: Path) -> None:
+    """Merge small files into large ones; readers keep working, every row is kept once."""
+    from ingest.compact import compact_store
+
+    s = Store(store)
+    if not s.exists():
+        raise click.ClickException(f"no store at {store}")
+    report = compact_store(s)
+    for table in report.files_before:
+        click.echo(f"{table}: {report.files_before[table]} files -> {report.files_after[table]} "
+                   f"({report.rows[table]} rows)")
