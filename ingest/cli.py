@@ -82,10 +82,12 @@ watchlist_option = click.option(
 @click.option("--processes", type=click.IntRange(0), default=None, help="Extraction processes (default: one per core).")
 @click.option("--threads", type=click.IntRange(1), default=None, help="Pages fetched at once (default 8).")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
+              help="Fetch and extract on a Dask distributed cluster; the store is written here.")
 @click.option("--every", metavar="INTERVAL", default=None,
               help="Run again every INTERVAL (e.g. 15m, 1h, 1d) until stopped; see docs/operations.md for cron/systemd.")
 def ingest(feeds, url_files, html_dirs, source_name, store, watchlist, allow_private, refetch, processes, threads,
-           no_progress, every) -> None:
+           no_progress, scheduler, every) -> None:
     """Collect articles from feeds, URL lists and saved pages into the store.
 
     Each page is fetched (with timeouts and a size cap), its article text extracted and cleaned, mentions of
@@ -110,7 +112,7 @@ def ingest(feeds, url_files, html_dirs, source_name, store, watchlist, allow_pri
         raise click.UsageError("give at least one source: --feed URL, --urls FILE or --html-dir DIR")
     settings = Settings().with_(
         store=store, watchlist=watchlist, allow_private=allow_private or None, refetch=refetch or None,
-        processes=processes, fetch_threads=threads, progress=False if no_progress else None,
+        processes=processes, fetch_threads=threads, progress=False if no_progress else None, scheduler=scheduler,
     )
     interval = parse_interval(every) if every else None
     while True:

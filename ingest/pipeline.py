@@ -137,6 +137,11 @@ def _fetch_and_process(todo: list[Candidate], client: httpx.Client,
     Yields (candidate, article or failure, whether the page was fetched)."""
     if not todo:
         return
+    if settings.scheduler:
+        from ingest.cluster import run_on_cluster
+
+        yield from run_on_cluster(todo, settings)
+        return
     window = max(4, settings.fetch_threads * 4)
     watchlist = str(settings.watchlist) if settings.watchlist else None
     procs = None
@@ -195,15 +200,20 @@ def _safe(fn, *args) -> Article | Failure:
 
 def _get_page(fetcher: PoliteFetcher, candidate: Candidate, settings: Settings) -> FetchResult | Failure:
     if candidate.html_path:
-        path = Path(candidate.html_path)
-        try:
-            if path.stat().st_size > settings.max_bytes:
-                return Failure("too-large", f"{path}: over {settings.max_bytes} bytes")
-            body = path.read_bytes()
-        except OSError as exc:
-            return Failure("unreadable", f"{path}: {exc.strerror}")
-        return FetchResult(candidate.url, candidate.url, 200, "text/html", body, None, datetime.now(UTC))
+        return read_saved_page(candidate, settings)
     return fetcher.get(candidate.url)
+
+
+def read_saved_page(candidate: Candidate, settings: Settings) -> FetchResult | Failure:
+    """A saved page, read from disk as if fetched (size cap included)."""
+    path = Path(candidate.html_path)
+    try:
+        if path.stat().st_size > settings.max_bytes:
+            return Failure("too-large", f"{path}: over {settings.max_bytes} bytes")
+        body = path.read_bytes()
+    except OSError as exc:
+        return Failure("unreadable", f"{path}: {exc.strerror}")
+    return FetchResult(candidate.url, candidate.url, 200, "text/html", body, None, datetime.now(UTC))
 
 
 def _run_rows(summary: RunSummary) -> list[dict]:

@@ -33,6 +33,7 @@ class Settings:
     host_delay: float = _s(1.0, "Seconds between two requests to one host.")
     respect_robots: bool = _s(True, "Honour robots.txt (RFC 9309).")
     processes: int = _s(os.cpu_count() or 1, "Extraction processes; 0 extracts in the main process.")
+    scheduler: str | None = _s(None, "Dask scheduler address (tcp://HOST:PORT): fetch and extract on that cluster.")
     batch_size: int = _s(200, "Articles written per store batch: a crash loses at most one batch.")
     refetch: bool = _s(False, "Fetch URLs again even when the store already has them.")
     progress: bool = _s(True, "Show a progress bar on stderr.")

@@ -1,0 +1,71 @@
+"""Fetch-and-extract on a Dask distributed cluster (`newsmon ingest --scheduler tcp://HOST:PORT`).
+
+Each task fetches one page and extracts it on a worker; the driver keeps the single store writer, so the
+store's atomicity and dedupe work exactly as on one machine. Each worker process keeps its own HTTP
+client, politeness state and Matcher, built on first use: per-host limits then hold per worker process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from ingest.records import Article, Candidate, Failure
+from ingest.settings import Settings
+
+_state: dict = {}
+
+
+def _worker_state(settings: Settings):
+    from ingest import worker
+    from ingest.fetch import make_client
+    from ingest.politeness import PoliteFetcher
+
+    key = (settings.watchlist, settings.user_agent)
+    if _state.get("key") != key:
+        worker.init_worker(str(settings.watchlist) if settings.watchlist else None)
+        _state.update(key=key, fetcher=PoliteFetcher(make_client(settings), settings))
+    return _state["fetcher"]
+
+
+def fetch_and_process(candidate: Candidate, settings: Settings) -> tuple[Article | Failure, bool]:
+    """One candidate end to end on a worker: (article or failure, whether it was fetched)."""
+    from ingest import worker
+    from ingest.pipeline import read_saved_page
+
+    fetcher = _worker_state(settings)
+    page = read_saved_page(candidate, settings) if candidate.html_path else fetcher.get(candidate.url)
+    if isinstance(page, Failure):
+        return page, False
+    try:
+        return worker.process_page(candidate, page.body, page.final_url, page.encoding,
+                                   page.fetched_at or datetime.now(UTC)), True
+    except Exception as exc:  # a page that crashes the extractor is that page's failure
+        return Failure("extract-error", f"{type(exc).__name__}: {exc}"), True
+
+
+def run_on_cluster(todo: list[Candidate], settings: Settings,
+                   window: int = 256) -> Iterator[tuple[Candidate, Article | Failure, bool]]:
+    """Submit candidates to the scheduler with at most `window` in flight; yield results as they finish."""
+    from distributed import Client, as_completed
+
+    with Client(settings.scheduler, set_as_default=False, timeout=30) as client:
+        pending = iter(todo)
+        futures = {}
+        for candidate in pending:
+            futures[client.submit(fetch_and_process, candidate, settings, pure=False)] = candidate
+            if len(futures) >= window:
+                break
+        queue = as_completed(list(futures))
+        for fut in queue:
+            candidate = futures.pop(fut)
+            try:
+                result, fetched = fut.result()
+            except Exception as exc:  # a lost worker or a task error is that page's failure
+                result, fetched = Failure("cluster-error", f"{type(exc).__name__}: {exc}"), False
+            yield candidate, result, fetched
+            nxt = next(pending, None)
+            if nxt is not None:
+                new = client.submit(fetch_and_process, nxt, settings, pure=False)
+                futures[new] = nxt
+                queue.add(new)

@@ -1,0 +1,115 @@
+"""The ingest pipeline end to end: saved pages, feeds over a local server, idempotence, the seed page."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingest.pipeline import format_summary, run_ingest
+from ingest.settings import Settings
+from ingest.sources import Source
+from ingest.store import Store
+from tests.localserver import LocalServer, reply
+from tests.pages import rss, site
+
+SEED = Path(__file__).resolve().parents[2] / "shared" / "data" / "seed"
+needs_seed = pytest.mark.skipif(not (SEED / "article.html").exists(), reason=f"seed page not found at {SEED}")
+
+
+def settings(tmp_path: Path, **kw) -> Settings:
+    base = Settings(store=tmp_path / "store", allow_private=True, host_delay=0.0, per_host=8, processes=0,
+                    progress=False, read_timeout=5, deadline=10)
+    return base.with_(**kw)
+
+
+@needs_seed
+def test_seed_page_through_the_real_pipeline(tmp_path: Path) -> None:
+    expected = json.loads((SEED / "expected.json").read_text())
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    shutil.copy(SEED / "article.html", pages / "article.html")
+    summary = run_ingest([Source("html-dir", str(pages))], settings(tmp_path))
+    assert summary.total().stored == 1, format_summary(summary)
+    store = Store(tmp_path / "store")
+    art = duckdb.execute("select * from read_parquet(?)", [store.glob("articles")]).df().iloc[0]
+    assert art["title"] == expected["title"]
+    assert art["source"] == expected["source"]
+    assert art["published_at"].isoformat() == "2024-08-13T15:05:00+00:00"
+    text = art["text"]
+    positions = [text.find(p) for p in expected["body_paragraphs_in_order"]]
+    assert all(p >= 0 for p in positions), [p for p, x in zip(expected["body_paragraphs_in_order"], positions, strict=True) if x < 0]
+    assert positions == sorted(positions)
+    leaked = [s for s in expected["must_not_contain"] if s.lower() in text.lower()]
+    assert not leaked
+    counts = duckdb.execute(
+        "select field, entity_id, count(*) from read_parquet(?) where kind = 'person' group by all",
+        [store.glob("mentions")],
+    ).fetchall()
+    got = {(f, e): n for f, e, n in counts}
+    names = {"Vladimir Putin": "putin", "Mahmoud Abbas": "abbas", "Ismail Haniyeh": "haniyeh"}
+    want = {("body", names[k]): v for k, v in expected["mentions_in_body"].items()}
+    want |= {("title", names[k]): v for k, v in expected["mentions_in_title"].items()}
+    assert got == want
+    # every mention points at the text it claims
+    for row in duckdb.execute("select field, start, \"end\", matched from read_parquet(?)", [store.glob("mentions")]).fetchall():
+        field_text = art["title"] if row[0] == "title" else text
+        assert field_text[row[1]:row[2]] == row[3]
+
+
+def test_feed_ingest_counts_everything_and_is_idempotent(tmp_path: Path) -> None:
+    pages, items = site(12)
+    routes = {p: reply(body, ctype=ct) for p, (ct, body) in pages.items()}
+    with LocalServer(routes) as srv:
+        feed_items = items + [(items[0][0], items[0][1] + "?utm_source=rss&utm_medium=feed", items[0][2]),
+                              ("Gone", "/world/gone", items[0][2])]
+        srv.routes["/rss"] = reply(rss(srv.url, feed_items), ctype="application/rss+xml")
+        first = run_ingest([Source("feed", srv.url + "/rss")], settings(tmp_path))
+        t = first.total()
+        assert (t.found, t.fetched, t.stored, t.duplicate, dict(t.failures)) == (14, 12, 12, 1, {"http-404": 1}), format_summary(first)
+        hits = dict(srv.hits)
+        second = run_ingest([Source("feed", srv.url + "/rss")], settings(tmp_path))
+    t2 = second.total()
+    assert (t2.found, t2.skipped, t2.fetched, t2.stored, dict(t2.failures)) == (14, 13, 0, 0, {"http-404": 1})
+    assert all(srv.hits.get(p, 0) == hits.get(p, 0) for p in pages)  # stored pages were not fetched again
+    store = Store(tmp_path / "store")
+    assert store.count() == 12
+    ids = duckdb.execute("select count(distinct id), count(distinct content_hash) from read_parquet(?)",
+                         [store.glob("articles")]).fetchall()
+    assert ids == [(12, 12)]
+    runs = duckdb.execute("select count(distinct run_id), sum(stored) from read_parquet(?)", [store.glob("runs")]).fetchall()
+    assert runs == [(2, 12)]
+
+
+def test_same_content_under_another_url_is_a_duplicate(tmp_path: Path) -> None:
+    pages, items = site(3)
+    routes = {p: reply(body, ctype=ct) for p, (ct, body) in pages.items()}
+    first = next(iter(pages))
+    routes["/mirror/copy"] = routes[first]
+    with LocalServer(routes) as srv:
+        urls = tmp_path / "urls.txt"
+        urls.write_text("\n".join(srv.url + p for p in [*pages, "/mirror/copy"]) + "\n")
+        summary = run_ingest([Source("urls", str(urls), "Test Daily")], settings(tmp_path))
+    t = summary.total()
+    assert (t.stored, t.duplicate) == (3, 1)
+
+
+def test_process_pool_gives_the_same_store(tmp_path: Path) -> None:
+    pages, items = site(10, seed=11)
+    routes = {p: reply(body, ctype=ct) for p, (ct, body) in pages.items()}
+    with LocalServer(routes) as srv:
+        srv.routes["/rss"] = reply(rss(srv.url, items), ctype="application/rss+xml")
+        run_ingest([Source("feed", srv.url + "/rss")], settings(tmp_path / "a", processes=0))
+        run_ingest([Source("feed", srv.url + "/rss")], settings(tmp_path / "b", processes=2))
+
+    def dump(root: Path) -> list:
+        return duckdb.execute(
+            "select a.id, a.title, a.text, m.entity_id, m.start from read_parquet(?) a "
+            "left join read_parquet(?) m on m.article_id = a.id order by all",
+            [Store(root / "store").glob("articles"), Store(root / "store").glob("mentions")],
+        ).fetchall()
+
+    assert dump(tmp_path / "a") == dump(tmp_path / "b") and len(dump(tmp_path / "a")) > 10
