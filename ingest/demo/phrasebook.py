@@ -1,0 +1,312 @@
+"""The demo corpus's vocabulary: people, places, themes, bursts and sentence templates.
+
+Everything here is data. Sentences are deliberately generic ("X met Y in Z to discuss the ceasefire"): no
+quotation is ever attributed to a real person, and every page that uses them is labelled as fictional.
+
+Template slots, filled left to right by :mod:`ingest.demo.corpus`:
+``{A}`` ``{B}`` ``{C}`` a person of the article and ``{P:id}`` a named one (full name at the first
+reference, then the surname or a title and surname), ``{A's}`` the same in the possessive, ``{place}``
+``{place2}`` ``{country}`` ``{country2}`` from the theme, ``{n}`` a small number, ``{day}`` a weekday.
+A template's topic tags say which topics its wording names (:data:`TOPIC_MARKERS`); ``tests/test_demo.py``
+checks them. The ground truth of an article's topics is computed from its rendered body, not from the tags.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    full: str  # first reference
+    surname: str  # later references
+    title: str  # "President" -> "President Putin"; "" when no title form is used
+    role: str  # "Russian President" -> "Russian President Vladimir Putin"
+    alt_surname: str = ""  # a spelling one outlet uses (e.g. "Erdoğan")
+
+
+PEOPLE: tuple[Person, ...] = (
+    Person("vladimir-putin", "Vladimir Putin", "Putin", "President", "Russian President"),
+    Person("volodymyr-zelensky", "Volodymyr Zelensky", "Zelensky", "President", "Ukrainian President"),
+    Person("benjamin-netanyahu", "Benjamin Netanyahu", "Netanyahu", "Prime Minister", "Israeli Prime Minister"),
+    Person("mahmoud-abbas", "Mahmoud Abbas", "Abbas", "President", "Palestinian President"),
+    Person("donald-trump", "Donald Trump", "Trump", "President", "US President"),
+    Person("xi-jinping", "Xi Jinping", "Xi", "President", "Chinese President"),
+    Person("emmanuel-macron", "Emmanuel Macron", "Macron", "President", "French President"),
+    Person("friedrich-merz", "Friedrich Merz", "Merz", "Chancellor", "German Chancellor"),
+    Person("keir-starmer", "Keir Starmer", "Starmer", "Prime Minister", "British Prime Minister"),
+    Person("narendra-modi", "Narendra Modi", "Modi", "Prime Minister", "Indian Prime Minister"),
+    Person("recep-tayyip-erdogan", "Recep Tayyip Erdogan", "Erdogan", "President", "Turkish President",
+           alt_surname="Erdoğan"),
+    Person("luiz-inacio-lula-da-silva", "Luiz Inácio Lula da Silva", "Lula", "President", "Brazilian President"),
+    Person("abdel-fattah-el-sisi", "Abdel Fattah el-Sisi", "Sisi", "President", "Egyptian President"),
+    Person("cyril-ramaphosa", "Cyril Ramaphosa", "Ramaphosa", "President", "South African President"),
+    Person("giorgia-meloni", "Giorgia Meloni", "Meloni", "Prime Minister", "Italian Prime Minister"),
+    Person("mark-carney", "Mark Carney", "Carney", "Prime Minister", "Canadian Prime Minister"),
+    Person("sergei-lavrov", "Sergei Lavrov", "Lavrov", "Foreign Minister", "Russian Foreign Minister"),
+    Person("ismail-haniyeh", "Ismail Haniyeh", "Haniyeh", "", "Hamas political leader"),
+)
+PERSON = {p.id: p for p in PEOPLE}
+
+# Topic ids and phrases that name them; the watchlist's own phrases are its business, these are the
+# wordings the templates use, checked by the tests.
+TOPIC_MARKERS: dict[str, tuple[str, ...]] = {
+    "ceasefire": ("ceasefire",),
+    "sanctions": ("sanctions",),
+    "israel-gaza-war": ("war in Gaza", "Gaza war", "Israel-Gaza war"),
+    "russia-ukraine-war": ("war in Ukraine", "Ukraine war", "Russia-Ukraine war"),
+    "palestinian-statehood": ("Palestinian state", "Palestinian statehood", "State of Palestine"),
+    "elections": ("election",),
+    "climate": ("climate",),
+}
+
+T = tuple[str, tuple[str, ...]]  # (template, topic ids it names)
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    people: tuple[str, ...]  # first ones are the most likely protagonists
+    places: tuple[str, ...]
+    countries: tuple[str, ...]
+    titles: tuple[T, ...]
+    ledes: tuple[T, ...]
+    sentences: tuple[T, ...]
+    photo: str  # caption scene
+
+
+@dataclass(frozen=True)
+class Burst:
+    """A stretch of heavy coverage: `extra` articles a day at its peak, on top of the background."""
+
+    name: str
+    theme: str
+    start: date
+    end: date  # inclusive
+    extra: float
+
+
+GAZA = Theme(
+    "gaza",
+    ("benjamin-netanyahu", "mahmoud-abbas", "donald-trump", "abdel-fattah-el-sisi", "recep-tayyip-erdogan",
+     "emmanuel-macron", "keir-starmer"),
+    ("Cairo", "Doha", "Jerusalem", "Ramallah", "Washington", "Sharm el-Sheikh", "Amman"),
+    ("Egypt", "Qatar", "Israel", "the United States", "Turkey", "Jordan"),
+    (("{A} and {B} discuss Gaza ceasefire in {place}", ("ceasefire",)),
+     ("Gaza ceasefire talks resume in {place} as {A} weighs new proposal", ("ceasefire",)),
+     ("{A's} envoy heads to {place} for talks on the war in Gaza", ("israel-gaza-war",)),
+     ("Mediators press {A} and {B} on next phase of Gaza ceasefire", ("ceasefire",)),
+     ("{A} hosts {B} as pressure grows to end the Gaza war", ("israel-gaza-war",))),
+    (("{A} met {B} in {place} on {day} to discuss the ceasefire in Gaza.", ("ceasefire",)),
+     ("{A} and {B} held talks in {place} on {day} on ending the war in Gaza.", ("israel-gaza-war",)),
+     ("Negotiators for {country} and {country2} met in {place} on {day} as {A} weighed a new ceasefire proposal.",
+      ("ceasefire",))),
+    (("Officials from {country} and {country2} are expected to continue talks next week.", ()),
+     ("Mediators in {place} said a new round of ceasefire talks could begin within days.", ("ceasefire",)),
+     ("{A} spoke with {B} by phone about humanitarian access, according to {A's} office.", ()),
+     ("Aid agencies have repeatedly called for more crossings into the territory to be opened.", ()),
+     ("The Gaza war has dominated regional diplomacy for more than two years.", ("israel-gaza-war",)),
+     ("Delegations discussed the exchange of hostages and prisoners, officials said.", ()),
+     ("{B} is expected to brief the cabinet on the talks later this week.", ()),
+     ("The proposal under discussion would extend the ceasefire by {n} weeks.", ("ceasefire",)),
+     ("Earlier rounds of talks in {place2} ended without an agreement.", ()),
+     ("Officials said {n} aid convoys were waiting at the border on {day}.", ()),
+     ("{C} is expected to discuss the war in Gaza with regional leaders later this month.", ("israel-gaza-war",)),
+     ("Talks on a lasting ceasefire have stalled several times this year.", ("ceasefire",)),
+     ("Several governments renewed calls for a path to a Palestinian state after the war.",
+      ("palestinian-statehood",)),
+     ("The talks are the first since the killing of {P:ismail-haniyeh} in July 2024 to include all the "
+      "regional mediators.", ())),
+    "at a meeting in {place}",
+)
+
+UKRAINE = Theme(
+    "ukraine",
+    ("volodymyr-zelensky", "vladimir-putin", "donald-trump", "emmanuel-macron", "friedrich-merz", "keir-starmer",
+     "recep-tayyip-erdogan", "sergei-lavrov", "xi-jinping", "giorgia-meloni"),
+    ("Kyiv", "Moscow", "Istanbul", "Geneva", "Brussels", "Berlin", "Riyadh", "Helsinki"),
+    ("Ukraine", "Russia", "the United States", "Turkey", "France", "Germany", "Saudi Arabia"),
+    (("{A} and {B} meet in {place} over Ukraine ceasefire plan", ("ceasefire",)),
+     ("{A} and {B} to meet in {place} for talks on the war in Ukraine", ("russia-ukraine-war",)),
+     ("European leaders meet {P:volodymyr-zelensky} ahead of {place} talks", ()),
+     ("{A's} office confirms new round of talks on the Ukraine war", ("russia-ukraine-war",)),
+     ("{A} and {B} discuss energy ceasefire", ("ceasefire",))),
+    (("{A} met {B} in {place} on {day} to discuss a ceasefire in Ukraine.", ("ceasefire",)),
+     ("{A} and {B} held talks in {place} on {day} about ending the war in Ukraine.", ("russia-ukraine-war",)),
+     ("{A} travelled to {place} on {day} for talks with {B} on the Russia-Ukraine war.",
+      ("russia-ukraine-war",))),
+    (("Officials from {country} and {country2} are expected to continue talks next week.", ()),
+     ("{A} spoke with {B} by phone on {day}, according to {A's} office.", ()),
+     ("The proposal would begin with a {n}-day ceasefire on energy infrastructure.", ("ceasefire",)),
+     ("European governments discussed further sanctions on Russian oil exports.", ("sanctions",)),
+     ("The Ukraine war is now in its fifth year.", ("russia-ukraine-war",)),
+     ("{C's} office published a readout of the talks in {place2} on {day}.", ()),
+     ("Prisoner exchanges have continued despite the fighting, officials said.", ()),
+     ("{B} is expected to meet European defence ministers in {place2} later this month.", ()),
+     ("Talks on a ceasefire along the front line have made little progress.", ("ceasefire",)),
+     ("Energy facilities in several regions were damaged overnight, local officials said.", ()),
+     ("{C} discussed the war in Ukraine with European counterparts by phone.", ("russia-ukraine-war",)),
+     ("The delegations exchanged draft documents on {day}, officials said.", ())),
+    "during talks in {place}",
+)
+
+STATEHOOD = Theme(
+    "statehood",
+    ("mahmoud-abbas", "emmanuel-macron", "keir-starmer", "benjamin-netanyahu", "mark-carney",
+     "luiz-inacio-lula-da-silva", "narendra-modi", "cyril-ramaphosa"),
+    ("New York", "Paris", "London", "Ramallah", "Ottawa", "Brussels"),
+    ("France", "the United Kingdom", "Canada", "Saudi Arabia", "Brazil", "South Africa"),
+    (("{A} and {B} discuss recognition of a Palestinian state", ("palestinian-statehood",)),
+     ("{A} to set out position on Palestinian statehood in {place}", ("palestinian-statehood",)),
+     ("Recognition of the State of Palestine tops agenda as {A} meets {B}", ("palestinian-statehood",))),
+    (("{A} met {B} in {place} on {day} to discuss recognition of a Palestinian state.",
+      ("palestinian-statehood",)),
+     ("{A} and {B} held talks in {place} on {day} on Palestinian statehood.", ("palestinian-statehood",))),
+    (("Officials from {country} and {country2} are expected to coordinate their positions next week.", ()),
+     ("More than {n} governments have said they support a two-state solution.", ()),
+     ("{C} is expected to address the issue at the United Nations later this month.", ()),
+     ("Diplomats said the recognition of the State of Palestine could come in stages.",
+      ("palestinian-statehood",)),
+     ("{B} was briefed on the discussions, according to {B's} office.", ()),
+     ("The debate over Palestinian statehood has divided European governments.", ("palestinian-statehood",)),
+     ("Several delegations linked the issue to a lasting ceasefire in Gaza.", ("ceasefire",)),
+     ("A conference on the two-state solution was held in {place2} earlier this year.", ()),
+     ("{A} also met representatives of {country} on the sidelines.", ())),
+    "at the United Nations in {place}",
+)
+
+SANCTIONS = Theme(
+    "sanctions",
+    ("donald-trump", "vladimir-putin", "xi-jinping", "friedrich-merz", "emmanuel-macron", "narendra-modi",
+     "keir-starmer", "giorgia-meloni"),
+    ("Brussels", "Washington", "Beijing", "New Delhi", "London", "Rome"),
+    ("the European Union", "the United States", "China", "India", "Russia", "the United Kingdom"),
+    (("Sanctions package on agenda as {A} meets {B}", ("sanctions",)),
+     ("{A} and {B} discuss sanctions on Russian energy", ("sanctions",)),
+     ("{A's} government weighs response to new sanctions", ("sanctions",))),
+    (("{A} met {B} in {place} on {day} to discuss new sanctions.", ("sanctions",)),
+     ("Officials discussed a new package of sanctions on {day} ahead of a meeting between {A} and {B}.",
+      ("sanctions",))),
+    (("Officials from {country} and {country2} are expected to continue talks next week.", ()),
+     ("The package targets {n} companies accused of helping to evade earlier restrictions.", ()),
+     ("{B} discussed the measures with trade ministers, according to {B's} office.", ()),
+     ("Ministers in {place2} are expected to approve the sanctions later this month.", ("sanctions",)),
+     ("Analysts said the measures could affect shipping insurers and oil traders.", ()),
+     ("{C} discussed sanctions policy with partners by phone on {day}.", ("sanctions",)),
+     ("Trade officials met in {place2} on {day} to review export controls.", ()),
+     ("The measures are linked to the war in Ukraine, officials said.", ("russia-ukraine-war",))),
+    "in {place}",
+)
+
+ELECTIONS = Theme(
+    "elections",
+    ("luiz-inacio-lula-da-silva", "donald-trump", "friedrich-merz", "narendra-modi", "keir-starmer",
+     "emmanuel-macron", "mark-carney"),
+    ("Brasília", "São Paulo", "Rio de Janeiro", "Washington", "Berlin", "Ottawa"),
+    ("Brazil", "the United States", "Germany", "India", "France", "Canada"),
+    (("Election campaign in focus as {A} meets {B} in {place}", ("elections",)),
+     ("{A} and {B} discuss election observers", ("elections",)),
+     ("Voters prepare for election as {A} visits {place}", ("elections",))),
+    (("{A} met {B} in {place} on {day} ahead of the election.", ("elections",)),
+     ("{A} visited {place} on {day} as the election campaign entered its final weeks.",
+      ("elections",))),
+    (("Polls suggest a close race in several regions.", ()),
+     ("Election officials said {n} million voters had registered.", ("elections",)),
+     ("{B} was briefed on preparations for the vote, according to {B's} office.", ()),
+     ("Observers from {country} and {country2} are expected to monitor the vote.", ()),
+     ("A televised debate is scheduled in {place2} next week.", ()),
+     ("{A} also discussed the economy and public spending with local officials.", ()),
+     ("Turnout in the previous election was about {n} percent.", ("elections",)),
+     ("Foreign governments including {C's} are expected to follow the results closely.", ())),
+    "at a campaign rally in {place}",
+)
+
+CLIMATE = Theme(
+    "climate",
+    ("luiz-inacio-lula-da-silva", "narendra-modi", "xi-jinping", "emmanuel-macron", "keir-starmer",
+     "cyril-ramaphosa", "mark-carney", "giorgia-meloni"),
+    ("Belém", "Bonn", "Johannesburg", "New Delhi", "Paris", "Brasília"),
+    ("Brazil", "India", "China", "South Africa", "the European Union", "Canada"),
+    (("{A} and {B} discuss climate finance in {place}", ("climate",)),
+     ("{A} attends climate meeting in {place}", ("climate",)),
+     ("Climate finance on agenda as {A} meets {B}", ("climate",))),
+    (("{A} met {B} in {place} on {day} to discuss climate finance.", ("climate",)),
+     ("{A} and {B} held talks in {place} on {day} on the climate summit agenda.", ("climate",))),
+    (("Negotiators from {country} and {country2} are expected to continue talks next week.", ()),
+     ("Delegates discussed a target of {n} billion dollars a year for adaptation.", ()),
+     ("{B} discussed adaptation funding with delegates, according to {B's} office.", ()),
+     ("The climate talks in {place2} ended a day later than planned.", ("climate",)),
+     ("Forest protection was high on the agenda, officials said.", ()),
+     ("{C} is expected to review the climate targets with ministers next month.", ("climate",)),
+     ("Observers said the final text was weaker than earlier drafts.", ())),
+    "at the summit venue in {place}",
+)
+
+SUMMIT = Theme(
+    "summit",
+    ("cyril-ramaphosa", "narendra-modi", "xi-jinping", "luiz-inacio-lula-da-silva", "emmanuel-macron",
+     "keir-starmer", "friedrich-merz", "recep-tayyip-erdogan", "giorgia-meloni", "mark-carney", "donald-trump"),
+    ("Johannesburg", "Pretoria", "Cape Town", "New Delhi"),
+    ("South Africa", "India", "China", "Brazil", "Turkey", "the European Union"),
+    (("{A} and {B} meet on summit sidelines in {place}", ()),
+     ("{P:cyril-ramaphosa} opens leaders' summit in {place}", ()),
+     ("Summit in {place} ends with call for a ceasefire in Ukraine", ("ceasefire",))),
+    (("{A} met {B} in {place} on {day} on the sidelines of the leaders' summit.", ()),
+     ("{A} arrived in {place} on {day} for the leaders' summit, which opened with a session on debt relief.", ())),
+    (("Leaders discussed debt relief, trade and food security, officials said.", ()),
+     ("{B} and {C} also held a short bilateral meeting, according to {C's} office.", ()),
+     ("The final declaration called for a ceasefire in Ukraine.", ("ceasefire",)),
+     ("Delegations from {country} and {country2} met separately on trade.", ()),
+     ("The declaration mentioned the war in Gaza in a single paragraph.", ("israel-gaza-war",)),
+     ("The next summit is due to be held in {place2}.", ()),
+     ("Ministers spent {n} hours negotiating the text of the final declaration.", ()),
+     ("Climate finance was discussed on the second day, officials said.", ("climate",))),
+    "at the leaders' summit in {place}",
+)
+
+THEMES: dict[str, Theme] = {t.name: t for t in (GAZA, UKRAINE, STATEHOOD, SANCTIONS, ELECTIONS, CLIMATE, SUMMIT)}
+# Background shares when no burst is running.
+BACKGROUND: tuple[tuple[str, float], ...] = (
+    ("gaza", 0.26), ("ukraine", 0.30), ("statehood", 0.07), ("sanctions", 0.14), ("elections", 0.10),
+    ("climate", 0.10), ("summit", 0.03),
+)
+
+BURSTS: tuple[Burst, ...] = (
+    Burst("Istanbul talks on Ukraine", "ukraine", date(2025, 6, 2), date(2025, 6, 8), 5.0),
+    Burst("Palestinian statehood week at the UN", "statehood", date(2025, 9, 19), date(2025, 9, 28), 6.0),
+    Burst("Gaza ceasefire negotiations", "gaza", date(2025, 10, 3), date(2025, 10, 19), 10.0),
+    Burst("Climate summit in Belém", "climate", date(2025, 11, 10), date(2025, 11, 21), 4.0),
+    Burst("G20 leaders' summit", "summit", date(2025, 11, 21), date(2025, 11, 24), 8.0),
+    Burst("Geneva ceasefire talks on Ukraine", "ukraine", date(2026, 2, 16), date(2026, 3, 6), 7.0),
+    Burst("New sanctions package", "sanctions", date(2026, 5, 11), date(2026, 5, 17), 4.0),
+    Burst("Brazilian general election", "elections", date(2026, 9, 26), date(2026, 10, 27), 3.5),
+)
+
+# Sentences with no people, place or topic: they pad paragraphs the way wire copy does.
+FILLERS: tuple[str, ...] = (
+    "The meeting lasted about two hours, officials said.",
+    "No joint statement was issued after the talks.",
+    "Further details were not immediately available.",
+    "Both sides described the discussions as frank.",
+    "A spokesperson declined to comment on the timing of the next meeting.",
+    "The talks took place behind closed doors.",
+    "Officials said technical teams would continue working over the weekend.",
+    "The agenda also included trade and energy security.",
+    "It was not immediately clear whether a follow-up meeting had been scheduled.",
+    "Diplomats said the atmosphere had improved since the previous round.",
+    "Reporters were not allowed into the room.",
+    "Earlier in the day, ministers held a separate session on logistics.",
+    "The statement did not give a timetable.",
+    "Security around the venue was tight.",
+    "Officials cautioned that any agreement would take time to implement.",
+    "Regional governments welcomed the resumption of contacts.",
+)
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+# Invented reporters and photographers; any resemblance to a real person is a coincidence.
+FIRST_NAMES = ("Ana", "Tomas", "Leila", "Marcus", "Ines", "Jonah", "Priya", "Karel", "Mira", "Felix", "Ruth",
+               "Oskar", "Dalia", "Henrik", "Sofia", "Yusuf", "Clara", "Mateo", "Noor", "Eliot")
+LAST_NAMES = ("Varga", "Holloway", "Quint", "Amsel", "Torvik", "Bellweather", "Ostrander", "Caldera", "Finch",
+              "Marlowe", "Penhallow", "Strand", "Iriarte", "Kessler", "Lindqvist", "Okafor", "Drummond", "Sayer")
