@@ -1,7 +1,9 @@
-"""Sources of article candidates: RSS/Atom feeds, files of URLs, folders of saved HTML pages.
+"""Sources of article candidates: RSS/Atom feeds, sitemaps, front pages, files of URLs, folders of saved HTML
+pages, WARC files.
 
 Each `discover_*` function returns the candidates it found and the failures it met; a bad feed or a bad
-line is a Failure with a reason, and the run goes on.
+line is a Failure with a reason, and the run goes on. Feeds are fetched conditionally when `discover()` is
+given a `FeedState`: a 304 is "nothing new" (no candidates, no failure, `not_modified=True`).
 """
 
 from __future__ import annotations
@@ -18,20 +20,27 @@ from urllib.parse import urlsplit
 import feedparser
 import httpx
 
+from ingest.feedstate import FeedState
 from ingest.fetch import FEED_TYPES, HTML_TYPES, fetch_url
+from ingest.homepage import discover_homepage
 from ingest.records import Candidate, Failure
 from ingest.settings import Settings
+from ingest.sitemaps import discover_sitemap
+from ingest.warc import discover_warc
 
 log = logging.getLogger(__name__)
+
+KINDS = ("feed", "sitemap", "homepage", "urls", "html-dir", "warc")
 
 
 @dataclass(frozen=True)
 class Source:
-    """One place articles come from: kind is feed | urls | html-dir."""
+    """One place articles come from: kind is one of KINDS."""
 
     kind: str
-    location: str  # a feed URL, a file of URLs, a folder of .html files
+    location: str  # a feed, sitemap or front-page URL; a file of URLs, a folder of .html files, a WARC file or folder
     name: str = ""  # display name of the outlet; derived from the feed or host when empty
+    language: str | None = None  # ISO 639 code the sources file gives, if any
 
 
 @dataclass
@@ -40,24 +49,46 @@ class Discovery:
     name: str
     candidates: list[Candidate]
     failures: list[Failure]
+    not_modified: bool = False  # a conditional GET answered 304: nothing new, not a failure
 
 
-def discover(source: Source, client: httpx.Client, settings: Settings) -> Discovery:
+def discover(source: Source, client: httpx.Client, settings: Settings, state: FeedState | None = None) -> Discovery:
+    """The candidates a source lists now; with `state`, feeds are fetched conditionally and `state` updated."""
     if source.kind == "feed":
-        return discover_feed(source, client, settings)
+        return discover_feed(source, client, settings, state)
     if source.kind == "urls":
         return discover_url_file(source)
     if source.kind == "html-dir":
         return discover_html_dir(source)
+    name = source.name or _host(source.location) or Path(source.location).name
+    if source.kind == "sitemap":
+        return Discovery(source, name, *discover_sitemap(source.location, name, client, settings))
+    if source.kind == "homepage":
+        return Discovery(source, name, *discover_homepage(source.location, name, client, settings))
+    if source.kind == "warc":
+        return Discovery(source, name, *discover_warc(Path(source.location), name))
     return Discovery(source, source.name or source.location, [], [Failure("bad-source", f"unknown kind {source.kind!r}")])
 
 
-def discover_feed(source: Source, client: httpx.Client, settings: Settings) -> Discovery:
-    fetched = fetch_url(client, source.location, settings, accept=FEED_TYPES + HTML_TYPES + ("text/plain",))
+def discover_feed(source: Source, client: httpx.Client, settings: Settings, state: FeedState | None = None) -> Discovery:
+    headers = state.request_headers(source.location) if state is not None else None
+    fetched = fetch_url(client, source.location, settings, accept=FEED_TYPES + HTML_TYPES + ("text/plain",),
+                        headers=headers)
     name = source.name or _host(source.location)
     if isinstance(fetched, Failure):
         return Discovery(source, name, [], [Failure(f"feed-{fetched.reason}", fetched.detail)])
-    return parse_feed(source, fetched.body, name)
+    if state is not None:
+        state.remember(source.location, fetched)
+    if fetched.status == 304:
+        return Discovery(source, source.name or (state.title(source.location) if state else "") or name, [], [],
+                         not_modified=True)
+    found = parse_feed(source, fetched.body, name)
+    if state is not None:
+        if found.candidates:
+            state.set_title(source.location, found.name)
+        else:
+            state.forget(source.location)  # an empty or broken answer is not a version worth a 304 next time
+    return found
 
 
 def parse_feed(source: Source, body: bytes, name: str) -> Discovery:

@@ -1,0 +1,112 @@
+"""A site's front page as a source: the links on it that look like articles.
+
+The heuristic (docs/sources.md repeats it) keeps a link when it
+  1. stays on the site: same host, ignoring "www.", or a subdomain of it (edition.example.com on example.com);
+  2. is not furniture or a listing: no path segment names a tag, topic, category, section, author, video,
+     gallery, podcast, newsletter, search, account, subscription, feed or legal page, and it is not a file
+     (image, PDF, audio, video) or the front page itself;
+  3. and carries at least one mark of an article:
+     - a date in the path: /2024/08/13/, /2024/08/, /20240813/, /2024-08-13-...;
+     - a long slug: a last path segment of at least four words joined by - or _ (and 20+ letters),
+       "putin-meets-xi-in-beijing" rather than "world" or "europe-news";
+     - a numeric id of five or more digits in the last two segments: /news/world-68123456, /a/1234567.html,
+       ?id=123456 (query ids only under the name id, p, story or article).
+Section pages (/world, /news/europe), pagination (/page/2) and share links (other hosts) fail these tests.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urljoin, urlsplit
+
+import httpx
+import lxml.html
+from lxml import etree
+
+from ingest.fetch import HTML_TYPES, fetch_url
+from ingest.records import Candidate, Failure
+from ingest.settings import Settings
+from ingest.urls import canonical_url
+
+MAX_LINKS = 500  # article links kept per front page
+
+NOT_ARTICLE = {
+    "tag", "tags", "topic", "topics", "category", "categories", "section", "sections", "author", "authors",
+    "byline", "people", "person", "profile", "profiles", "contributor", "contributors", "video", "videos",
+    "watch", "tv", "gallery", "galleries", "photos", "photo", "pictures", "podcast", "podcasts", "audio",
+    "newsletter", "newsletters", "search", "login", "signin", "register", "account", "subscribe",
+    "subscription", "subscriptions", "donate", "shop", "jobs", "careers", "about", "about-us", "contact",
+    "contact-us", "privacy", "privacy-policy", "terms", "cookies", "cookie-policy", "rss", "feed", "feeds",
+    "page", "archive", "archives", "sitemap", "weather", "horoscope", "crosswords", "games", "puzzles",
+}
+FILE_EXT = re.compile(r"\.(jpe?g|png|gif|webp|svg|pdf|mp3|mp4|m4a|mov|avi|zip|xml|rss|json|css|js|ico)$", re.IGNORECASE)
+DATE_PATH = re.compile(r"/(19|20)\d\d/(0?[1-9]|1[0-2])(/|$)|/(19|20)\d\d(0[1-9]|1[0-2])[0-3]\d(/|$)|/(19|20)\d\d-[01]\d-[0-3]\d")
+LONG_ID = re.compile(r"(?<![0-9])\d{5,}(?![0-9])")
+ID_PARAMS = {"id", "p", "story", "article", "articleid", "story_id"}
+WORD_SPLIT = re.compile(r"[-_]+")
+
+
+def site_host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower().removeprefix("www.")
+
+
+def looks_like_article(url: str, site: str) -> bool:
+    """Whether a link on the front page of `site` (its host without "www.") looks like an article."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return False
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    if host != site and not host.endswith("." + site):
+        return False
+    segments = [s for s in parts.path.lower().split("/") if s]
+    if not segments or FILE_EXT.search(parts.path):
+        return False
+    if any(s in NOT_ARTICLE for s in segments):
+        return False
+    if DATE_PATH.search(parts.path):
+        return True
+    last = re.sub(r"\.s?html?$|\.php$|\.aspx?$", "", segments[-1])
+    words = [w for w in WORD_SPLIT.split(last) if w]
+    if len(words) >= 4 and sum(len(w) for w in words if not w.isdigit()) >= 20:
+        return True
+    if any(LONG_ID.search(s) for s in segments[-2:]):
+        return True
+    return any(k.lower() in ID_PARAMS and v.isdigit() and len(v) >= 5 for k, v in parse_qsl(parts.query))
+
+
+def article_links(body: bytes, base_url: str, limit: int = MAX_LINKS) -> list[tuple[str, str]]:
+    """(URL, link text) of each article-like link on a page, in page order, one per canonical URL."""
+    try:
+        doc = lxml.html.document_fromstring(body)
+    except (etree.ParserError, ValueError):
+        return []
+    site = site_host(base_url)
+    seen: set[str] = set()
+    out: list[tuple[str, str]] = []
+    for a in doc.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+            continue
+        url = urljoin(base_url, href).split("#")[0]
+        if not looks_like_article(url, site):
+            continue
+        key = canonical_url(url)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append((url, " ".join(a.text_content().split())[:300]))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def discover_homepage(url: str, name: str, client: httpx.Client,
+                      settings: Settings) -> tuple[list[Candidate], list[Failure]]:
+    """Fetch a front page and list its article-like links as candidates."""
+    fetched = fetch_url(client, url, settings, accept=HTML_TYPES)
+    if isinstance(fetched, Failure):
+        return [], [Failure(f"homepage-{fetched.reason}", fetched.detail)]
+    links = article_links(fetched.body, fetched.final_url or url)
+    if not links:
+        return [], [Failure("homepage-no-articles", f"no article-like links on {url}")]
+    return [Candidate(url=link, source=name, feed_title=text) for link, text in links], []
