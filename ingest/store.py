@@ -204,14 +204,17 @@ class StoreWriter:
         self.store = store
 
     def recover(self) -> None:
-        """Remove what a crashed writer left: temporary files and mentions of batches never committed."""
-        committed = {p.name for p in self.store.articles_dir.glob("part-*.parquet")}
+        """Undo what a crashed writer left: temporary files, and mentions of batches never committed.
+
+        Orphan mentions are dropped by a generation swap, not by deleting files in place, so a reader that
+        listed the directory a moment ago still finds every file it listed."""
         for d in (self.store.articles_dir, self.store.mentions_dir, self.store.runs_dir):
             for tmp in d.glob(".*.tmp"):
                 tmp.unlink(missing_ok=True)
-        for m in self.store.mentions_dir.glob("part-*.parquet"):
-            if m.name != SCHEMA_FILE and m.name not in committed:
-                m.unlink(missing_ok=True)
+        committed = {p.name for p in self.store.articles_dir.glob("part-*.parquet")}
+        mentions = {p.name: p for p in self.store.mentions_dir.glob("part-*.parquet") if p.name != SCHEMA_FILE}
+        if any(name not in committed for name in mentions):
+            self.swap_generation("mentions", {n: p for n, p in mentions.items() if n in committed})
 
     def write_batch(self, articles: list[Article], watchlist_version: str = "") -> str | None:
         """Write one batch of articles and their mentions; returns the batch name, or None if empty."""
