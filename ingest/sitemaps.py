@@ -73,7 +73,7 @@ def parse_sitemap(body: bytes) -> ParsedSitemap | Failure:
     head = body.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not head.startswith(b"<"):
         return _parse_text(head)
-    if _ENTITY_DECL.search(body[:65536]):
+    if _ENTITY_DECL.search(body):
         return Failure("sitemap-entities", "the document declares XML entities (refused)")
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                              remove_comments=True, remove_pis=True)
@@ -161,7 +161,8 @@ def discover_sitemap(url: str, name: str, client: httpx.Client, settings: Settin
         if depth >= MAX_DEPTH:
             failures.append(Failure("sitemap-too-deep", f"index nested deeper than {MAX_DEPTH}: {current}"))
             continue
-        children = [e for e in _newest_first(parsed.entries) if e.url.startswith(("http://", "https://"))]
+        children = [e for e in _newest_first(parsed.entries)
+                    if e.url.startswith(("http://", "https://")) and e.url not in seen]
         room = max(0, max_children - followed)
         if len(children) > room:
             log.warning("sitemap %s lists %d child sitemaps; following the newest %d", current, len(children), room)
