@@ -28,7 +28,8 @@ FOOTER_LINKS = ("About us", "Contact", "Careers", "Advertise", "Corrections", "E
                 "Terms of use", "Privacy policy", "Cookie settings", "Newsletters", "Podcasts", "Archive", "RSS")
 
 FURNITURE: dict[str, tuple[str, ...]] = {
-    "meridian": ("The Meridian Ledger is funded by its readers", "A gift of any size", "Give now", "Maybe later",
+    "meridian": ("The Meridian Ledger is funded by its readers", "A gift of any size", "Dear reader",
+                 "A note to readers", "Thank you for reading and for supporting independent reporting", "Give now", "Maybe later",
                  "We use cookies", "Accept all", "Read more", "Share on", "Copy link", "All rights reserved",
                  "Photo:", "Fictional outlet"),
     "harbor": ("Sign up for The Harbor Briefing", "in your inbox every weekday morning", "unsubscribe at any time",
@@ -185,6 +186,12 @@ correspondents in the field.</p><a class="btn" href="{origin}/meridian/give">Giv
 </div>
 <div class="share"><a href="#">Share on X</a> <a href="#">Share on Facebook</a> <a href="#">Copy link</a></div>
 </article>
+<section class="reader-appeal"><h3>A note to readers of The Meridian Ledger</h3><p>Dear reader,</p>
+<p>The Meridian Ledger is funded by its readers, not by advertisers or owners with interests to protect. That lets us
+send correspondents where the news is and keep every article free to read.</p>
+<p>Reporting from the field is expensive, and this year our costs have risen sharply. A gift of any size, once or every
+month, keeps our journalism open to everyone.</p><p>Thank you for reading and for supporting independent reporting.</p>
+<a class="btn" href="{origin}/meridian/give">Give now</a></section>
 <aside class="read-more"><h2>Read more</h2><ul>{_list(related, origin)}</ul></aside></main>
 {_footer(outlet, origin, label, "site-footer")}"""
     meta = _meta(outlet, art.title, url, published=art.published.isoformat(), authors=art.authors,
@@ -237,6 +244,8 @@ def _northgate(outlet: Outlet, art: ArticleInfo, related: Links, origin: str, la
         text, credit = split_caption(art.caption)
         figure = (f'<div class="photo"><img src="{origin}/northgate/pics/{art.path.rsplit("-", 1)[-1]}.jpg" alt="">'
                   f'<figcaption>{escape(text)} <i>{escape(credit)}</i></figcaption></div>')
+    paras = _paras(art)
+    paras.insert(2, figure)  # an inline photo between paragraphs, inside the text container
     body = f"""<div id="consent" class="consent-layer"><h2>Your privacy choices</h2><p>We and our 142 partners store and
 access information on your device, such as cookies, to personalise content and ads and to measure performance.</p>
 <button>I agree</button> <button>Show purposes</button></div>
@@ -247,9 +256,8 @@ full access from £1 a week</a></div>
 <div class="nc-wrap"><div class="nc-story">
 <h1>{escape(art.title)}</h1>
 <div class="nc-byline">By {escape(" and ".join(art.authors))} | {_long_date(art)}</div>
-{figure}
 <section class="nc-text">
-{chr(10).join(_paras(art))}
+{chr(10).join(paras)}
 </section>
 </div>
 <div class="nc-more"><h3>More from The Northgate Courier</h3><ul>{_list(related, origin)}</ul></div></div>
@@ -275,8 +283,8 @@ def _atlas(outlet: Outlet, art: ArticleInfo, related: Links, origin: str, label:
 <div class="aw-main"><article class="aw-article">
 <h1 class="aw-title">{escape(art.title)}</h1>
 <p class="aw-meta">{escape(", ".join(art.authors))} — {art.published:%B %d, %Y %H:%M} (GMT-3)</p>
-{figure}
 <div class="aw-body">
+{figure}
 {chr(10).join(_paras(art))}
 </div>
 <section class="aw-support"><h2>Support independent wire journalism</h2><p>Atlas Wire is free to read because readers
