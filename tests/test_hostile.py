@@ -12,8 +12,8 @@ import gzip
 import random
 import socket
 import time
-from http.server import BaseHTTPRequestHandler
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import duckdb
