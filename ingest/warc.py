@@ -54,8 +54,12 @@ def discover_warc(location: Path, name: str) -> tuple[list[Candidate], list[Fail
     for path in files:
         try:
             with path.open("rb") as fh:
-                records = ArchiveIterator(fh, arc2warc=True)
+                records = ArchiveIterator(fh, arc2warc=_is_arc(path))
+                seen = 0
                 for record in records:
+                    seen += 1
+                    if record.format == "arc" and not _is_arc(path):  # warcio reads any text as ARC lines
+                        raise ValueError("not a WARC file (no WARC/1.x record header)")
                     if record.rec_type != "response" or record.http_headers is None:
                         continue
                     url = _target(record)
@@ -69,8 +73,10 @@ def discover_warc(location: Path, name: str) -> tuple[list[Candidate], list[Fail
                         failures.append(Failure(f"warc-http-{status}", url[:200]))
                         continue
                     candidates.append(Candidate(url=url, source=name, html_path=warc_ref(path, records.get_record_offset())))
+                if not seen:
+                    failures.append(Failure("warc-unreadable", f"{path}: no records"))
         except (ArchiveLoadFailed, OSError, ValueError, EOFError) as exc:
-            failures.append(Failure("warc-unreadable", f"{path}: {str(exc)[:200]}"))
+            failures.append(Failure("warc-unreadable", f"{path}: {' '.join(str(exc).split())[:200]}"))
     return candidates, failures
 
 
@@ -83,7 +89,7 @@ def read_page(ref: str, url: str, max_bytes: int) -> FetchResult | Failure:
     try:
         with path.open("rb") as fh:
             fh.seek(offset)
-            record = next(iter(ArchiveIterator(fh, arc2warc=True)), None)
+            record = next(iter(ArchiveIterator(fh, arc2warc=_is_arc(path))), None)
             if record is None or record.rec_type != "response" or record.http_headers is None:
                 return Failure("warc-unreadable", f"no response record at {ref}")
             body = record.content_stream().read(max_bytes + 1)
@@ -102,6 +108,10 @@ def read_page(ref: str, url: str, max_bytes: int) -> FetchResult | Failure:
             )
     except (ArchiveLoadFailed, OSError, ValueError, EOFError) as exc:
         return Failure("warc-unreadable", f"{ref}: {str(exc)[:200]}")
+
+
+def _is_arc(path: Path) -> bool:
+    return path.name.lower().endswith((".arc", ".arc.gz"))
 
 
 def _target(record) -> str:
