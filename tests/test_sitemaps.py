@@ -25,6 +25,10 @@ NEWS = """<?xml version="1.0" encoding="UTF-8"?>
   <url><loc>https://news.example/undated</loc><lastmod>2020-01-01</lastmod></url>
 </urlset>"""
 
+# "billion laughs": nine levels of ten references each, 10**9 copies of "lol" if expanded
+_LEVELS = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+ENTITY_BOMB = f'<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY l0 "lol">{_LEVELS}]><urlset><url><loc>&l9;</loc></url></urlset>'
+
 
 def urlset(urls: list[str]) -> str:
     items = "".join(f"<url><loc>{u}</loc></url>" for u in urls)
@@ -54,8 +58,7 @@ def test_plain_text_sitemap_and_malformed_documents() -> None:
 
 
 def test_entity_bomb_is_a_reason_not_a_blowup() -> None:
-    levels = "".join(f'<!ENTITY l{i} "{"&l%d;" % (i - 1) * 10}">' for i in range(1, 10))
-    bomb = f'<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY l0 "lol">{levels}]><urlset><url><loc>&l9;</loc></url></urlset>'
+    bomb = ENTITY_BOMB
     started = time.monotonic()
     result = parse_sitemap(bomb.encode())
     assert isinstance(result, Failure) and result.reason == "sitemap-entities"
@@ -122,8 +125,7 @@ def test_index_with_gzipped_children_loop_and_caps(settings: Settings) -> None:
 
 def test_gzip_bomb_and_entity_bomb_over_http_are_failures(settings: Settings) -> None:
     bomb = gzip.compress(b"<" * 30_000_000, compresslevel=9)
-    levels = "".join(f'<!ENTITY l{i} "{"&l%d;" % (i - 1) * 10}">' for i in range(1, 10))
-    xbomb = f'<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY l0 "lol">{levels}]><urlset><url><loc>&l9;</loc></url></urlset>'
+    xbomb = ENTITY_BOMB
     routes = {"/bomb.xml.gz": reply(bomb, ctype="application/gzip"), "/xbomb.xml": reply(xbomb, ctype="application/xml")}
     with LocalServer(routes) as srv, make_client(settings) as client:
         gz = discover(Source("sitemap", srv.url + "/bomb.xml.gz", "Bombs"), client, settings)
