@@ -1,0 +1,307 @@
+"""The matcher: finds watchlist people and topics in a title and a body, with the evidence for each mention.
+
+One Aho-Corasick pass per field finds every alias, short form, exclusion and topic phrase at once (pyahocorasick).
+The text is folded first (ingest/fold.py: case, diacritics, punctuation → space, same length), and every pattern is
+stored with a space on each side, so a hit is a whole word by construction: "Putin's", "pro-Putin", "Putin-Xi" match,
+"Rasputin" does not. Then, in order:
+
+1. People: overlapping hits are resolved leftmost-longest, so "Trump Tower" (an exclusion) beats "Trump" and
+   "Abbas Araghchi" (another person) beats the short form "Abbas". An alias always counts (rule ``alias``).
+2. Fuzzy: a capitalised word of 7+ letters that is one slip away from a single-word alias counts (rule ``fuzzy``);
+   "Ismail Haniiyeh" is recorded whole when the first name is there.
+3. Short forms (a bare "Abbas") count only when the article licenses them: the nearest earlier full name among this
+   person and the people who share the short form is this person's (rule ``surname-after-full-name``; a headline is
+   read as coming after the body's first full name), or a cue word of the person stands in the same sentence
+   (rule ``context``). Otherwise the hit is dropped.
+4. Topics: a topic's ``any`` phrases are its mentions (rule ``topic``) if each ``all`` group and no ``not`` phrase
+   occurs somewhere in the article.
+
+Case: a one-word form must start with a capital in the text ("Trump said", not "a trump card"), and a one-word form of
+three letters or fewer must match exactly as written ("Xi", not the numeral "XI"). Multi-word forms and topics are
+case-blind.
+
+Pickling: a Matcher pickles as its watchlist and rebuilds its automaton when unpickled (a few milliseconds for the
+default watchlist), so it can be sent to worker processes.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass
+
+import ahocorasick
+
+from ingest.fold import ARABIC_PROCLITICS, SPACE, fold_form, fold_text, is_arabic, is_unspaced, starts_upper
+from ingest.fuzzy import MIN_LENGTH, SlipIndex
+from ingest.records import Mention
+from ingest.watchlist import Watchlist
+
+ALIAS, SHORT, BLOCK, TOPIC = 0, 1, 2, 3
+_PRIORITY = {ALIAS: 0, BLOCK: 1, SHORT: 2}
+_WORD7 = re.compile(rf"[^\W\d_]{{{MIN_LENGTH}}}[^\W\d_]*")
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+|\n")
+
+
+@dataclass(frozen=True)
+class _Form:
+    kind: int
+    owner: int  # index into people or topics
+    trim: int  # leading characters of the hit that are not part of the name (an Arabic proclitic)
+    case: str  # "" | "cap" (must start with a capital) | original form (must match exactly)
+
+
+@dataclass
+class _Hit:
+    field: int  # 0 title, 1 body
+    start: int
+    end: int
+    form: _Form | None
+    rule: str = "alias"
+    owner: int = -1
+
+
+class Matcher:
+    """Finds the mentions of a watchlist's people and topics; build once, call `find` per article."""
+
+    def __init__(self, watchlist: Watchlist) -> None:
+        self.watchlist = watchlist
+        self._automaton = ahocorasick.Automaton()
+        self._slips = SlipIndex()
+        self._known_words: set[str] = set()
+        self._first_names: dict[tuple[int, str], list[str]] = {}
+        self._cues: list[tuple[str, ...]] = []
+        self._rivals: dict[tuple[int, str], set[int]] = {}
+        self._build()
+
+    def __reduce__(self):
+        return (Matcher, (self.watchlist,))
+
+    # ---------------------------------------------------------------- building
+
+    def _build(self) -> None:
+        patterns: dict[str, list[_Form]] = {}
+
+        def add(form: str, kind: int, owner: int) -> None:
+            key = fold_form(form)
+            words = key.split()
+            self._known_words.update(words)
+            case = ""
+            if kind != TOPIC and len(words) == 1 and not is_unspaced(form):
+                case = form.strip() if len(key) <= 3 else "cap"
+            variants = [(key, 0)]
+            if is_arabic(form) and kind != TOPIC:
+                variants += [(p + key, len(p)) for p in ARABIC_PROCLITICS]
+            for k, trim in variants:
+                padded = k if is_unspaced(form) else f"{SPACE}{k}{SPACE}"
+                patterns.setdefault(padded, []).append(_Form(kind, owner, trim, case))
+
+        people = self.watchlist.people
+        short_owners: dict[str, set[int]] = {}
+        for i, p in enumerate(people):
+            for a in p.aliases:
+                add(a, ALIAS, i)
+                key = fold_form(a)
+                if p.fuzzy and SPACE not in key and len(key) >= MIN_LENGTH:
+                    self._slips.add(key, i)
+            for s in p.short:
+                add(s, SHORT, i)
+                short_owners.setdefault(fold_form(s), set()).add(i)
+                for t in p.titles:
+                    add(f"{t} {s}", ALIAS, i)
+            for x in p.exclude:
+                add(x, BLOCK, i)
+            self._cues.append(tuple(f"{SPACE}{fold_form(c)}{SPACE}" for c in p.cues))
+        for i, p in enumerate(people):
+            for a in p.aliases:  # "Ismail" before a fuzzy "Haniiyeh" belongs to the mention
+                words = fold_form(a).split()
+                if len(words) > 1:
+                    self._first_names.setdefault((i, words[-1]), []).append(SPACE.join(words[:-1]))
+        # Rivals of a short form: other people who are also called by it, or whose full name contains it.
+        for s, owners in short_owners.items():
+            for i in owners:
+                rivals = {j for j in owners if j != i}
+                for j, q in enumerate(people):
+                    if j != i and any(s in fold_form(a).split() for a in q.aliases):
+                        rivals.add(j)
+                self._rivals[(i, s)] = rivals
+        for i, t in enumerate(self.watchlist.topics):
+            for phrase in t.any_of:
+                add(phrase, TOPIC, i)
+        for key, forms in patterns.items():
+            self._automaton.add_word(key, (len(key), SPACE in key[:1], tuple(forms)))
+        self._automaton.make_automaton()
+
+    # ---------------------------------------------------------------- matching
+
+    def find(self, title: str, body: str) -> list[Mention]:
+        """All mentions in an article's title and body, title first, each in text order."""
+        texts = (title or "", body or "")
+        folded = (fold_text(texts[0]), fold_text(texts[1]))
+        people: list[_Hit] = []
+        shorts: list[_Hit] = []
+        topics: list[_Hit] = []
+        for f in (0, 1):
+            p, s, t = self._scan(f, texts[f], folded[f])
+            people += p
+            shorts += s
+            topics += t
+        people += self._fuzzy(texts, folded, people + shorts)
+        people.sort(key=lambda h: (h.field, h.start))
+        found = [h for h in people if h.form is None or h.form.kind == ALIAS]
+        found += self._license(texts, folded, people, shorts)
+        found += self._topics(folded, topics)
+        found.sort(key=lambda h: (h.field, h.start, h.end))
+        names = ("title", "body")
+        out = []
+        for h in found:
+            kind = "topic" if h.form is not None and h.form.kind == TOPIC else "person"
+            entity = (self.watchlist.topics if kind == "topic" else self.watchlist.people)[h.owner].id
+            out.append(
+                Mention(entity, kind, names[h.field], h.start, h.end, texts[h.field][h.start : h.end], h.rule)
+            )
+        return out
+
+    def _scan(self, field: int, text: str, folded: str) -> tuple[list[_Hit], list[_Hit], list[_Hit]]:
+        """People hits (aliases and exclusions), short-form hits and topic hits of one field, overlaps resolved."""
+        if not folded.strip():
+            return [], [], []
+        raw: list[tuple[int, int, int, _Form]] = []  # start, -length, priority, form
+        for last, (length, spaced, forms) in self._automaton.iter(f"{SPACE}{folded}{SPACE}"):
+            first = last - length + 1
+            start, end = (first, last - 1) if spaced else (first - 1, last)
+            for form in forms:
+                s = start + form.trim
+                if form.case and not _case_ok(text, s, end, form.case):
+                    continue
+                raw.append((s, -(end - s), 0 if form.kind == TOPIC else _PRIORITY[form.kind], form))
+        raw.sort(key=lambda r: (r[0], r[1], r[2]))
+        people: list[_Hit] = []
+        shorts: list[_Hit] = []
+        topics: list[_Hit] = []
+        person_end = topic_end = 0
+        last_short: _Hit | None = None
+        for start, neg, _, form in raw:
+            end = start - neg
+            if form.kind == TOPIC:
+                if start >= topic_end:
+                    topics.append(_Hit(field, start, end, form, "topic", form.owner))
+                    topic_end = end
+                continue
+            if start < person_end:
+                # The same short form may belong to several people: keep them all, the licence decides.
+                if form.kind == SHORT and last_short and (last_short.start, last_short.end) == (start, end):
+                    shorts.append(_Hit(field, start, end, form, "", form.owner))
+                continue
+            hit = _Hit(field, start, end, form, "alias", form.owner)
+            person_end = end
+            if form.kind == SHORT:
+                shorts.append(hit)
+                last_short = hit
+            else:
+                people.append(hit)
+        return people, shorts, topics
+
+    def _fuzzy(self, texts: tuple[str, str], folded: tuple[str, str], taken: list[_Hit]) -> list[_Hit]:
+        if not self._slips:
+            return []
+        hits = []
+        for f in (0, 1):
+            spans = sorted((h.start, h.end) for h in taken if h.field == f)
+            starts = [s for s, _ in spans]
+            text, fold = texts[f], folded[f]
+            for m in _WORD7.finditer(fold):
+                word = m.group()
+                if word in self._known_words or not text[m.start()].isupper():
+                    continue
+                k = bisect_left(starts, m.end())
+                if k and spans[k - 1][1] > m.start():
+                    continue  # inside a name already found
+                found = self._slips.lookup(word)
+                if found is None:
+                    continue
+                owner, target = found
+                start = m.start()
+                for first in self._first_names.get((owner, target), ()):
+                    s = start - len(first) - 1
+                    if s >= 0 and fold[s:start] == first + SPACE and (s == 0 or fold[s - 1] == SPACE):
+                        start = s
+                        break
+                hits.append(_Hit(f, start, m.end(), None, "fuzzy", owner))
+        return hits
+
+    def _license(
+        self, texts: tuple[str, str], folded: tuple[str, str], people: list[_Hit], shorts: list[_Hit]
+    ) -> list[_Hit]:
+        """The short-form hits that the article licenses, with the rule that licensed each."""
+        out: list[_Hit] = []
+        claimed: set[tuple[int, int]] = set()
+        for h in shorts:
+            if (h.field, h.start) in claimed:
+                continue
+            key = fold_form(texts[h.field][h.start : h.end])
+            rivals = self._rivals.get((h.owner, key), set())
+            relevant = [
+                p
+                for p in people
+                if (p.owner == h.owner and (p.form is None or p.form.kind == ALIAS))
+                or (p.owner in rivals and (p.form is None or p.form.kind == ALIAS))
+                or (p.form is not None and p.form.kind == BLOCK and p.owner == h.owner)
+            ]
+            before = [p for p in relevant if (p.field, p.start) < (h.field, h.start)]
+            if not before and h.field == 0:
+                # The headline is read as following the body's first full name.
+                before = [p for p in relevant if p.field == 1][:1]
+            nearest = before[-1] if before else None
+            rule = ""
+            if (
+                nearest is not None
+                and nearest.owner == h.owner
+                and (nearest.form is None or nearest.form.kind != BLOCK)
+            ):
+                rule = "surname-after-full-name"
+            elif self._cue_near(h.owner, texts[h.field], folded[h.field], h.start, h.end):
+                rule = "context"
+            if rule:
+                h.rule = rule
+                out.append(h)
+                claimed.add((h.field, h.start))
+        return out
+
+    def _cue_near(self, owner: int, text: str, folded: str, start: int, end: int) -> bool:
+        cues = self._cues[owner]
+        if not cues:
+            return False
+        left = 0
+        for m in _SENTENCE_END.finditer(text, max(0, start - 400), start):
+            left = m.end()
+        m = _SENTENCE_END.search(text, end)
+        right = m.start() if m else len(text)
+        sentence = f"{SPACE}{folded[left:start]}{SPACE}{folded[end:right]}{SPACE}"
+        return any(c in sentence for c in cues)
+
+    def _topics(self, folded: tuple[str, str], hits: list[_Hit]) -> list[_Hit]:
+        if not hits:
+            return []
+        article = f"{SPACE}{folded[0]}{SPACE}{SPACE}{folded[1]}{SPACE}"
+        ok: dict[int, bool] = {}
+        out = []
+        for h in hits:
+            if h.owner not in ok:
+                ok[h.owner] = self._topic_holds(h.owner, article)
+            if ok[h.owner]:
+                out.append(h)
+        return out
+
+    def _topic_holds(self, owner: int, article: str) -> bool:
+        topic = self.watchlist.topics[owner]
+        for group in topic.all_of:
+            if not any(f"{SPACE}{fold_form(p)}{SPACE}" in article for p in group):
+                return False
+        return not any(f"{SPACE}{fold_form(p)}{SPACE}" in article for p in topic.none_of)
+
+
+def _case_ok(text: str, start: int, end: int, case: str) -> bool:
+    if case == "cap":
+        return starts_upper(text[start:end])
+    return text[start:end] == case
