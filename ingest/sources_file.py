@@ -45,7 +45,7 @@ class SourceConfig:
     enabled: bool = True
 
     def to_source(self) -> Source:
-        return Source(self.kind, self.location, self.name)
+        return Source(self.kind, self.location, self.name, self.language)
 
 
 def default_sources_path() -> Path:

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from ingest.fetch import make_client
 from ingest.settings import Settings
 from ingest.sources import Source, discover, parse_feed
@@ -57,3 +59,49 @@ def test_html_dir_reads_canonical_and_site_name(tmp_path: Path) -> None:
         ((tmp_path / "b.htm").resolve().as_uri(), tmp_path.name),
     ]
     assert all(c.html_path for c in found.candidates)
+
+
+def conditional_feed(body: str, etag: str, last_modified: str):
+    """A feed route that answers 304 when the client sends back its validators."""
+
+    def route(h) -> None:
+        if h.headers.get("If-None-Match") == etag or h.headers.get("If-Modified-Since") == last_modified:
+            h.send_response(304)
+            h.send_header("ETag", etag)
+            h.end_headers()
+            return
+        data = body.encode()
+        h.send_response(200)
+        h.send_header("Content-Type", "application/rss+xml")
+        h.send_header("Content-Length", str(len(data)))
+        h.send_header("ETag", etag)
+        h.send_header("Last-Modified", last_modified)
+        h.end_headers()
+        h.wfile.write(data)
+
+    return route
+
+
+# ingest/fetch.py tests `resp.is_redirect` (true for every 3xx in httpx 0.28) before `status_code == 304`, so a 304
+# comes back as Failure("bad-redirect"). Remove this marker together with that fix (strict: an XPASS fails the suite).
+@pytest.mark.xfail(strict=True, reason="fetch_url reports a 304 as bad-redirect until fetch.py checks 304 first")
+def test_conditional_get_304_is_nothing_new_not_a_failure(tmp_path: Path) -> None:
+    from ingest.feedstate import load_feed_state, save_feed_state
+
+    settings = Settings(allow_private=True, read_timeout=2, deadline=5)
+    stamp = "Tue, 13 Aug 2024 15:05:00 GMT"
+    routes = {"/rss": conditional_feed(RSS, '"v1"', stamp), "/empty": reply("<rss><channel></channel></rss>",
+                                                                            ctype="application/rss+xml")}
+    with LocalServer(routes) as srv, make_client(settings) as client:
+        state = load_feed_state(tmp_path)
+        first = discover(Source("feed", srv.url + "/rss"), client, settings, state)
+        save_feed_state(tmp_path, state)
+        second = discover(Source("feed", srv.url + "/rss"), client, settings, load_feed_state(tmp_path))
+        without_state = discover(Source("feed", srv.url + "/rss"), client, settings)
+        empty_state = load_feed_state(tmp_path)
+        discover(Source("feed", srv.url + "/empty"), client, settings, empty_state)
+    assert len(first.candidates) == 2 and not first.not_modified
+    assert second.candidates == [] and second.failures == [] and second.not_modified
+    assert second.name == "Example Daily"  # the feed's own title, remembered from the full fetch
+    assert len(without_state.candidates) == 2  # no state: an unconditional GET
+    assert srv.url + "/empty" not in empty_state.feeds  # an empty answer is not remembered
