@@ -90,14 +90,15 @@ def _fetch_once(client: httpx.Client, url: str, settings: Settings, accept: tupl
             return refused
         try:
             with client.stream("GET", current, headers=headers) as resp:
+                if resp.status_code == 304:  # Not Modified (a conditional GET): no body, not a redirect
+                    return FetchResult(url, str(resp.url), 304, "", b"", None, datetime.now(UTC),
+                                       etag=resp.headers.get("etag"), last_modified=resp.headers.get("last-modified"))
                 if resp.is_redirect:
                     location = resp.headers.get("location")
                     if not location:
                         return Failure("bad-redirect", f"{resp.status_code} without Location: {current}")
                     current = urljoin(current, location)
                     continue
-                if resp.status_code == 304:
-                    return FetchResult(url, str(resp.url), 304, "", b"", None, datetime.now(UTC))
                 if resp.status_code in RETRY_STATUS:
                     return _Retry(Failure(f"http-{resp.status_code}", current), _retry_after(resp.headers.get("retry-after")))
                 if resp.status_code >= 400:

@@ -82,9 +82,6 @@ def conditional_feed(body: str, etag: str, last_modified: str):
     return route
 
 
-# ingest/fetch.py tests `resp.is_redirect` (true for every 3xx in httpx 0.28) before `status_code == 304`, so a 304
-# comes back as Failure("bad-redirect"). Remove this marker together with that fix (strict: an XPASS fails the suite).
-@pytest.mark.xfail(strict=True, reason="fetch_url reports a 304 as bad-redirect until fetch.py checks 304 first")
 def test_conditional_get_304_is_nothing_new_not_a_failure(tmp_path: Path) -> None:
     from ingest.feedstate import load_feed_state, save_feed_state
 
