@@ -222,9 +222,11 @@ def demo(store: Path, articles: int, seed: int, no_dashboard: bool, port: int, n
 
 
 # Commands that live beside their stage's module.
+from ingest.cli_mentions import mentions as mentions_group  # noqa: E402
 from ingest.cli_store import store_group  # noqa: E402
 
 main.add_command(store_group)
+main.add_command(mentions_group)
 
 if __name__ == "__main__":
     main()
