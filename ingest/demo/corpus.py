@@ -77,7 +77,7 @@ class ArticleInfo:
     paragraphs: tuple[str, ...]  # the body, in order
     body_mentions: tuple[tuple[str, int], ...]  # (person id, references in the body), sorted by id
     title_people: tuple[str, ...]  # person ids named in the title, sorted
-    topics: tuple[str, ...]  # topic ids whose marker phrase is in the body, sorted
+    topics: tuple[str, ...]  # topic ids named in the body (phrasebook.topics_in, headline as context), sorted
     caption: str  # photo caption (with credit), furniture: "" when the page has no photo
 
     @property
@@ -246,8 +246,9 @@ def _article(rng: random.Random, d: dict, number: int) -> ArticleInfo:
             sentences.append(src.pop()[0] if src is pool else src.pop())
         paragraphs.append(" ".join(_fill(rng, s, ctx, counts, alt) for s in sentences))
 
-    body = "\n".join(paragraphs).lower()
-    topics = tuple(sorted(t for t, marks in pb.TOPIC_MARKERS.items() if any(m.lower() in body for m in marks)))
+    for pid in sorted(set(title_counts) - set(counts)):
+        paragraphs[-1] += " " + _fill(rng, pb.ALSO_BRIEFED % pid, ctx, counts, alt)
+    topics = pb.topics_in("\n".join(paragraphs), context=title)
     caption = ""
     if d["outlet"] != "harbor" or rng.random() < 0.5:
         a, b = pb.PERSON[cast[0]], pb.PERSON[cast[1]]
