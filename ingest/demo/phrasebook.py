@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 
 @dataclass(frozen=True)
@@ -69,17 +70,28 @@ TOPIC_RULES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]] = {
 }
 
 
-def says(phrase: str, text: str) -> bool:
-    pattern = r"(?<!\w)" + r"[\s-]+".join(re.escape(w) for w in re.split(r"[\s-]+", phrase)) + r"(?!\w)"
-    return re.search(pattern, text, re.IGNORECASE) is not None
+@cache
+def _phrase_re(phrase: str) -> tuple[str, re.Pattern[str]]:
+    words = re.split(r"[\s-]+", phrase)
+    return words[0].lower(), re.compile(r"(?<!\w)" + r"[\s-]+".join(map(re.escape, words)) + r"(?!\w)", re.IGNORECASE)
+
+
+def says(phrase: str, text: str, lowered: str | None = None) -> bool:
+    """Whether the phrase occurs in the text as whole words (case-blind; a hyphen counts as a space)."""
+    first, pattern = _phrase_re(phrase)
+    if first not in (text.lower() if lowered is None else lowered):  # cheap test first: most phrases are absent
+        return False
+    return pattern.search(text) is not None
 
 
 def topics_in(text: str, context: str = "") -> tuple[str, ...]:
     """The topic ids :data:`TOPIC_RULES` finds in a text, sorted; `all` groups may also be met in `context`
     (the headline), as the watchlist reads them over the whole article."""
     both = f"{context}\n{text}"
+    low, both_low = text.lower(), both.lower()
     return tuple(sorted(t for t, (anyof, groups) in TOPIC_RULES.items()
-                        if any(says(p, text) for p in anyof) and all(any(says(p, both) for p in g) for g in groups)))
+                        if any(says(p, text, low) for p in anyof)
+                        and all(any(says(p, both, both_low) for p in g) for g in groups)))
 
 
 T = tuple[str, tuple[str, ...]]  # (template, topic ids it names)
