@@ -284,3 +284,17 @@ def test_server_sends_without_nagle_delay(corpus: Corpus) -> None:
         assert srv._httpd.RequestHandlerClass.disable_nagle_algorithm is True
     finally:
         srv.stop()
+
+
+def test_default_watchlist_finds_exactly_the_ground_truth(corpus: Corpus) -> None:
+    """The demo's ground truth agrees with the real matcher over the default watchlist (same ids, same reading)."""
+    from ingest.mentions import Matcher
+    from ingest.watchlist import load_watchlist
+
+    matcher = Matcher(load_watchlist())
+    for art in corpus.articles[::3]:
+        found = matcher.find(art.title, "\n\n".join(art.paragraphs))
+        body = Counter(m.entity_id for m in found if m.kind == "person" and m.field == "body")
+        assert dict(body) == dict(art.body_mentions), art.path
+        assert sorted({m.entity_id for m in found if m.kind == "person" and m.field == "title"}) == list(art.title_people)
+        assert tuple(sorted({m.entity_id for m in found if m.kind == "topic" and m.field == "body"})) == art.topics
