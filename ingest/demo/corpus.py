@@ -12,13 +12,20 @@ The outlets (every name ends in "(fictional)", every page carries ``<meta name="
 content="true">`` and a visible footer line :data:`LABEL`):
 
 - ``meridian`` The Meridian Ledger: RSS 2.0; date in the URL, ``article:published_time`` (+03:00) and
-  JSON-LD; donation pop-up, cookie bar, captioned photo with credit, "Read more" list, share links.
-- ``harbor`` Harbor Street Chronicle: Atom; no date in the URL, meta and JSON-LD (+05:30); newsletter box
-  and an inline "Read more:" link inside the article body, "Most read" list; spells Erdoğan with a ğ.
+  JSON-LD; donation pop-up, cookie bar, captioned photo with credit, "Read more" list, share links, and a
+  reader appeal after the article (newspaper3k takes it for the body on a few short pages).
+- ``harbor`` Harbor Street Chronicle: Atom; no date in the URL, meta and JSON-LD (+05:30); a newsletter box,
+  an inline "Read more:" link and a "Listen to this article" widget inside the article container (both
+  newspaper3k and trafilatura keep some of these), "Most read" list; spells Erdoğan with a ğ.
 - ``northgate`` The Northgate Courier: RSS 2.0; the date is only in the URL and the visible byline (no
-  published_time meta, no JSON-LD; local time is UTC); paywall counter, cookie banner, photo credits.
-- ``atlas`` Atlas Wire Service: RSS 2.0; meta and JSON-LD (-03:00); support box, "Related stories",
-  "Editor's picks", comments teaser.
+  published_time meta, no JSON-LD; local time is UTC); paywall counter, cookie banner, and a photo with a
+  caption and credit between body paragraphs (newspaper3k keeps it).
+- ``atlas`` Atlas Wire Service: RSS 2.0; meta and JSON-LD (-03:00); lead photo inside the body container,
+  a support box after the body (trafilatura keeps it), "Related stories", "Editor's picks", comments teaser.
+
+Captions name the article's people by full name and related-story lists carry other headlines: a mention
+counted there is a mention counted wrongly. ``Corpus.furniture`` lists, per outlet, phrases that must never
+reach the cleaned text.
 
 Awkward cases, exposed on :class:`Corpus` so tests can count on them:
 
@@ -27,9 +34,12 @@ Awkward cases, exposed on :class:`Corpus` so tests can count on them:
 - ``missing_paths``: one Northgate feed item whose page is gone: the server answers 404.
 - ``section_paths``: one Atlas feed item is a section front (a list of headlines, no article).
 
-Each real article is described by an :class:`ArticleInfo` (true date, body paragraphs, people and topics
-mentioned in the body, the photo caption that must not count as body), so the ingest can be tested
-against ground truth.
+Each real article is described by an :class:`ArticleInfo` (true date, body paragraphs in order, people and
+topics mentioned in the body and the headline, the photo caption that must not count as body), so the ingest
+can be tested against ground truth. Person and topic ids are those of the default watchlist
+(``ingest/data/watchlist.toml``); every reference to a person (full name, titled form, surname, possessive)
+is counted, and the real matcher over the default watchlist finds exactly these counts (tests/test_demo.py).
+The people are real leaders in generic invented sentences; no quotation is attributed to anyone.
 """
 
 from __future__ import annotations
