@@ -135,8 +135,8 @@ def test_threshold_separates_copies_from_same_topic_stories() -> None:
     same_j = [jaccard(texts[a], texts[b]) for a, b in same]
     diff_j = [jaccard(texts[a], texts[b]) for a, b in different]
     assert len(same_j) == 300 and len(diff_j) == 1770
-    assert min(same_j) > THRESHOLD + 0.08, f"copies: {min(same_j):.2f}-{max(same_j):.2f}"
-    assert max(diff_j) < THRESHOLD - 0.08, f"different stories: {min(diff_j):.2f}-{max(diff_j):.2f}"
+    assert min(same_j) > THRESHOLD + 0.05, f"copies: {min(same_j):.2f}-{max(same_j):.2f}"
+    assert max(diff_j) < THRESHOLD - 0.1, f"different stories: {min(diff_j):.2f}-{max(diff_j):.2f}"
     assert max(diff_j) > 0  # the different stories really share topic material
 
 
