@@ -2,8 +2,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from ingest.fetch import make_client
 from ingest.settings import Settings
 from ingest.sources import Source, discover, parse_feed
