@@ -11,7 +11,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,7 +24,8 @@ from ingest.politeness import PoliteFetcher
 from ingest.records import Article, Candidate, Failure, FetchResult
 from ingest.settings import Settings
 from ingest.sources import Source, discover
-from ingest.store import Store, article_id
+from ingest.stories import StoryIndex
+from ingest.store import Store, StoreWriter, article_id, new_batch_file
 from ingest.urls import canonical_url
 from ingest.watchlist import load_watchlist
 
@@ -77,6 +78,7 @@ def run_ingest(sources: Iterable[Source], settings: Settings) -> RunSummary:
     store = Store(Path(settings.store))
     with store.writer() as writer, make_client(settings) as client:
         known_ids, known_hashes = store.known_ids(), store.known_hashes()
+        stories = StoryIndex.load(store)
         todo = _plan(sources, client, settings, summary, known_ids)
         batch: list[Article] = []
         bar = tqdm(total=len(todo), unit="page", disable=not settings.progress, file=sys.stderr, desc="ingest")
@@ -93,16 +95,23 @@ def run_ingest(sources: Iterable[Source], settings: Settings) -> RunSummary:
                 continue
             known_ids.add(result.id)
             known_hashes.add(result.content_hash)
-            batch.append(result)
+            batch.append(replace(result, story_id=stories.assign(result.id, result.text, result.published_at)))
             stats.stored += 1
             if len(batch) >= settings.batch_size:
-                writer.write_batch(batch, watchlist.version)
+                _commit(writer, batch, stories, watchlist.version)
                 batch = []
         bar.close()
-        writer.write_batch(batch, watchlist.version)
+        _commit(writer, batch, stories, watchlist.version)
         summary.finished_at = datetime.now(UTC)
         writer.write_run(_run_rows(summary))
     return summary
+
+
+def _commit(writer: StoreWriter, batch: list[Article], stories: StoryIndex, watchlist_version: str) -> None:
+    """Signatures first, then the batch: a crash in between leaves signatures that the re-run reuses."""
+    name = new_batch_file()
+    stories.save(writer, name)
+    writer.write_batch(batch, watchlist_version, name=name)
 
 
 def _plan(sources: Iterable[Source], client: httpx.Client, settings: Settings, summary: RunSummary,

@@ -118,6 +118,11 @@ def _batch_name() -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{secrets.token_hex(4)}"
 
 
+def new_batch_file() -> str:
+    """A fresh, time-ordered file name for a batch (the same name in articles/, mentions/, signatures/)."""
+    return f"part-{_batch_name()}.parquet"
+
+
 @dataclass(frozen=True)
 class Store:
     """Paths of a store; reading needs nothing else, writing goes through `writer()`."""
@@ -216,11 +221,11 @@ class StoreWriter:
         if any(name not in committed for name in mentions):
             self.swap_generation("mentions", {n: p for n, p in mentions.items() if n in committed})
 
-    def write_batch(self, articles: list[Article], watchlist_version: str = "") -> str | None:
-        """Write one batch of articles and their mentions; returns the batch name, or None if empty."""
+    def write_batch(self, articles: list[Article], watchlist_version: str = "", name: str | None = None) -> str | None:
+        """Write one batch of articles and their mentions; returns the batch's file name, or None if empty."""
         if not articles:
             return None
-        name = f"part-{_batch_name()}.parquet"
+        name = name or new_batch_file()
         _write_atomic(mentions_table(articles, watchlist_version), self.store.mentions_dir / name)
         _write_atomic(articles_table(articles), self.store.articles_dir / name)  # the commit point
         return name

@@ -113,3 +113,27 @@ def test_process_pool_gives_the_same_store(tmp_path: Path) -> None:
         ).fetchall()
 
     assert dump(tmp_path / "a") == dump(tmp_path / "b") and len(dump(tmp_path / "a")) > 10
+
+
+def test_syndicated_copies_share_a_story(tmp_path: Path) -> None:
+    import random
+    from datetime import UTC, datetime
+
+    from tests.pages import article_html
+
+    rng = random.Random(21)
+    when = datetime(2025, 5, 5, 8, tzinfo=UTC)
+    _, original, paragraphs = article_html(1, rng, when)
+    copy = original.replace("<h1>", "<h1>WIRE: ").replace(paragraphs[-1], paragraphs[-1] + " Local editors added this.")
+    _, other, _ = article_html(2, rng, when)
+    routes = {"/a": reply(original), "/b": reply(copy), "/c": reply(other)}
+    with LocalServer(routes) as srv:
+        urls = tmp_path / "urls.txt"
+        urls.write_text("".join(f"{srv.url}/{p}\n" for p in "abc"))
+        summary = run_ingest([Source("urls", str(urls), "Wire")], settings(tmp_path))
+    assert summary.total().stored == 3
+    rows = duckdb.execute("select url, id, story_id from read_parquet(?) order by url",
+                          [Store(tmp_path / "store").glob("articles")]).fetchall()
+    (_, a_id, a_story), (_, b_id, b_story), (_, c_id, c_story) = rows
+    assert a_story == b_story and a_story in (a_id, b_id)  # the copy joins whichever was assigned first
+    assert c_story == c_id
