@@ -49,20 +49,36 @@ class SlipIndex:
 
     def __init__(self) -> None:
         self._keys: dict[str, list[tuple[int, str]]] = {}
+        # One slip in a word of 7+ letters leaves its first three or its last three letters intact (an edit touches
+        # at most two neighbouring positions), so a word matching no target's ends is skipped without look-ups.
+        self._heads: set[str] = set()
+        self._tails: set[str] = set()
+        self._cache: dict[str, tuple[int, str] | None] = {}  # capitalised words repeat a lot in news text
 
     def add(self, target: str, owner: int) -> None:
         if len(target) < MIN_LENGTH or not target.isalpha():
             return
+        self._heads.add(target[:3])
+        self._tails.add(target[-3:])
         for key in {target} | deletions(target):
             self._keys.setdefault(key, []).append((owner, target))
+        self._cache.clear()
 
     def __bool__(self) -> bool:
         return bool(self._keys)
 
     def lookup(self, word: str) -> tuple[int, str] | None:
         """The (owner, target) one slip away from `word`, or None (also None when two owners compete)."""
-        if len(word) < MIN_LENGTH - 1:
+        if len(word) < MIN_LENGTH - 1 or (word[:3] not in self._heads and word[-3:] not in self._tails):
             return None
+        if word in self._cache:
+            return self._cache[word]
+        if len(self._cache) > 100_000:
+            self._cache.clear()
+        self._cache[word] = found = self._lookup(word)
+        return found
+
+    def _lookup(self, word: str) -> tuple[int, str] | None:
         keys = self._keys
         found: set[tuple[int, str]] = set()
         for key in (word, *deletions(word)):

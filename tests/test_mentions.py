@@ -194,3 +194,37 @@ def test_empty_and_tiny_watchlists():
     m = Matcher(parse_watchlist('[[topics]]\nid = "x"\nlabel = "X"\nany = ["ceasefire"]\n'))
     assert m.find("", "") == []
     assert [x.entity_id for x in m.find("Ceasefire", "")] == ["x"]
+
+
+def test_topics_sharing_a_phrase_are_both_found(matcher):
+    gaza = {m.entity_id for m in matcher.find("", "A ceasefire in Gaza was agreed.") if m.kind == "topic"}
+    ukraine = {
+        m.entity_id for m in matcher.find("", "A ceasefire in Ukraine was agreed.") if m.kind == "topic"
+    }
+    assert (gaza, ukraine) == ({"gaza-ceasefire"}, {"ukraine-peace-talks"})
+
+
+LABELLED = ROOT / "tests" / "data" / "mentions_labelled.jsonl"
+FLOORS = ROOT / "tests" / "data" / "mentions_floors.json"
+
+
+def test_labelled_set_is_large_and_has_the_hard_negatives():
+    items = [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(items) >= 300
+    assert len({i["id"] for i in items}) == len(items)
+    text = "\n".join(i["text"] for i in items)
+    for negative in ("Jordan", "Abbas Araghchi", "Trump Tower", "Georgia", "Costa Rica", "Daniil Medvedev"):
+        assert negative in text
+    people = {p.id for p in load_watchlist().people}
+    topics = {t.id for t in load_watchlist().topics}
+    for i in items:
+        assert set(i["people"]) <= people and set(i["topics"]) <= topics, i
+
+
+def test_labelled_set_quality_meets_the_pinned_floors(matcher):
+    from benchmarks.mentions import load_labelled, score
+
+    floors = json.loads(FLOORS.read_text(encoding="utf-8"))
+    got = score(matcher, load_labelled())
+    for key in ("people_precision", "people_recall", "topics_precision", "topics_recall"):
+        assert got[key] >= floors[key] - 1e-9, f"{key} fell to {got[key]:.3f} (floor {floors[key]})"

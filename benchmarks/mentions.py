@@ -1,0 +1,276 @@
+"""Mentions: quality on the labelled set, throughput against a regex baseline, and the recount of a large store.
+
+    .venv/bin/python benchmarks/mentions.py [--texts 10000] [--aliases 1000] [--recount 1000000] [--seed 42]
+
+1. Precision and recall on tests/data/mentions_labelled.jsonl, people counted per mention (an item's expected people
+   are a multiset: "Putin told Abbas that Putin..." expects putin twice), topics per item.
+2. Throughput on --texts generated article texts (about 3,000 characters each, deterministic) with a watchlist of
+   exactly --aliases aliases: the default watchlist plus generated fictional people. The baseline, in the same run, is
+   one compiled `re` alternation of the same aliases (case-insensitive, longest first, whole words). newsmon's figure
+   is the whole `Matcher.find` (folding, fuzzy slips, short-form licences, topics), not just the automaton.
+3. Recount: --recount generated articles written through the real store writer into a temporary directory, then
+   `recount()` on all cores, timed (generation is not timed). --recount 0 skips it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from ingest.mentions import Matcher  # noqa: E402
+from ingest.records import Article  # noqa: E402
+from ingest.recount import recount  # noqa: E402
+from ingest.store import Store, article_id  # noqa: E402
+from ingest.watchlist import Watchlist, default_path, load_watchlist, parse_watchlist  # noqa: E402
+
+LABELLED = ROOT / "tests" / "data" / "mentions_labelled.jsonl"
+
+SYLLABLES = (
+    "ka lo mi ra ven dor tes bra qui no shel ak ur zim pol ter va nik os ha rem tu lin gar sa fe".split()
+)
+PLACES = ["Geneva", "Cairo", "Oslo", "Brasilia", "Jakarta", "Ankara", "Nairobi", "Warsaw", "Doha", "Lima"]
+FILLER = [
+    "Officials in {place} said the talks would continue next week.",
+    "The ministry published new figures on Tuesday, showing a rise in prices.",
+    "Analysts said the decision could take months to have an effect on the economy.",
+    "Residents described long queues at petrol stations and shops across {place}.",
+    "A spokesman declined to comment on the reports, citing the sensitivity of the matter.",
+    "The meeting, which lasted more than three hours, ended without a joint statement.",
+    "Independent observers said the figures could not be verified.",
+    "The central bank left interest rates unchanged for a third month in a row.",
+    "Several delegations arrived late because of the weather in {place}.",
+    "The agreement must still be approved by parliament before it can take effect.",
+]
+NAMED = [
+    "{a} met {b} in {place} to discuss the ceasefire.",
+    "{a} said on Monday that sanctions would remain in place.",
+    "In a statement, {a}'s office said the visit to {place} had been postponed.",
+    "{a} and {b} spoke by phone about the war in Ukraine.",
+    "Speaking in {place}, {a} called for humanitarian aid to reach Gaza.",
+    "The pro-{a} newspaper in {place} ran the story on its front page.",
+]
+
+
+def score(matcher: Matcher, items: list[dict]) -> dict[str, float]:
+    """Precision and recall for people (per mention) and topics (per item) on labelled items."""
+    c = Counter()
+    for it in items:
+        found = matcher.find(it.get("title", ""), it["text"])
+        got = Counter(m.entity_id for m in found if m.kind == "person")
+        want = Counter(it["people"])
+        c["tp"] += sum((got & want).values())
+        c["fp"] += sum((got - want).values())
+        c["fn"] += sum((want - got).values())
+        gt, wt = {m.entity_id for m in found if m.kind == "topic"}, set(it["topics"])
+        c["ttp"] += len(gt & wt)
+        c["tfp"] += len(gt - wt)
+        c["tfn"] += len(wt - gt)
+
+    def ratio(a: int, b: int) -> float:
+        return a / b if b else 1.0
+
+    return {
+        "people_precision": ratio(c["tp"], c["tp"] + c["fp"]),
+        "people_recall": ratio(c["tp"], c["tp"] + c["fn"]),
+        "topics_precision": ratio(c["ttp"], c["ttp"] + c["tfp"]),
+        "topics_recall": ratio(c["ttp"], c["ttp"] + c["tfn"]),
+        "people_expected": c["tp"] + c["fn"],
+        "topics_expected": c["ttp"] + c["tfn"],
+    }
+
+
+def load_labelled() -> list[dict]:
+    return [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _fictional(rng: random.Random) -> str:
+    return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize()
+
+
+def benchmark_watchlist(n_aliases: int, rng: random.Random) -> tuple[Watchlist, list[str]]:
+    """The default watchlist plus fictional people, with exactly n_aliases alias strings (names included)."""
+    base = default_path().read_text(encoding="utf-8")
+    wl = parse_watchlist(base)
+    aliases = [a for p in wl.people for a in (*p.aliases, *p.short)]
+    extra, seen = [], {a.lower() for a in aliases}
+    while len(aliases) < n_aliases:
+        first, last = _fictional(rng), _fictional(rng)
+        full = f"{first} {last}"
+        if full.lower() in seen or last.lower() in seen:
+            continue
+        forms = [full, last][: n_aliases - len(aliases)]
+        seen.update(f.lower() for f in forms)
+        aliases += forms
+        extra.append(forms)
+    toml = "".join(
+        f'\n[[people]]\nid = "fict-{i}"\nname = "{forms[0]}"\naliases = {json.dumps(forms[1:])}\n'
+        for i, forms in enumerate(extra)
+    )
+    return parse_watchlist(base + toml, "benchmark watchlist"), aliases
+
+
+def generate_texts(n: int, names: list[str], rng: random.Random) -> list[tuple[str, str]]:
+    """n (title, body) pairs of about 3,000 characters, naming people from `names` now and then."""
+    paragraphs = []
+    for _ in range(2000):
+        sentences = []
+        for _ in range(rng.randint(2, 4)):
+            template = rng.choice(NAMED) if rng.random() < 0.25 else rng.choice(FILLER)
+            sentences.append(
+                template.format(a=rng.choice(names), b=rng.choice(names), place=rng.choice(PLACES))
+            )
+        paragraphs.append(" ".join(sentences))
+    out = []
+    for _ in range(n):
+        body = "\n\n".join(rng.choice(paragraphs) for _ in range(rng.randint(9, 12)))
+        out.append((f"{rng.choice(names)} visits {rng.choice(PLACES)} as talks resume", body))
+    return out
+
+
+def regex_baseline(aliases: list[str]) -> re.Pattern:
+    alternation = "|".join(re.escape(a) for a in sorted(set(aliases), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE)
+
+
+def time_throughput(texts: list[tuple[str, str]], matcher: Matcher, pattern: re.Pattern) -> dict[str, float]:
+    """Both methods over the same texts, interleaved in chunks of 100 so that both see the same machine load."""
+    r = {"matcher_s": 0.0, "regex_s": 0.0, "matcher_mentions": 0, "regex_matches": 0}
+    for i in range(0, len(texts), 100):
+        chunk = texts[i : i + 100]
+        t0 = time.perf_counter()
+        r["matcher_mentions"] += sum(len(matcher.find(title, body)) for title, body in chunk)
+        t1 = time.perf_counter()
+        r["regex_matches"] += sum(
+            len(pattern.findall(title)) + len(pattern.findall(body)) for title, body in chunk
+        )
+        t2 = time.perf_counter()
+        r["matcher_s"] += t1 - t0
+        r["regex_s"] += t2 - t1
+    return r
+
+
+def time_recount(n: int, rng: random.Random) -> dict[str, float]:
+    watchlist = load_watchlist()
+    names = [p.name for p in watchlist.people] + [_fictional(rng) + " " + _fictional(rng) for _ in range(200)]
+    texts = generate_texts(min(n, 20_000), names, rng)
+    tmp = Path(tempfile.mkdtemp(prefix="newsmon-recount-bench-"))
+    try:
+        store = Store(tmp / "store")
+        t0 = time.perf_counter()
+        start = datetime(2024, 1, 1, tzinfo=UTC)
+        with store.writer() as w:
+            batch: list[Article] = []
+            for i in range(n):
+                title, body = texts[i % len(texts)]
+                url = f"https://bench.example/{i}"
+                when = start + timedelta(minutes=i)
+                batch.append(
+                    Article(article_id(url), url, PLACES[i % 10] + " Post", title, body, str(i), when, when)
+                )
+                if len(batch) == 50_000:
+                    w.write_batch(batch)
+                    batch = []
+            w.write_batch(batch)
+        generated = time.perf_counter() - t0
+        size = sum(p.stat().st_size for p in store.root.rglob("*.parquet"))
+        report = recount(store.root, watchlist)
+        return {
+            "articles": report.articles,
+            "files": report.files,
+            "mentions": report.mentions,
+            "recount_s": report.seconds,
+            "generate_s": generated,
+            "store_mb": size / 1e6,
+        }
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--texts", type=int, default=10_000)
+    ap.add_argument("--aliases", type=int, default=1_000)
+    ap.add_argument("--recount", type=int, default=1_000_000, help="articles in the recount store (0: skip)")
+    ap.add_argument("--seed", type=int, default=42)
+    args = ap.parse_args()
+    rng = random.Random(args.seed)
+    load = os.getloadavg()[0]
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, load {load:.1f}"
+    )
+
+    default = load_watchlist()
+    t0 = time.perf_counter()
+    matcher = Matcher(default)
+    build_ms = (time.perf_counter() - t0) * 1000
+    q = score(matcher, load_labelled())
+    print(
+        f"\n## Quality: {LABELLED.relative_to(ROOT)} ({len(load_labelled())} items, default watchlist {default.version})\n"
+    )
+    print("| entities | expected | precision | recall | target |")
+    print("|---|---:|---:|---:|---|")
+    print(
+        f"| people (per mention) | {q['people_expected']} | {q['people_precision']:.3f} | {q['people_recall']:.3f} | P ≥ 0.98, R ≥ 0.97 |"
+    )
+    print(
+        f"| topics (per item) | {q['topics_expected']} | {q['topics_precision']:.3f} | {q['topics_recall']:.3f} | - |"
+    )
+
+    wl, aliases = benchmark_watchlist(args.aliases, rng)
+    names = [p.name for p in wl.people]
+    texts = generate_texts(args.texts, names, rng)
+    chars = sum(len(t) + len(b) for t, b in texts)
+    t0 = time.perf_counter()
+    big = Matcher(wl)
+    big_build_ms = (time.perf_counter() - t0) * 1000
+    t0 = time.perf_counter()
+    pattern = regex_baseline(aliases)
+    regex_build_ms = (time.perf_counter() - t0) * 1000
+    r = time_throughput(texts, big, pattern)
+    print(
+        f"\n## Throughput: {args.texts} texts ({chars / args.texts:.0f} chars each), {len(set(aliases))} aliases, 1 core\n"
+    )
+    print("| method | build | total | texts/s | MB/s | found | speed-up |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for label, secs, build, found in (
+        ("one compiled `re` alternation", r["regex_s"], regex_build_ms, r["regex_matches"]),
+        ("newsmon Matcher.find (all rules)", r["matcher_s"], big_build_ms, r["matcher_mentions"]),
+    ):
+        print(
+            f"| {label} | {build:.0f} ms | {secs:.2f} s | {args.texts / secs:,.0f} | {chars / secs / 1e6:.1f} "
+            f"| {found} | {r['regex_s'] / secs:.1f}× |"
+        )
+    print(
+        f"\n(default watchlist Matcher built in {build_ms:.0f} ms; matcher counts topics too, the regex only names)"
+    )
+
+    if args.recount:
+        c = time_recount(args.recount, rng)
+        print(
+            f"\n## Recount: {c['articles']:,} generated articles, {c['files']} files, all {os.cpu_count()} cores\n"
+        )
+        print("| articles | store size | mentions | recount time | articles/s |")
+        print("|---:|---:|---:|---:|---:|")
+        print(
+            f"| {c['articles']:,} | {c['store_mb']:,.0f} MB | {c['mentions']:,} | {c['recount_s']:.1f} s "
+            f"| {c['articles'] / c['recount_s']:,.0f} |"
+        )
+        print(f"\n(generating the store through the store writer took {c['generate_s']:.0f} s, not counted)")
+
+
+if __name__ == "__main__":
+    main()
