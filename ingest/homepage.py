@@ -3,10 +3,12 @@
 The heuristic (docs/sources.md repeats it) keeps a link when it
   1. stays on the site: same host, ignoring "www.", or a subdomain of it (edition.example.com on example.com);
   2. is not furniture or a listing: no path segment names a tag, topic, category, section, author, video,
-     gallery, podcast, newsletter, search, account, subscription, feed or legal page, and it is not a file
-     (image, PDF, audio, video) or the front page itself;
+     gallery, podcast, newsletter, search, account, subscription, feed, contact or legal page (some German,
+     French and Spanish names too), no share/print/replytocom parameter, and it is not a file (image, PDF,
+     audio, video) or the front page itself;
   3. and carries at least one mark of an article:
-     - a date in the path: /2024/08/13/, /2024/08/, /20240813/, /2024-08-13-...;
+     - a date in the path followed by more than the date: /2024/08/13/slug, /2024/08/slug.html,
+       /20240813/story, /2024-08-13-summit (a bare /2024/08/ or /2024/08/13/ is an archive page);
      - a long slug: a last path segment of at least four words joined by - or _ (and 20+ letters),
        "putin-meets-xi-in-beijing" rather than "world" or "europe-news";
      - a numeric id of five or more digits in the last two segments: /news/world-68123456, /a/1234567.html,
@@ -38,7 +40,10 @@ NOT_ARTICLE = {
     "subscription", "subscriptions", "donate", "shop", "jobs", "careers", "about", "about-us", "contact",
     "contact-us", "privacy", "privacy-policy", "terms", "cookies", "cookie-policy", "rss", "feed", "feeds",
     "page", "archive", "archives", "sitemap", "weather", "horoscope", "crosswords", "games", "puzzles",
+    "comment-page", "impressum", "kontakt", "datenschutz", "agb", "abo", "mentions-legales", "contacto",
+    "aviso-legal", "redaktion", "ueber-uns", "qui-sommes-nous",
 }
+NOT_ARTICLE_PARAMS = {"share", "replytocom", "print", "output", "format"}
 FILE_EXT = re.compile(r"\.(jpe?g|png|gif|webp|svg|pdf|mp3|mp4|m4a|mov|avi|zip|xml|rss|json|css|js|ico)$", re.IGNORECASE)
 DATE_PATH = re.compile(r"/(19|20)\d\d/(0?[1-9]|1[0-2])(/|$)|/(19|20)\d\d(0[1-9]|1[0-2])[0-3]\d(/|$)|/(19|20)\d\d-[01]\d-[0-3]\d")
 LONG_ID = re.compile(r"(?<![0-9])\d{5,}(?![0-9])")
@@ -63,7 +68,10 @@ def looks_like_article(url: str, site: str) -> bool:
         return False
     if any(s in NOT_ARTICLE for s in segments):
         return False
-    if DATE_PATH.search(parts.path):
+    query = parse_qsl(parts.query)
+    if any(k.lower() in NOT_ARTICLE_PARAMS for k, _ in query):
+        return False
+    if DATE_PATH.search(parts.path) and not segments[-1].isdigit():  # /2024/08/ alone is a month's archive
         return True
     last = re.sub(r"\.s?html?$|\.php$|\.aspx?$", "", segments[-1])
     words = [w for w in WORD_SPLIT.split(last) if w]
@@ -71,7 +79,7 @@ def looks_like_article(url: str, site: str) -> bool:
         return True
     if any(LONG_ID.search(s) for s in segments[-2:]):
         return True
-    return any(k.lower() in ID_PARAMS and v.isdigit() and len(v) >= 5 for k, v in parse_qsl(parts.query))
+    return any(k.lower() in ID_PARAMS and v.isdigit() and len(v) >= 5 for k, v in query)
 
 
 def article_links(body: bytes, base_url: str, limit: int = MAX_LINKS) -> list[tuple[str, str]]:

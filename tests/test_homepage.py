@@ -41,6 +41,11 @@ SITE = "news.example"
         ("https://news.example/newsletters/sign-up-for-the-morning-briefing", False),
         ("https://news.example/europe-news", False),
         ("https://news.example/search?q=1234567", False),
+        ("https://news.example/2015/07/", False),  # a month's archive
+        ("https://news.example/2024/08/13/", False),  # a day's archive
+        ("https://news.example/2020/01/05/scherenschnitt-3/?share=facebook", False),
+        ("https://news.example/kontakt/anschriften-und-telefonnummern-23414896", False),
+        ("https://news.example/impressum", False),
         # other sites, other schemes
         ("https://other.example/2024/08/13/kremlin-talks", False),
         ("https://twitter.com/intent/tweet?url=https://news.example/2024/08/13/x", False),
