@@ -56,7 +56,7 @@ def run_on_cluster(todo: list[Candidate], settings: Settings,
             futures[client.submit(fetch_and_process, candidate, settings, pure=False)] = candidate
             if len(futures) >= window:
                 break
-        queue = as_completed(list(futures))
+        queue = as_completed(list(futures), loop=client.loop)
         for fut in queue:
             candidate = futures.pop(fut)
             try:
