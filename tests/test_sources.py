@@ -100,3 +100,20 @@ def test_conditional_get_304_is_nothing_new_not_a_failure(tmp_path: Path) -> Non
     assert second.name == "Example Daily"  # the feed's own title, remembered from the full fetch
     assert len(without_state.candidates) == 2  # no state: an unconditional GET
     assert srv.url + "/empty" not in empty_state.feeds  # an empty answer is not remembered
+
+
+def test_entity_bomb_feed_is_refused_quickly_and_big_feeds_are_whole() -> None:
+    import time
+
+    from tests.test_sitemaps import ENTITY_BOMB
+
+    bomb = ENTITY_BOMB.replace("urlset", "rss")
+    started = time.monotonic()
+    found = parse_feed(Source("feed", "https://example.org/rss"), bomb.encode(), "example.org")
+    assert time.monotonic() - started < 0.5
+    assert not found.candidates and [f.reason for f in found.failures] == ["feed-entities"]
+    items = "".join(f"<item><title>T{i}</title><link>https://example.org/{i}?utm_source=rss</link></item>"
+                    for i in range(10_000))
+    big = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Big</title>{items}</channel></rss>'
+    found = parse_feed(Source("feed", "https://example.org/rss"), big.encode(), "example.org")
+    assert len(found.candidates) == 10_000 and not found.failures
