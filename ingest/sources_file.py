@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
@@ -46,6 +47,19 @@ class SourceConfig:
 
     def to_source(self) -> Source:
         return Source(self.kind, self.location, self.name, self.language)
+
+
+def due_sources(configs: list[SourceConfig], last_run: dict[str, datetime], now: datetime,
+                slack: float = 0.1) -> list[SourceConfig]:
+    """The enabled sources whose interval has passed since they were last run (by name), or never run.
+
+    `slack` (a fraction of the interval) lets a 15m source run on a 15m loop whose rounds drift by seconds."""
+    due = []
+    for config in configs:
+        last = last_run.get(config.name)
+        if config.enabled and (last is None or now - last >= timedelta(seconds=config.interval * (1 - slack))):
+            due.append(config)
+    return due
 
 
 def default_sources_path() -> Path:

@@ -1,11 +1,19 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from ingest.sources import Source
-from ingest.sources_file import SourceConfig, SourcesError, default_sources_path, load_sources, parse_interval
+from ingest.sources_file import (
+    SourceConfig,
+    SourcesError,
+    default_sources_path,
+    due_sources,
+    load_sources,
+    parse_interval,
+)
 
 GOOD = """# my sources
 [[source]]
@@ -98,3 +106,14 @@ def test_packaged_default_list() -> None:
     assert len(configs) >= 10
     assert all(c.kind == "feed" and c.location.startswith("https://") and c.enabled for c in configs)
     assert len({c.location for c in configs}) == len(configs)
+
+
+def test_due_sources_follow_each_interval() -> None:
+    now = datetime(2024, 8, 13, 12, 0, tzinfo=UTC)
+    fast = SourceConfig("Fast", "feed", "https://a.example/rss", interval=900)
+    slow = SourceConfig("Slow", "feed", "https://b.example/rss", interval=3600)
+    off = SourceConfig("Off", "feed", "https://c.example/rss", interval=60, enabled=False)
+    last = {"Fast": now - timedelta(minutes=14, seconds=30), "Slow": now - timedelta(minutes=30)}
+    assert due_sources([fast, slow, off], last, now) == [fast]  # 14m30s is within 10% of 15m
+    assert due_sources([fast, slow, off], {"Fast": now - timedelta(minutes=5)}, now) == [slow]  # never run
+    assert due_sources([fast, slow], last, now, slack=0) == []
