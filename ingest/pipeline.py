@@ -19,14 +19,17 @@ import httpx
 from tqdm import tqdm
 
 from ingest import worker
+from ingest.feedstate import FeedState, load_feed_state, save_feed_state
 from ingest.fetch import make_client
 from ingest.politeness import PoliteFetcher
 from ingest.records import Article, Candidate, Failure, FetchResult
 from ingest.settings import Settings
 from ingest.sources import Source, discover
-from ingest.stories import StoryIndex
 from ingest.store import Store, StoreWriter, article_id, new_batch_file
+from ingest.stories import StoryIndex
 from ingest.urls import canonical_url
+from ingest.warc import is_warc_ref
+from ingest.warc import read_page as read_warc_page
 from ingest.watchlist import load_watchlist
 
 log = logging.getLogger(__name__)
@@ -79,7 +82,8 @@ def run_ingest(sources: Iterable[Source], settings: Settings) -> RunSummary:
     with store.writer() as writer, make_client(settings) as client:
         known_ids, known_hashes = store.known_ids(), store.known_hashes()
         stories = StoryIndex.load(store)
-        todo = _plan(sources, client, settings, summary, known_ids)
+        feed_state = load_feed_state(store.root)
+        todo = _plan(sources, client, settings, summary, known_ids, feed_state)
         batch: list[Article] = []
         bar = tqdm(total=len(todo), unit="page", disable=not settings.progress, file=sys.stderr, desc="ingest")
         for candidate, result, fetched in _fetch_and_process(todo, client, settings):
@@ -104,6 +108,9 @@ def run_ingest(sources: Iterable[Source], settings: Settings) -> RunSummary:
         _commit(writer, batch, stories, watchlist.version)
         summary.finished_at = datetime.now(UTC)
         writer.write_run(_run_rows(summary))
+        # Feed validators (ETag, Last-Modified) are saved only now that every listed item is stored: after a
+        # crash, the next run asks for the whole feed again instead of getting a 304 for items never stored.
+        save_feed_state(store.root, feed_state)
     return summary
 
 
@@ -115,11 +122,11 @@ def _commit(writer: StoreWriter, batch: list[Article], stories: StoryIndex, watc
 
 
 def _plan(sources: Iterable[Source], client: httpx.Client, settings: Settings, summary: RunSummary,
-          known_ids: set[str]) -> list[Candidate]:
+          known_ids: set[str], feed_state: FeedState | None = None) -> list[Candidate]:
     """Discover every source's candidates; drop URLs listed twice and, unless refetching, URLs already stored."""
     todo, seen = [], set()
     for source in sources:
-        found = discover(source, client, settings)
+        found = discover(source, client, settings, feed_state)
         for failure in found.failures:
             summary.stats(found.name).failures[failure.reason] += 1
             log.warning("source %s: %s %s", source.location, failure.reason, failure.detail)
@@ -214,7 +221,13 @@ def _get_page(fetcher: PoliteFetcher, candidate: Candidate, settings: Settings) 
 
 
 def read_saved_page(candidate: Candidate, settings: Settings) -> FetchResult | Failure:
-    """A saved page, read from disk as if fetched (size cap included)."""
+    """A saved page (a file, or a record in a WARC file), read as if fetched, size cap included."""
+    if is_warc_ref(candidate.html_path):
+        return read_warc_page(candidate.html_path, candidate.url, settings.max_bytes)
+    return _read_file_page(candidate, settings)
+
+
+def _read_file_page(candidate: Candidate, settings: Settings) -> FetchResult | Failure:
     path = Path(candidate.html_path)
     try:
         if path.stat().st_size > settings.max_bytes:
