@@ -25,12 +25,13 @@ class NewsmonGroup(click.Group):
     unless NEWSMON_DEBUG=1."""
 
     def invoke(self, ctx: click.Context):
+        from ingest.sources_file import SourcesError
         from ingest.store import StoreError
         from ingest.watchlist import WatchlistError
 
         try:
             return super().invoke(ctx)
-        except (StoreError, WatchlistError) as exc:
+        except (StoreError, WatchlistError, SourcesError) as exc:
             raise click.ClickException(str(exc)) from exc
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt):
             raise
@@ -74,6 +75,15 @@ watchlist_option = click.option(
               help="A text file of article URLs, one per line; # starts a comment (repeatable).")
 @click.option("--html-dir", "html_dirs", multiple=True, type=click.Path(file_okay=False, exists=True), metavar="DIR",
               help="A folder of saved .html pages (repeatable).")
+@click.option("--sitemap", "sitemaps", multiple=True, metavar="URL",
+              help="A sitemap or sitemap index, news sitemaps and .xml.gz included (repeatable).")
+@click.option("--homepage", "homepages", multiple=True, metavar="URL",
+              help="A site's front page: the article links on it (repeatable).")
+@click.option("--warc", "warcs", multiple=True, type=click.Path(exists=True), metavar="PATH",
+              help="A WARC file, or a folder of them (repeatable).")
+@click.option("--sources", "sources_file", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              metavar="FILE", help="A sources file (TOML, [[source]] entries; see docs/sources.md). Each source is "
+              "visited when its interval has passed since its last run.")
 @click.option("--source-name", default="", help="Outlet name for the sources given (default: from the feed or host).")
 @store_option
 @watchlist_option
@@ -86,8 +96,8 @@ watchlist_option = click.option(
               help="Fetch and extract on a Dask distributed cluster; the store is written here.")
 @click.option("--every", metavar="INTERVAL", default=None,
               help="Run again every INTERVAL (e.g. 15m, 1h, 1d) until stopped; see docs/operations.md for cron/systemd.")
-def ingest(feeds, url_files, html_dirs, source_name, store, watchlist, allow_private, refetch, processes, threads,
-           no_progress, scheduler, every) -> None:
+def ingest(feeds, url_files, html_dirs, sitemaps, homepages, warcs, sources_file, source_name, store, watchlist,
+           allow_private, refetch, processes, threads, no_progress, scheduler, every) -> None:
     """Collect articles from feeds, URL lists and saved pages into the store.
 
     Each page is fetched (with timeouts and a size cap), its article text extracted and cleaned, mentions of
@@ -101,15 +111,16 @@ def ingest(feeds, url_files, html_dirs, source_name, store, watchlist, allow_pri
     """
     from ingest.pipeline import format_summary, run_ingest
     from ingest.sources import Source
+    from ingest.sources_file import load_sources
     from ingest.store import StoreLocked
 
-    sources = (
-        [Source("feed", u, source_name) for u in feeds]
-        + [Source("urls", f, source_name) for f in url_files]
-        + [Source("html-dir", d, source_name) for d in html_dirs]
-    )
-    if not sources:
-        raise click.UsageError("give at least one source: --feed URL, --urls FILE or --html-dir DIR")
+    given = [("feed", feeds), ("urls", url_files), ("html-dir", html_dirs), ("sitemap", sitemaps),
+             ("homepage", homepages), ("warc", warcs)]
+    sources = [Source(kind, location, source_name) for kind, locations in given for location in locations]
+    configs = load_sources(sources_file) if sources_file else []
+    if not sources and not configs:
+        raise click.UsageError("give at least one source: --feed, --sitemap, --homepage, --urls, --html-dir, "
+                               "--warc or --sources FILE")
     settings = Settings().with_(
         store=store, watchlist=watchlist, allow_private=allow_private or None, refetch=refetch or None,
         processes=processes, fetch_threads=threads, progress=False if no_progress else None, scheduler=scheduler,
@@ -117,8 +128,13 @@ def ingest(feeds, url_files, html_dirs, source_name, store, watchlist, allow_pri
     interval = parse_interval(every) if every else None
     while True:
         started = time.monotonic()
+        due = sources + due_sources(configs, settings.store)
         try:
-            summary = run_ingest(sources, settings)
+            if not due:
+                raise NothingDue()
+            summary = run_ingest(due, settings)
+        except NothingDue:
+            click.echo("no source is due yet (each waits its interval since its last run)", err=True)
         except StoreLocked as exc:
             if interval is None:
                 raise
@@ -142,6 +158,23 @@ def parse_interval(text: str) -> float:
     if seconds < 60:
         raise click.BadParameter("the shortest interval is 1m", param_hint="--every")
     return seconds
+
+
+class NothingDue(Exception):
+    pass
+
+
+def due_sources(configs: list, store: Path) -> list:
+    """The enabled sources of a sources file whose interval has passed since their last run."""
+    from datetime import UTC, datetime, timedelta
+
+    from ingest.health import source_health
+    from ingest.store import Store
+
+    last = {h.source: h.last_run for h in source_health(Store(store))} if configs else {}
+    now = datetime.now(UTC)
+    return [c.to_source() for c in configs
+            if c.enabled and (c.name not in last or now - last[c.name] >= timedelta(seconds=c.interval))]
 
 
 def warn_silent(store: Path) -> None:
@@ -223,9 +256,11 @@ def demo(store: Path, articles: int, seed: int, no_dashboard: bool, port: int, n
 
 # Commands that live beside their stage's module.
 from ingest.cli_mentions import mentions as mentions_group  # noqa: E402
+from ingest.cli_sources import sources as sources_group  # noqa: E402
 from ingest.cli_store import store_group  # noqa: E402
 
 main.add_command(store_group)
+main.add_command(sources_group)
 main.add_command(mentions_group)
 
 if __name__ == "__main__":
