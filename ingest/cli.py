@@ -18,6 +18,7 @@ from ingest.settings import Settings
 log = logging.getLogger("newsmon")
 
 DEMO_STORE = Path("data/demo-store")
+DEMO_PORT = 8765
 
 
 class NewsmonGroup(click.Group):
@@ -246,7 +247,12 @@ def demo(store: Path, articles: int, seed: int, no_dashboard: bool, port: int, n
     # The demo server is ours, on 127.0.0.1: no politeness delay needed.
     settings = Settings().with_(store=store, allow_private=True, host_delay=0.0, per_host=8,
                                 progress=False if no_progress else None)
-    with DemoServer(corpus) as server:
+    # A fixed port keeps the demo's URLs, and so its article ids, the same from one run to the next.
+    try:
+        server = DemoServer(corpus, port=DEMO_PORT)
+    except OSError:
+        server = DemoServer(corpus)
+    with server:
         click.echo(f"demo corpus: {len(corpus.outlets)} fictional outlets served on {server.base_url}")
         summary = run_ingest([Source("feed", url, name) for name, url in server.feed_urls()], settings)
     click.echo(format_summary(summary))
