@@ -151,14 +151,16 @@ def ingest(feeds, url_files, html_dirs, sitemaps, homepages, warcs, sources_file
 
 
 def parse_interval(text: str) -> float:
-    """'15m' -> 900.0; units s, m, h, d."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd])\s*", text)
-    if not match:
-        raise click.BadParameter(f"{text!r}: use a number and a unit, e.g. 90s, 15m, 2h, 1d", param_hint="--every")
-    seconds = float(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+    """'15m' -> 900.0 (units s, m, h, d, combinable: 1h30m); at least a minute."""
+    from ingest.sources_file import parse_interval as seconds_in
+
+    try:
+        seconds = seconds_in(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--every") from exc
     if seconds < 60:
         raise click.BadParameter("the shortest interval is 1m", param_hint="--every")
-    return seconds
+    return float(seconds)
 
 
 class NothingDue(Exception):
@@ -166,16 +168,17 @@ class NothingDue(Exception):
 
 
 def due_sources(configs: list, store: Path) -> list:
-    """The enabled sources of a sources file whose interval has passed since their last run."""
-    from datetime import UTC, datetime, timedelta
+    """The sources of a sources file whose interval has passed since their last run (from the run log)."""
+    from datetime import UTC, datetime
 
     from ingest.health import source_health
+    from ingest.sources_file import due_sources as due
     from ingest.store import Store
 
-    last = {h.source: h.last_run for h in source_health(Store(store))} if configs else {}
-    now = datetime.now(UTC)
-    return [c.to_source() for c in configs
-            if c.enabled and (c.name not in last or now - last[c.name] >= timedelta(seconds=c.interval))]
+    if not configs:
+        return []
+    last = {h.source: h.last_run for h in source_health(Store(store))}
+    return [c.to_source() for c in due(configs, last, datetime.now(UTC))]
 
 
 def warn_silent(store: Path) -> None:

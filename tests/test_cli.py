@@ -84,7 +84,7 @@ def test_sources_file_visits_only_due_sources(tmp_path: Path) -> None:
     assert second.exit_code == 0 and "no source is due yet" in second.output
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("15m", 900), ("1h", 3600), ("90s", 90), ("1.5h", 5400), ("2d", 172800)])
+@pytest.mark.parametrize(("text", "seconds"), [("15m", 900), ("1h", 3600), ("90s", 90), ("1h30m", 5400), ("2d", 172800)])
 def test_parse_interval(text: str, seconds: float) -> None:
     assert parse_interval(text) == seconds
 
