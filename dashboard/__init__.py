@@ -1,0 +1,1 @@
+"""The newsmon dashboard: Streamlit pages over DuckDB queries of the Parquet store."""

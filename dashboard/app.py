@@ -1,0 +1,35 @@
+"""newsmon dashboard entry point: `streamlit run dashboard/app.py` (or `newsmon dashboard`).
+
+Reads the store at $NEWSMON_STORE (default data/store) and display names from $NEWSMON_WATCHLIST.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+_ROOT = Path(__file__).resolve().parent.parent
+if str(_ROOT) not in sys.path:  # `streamlit run` puts dashboard/ on the path, not the repo root
+    sys.path.insert(0, str(_ROOT))
+
+import streamlit as st  # noqa: E402
+
+from dashboard import shell  # noqa: E402
+
+st.set_page_config(page_title="newsmon", page_icon="📰", layout="wide")
+
+if not shell.gate():
+    st.stop()
+
+_PAGES = Path(__file__).resolve().parent / "screens"  # not pages/: see screens/__init__.py
+pages = [
+    st.Page(_PAGES / "overview.py", title="Overview", icon=":material/newspaper:", default=True),
+    st.Page(_PAGES / "explore.py", title="Explore", icon=":material/travel_explore:"),
+    st.Page(_PAGES / "entities.py", title="People & topics", icon=":material/groups:"),
+    st.Page(_PAGES / "health.py", title="Sources & health", icon=":material/monitor_heart:"),
+]
+page = st.navigation(pages)
+ctx = shell.sidebar()
+if ctx is None:
+    st.stop()
+page.run()

@@ -1,0 +1,160 @@
+"""The one module that caches: a DuckDB connection per store, bounded caches for query results.
+
+Cached results are keyed by the store's version (file names and mtimes of its tables), so a new ingest
+batch or a recount shows up at the next rerun without waiting for the TTL. Cached values are never mutated
+by callers: DataFrames are returned as copies by st.cache_data.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from dashboard import queries, series
+from dashboard.filters import Filters
+from dashboard.names import Names, load_names
+from dashboard.selection import PairKey, PointKey
+from ingest.store import Store
+
+TTL = 600  # seconds; the version key already invalidates on new data, the TTL only bounds memory
+
+
+def store_root() -> Path:
+    return Path(os.environ.get("NEWSMON_STORE", "data/store")).expanduser()
+
+
+def store_version(root: Path) -> str:
+    """Changes whenever a table gains, loses or replaces a file (cheap: directory listings only)."""
+    parts = []
+    for table in ("articles", "mentions", "runs", "annotations"):
+        d = root / table
+        if d.exists():
+            st_ = d.resolve().stat()
+            parts.append(f"{table}:{d.resolve().name}:{st_.st_mtime_ns}:{len(os.listdir(d))}")
+    return "|".join(parts)
+
+
+@st.cache_resource(max_entries=4)
+def _connection(root: str) -> duckdb.DuckDBPyConnection:
+    return queries.connect(root)
+
+
+def _cursor(root: Path) -> duckdb.DuckDBPyConnection:
+    """A cursor per call: one DuckDB connection must not be used by two script threads at once."""
+    return _connection(str(root)).cursor()
+
+
+def reset_connection() -> None:
+    _connection.clear()
+
+
+@st.cache_resource(max_entries=4)
+def names(path: str | None) -> Names:
+    return load_names(path)
+
+
+def watchlist_names() -> Names:
+    return names(os.environ.get("NEWSMON_WATCHLIST"))
+
+
+def store_exists(root: Path) -> bool:
+    return Store(root).exists()
+
+
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
+def summary(root: Path, version: str) -> dict:
+    with _cursor(root) as con:
+        return queries.store_summary(con)
+
+
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
+def entity_counts(root: Path, version: str) -> pd.DataFrame:
+    with _cursor(root) as con:
+        return queries.entity_counts(con)
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def timeline(root: Path, version: str, f: Filters, first: date, last: date) -> pd.DataFrame:
+    with _cursor(root) as con:
+        counts = queries.timeline_counts(con, f)
+        cov = queries.coverage(con, f)
+    return series.assemble(counts, cov, f, first, last)
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def drilldown(
+    root: Path, version: str, f: Filters, points: tuple[PointKey, ...], pairs: tuple[PairKey, ...],
+    sort: str, descending: bool, limit: int | None, offset: int,
+) -> pd.DataFrame:
+    with _cursor(root) as con:
+        return queries.drilldown(con, f, list(points), list(pairs), sort, descending, limit, offset)
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def article(root: Path, version: str, article_id: str) -> tuple[dict | None, pd.DataFrame]:
+    with _cursor(root) as con:
+        return queries.article(con, article_id), queries.article_mentions(con, article_id)
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def query(root: Path, version: str, name: str, f: Filters | None = None, **kwargs) -> pd.DataFrame:
+    """Any other whitelisted query of `queries` by name (panels, health tables, annotations)."""
+    if name not in _PLAIN:
+        raise ValueError(f"not a cached query: {name}")
+    fn = getattr(queries, name)
+    with _cursor(root) as con:
+        return fn(con, f, **kwargs) if f is not None else fn(con, **kwargs)
+
+
+_PLAIN = {
+    "period_article_ids", "count_articles", "top_sources", "co_mentions", "entity_totals", "source_health", "failures", "runs",
+    "articles_per_source", "annotations",
+}
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def why(root: Path, version: str, f: Filters, point: PointKey, exclude: tuple[str, ...]) -> tuple[pd.DataFrame, int, int, bool]:
+    """Over-represented terms for one point against the same entity's preceding weeks.
+
+    Returns (terms, selection size, baseline size, baseline capped)."""
+    from datetime import timedelta
+
+    from dashboard import explain
+
+    days = explain.BASELINE_DAYS[f.bucket]
+    with _cursor(root) as con:
+        target = queries.drilldown(con, f, [point])["id"].tolist()
+        base = queries.entity_article_ids(con, f.with_(start=None, end=None, preset="custom"), point.kind,
+                                          point.entity_id, point.bucket - timedelta(days=days), point.bucket,
+                                          explain.BASELINE_CAP + 1)
+        capped = len(base) > explain.BASELINE_CAP
+        base = base[: explain.BASELINE_CAP]
+        t = queries.texts(con, target)
+        b = queries.texts(con, base)
+    terms = explain.over_represented(explain.term_counts(t["title"] + "\n" + t["text"]),
+                                     explain.term_counts(b["title"] + "\n" + b["text"]), exclude=exclude)
+    return terms, len(target), len(base), capped
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def top_terms(root: Path, version: str, f: Filters, cap: int, exclude: tuple[str, ...]) -> tuple[pd.DataFrame, int, int]:
+    """Terms over-represented in articles mentioning the selection vs all articles in the period (newest `cap` each)."""
+    from dashboard import explain
+
+    with _cursor(root) as con:
+        target = queries.period_article_ids(con, f, cap, selected=True)
+        base = queries.period_article_ids(con, f, cap, selected=False)
+        t, b = queries.texts(con, target), queries.texts(con, base)
+    terms = explain.over_represented(explain.term_counts(t["title"] + "\n" + t["text"]),
+                                     explain.term_counts(b["title"] + "\n" + b["text"]), exclude=exclude)
+    return terms, len(target), len(base)
+
+
+def clear_data() -> None:
+    """After a failure: drop cached results so the next rerun asks the store again."""
+    st.cache_data.clear()

@@ -1,0 +1,103 @@
+"""Why the spike: automatic spike markers and over-represented terms (pure Python, no SQL, no streamlit).
+
+Spikes. A bucket is marked when its plotted value exceeds the mean of the preceding `SPIKE_WINDOW`
+non-gap buckets by more than `SPIKE_Z` standard deviations, the window has at least `SPIKE_MIN_HISTORY`
+buckets, and the bucket holds at least `SPIKE_MIN_COUNT` articles. The standard deviation is floored at
+`max(one article, 0.5 * mean)` so that a flat, quiet series does not mark every small bump.
+
+Terms. Words and two-word phrases in the selected articles (title + text) are compared with those of the
+articles that mention the same entity in the `BASELINE_DAYS` before the bucket, by the log-odds ratio
+with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008, "Fightin' Words", eq. 22): the prior
+is the pooled counts of both sets scaled to `PRIOR_SIZE` pseudo-counts, and each term gets a z-score.
+Terms with z ≥ `TERM_Z` and at least `TERM_MIN_COUNT` occurrences in the selection are listed, largest z first.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+import pandas as pd
+
+SPIKE_WINDOW = 8
+SPIKE_MIN_HISTORY = 4
+SPIKE_Z = 3.0
+SPIKE_MIN_COUNT = 3
+BASELINE_DAYS = {"day": 28, "week": 56, "month": 182}
+BASELINE_CAP = 2000  # newest baseline articles read; stated on screen when reached
+PRIOR_SIZE = 500.0
+TERM_Z = 1.96
+TERM_MIN_COUNT = 2
+
+_WORD = re.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]", re.UNICODE)
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has have having he
+    her here hers herself him himself his how i if in into is it its itself just me more most my myself no nor
+    not now of off on once only or other our ours ourselves out over own said same says she should so some such
+    than that the their theirs them themselves then there these they this those through to too under until up
+    very was we were what when where which while who whom why will with would you your yours yourself
+    yourselves mr mrs ms one two new year years week weeks day days time told say according people also
+    would could may might must shall le la les de des du et en un une est que qui pour dans sur par au aux
+    der die das und ist den dem nicht mit von zu el los las y del se por con para una""".split()
+)
+
+
+def spikes(series: pd.DataFrame) -> pd.DataFrame:
+    """Rows of `series` (from series.assemble) whose bucket is a spike for its entity."""
+    keep = []
+    for _, g in series.groupby(["kind", "entity_id"], sort=False):
+        hist: list[float] = []
+        for idx, r in g.iterrows():
+            if r["gap"] or pd.isna(r["value"]):
+                continue
+            if len(hist) >= SPIKE_MIN_HISTORY and (r["count"] or 0) >= SPIKE_MIN_COUNT:
+                mean = sum(hist) / len(hist)
+                sd = math.sqrt(sum((h - mean) ** 2 for h in hist) / len(hist))
+                unit = r["value"] / r["count"]  # what one article adds, in plotted units
+                floor = max(unit, 0.5 * mean)
+                if r["value"] > mean + SPIKE_Z * max(sd, floor):
+                    keep.append(idx)
+            hist.append(float(r["value"]))
+            hist = hist[-SPIKE_WINDOW:]
+    return series.loc[keep]
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased words (no stopwords, no numbers) and the two-word phrases between them."""
+    words = [w.lower().strip("'’-") for w in _WORD.findall(text or "")]
+    words = [w for w in words if len(w) > 2 and w not in STOPWORDS]
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+
+
+def term_counts(docs: Iterable[str]) -> Counter:
+    c: Counter = Counter()
+    for d in docs:
+        c.update(tokens(d))
+    return c
+
+
+def over_represented(target: Counter, baseline: Counter, n: int = 20, exclude: Iterable[str] = ()) -> pd.DataFrame:
+    """Terms more frequent in `target` than in `baseline`: Monroe et al.'s z-scored log-odds with prior."""
+    skip = {e.lower() for e in exclude}
+    pooled = target + baseline
+    total_pooled = sum(pooled.values())
+    n_t, n_b = sum(target.values()), sum(baseline.values())
+    rows = []
+    if not total_pooled or not n_t:
+        return pd.DataFrame(columns=["term", "z", "in_selection", "in_baseline"])
+    for term, y_t in target.items():
+        if y_t < TERM_MIN_COUNT or term in skip or any(p in skip for p in term.split()):
+            continue
+        a = PRIOR_SIZE * pooled[term] / total_pooled
+        y_b = baseline.get(term, 0)
+        lo_t = math.log((y_t + a) / (n_t + PRIOR_SIZE - y_t - a))
+        lo_b = math.log((y_b + a) / (n_b + PRIOR_SIZE - y_b - a)) if n_b else math.log(a / (PRIOR_SIZE - a))
+        var = 1 / (y_t + a) + 1 / (y_b + a)
+        z = (lo_t - lo_b) / math.sqrt(var)
+        if z >= TERM_Z:
+            rows.append((term, round(z, 2), int(y_t), int(y_b)))
+    rows.sort(key=lambda r: (-r[1], r[0]))
+    return pd.DataFrame(rows[:n], columns=["term", "z", "in_selection", "in_baseline"])

@@ -1,0 +1,398 @@
+"""Every SQL query of the dashboard: DuckDB over the store's Parquet files. No streamlit here.
+
+Each query takes a connection and a frozen `Filters` and returns a DataFrame. Values are bound parameters;
+what the user picks as a bucket or a sort column goes through a whitelist, never into the SQL as typed.
+Times are bucketed in UTC. An article counts in the bucket of its `published_at`; articles without one
+are left out of timelines and drill-downs alike, so a point and its list always agree.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from dashboard.filters import BUCKETS, SORTS, Filters
+from dashboard.selection import PairKey, PointKey
+from ingest.store import Store
+
+TABLES = ("articles", "mentions", "runs")
+
+
+def connect(root: Path | str, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with one view per table over the store's files (re-globbed at every query)."""
+    store = Store(Path(root))
+    con = duckdb.connect(":memory:", config={"threads": threads} if threads else {})
+    con.execute("SET TimeZone = 'UTC'")
+    for table in TABLES + ("annotations",):
+        glob = store.glob(table).replace("'", "''")
+        if table == "annotations" and not (store.root / "annotations").is_dir():
+            continue
+        con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{glob}', union_by_name = true)")
+    return con
+
+
+def has_annotations(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'annotations'").fetchone()[0])
+
+
+def _day_start(d: date) -> datetime:
+    return datetime(d.year, d.month, d.day, tzinfo=UTC)
+
+
+def bucket_start(d: date, bucket: str) -> date:
+    """The first day of the bucket holding `d` (weeks start on Monday, as DuckDB's date_trunc)."""
+    if bucket == "day":
+        return d
+    if bucket == "week":
+        return d - timedelta(days=d.weekday())
+    if bucket == "month":
+        return d.replace(day=1)
+    raise ValueError(f"unknown bucket {bucket!r}")
+
+
+def bucket_end(start: date, bucket: str) -> date:
+    """The first day after the bucket that starts on `start`."""
+    if bucket == "day":
+        return start + timedelta(days=1)
+    if bucket == "week":
+        return start + timedelta(days=7)
+    if bucket == "month":
+        return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    raise ValueError(f"unknown bucket {bucket!r}")
+
+
+def bucket_range(first: date, last: date, bucket: str) -> list[date]:
+    """Every bucket start from the one holding `first` to the one holding `last`."""
+    out, b = [], bucket_start(first, bucket)
+    while b <= last:
+        out.append(b)
+        b = bucket_end(b, bucket)
+    return out
+
+
+def _base(f: Filters, alias: str, params: dict) -> list[str]:
+    """Conditions shared by every mentions query: dates, sources, languages, full-text search."""
+    conds = [f"{alias}.published_at IS NOT NULL"]
+    if f.start is not None:
+        params["d_start"] = _day_start(f.start)
+        conds.append(f"{alias}.published_at >= $d_start")
+    if f.end is not None:
+        params["d_end"] = _day_start(f.end + timedelta(days=1))
+        conds.append(f"{alias}.published_at < $d_end")
+    if f.sources:
+        params["sources"] = list(f.sources)
+        conds.append(f"list_contains($sources::VARCHAR[], {alias}.source)")
+    article_conds = []
+    if f.languages:
+        params["languages"] = list(f.languages)
+        article_conds.append("list_contains($languages::VARCHAR[], coalesce(a.language, ''))")
+    if f.search.strip():
+        params["q"] = f.search.strip().lower()
+        article_conds.append("(contains(lower(a.title), $q) OR contains(lower(a.text), $q))")
+    if article_conds:
+        idcol = "id" if alias == "a" else "article_id"
+        conds.append(f"{alias}.{idcol} IN (SELECT a.id FROM articles a WHERE {' AND '.join(article_conds)})")
+    return conds
+
+
+def _entities(f: Filters, params: dict) -> str:
+    params["people"] = list(f.people)
+    params["topics"] = list(f.topics)
+    return (
+        "((m.kind = 'person' AND list_contains($people::VARCHAR[], m.entity_id))"
+        " OR (m.kind = 'topic' AND list_contains($topics::VARCHAR[], m.entity_id)))"
+    )
+
+
+def _bucket(f: Filters, params: dict, col: str = "m.published_at") -> str:
+    params["bucket"] = BUCKETS[BUCKETS.index(f.bucket)]  # whitelisted
+    return f"CAST(date_trunc($bucket, {col}) AS DATE)"
+
+
+def entity_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every entity in the store with the number of articles that mention it (filter options)."""
+    return con.execute(
+        "SELECT kind, entity_id, count(DISTINCT article_id) AS articles FROM mentions"
+        " GROUP BY ALL ORDER BY articles DESC, entity_id"
+    ).df()
+
+
+def store_summary(con: duckdb.DuckDBPyConnection) -> dict:
+    """Article count, date span, sources and languages in the store (for filter widgets and headlines)."""
+    n, first, last = con.execute(
+        "SELECT count(*), min(published_at), max(published_at) FROM articles"
+    ).fetchone()
+    sources = [r[0] for r in con.execute("SELECT DISTINCT source FROM articles ORDER BY 1").fetchall() if r[0]]
+    languages = [
+        r[0] for r in con.execute("SELECT DISTINCT coalesce(language, '') FROM articles ORDER BY 1").fetchall()
+    ]
+    undated = con.execute("SELECT count(*) FROM articles WHERE published_at IS NULL").fetchone()[0]
+    return {
+        "articles": int(n),
+        "first": first.date() if first is not None else None,
+        "last": last.date() if last is not None else None,
+        "sources": sources,
+        "languages": languages,
+        "undated": int(undated),
+    }
+
+
+def coverage(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Articles stored per bucket under the date/source/language filters (not search): the denominator."""
+    params: dict = {}
+    conds = _base(f.with_(search=""), "a", params)
+    sql = (
+        f"SELECT {_bucket(f, params, 'a.published_at')} AS bucket, count(*) AS total FROM articles a"
+        f" WHERE {' AND '.join(conds)} GROUP BY 1 ORDER BY 1"
+    )
+    return con.execute(sql, params).df()
+
+
+def timeline_counts(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Per bucket and selected entity: articles that mention it, and mention rows. Only non-zero rows."""
+    params: dict = {}
+    conds = _base(f, "m", params) + [_entities(f, params)]
+    sql = (
+        f"SELECT {_bucket(f, params)} AS bucket, m.kind, m.entity_id,"
+        " count(DISTINCT m.article_id) AS articles, count(*) AS mentions"
+        f" FROM mentions m WHERE {' AND '.join(conds)} GROUP BY ALL ORDER BY 1"
+    )
+    return con.execute(sql, params).df()
+
+
+def _point_conds(keys: list[PointKey], bucket: str, params: dict) -> str:
+    ors = []
+    for i, k in enumerate(keys):
+        params[f"k{i}"], params[f"e{i}"] = k.kind, k.entity_id
+        params[f"b{i}"] = _day_start(k.bucket)
+        params[f"n{i}"] = _day_start(bucket_end(k.bucket, bucket))
+        ors.append(
+            f"(m.kind = $k{i} AND m.entity_id = $e{i} AND m.published_at >= $b{i} AND m.published_at < $n{i})"
+        )
+    return "(" + " OR ".join(ors) + ")"
+
+
+def _pair_conds(pairs: list[PairKey], params: dict) -> str:
+    ors = []
+    for i, p in enumerate(pairs):
+        params[f"pa{i}"], params[f"pb{i}"] = p.a, p.b
+        ors.append(
+            f"(m.article_id IN (SELECT article_id FROM mentions WHERE kind = 'person' AND entity_id = $pa{i})"
+            f" AND m.article_id IN (SELECT article_id FROM mentions WHERE kind = 'person' AND entity_id = $pb{i}))"
+        )
+    return "(" + " OR ".join(ors) + ")"
+
+
+_ORDER = {
+    "published_at": "a.published_at",
+    "source": "a.source",
+    "title": "a.title",
+    "mentions": "h.mentions",
+}
+
+
+def drilldown(
+    con: duckdb.DuckDBPyConnection,
+    f: Filters,
+    points: list[PointKey] | None = None,
+    pairs: list[PairKey] | None = None,
+    sort: str = "published_at",
+    descending: bool = True,
+    limit: int | None = None,
+    offset: int = 0,
+) -> pd.DataFrame:
+    """Exactly the articles behind the selected points (or co-mention cells): every one, no sample.
+
+    For one point the row count equals the point's value under measure "articles"; the `mentions`
+    column sums to its value under measure "mentions". Column `n_total` is the full count before paging.
+    """
+    if not points and not pairs:
+        raise ValueError("drilldown needs points or pairs")
+    if sort not in SORTS:
+        raise ValueError(f"sort must be one of {SORTS}")
+    params: dict = {}
+    conds = _base(f, "m", params)
+    if points:
+        conds.append(_point_conds(points, f.bucket, params))
+    else:
+        conds.append(_pair_conds(pairs or [], params))
+        conds.append("m.kind = 'person'")
+        params["pair_ids"] = sorted({x for p in pairs or [] for x in (p.a, p.b)})
+        conds.append("list_contains($pair_ids::VARCHAR[], m.entity_id)")
+    order = f"{_ORDER[sort]} {'DESC' if descending else 'ASC'} NULLS LAST, a.id"
+    page = ""
+    if limit is not None:
+        params["lim"], params["off"] = int(limit), int(offset)
+        page = " LIMIT $lim OFFSET $off"
+    sql = (
+        "WITH h AS (SELECT m.article_id, count(*) AS mentions,"
+        " list(DISTINCT m.entity_id ORDER BY m.entity_id) AS entities"
+        f" FROM mentions m WHERE {' AND '.join(conds)} GROUP BY m.article_id)"
+        " SELECT a.id, a.published_at, a.published_source, a.source, a.title, a.url, a.language,"
+        " h.mentions, h.entities, count(*) OVER () AS n_total"
+        f" FROM h JOIN articles a ON a.id = h.article_id ORDER BY {order}{page}"
+    )
+    return con.execute(sql, params).df()
+
+
+def article(con: duckdb.DuckDBPyConnection, article_id: str) -> dict | None:
+    """One article row as a dict, or None."""
+    df = con.execute("SELECT * FROM articles WHERE id = $id LIMIT 1", {"id": article_id}).df()
+    return None if df.empty else df.iloc[0].to_dict()
+
+
+def article_mentions(con: duckdb.DuckDBPyConnection, article_id: str) -> pd.DataFrame:
+    """The mentions of one article, title and body, in text order."""
+    return con.execute(
+        'SELECT entity_id, kind, field, start, "end", matched, rule FROM mentions'
+        " WHERE article_id = $id ORDER BY field, start",
+        {"id": article_id},
+    ).df()
+
+
+def top_sources(con: duckdb.DuckDBPyConnection, f: Filters, n: int = 10) -> pd.DataFrame:
+    """Sources with the most articles mentioning any selected entity."""
+    params: dict = {"n": n}
+    conds = _base(f, "m", params) + [_entities(f, params)]
+    return con.execute(
+        "SELECT m.source, count(DISTINCT m.article_id) AS articles FROM mentions m"
+        f" WHERE {' AND '.join(conds)} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $n",
+        params,
+    ).df()
+
+
+def co_mentions(con: duckdb.DuckDBPyConnection, f: Filters, n: int = 12) -> pd.DataFrame:
+    """Pairs of people mentioned in the same article, among the `n` most-mentioned people under the filters.
+
+    Columns a, b (a < b), articles. If two or more people are selected, the matrix is over them.
+    """
+    params: dict = {"n": n}
+    conds = _base(f, "m", params) + ["m.kind = 'person'"]
+    if len(f.people) >= 2:
+        params["people"] = list(f.people)
+        conds.append("list_contains($people::VARCHAR[], m.entity_id)")
+    where = " AND ".join(conds)
+    sql = (
+        f"WITH e AS (SELECT DISTINCT m.article_id, m.entity_id FROM mentions m WHERE {where}),"
+        " top AS (SELECT entity_id FROM e GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT $n),"
+        " t AS (SELECT e.* FROM e SEMI JOIN top USING (entity_id))"
+        " SELECT x.entity_id AS a, y.entity_id AS b, count(*) AS articles"
+        " FROM t x JOIN t y ON x.article_id = y.article_id AND x.entity_id < y.entity_id"
+        " GROUP BY ALL ORDER BY articles DESC, a, b"
+    )
+    return con.execute(sql, params).df()
+
+
+def entity_totals(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Every entity's articles and mentions under the filters (entity selection ignored)."""
+    params: dict = {}
+    conds = _base(f, "m", params)
+    return con.execute(
+        "SELECT m.kind, m.entity_id, count(DISTINCT m.article_id) AS articles, count(*) AS mentions,"
+        " count(*) FILTER (WHERE m.field = 'title') AS in_titles, max(m.published_at) AS last_seen"
+        f" FROM mentions m WHERE {' AND '.join(conds)} GROUP BY ALL ORDER BY articles DESC, entity_id",
+        params,
+    ).df()
+
+
+def texts(con: duckdb.DuckDBPyConnection, ids: list[str]) -> pd.DataFrame:
+    """Titles and cleaned texts of the given articles (for term statistics)."""
+    return con.execute(
+        "SELECT id, title, text FROM articles WHERE list_contains($ids::VARCHAR[], id)", {"ids": ids}
+    ).df()
+
+
+def entity_article_ids(
+    con: duckdb.DuckDBPyConnection, f: Filters, kind: str, entity_id: str, start: date, end: date, limit: int
+) -> list[str]:
+    """Ids of articles mentioning the entity in [start, end), newest first, at most `limit`."""
+    params: dict = {"k": kind, "e": entity_id, "s": _day_start(start), "t": _day_start(end), "lim": limit}
+    conds = _base(f, "m", params) + [
+        "m.kind = $k",
+        "m.entity_id = $e",
+        "m.published_at >= $s",
+        "m.published_at < $t",
+    ]
+    rows = con.execute(
+        f"SELECT m.article_id, max(m.published_at) p FROM mentions m WHERE {' AND '.join(conds)}"
+        " GROUP BY 1 ORDER BY p DESC, 1 LIMIT $lim",
+        params,
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def source_health(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Per source: articles stored, newest article, last run that stored or fetched, failures in runs."""
+    return con.execute(
+        "WITH a AS (SELECT source, count(*) AS articles, max(published_at) AS newest_article,"
+        " max(fetched_at) AS last_fetched FROM articles GROUP BY 1),"
+        " r AS (SELECT source, count(*) AS runs, max(finished_at) FILTER (WHERE fetched > 0) AS last_ok_run,"
+        " max(finished_at) AS last_run, sum(failed) AS failed FROM runs GROUP BY 1)"
+        " SELECT coalesce(a.source, r.source) AS source, coalesce(a.articles, 0) AS articles,"
+        " a.newest_article, a.last_fetched, r.runs, r.last_run, r.last_ok_run, coalesce(r.failed, 0) AS failed"
+        " FROM a FULL JOIN r ON a.source = r.source ORDER BY articles DESC, source"
+    ).df()
+
+
+def failures(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Failures by source and reason, summed over the run log."""
+    return con.execute(
+        "SELECT source, k.key AS reason, sum(k.value) AS failures FROM"
+        " (SELECT source, unnest(map_entries(failures)) AS k FROM runs) GROUP BY ALL ORDER BY failures DESC, 1, 2"
+    ).df()
+
+
+def runs(con: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFrame:
+    return con.execute(
+        "SELECT run_id, source, started_at, finished_at, found, fetched, stored, duplicate, failed,"
+        " watchlist_version FROM runs ORDER BY started_at DESC, source LIMIT $n",
+        {"n": limit},
+    ).df()
+
+
+def articles_per_source(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    params: dict = {}
+    conds = _base(f.with_(search=""), "a", params)
+    return con.execute(
+        f"SELECT {_bucket(f, params, 'a.published_at')} AS bucket, a.source, count(*) AS articles"
+        f" FROM articles a WHERE {' AND '.join(conds)} GROUP BY ALL ORDER BY 1, 2",
+        params,
+    ).df()
+
+
+def annotations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Live event annotations (the latest version of each id, not deleted), oldest first."""
+    if not has_annotations(con):
+        return pd.DataFrame(columns=["id", "day", "label", "note", "author", "created_at"])
+    return con.execute(
+        "SELECT id, day, label, note, author, created_at FROM annotations"
+        " QUALIFY row_number() OVER (PARTITION BY id ORDER BY created_at DESC) = 1 AND NOT deleted"
+        " ORDER BY day, created_at"
+    ).df()
+
+
+def period_article_ids(con: duckdb.DuckDBPyConnection, f: Filters, limit: int, selected: bool) -> list[str]:
+    """Newest articles under the filters: those mentioning a selected entity, or all stored ones."""
+    params: dict = {"lim": limit}
+    if selected:
+        conds = _base(f, "m", params) + [_entities(f, params)]
+        sql = (f"SELECT m.article_id, max(m.published_at) p FROM mentions m WHERE {' AND '.join(conds)}"
+               " GROUP BY 1 ORDER BY p DESC, 1 LIMIT $lim")
+    else:
+        conds = _base(f, "a", params)
+        sql = f"SELECT a.id FROM articles a WHERE {' AND '.join(conds)} ORDER BY a.published_at DESC, 1 LIMIT $lim"
+    return [r[0] for r in con.execute(sql, params).fetchall()]
+
+
+def count_articles(con: duckdb.DuckDBPyConnection, f: Filters, selected: bool) -> int:
+    """Articles under the filters, mentioning a selected entity or not."""
+    params: dict = {}
+    if selected:
+        conds = _base(f, "m", params) + [_entities(f, params)]
+        sql = f"SELECT count(DISTINCT m.article_id) FROM mentions m WHERE {' AND '.join(conds)}"
+    else:
+        sql = f"SELECT count(*) FROM articles a WHERE {' AND '.join(_base(f, 'a', params))}"
+    return int(con.execute(sql, params).fetchone()[0])

@@ -1,0 +1,53 @@
+"""People & topics: the watchlist with its counts under the filters, and who is mentioned with whom."""
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import cache, charts, views
+from dashboard.selection import selected_pairs
+
+ctx = views.shell_context()
+st.title("People & topics")
+if ctx is not None and not (ctx.empty and views.no_data(ctx)):
+    f = ctx.filters
+    totals = cache.query(ctx.root, ctx.version, "entity_totals", f)
+    known = pd.DataFrame(
+        [{"kind": k, "entity_id": e, "name": n} for (k, e), n in ctx.names.names.items()],
+        columns=["kind", "entity_id", "name"],
+    )
+    table = known.merge(totals, on=["kind", "entity_id"], how="outer")
+    table["name"] = [n if isinstance(n, str) else ctx.names.get((k, e))
+                     for n, k, e in zip(table["name"], table["kind"], table["entity_id"], strict=False)]
+    for col in ("articles", "mentions", "in_titles"):
+        table[col] = table[col].fillna(0).astype(int)
+    table = table.sort_values(["kind", "articles", "name"], ascending=[True, False, True])
+    version = ctx.names.version or "unknown"
+    st.caption(f"Watchlist version {version}. Counts under the current filters (period, sources, language, search); "
+               "entries with no mention show 0.")
+    tabs = st.tabs(["People", "Topics"])
+    for tab, kind in zip(tabs, ("person", "topic"), strict=True):
+        with tab:
+            t = table[table["kind"] == kind].drop(columns=["kind"])
+            st.dataframe(t, hide_index=True, width="stretch",
+                         column_config={"articles": st.column_config.ProgressColumn(
+                             "articles", min_value=0, max_value=max(1, int(t["articles"].max() or 1)), format="%d")})
+            views.table_exports(t, views.make_manifest(ctx, f"{kind} counts", len(t)), f"newsmon-{kind}-counts",
+                                f"ent-{kind}")
+
+    st.subheader("Mentioned together")
+    pairs = cache.query(ctx.root, ctx.version, "co_mentions", f, n=12)
+    if pairs.empty:
+        st.info("No two people are mentioned in the same article under these filters.")
+    else:
+        scope = "the selected people" if len(f.people) >= 2 else "the 12 most-mentioned people"
+        fig = charts.co_mentions_figure(pairs, ctx.names, title=f"Articles mentioning both ({scope})")
+        event = st.plotly_chart(fig, key="co-mentions", on_select="rerun", selection_mode=("points",), theme=None)
+        views.chart_exports(fig, views.make_manifest(ctx, "co-mentions", len(pairs)), pairs, "newsmon-co-mentions",
+                            "co")
+        chosen = selected_pairs(event)
+        if chosen:
+            opened = views.drilldown_section(ctx, "co-list", pairs=chosen)
+            if opened:
+                views.article_view(ctx, opened)
+        else:
+            st.caption("Click a cell to list the articles that mention both people.")

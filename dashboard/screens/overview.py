@@ -1,0 +1,49 @@
+"""Overview: headline figures, the timeline with spike markers, why a spike, top sources and terms."""
+
+import streamlit as st
+
+from dashboard import cache, charts, explain, views
+
+ctx = views.shell_context()
+st.title("Overview")
+if ctx is not None and not views.no_data(ctx):
+    f = ctx.filters
+    first, last = views.span(ctx)
+    in_period = cache.query(ctx.root, ctx.version, "count_articles", f, selected=False)
+    mentioning = cache.query(ctx.root, ctx.version, "count_articles", f, selected=True)
+    c = st.columns(4)
+    c[0].metric("Articles in the period", f"{in_period:,}")
+    c[1].metric("Mentioning the selection", f"{mentioning:,}",
+                help="Articles that mention at least one selected person or topic")
+    c[2].metric("Sources", f"{len(ctx.summary['sources']):,}")
+    c[3].metric("Period (UTC)", f"{first:%d %b %Y} – {last:%d %b %Y}" if first and last else "–")
+    series = views.timeline_series(ctx)
+    marks = explain.spikes(series)
+    series, points = views.timeline_section(ctx, key="overview-timeline", spikes=marks)
+    if points:
+        p = points[0]
+        views.why_section(ctx, p)
+        if st.button(f"List the articles behind {len(points)} selected point(s) in Explore", type="primary"):
+            st.session_state["explore_points"] = points
+            st.switch_page("screens/explore.py")
+    elif not marks.empty:
+        st.caption(f"{len(marks)} spike(s) marked ▲ (value above the mean of the previous {explain.SPIKE_WINDOW} "
+                   f"{f.bucket}s by more than {explain.SPIKE_Z:g} standard deviations). Click one to see why.")
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Top sources")
+        top = cache.query(ctx.root, ctx.version, "top_sources", f, n=10)
+        if top.empty:
+            st.info("No source has an article mentioning the selection in this period.")
+        else:
+            st.plotly_chart(charts.bars_figure(top, "articles", "source"), theme=None, key="top-sources")
+    with right:
+        st.subheader("Top co-occurring terms")
+        cap = 1000
+        terms, n_t, n_b = cache.top_terms(ctx.root, ctx.version, f, cap, views.exclude_terms(ctx, f.entities))
+        st.caption(f"In the newest {n_t:,} articles mentioning the selection, against the newest {n_b:,} articles "
+                   f"of the period (at most {cap:,} each).")
+        if terms.empty:
+            st.info("No word or phrase stands out.")
+        else:
+            st.dataframe(terms, hide_index=True, width="stretch")

@@ -1,0 +1,74 @@
+"""Chart selections → the keys of the points behind them (a plain function: AppTest cannot click a chart)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+KINDS = ("person", "topic")
+
+
+@dataclass(frozen=True, order=True)
+class PointKey:
+    """One point of the timeline: an entity in a time bucket (the bucket's first day, UTC)."""
+
+    kind: str
+    entity_id: str
+    bucket: date
+
+
+@dataclass(frozen=True, order=True)
+class PairKey:
+    """One cell of the co-mentions matrix: two people mentioned in the same article."""
+
+    a: str
+    b: str
+
+
+def point_custom_data(kind: str, entity_id: str, bucket: date) -> list[str]:
+    """What the chart builder puts in a point's custom_data; `selected_points` reads it back."""
+    return [kind, entity_id, bucket.isoformat()]
+
+
+def _points(event: Any) -> list[Mapping]:
+    if event is None:
+        return []
+    selection = event.get("selection") if isinstance(event, Mapping) else getattr(event, "selection", None)
+    if selection is None:
+        return []
+    points = selection.get("points") if isinstance(selection, Mapping) else getattr(selection, "points", None)
+    return list(points or [])
+
+
+def selected_points(event: Any) -> list[PointKey]:
+    """The timeline points in a plotly selection event (click or box), deduplicated, in order.
+
+    Keys come from `customdata` only, never from x/y: bars on a date axis report a shifted x, and a
+    point without our custom data (the coverage strip, an annotation) is ignored.
+    """
+    keys: list[PointKey] = []
+    for p in _points(event):
+        cd = p.get("customdata") if isinstance(p, Mapping) else None
+        if not isinstance(cd, (list, tuple)) or len(cd) < 3 or cd[0] not in KINDS:
+            continue
+        try:
+            key = PointKey(str(cd[0]), str(cd[1]), date.fromisoformat(str(cd[2])[:10]))
+        except ValueError:
+            continue
+        if key not in keys:
+            keys.append(key)
+    return keys
+
+
+def selected_pairs(event: Any) -> list[PairKey]:
+    """The co-mention cells in a heatmap selection event; custom data is [a, b]."""
+    pairs: list[PairKey] = []
+    for p in _points(event):
+        cd = p.get("customdata") if isinstance(p, Mapping) else None
+        if isinstance(cd, (list, tuple)) and len(cd) >= 2 and cd[0] and cd[1] and cd[0] != cd[1]:
+            key = PairKey(*sorted((str(cd[0]), str(cd[1]))))
+            if key not in pairs:
+                pairs.append(key)
+    return pairs

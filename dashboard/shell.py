@@ -1,0 +1,157 @@
+"""What every page shares: the password gate, the sidebar filters (mirrored in the URL) and the context.
+
+`app.py` calls `gate()` and `sidebar()` before running the page; pages call `context()` and draw.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard import cache
+from dashboard.filters import BUCKETS, MEASURES, PRESETS, SCALES, Filters
+from dashboard.names import Names
+
+CTX_KEY = "_newsmon_ctx"
+KEEP_PARAMS = ("article",)  # page-level parameters that the filter sync must not drop
+PRESET_LABELS = {"7d": "7 days", "30d": "30 days", "1y": "1 year", "all": "All", "custom": "Custom"}
+
+
+@dataclass(frozen=True)
+class Context:
+    root: Path
+    version: str
+    summary: dict
+    names: Names
+    filters: Filters  # with the preset resolved to dates
+
+    @property
+    def empty(self) -> bool:
+        return not self.summary.get("articles")
+
+
+def gate() -> bool:
+    """With NEWSMON_PASSWORD set, nothing else runs until the password is given in this session."""
+    secret = os.environ.get("NEWSMON_PASSWORD", "")
+    if not secret or st.session_state.get("_newsmon_auth"):
+        return True
+    st.title("newsmon")
+    with st.form("login"):
+        given = st.text_input("Password", type="password")
+        ok = st.form_submit_button("Sign in")
+    if ok and hmac.compare_digest(given.encode(), secret.encode()):
+        st.session_state["_newsmon_auth"] = True
+        st.rerun()
+    if ok:
+        st.error("Wrong password.")
+    return False
+
+
+def _init_from_url(f: Filters) -> None:
+    ss = st.session_state
+    ss["f_people"], ss["f_topics"] = list(f.people), list(f.topics)
+    ss["f_preset"] = f.preset
+    if f.preset == "custom":
+        ss["f_dates"] = tuple(d for d in (f.start, f.end) if d is not None)
+    ss["f_bucket"], ss["f_measure"], ss["f_scale"] = f.bucket, f.measure, f.scale
+    ss["f_rolling"] = f.rolling
+    ss["f_sources"], ss["f_languages"] = list(f.sources), list(f.languages)
+    ss["f_search"] = f.search
+
+
+def sidebar() -> Context | None:
+    """Draw the filters; return the page context, or None when the store is missing or empty."""
+    root = cache.store_root()
+    if not cache.store_exists(root):
+        st.info(f"No newsmon store at `{root}` yet. Run `newsmon demo` or `newsmon ingest` first.")
+        return None
+    version = cache.store_version(root)
+    summary = cache.summary(root, version)
+    names = cache.watchlist_names()
+    ss = st.session_state
+    if not ss.get("_newsmon_url_loaded"):
+        parsed = Filters.from_query_params(dict(st.query_params))
+        if "people" not in st.query_params and "topics" not in st.query_params:
+            ents = cache.entity_counts(root, version)
+            parsed = parsed.with_(people=tuple(ents[ents["kind"] == "person"]["entity_id"].head(3)))
+        _init_from_url(parsed)
+        ss["_newsmon_url_loaded"] = True
+    ents = cache.entity_counts(root, version)
+    people = ents[ents["kind"] == "person"]
+    topics = ents[ents["kind"] == "topic"]
+    count = {(k, e): int(n) for k, e, n in zip(ents["kind"], ents["entity_id"], ents["articles"], strict=False)}
+
+    def fmt(kind: str):
+        return lambda e: f"{names.get((kind, e))} ({count.get((kind, e), 0):,})"
+
+    for key, allowed in (("f_sources", summary["sources"]), ("f_languages", summary["languages"])):
+        if any(v not in allowed for v in ss.get(key, [])):
+            ss[key] = [v for v in ss.get(key, []) if v in allowed]
+    with st.sidebar:
+        st.header("Filters")
+        p_opts = list(people["entity_id"]) + [p for p in ss.get("f_people", []) if p not in set(people["entity_id"])]
+        t_opts = list(topics["entity_id"]) + [t for t in ss.get("f_topics", []) if t not in set(topics["entity_id"])]
+        st.multiselect("People", p_opts, key="f_people", format_func=fmt("person"))
+        st.multiselect("Topics", t_opts, key="f_topics", format_func=fmt("topic"))
+        st.segmented_control("Period", list(PRESETS) + ["custom"], key="f_preset",
+                             format_func=PRESET_LABELS.get, selection_mode="single")
+        preset = ss.get("f_preset") or "all"
+        start = end = None
+        if preset == "custom" and summary["first"] is not None:
+            if not ss.get("f_dates"):
+                ss["f_dates"] = (summary["first"], summary["last"])
+            picked = st.date_input("Dates (UTC, inclusive)", key="f_dates",
+                                   min_value=date(1990, 1, 1), max_value=date(2100, 1, 1))
+            if isinstance(picked, (tuple, list)) and picked:
+                start, end = picked[0], picked[-1]
+        c1, c2 = st.columns(2)
+        c1.selectbox("Per", BUCKETS, key="f_bucket")
+        c2.selectbox("Count", MEASURES, key="f_measure")
+        st.radio("Scale", SCALES, key="f_scale", horizontal=True,
+                 format_func={"raw": "Raw counts", "share": "Share of articles"}.get)
+        st.number_input("Rolling average (buckets, 0 = off)", min_value=0, max_value=52, step=1, key="f_rolling")
+        with st.expander("Sources, language, search", expanded=bool(ss.get("f_sources") or ss.get("f_search"))):
+            st.multiselect("Sources", summary["sources"], key="f_sources")
+            st.multiselect("Languages", summary["languages"], key="f_languages", format_func=lambda x: x or "unknown")
+            st.text_input("Text contains", key="f_search", placeholder="word or phrase in title or text")
+        st.caption(f"Store: `{root}` · {summary['articles']:,} articles")
+        if names.error:
+            st.caption(names.error)
+    f = Filters(
+        people=tuple(ss.get("f_people") or ()), topics=tuple(ss.get("f_topics") or ()),
+        start=start, end=end, preset=preset, bucket=ss.get("f_bucket") or "week",
+        measure=ss.get("f_measure") or "articles", scale=ss.get("f_scale") or "raw",
+        rolling=int(ss.get("f_rolling") or 0), sources=tuple(ss.get("f_sources") or ()),
+        languages=tuple(ss.get("f_languages") or ()), search=ss.get("f_search") or "",
+    )
+    sync_url(f)
+    ctx = Context(root, version, summary, names, f.resolved(summary["last"]))
+    ss[CTX_KEY] = ctx
+    return ctx
+
+
+def sync_url(f: Filters) -> None:
+    """Make the URL say exactly the current filters (plus page parameters such as an open article)."""
+    want = f.to_query_params()
+    for k in KEEP_PARAMS:
+        if k in st.query_params:
+            want[k] = st.query_params[k]
+    if dict(st.query_params) != want:
+        st.query_params.from_dict(want)
+
+
+def context() -> Context | None:
+    return st.session_state.get(CTX_KEY)
+
+
+def fail(message: str, exc: Exception) -> None:
+    """A query failed: say so, drop cached results, stop this run."""
+    cache.clear_data()
+    cache.reset_connection()
+    st.warning(f"{message}: {exc}")
+    st.stop()

@@ -1,0 +1,225 @@
+"""Page sections shared by several pages: timeline, drill-down list, article view, export buttons.
+
+Thin: each section calls cached queries and the pure builders, then draws. No SQL here.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard import cache, charts, export, highlight
+from dashboard.filters import SORTS
+from dashboard.selection import PairKey, PointKey, selected_points
+from dashboard.series import export_frame
+from dashboard.shell import Context, context
+
+PAGE_SIZE = 50
+GUESSED = {"fetched": "date guessed: time of fetching", "url": "date from the URL: time unknown", "": "date source unknown"}
+
+
+def shell_context() -> Context | None:
+    """The context `app.py` built for this run (None when the store is missing: app.py said so)."""
+    return context()
+
+
+def no_data(ctx: Context) -> bool:
+    """Say why there is nothing to show, if so (a sentence, never an empty chart)."""
+    if ctx.empty:
+        st.info("The store has no articles yet: run `newsmon ingest` (or `newsmon demo`) and reload this page.")
+        return True
+    if not ctx.filters.entities:
+        st.info("Pick at least one person or topic in the sidebar to draw the timeline.")
+        return True
+    return False
+
+
+def span(ctx: Context):
+    f, s = ctx.filters, ctx.summary
+    first = f.start or s["first"]
+    last = f.end or s["last"]
+    return first, last
+
+
+def make_manifest(ctx: Context, what: str, rows: int | None = None) -> dict:
+    first, last = span(ctx)
+    return export.manifest(what, ctx.filters.describe(), ctx.names.version, first, last, rows=rows, store=str(ctx.root))
+
+
+def timeline_series(ctx: Context) -> pd.DataFrame:
+    first, last = span(ctx)
+    return cache.timeline(ctx.root, ctx.version, ctx.filters, first, last)
+
+
+def timeline_figure(ctx: Context, series: pd.DataFrame, spikes: pd.DataFrame | None = None) -> go.Figure:
+    ann = cache.query(ctx.root, ctx.version, "annotations")
+    return charts.timeline_figure(series, ctx.names, ctx.filters, spikes=spikes, annotations=ann,
+                                  title="Mentions over time")
+
+
+def chart_exports(fig: go.Figure, m: dict, table: pd.DataFrame | None, name: str, key: str) -> None:
+    """Download buttons; each file is built only when its button is clicked."""
+    cols = st.columns(6)
+    opts = {"on_click": "ignore", "width": "stretch"}
+    cols[0].download_button("PNG", lambda: export.png(fig, m), f"{name}.png", "image/png", key=f"{key}-png", **opts)
+    cols[1].download_button("SVG", lambda: export.svg(fig, m), f"{name}.svg", "image/svg+xml", key=f"{key}-svg", **opts)
+    cols[2].download_button("PDF", lambda: export.pdf(fig, m), f"{name}.pdf", "application/pdf", key=f"{key}-pdf", **opts)
+    cols[3].download_button("HTML", lambda: export.html(fig, m), f"{name}.html", "text/html", key=f"{key}-html", **opts)
+    if table is not None:
+        table_exports(table, m, name, key, cols[4:6])
+
+
+def table_exports(table: pd.DataFrame, m: dict, name: str, key: str, cols=None) -> None:
+    cols = cols or st.columns(6)[:2]
+    opts = {"on_click": "ignore", "width": "stretch"}
+    cols[0].download_button("CSV", lambda: export.csv_zip(table, m, name), f"{name}.csv.zip", "application/zip",
+                            key=f"{key}-csv", help="The table as CSV, with its manifest.json, in a zip", **opts)
+    cols[1].download_button("Parquet", lambda: export.parquet(table, m), f"{name}.parquet",
+                            "application/vnd.apache.parquet", key=f"{key}-parquet", **opts)
+
+
+def timeline_section(ctx: Context, key: str, spikes: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list[PointKey]]:
+    """The clickable timeline with its exports; returns the series and the selected points."""
+    series = timeline_series(ctx)
+    if series["count"].fillna(0).sum() == 0:
+        st.info("No article in this period mentions the selected people or topics (with these filters).")
+        return series, []
+    fig = timeline_figure(ctx, series, spikes)
+    event = st.plotly_chart(fig, key=key, on_select="rerun", selection_mode=("points", "box"),
+                            width="stretch", theme=None, config={"displaylogo": False})
+    gaps = int(series.drop_duplicates("bucket")["gap"].sum())
+    note = f" Shaded: {gaps} {ctx.filters.bucket}(s) with no article stored at all (gaps, not zeros)." if gaps else ""
+    st.caption("Click a point (or drag a box) to list exactly the articles behind it. Grey bars: articles stored "
+               f"per {ctx.filters.bucket}.{note}")
+    table = export_frame(series, ctx.names, ctx.filters)
+    chart_exports(fig, make_manifest(ctx, "timeline", len(table)), table, "newsmon-timeline", key)
+    return series, selected_points(event)
+
+
+def point_label(ctx: Context, p: PointKey) -> str:
+    return f"{ctx.names.get((p.kind, p.entity_id))}, {ctx.filters.bucket} of {p.bucket.isoformat()}"
+
+
+def drilldown_section(
+    ctx: Context, key: str, points: list[PointKey] | None = None, pairs: list[PairKey] | None = None,
+    series: pd.DataFrame | None = None,
+) -> str | None:
+    """Exactly the articles behind the selection, sortable and paged; returns the article id to open."""
+    points, pairs = points or [], pairs or []
+    c1, c2, c3 = st.columns([2, 1, 1])
+    sort = c1.selectbox("Sort by", SORTS, key=f"{key}-sort",
+                        format_func=lambda s: {"published_at": "date"}.get(s, s))
+    desc = c2.toggle("Descending", value=True, key=f"{key}-desc")
+    try:
+        first = cache.drilldown(ctx.root, ctx.version, ctx.filters, tuple(points), tuple(pairs), sort, desc, 1, 0)
+    except Exception as exc:  # noqa: BLE001 - shown to the user, cache cleared
+        from dashboard.shell import fail
+
+        fail("The article list could not be read", exc)
+        return None
+    total = int(first["n_total"].iloc[0]) if not first.empty else 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = c3.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, key=f"{key}-page")
+    what = (
+        point_label(ctx, points[0]) if len(points) == 1
+        else f"{len(points)} selected points" if points
+        else " & ".join(f"{ctx.names.get(('person', p.a))} with {ctx.names.get(('person', p.b))}" for p in pairs)
+    )
+    value = ""
+    if len(points) == 1 and series is not None:
+        p = points[0]
+        row = series[(series["kind"] == p.kind) & (series["entity_id"] == p.entity_id)
+                     & (pd.to_datetime(series["bucket"]) == pd.Timestamp(p.bucket))]
+        if not row.empty and not pd.isna(row["count"].iloc[0]):
+            value = f" · the point's {ctx.filters.measure} count is {int(row['count'].iloc[0]):,}"
+    st.markdown(f"**{total:,} articles** behind {what}{value}", help="Every article, not a sample.")
+    df = cache.drilldown(ctx.root, ctx.version, ctx.filters, tuple(points), tuple(pairs), sort, desc,
+                         PAGE_SIZE, (int(page) - 1) * PAGE_SIZE)
+    if df.empty:
+        return None
+    view = pd.DataFrame({
+        "published (UTC)": df["published_at"].dt.strftime("%Y-%m-%d %H:%M"),
+        "date": [GUESSED.get(s or "", "") if (s or "") in GUESSED else "" for s in df["published_source"]],
+        "source": df["source"], "title": df["title"], "mentions": df["mentions"],
+        "who / what": [", ".join(ctx.names.get(_kind(ctx, e), e) for e in ents) for ents in df["entities"]],
+        "link": df["url"],
+    })
+    sel = st.dataframe(view, hide_index=True, width="stretch", on_select="rerun",
+                       selection_mode="single-row", key=f"{key}-table",
+                       column_config={"link": st.column_config.LinkColumn("link", display_text="original ↗")})
+    full = cache.drilldown(ctx.root, ctx.version, ctx.filters, tuple(points), tuple(pairs), sort, desc, None, 0)
+    m = make_manifest(ctx, f"articles behind {what}", len(full))
+    table_exports(full.drop(columns=["n_total"]).assign(entities=full["entities"].map(list)), m,
+                  "newsmon-articles", f"{key}-dl")
+    ids = list(df["id"])
+    labels = {r.id: f"{r.published_at:%Y-%m-%d} · {r.source} · {r.title}" for r in df.itertuples(index=False)}
+    rows = sel.selection.rows if sel is not None and hasattr(sel, "selection") else []
+    chosen = st.selectbox("Open an article", ids, index=None, format_func=labels.get, key=f"{key}-open",
+                          placeholder="Choose an article to read (or select a row above)")
+    if rows:
+        return ids[rows[0]]
+    return chosen
+
+
+def _kind(ctx: Context, entity_id: str) -> tuple[str, str]:
+    return ("person", entity_id) if ("person", entity_id) in ctx.names.names or entity_id in ctx.filters.people \
+        else ("topic", entity_id)
+
+
+def article_view(ctx: Context, article_id: str) -> None:
+    """Title, source, date (flagged when guessed), link, and the cleaned text with mentions highlighted."""
+    row, mentions = cache.article(ctx.root, ctx.version, article_id)
+    if row is None:
+        st.info("That article is not in the store (any more).")
+        return
+    st.divider()
+    when = row["published_at"]
+    flag = GUESSED.get(row.get("published_source") or "", "")
+    meta = [f"**{row['source']}**", f"{when:%Y-%m-%d %H:%M} UTC" if pd.notna(when) else "no date"]
+    if flag:
+        meta.append(f":orange[⚠ {flag}]")
+    if row.get("language"):
+        meta.append(f"language: {row['language']}")
+    authors = row.get("authors")
+    if authors is not None and len(authors):
+        meta.append("by " + ", ".join(str(a) for a in authors))
+    st.markdown(" · ".join(meta))
+    st.link_button("Open the original ↗", row["url"])
+    records = mentions.to_dict("records")
+    st.html(highlight.article_html(row["title"] or "", row["text"] or "", records, ctx.names))
+    if records:
+        legend = mentions.assign(name=[ctx.names.get((k, e)) for k, e in zip(mentions["kind"], mentions["entity_id"],
+                                                                                 strict=False)])
+        st.caption("Highlights: yellow = person, blue = topic; hover a highlight for who or what and which rule.")
+        st.dataframe(legend.groupby(["name", "kind", "field", "rule"], as_index=False).size()
+                     .rename(columns={"size": "matches"}), hide_index=True)
+
+
+def exclude_terms(ctx: Context, keys) -> tuple[str, ...]:
+    """The selected entities' own names: a person's name is not news in the person's own spike."""
+    words: list[str] = []
+    for kind, eid in keys:
+        words += [eid, *ctx.names.get((kind, eid)).split()]
+    return tuple(words)
+
+
+def why_section(ctx: Context, point: PointKey) -> None:
+    """Words and names over-represented in the point's articles against the same entity's preceding weeks."""
+    from dashboard import explain
+
+    terms, n_sel, n_base, capped = cache.why(ctx.root, ctx.version, ctx.filters, point,
+                                             exclude_terms(ctx, [(point.kind, point.entity_id)]))
+    days = explain.BASELINE_DAYS[ctx.filters.bucket]
+    st.markdown(f"**Why the spike?** {point_label(ctx, point)}: {n_sel:,} articles compared with "
+                f"{n_base:,} articles mentioning the same {point.kind} in the {days} days before"
+                + (f" (the newest {explain.BASELINE_CAP:,} of them)" if capped else "") + ".",
+                help="Log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008), "
+                     f"z ≥ {explain.TERM_Z}; see docs/dashboard.md.")
+    if terms.empty:
+        st.info("No word or phrase stands out against the preceding weeks.")
+    else:
+        st.dataframe(terms, hide_index=True, width="stretch",
+                     column_config={"z": st.column_config.ProgressColumn("z", min_value=0,
+                                                                         max_value=float(terms["z"].max()),
+                                                                         format="%.1f")})

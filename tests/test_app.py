@@ -1,0 +1,100 @@
+"""AppTest smoke tests: every page renders on the tiny store, an empty store gets a sentence, a password hides data.
+
+AppTest cannot click chart points (see test_browser.py for that); selection handling is tested in test_selection.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+PAGES = ["screens/overview.py", "screens/explore.py", "screens/entities.py", "screens/health.py"]
+
+
+def run(monkeypatch, store: Path, page: str | None = None, params: dict | None = None, watchlist=None) -> AppTest:
+    monkeypatch.setenv("NEWSMON_STORE", str(store))
+    if watchlist:
+        monkeypatch.setenv("NEWSMON_WATCHLIST", str(watchlist))
+    monkeypatch.delenv("NEWSMON_PASSWORD", raising=False)
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    return at
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_each_page_renders_without_error(monkeypatch, tiny_store, page):
+    at = run(monkeypatch, tiny_store.root, page, watchlist=tiny_store.watchlist)
+    assert not at.exception, at.exception
+    assert at.title and at.title[0].value
+    assert not at.warning
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_empty_store_says_so(monkeypatch, empty_store, page):
+    at = run(monkeypatch, empty_store.root, page)
+    assert not at.exception
+    assert any("no articles yet" in i.value for i in at.info)
+    assert not at.get("plotly_chart")
+
+
+def test_missing_store_says_so(monkeypatch, tmp_path):
+    at = run(monkeypatch, tmp_path / "nowhere")
+    assert not at.exception
+    assert any("No newsmon store" in i.value for i in at.info)
+
+
+def test_query_params_restore_the_view(monkeypatch, tiny_store):
+    params = {"people": "carol-test", "topics": "ceasefire", "bucket": "month", "scale": "share",
+              "sources": "Example Post", "search": "talks"}
+    at = run(monkeypatch, tiny_store.root, params=params, watchlist=tiny_store.watchlist)
+    assert at.multiselect(key="f_people").value == ["carol-test"]
+    assert at.multiselect(key="f_topics").value == ["ceasefire"]
+    assert at.selectbox(key="f_bucket").value == "month"
+    assert at.radio(key="f_scale").value == "share"
+    assert at.multiselect(key="f_sources").value == ["Example Post"]
+    assert at.text_input(key="f_search").value == "talks"
+    assert dict(at.query_params) == {k: [v] for k, v in params.items()} or {
+        k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()} == params
+
+
+def test_changing_a_filter_updates_the_url(monkeypatch, tiny_store):
+    at = run(monkeypatch, tiny_store.root, watchlist=tiny_store.watchlist)
+    at.selectbox(key="f_bucket").set_value("day").run()
+    got = {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+    assert got["bucket"] == "day"
+
+
+def test_article_link_shows_escaped_text(monkeypatch, tiny_store):
+    at = run(monkeypatch, tiny_store.root, "screens/explore.py", params={"article": tiny_store.hostile_id},
+             watchlist=tiny_store.watchlist)
+    assert not at.exception
+    html = [e.proto.body for e in at.get("html")]
+    assert len(html) == 1
+    assert "&lt;script&gt;alert(&#x27;xss&#x27;)&lt;/script&gt;" in html[0] and "<script>" not in html[0]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html[0] and "<img" not in html[0]
+    assert any("guessed" in m.value for m in at.markdown)
+
+
+def test_password_gate_shows_no_data(monkeypatch, tiny_store):
+    monkeypatch.setenv("NEWSMON_STORE", str(tiny_store.root))
+    monkeypatch.setenv("NEWSMON_PASSWORD", "s3cret")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert not at.get("plotly_chart") and not at.get("arrow_data_frame") and not at.multiselect
+    shown = " ".join(str(e.value) for e in list(at.markdown) + list(at.caption) + list(at.title))
+    assert "Alice" not in shown and "alice-example" not in shown and "Daily Fiction" not in shown
+    at.text_input[0].input("wrong")
+    at.button[0].click().run()
+    assert at.error and not at.get("plotly_chart")
+    at.text_input[0].input("s3cret")
+    at.button[0].click().run()
+    at.switch_page("screens/explore.py").run()
+    assert at.get("plotly_chart")

@@ -1,0 +1,204 @@
+"""Real-browser tests: Playwright driving Debian's chromium against `streamlit run` on a tiny store.
+
+A plain click() on a plotly point is swallowed by the drag layer, so points are clicked with page.mouse
+at the centre of their bounding box. With NEWSMON_SCREENSHOT_STORE=<store> set, the README screenshot
+docs/screenshot.png is regenerated from that store.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+if not Path(CHROMIUM).exists():
+    pytest.skip("Debian's chromium is not installed at /usr/bin/chromium", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Dashboard:
+    """`streamlit run dashboard/app.py` on a free port, started from an unrelated working directory."""
+
+    def __init__(self, store: Path, workdir: Path, extra_env: dict | None = None) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = dict(os.environ, NEWSMON_STORE=str(store), **(extra_env or {}))
+        if "NEWSMON_PASSWORD" not in (extra_env or {}):
+            env.pop("NEWSMON_PASSWORD", None)
+        self.log = open(workdir / f"streamlit-{self.port}.log", "w")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(REPO / "dashboard" / "app.py"),
+             "--server.address", "127.0.0.1", "--server.port", str(self.port), "--server.headless", "true",
+             "--browser.gatherUsageStats", "false"],
+            cwd=workdir, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        return
+            except OSError:
+                time.sleep(0.3)
+            if self.proc.poll() is not None:
+                break
+        self.stop()
+        raise RuntimeError(f"dashboard did not start; log: {(workdir / f'streamlit-{self.port}.log').read_text()}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def dashboard(tiny_store_session, tmp_path_factory):
+    d = Dashboard(tiny_store_session.root, tmp_path_factory.mktemp("cwd"),
+                  {"NEWSMON_WATCHLIST": str(tiny_store_session.watchlist)})
+    yield d
+    d.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    pg = ctx.new_page()
+    pg.set_default_timeout(30_000)
+    yield pg
+    ctx.close()
+
+
+POINTS_JS = """(traceIndex) => {
+  const gd = document.querySelector('.js-plotly-plot');
+  const traces = gd.querySelectorAll('.scatterlayer .trace');
+  return Array.from(traces[traceIndex].querySelectorAll('path.point')).map(p => {
+    const r = p.getBoundingClientRect(); const d = p.__data__;
+    return {x: r.x + r.width / 2, y: r.y + r.height / 2, value: d.y, custom: gd.data[traceIndex].customdata[d.i]};
+  });
+}"""
+
+
+def _wait_chart(page):
+    page.wait_for_selector(".js-plotly-plot .scatterlayer .trace path.point", state="attached")
+    page.wait_for_timeout(500)  # let plotly finish its layout before reading positions
+
+
+def _expected(tiny, kind: str, entity: str, bucket: str) -> int:
+    """Ground truth from the records themselves, not from the dashboard's queries."""
+    from datetime import date
+
+    start = date.fromisoformat(bucket)
+    return sum(
+        1 for a in tiny.articles
+        if start <= a.published_at.date() < start + timedelta(days=7)
+        and any(m.kind == kind and m.entity_id == entity for m in a.mentions)
+    )
+
+
+def test_click_point_lists_exactly_its_articles_then_open_and_download(dashboard, page, tiny_store_session):
+    page.goto(f"{dashboard.url}/explore?people=alice-example&bucket=week")
+    _wait_chart(page)
+    points = page.evaluate(POINTS_JS, 0)
+    best = max((p for p in points if p["value"]), key=lambda p: p["value"])
+    kind, entity, bucket = best["custom"][:3]
+    assert (kind, entity) == ("person", "alice-example")
+    expected = _expected(tiny_store_session, kind, entity, bucket)
+    assert best["value"] == expected
+    page.mouse.click(best["x"], best["y"])
+    page.get_by_text(f"{expected} articles behind Alice Example", exact=False).first.wait_for()
+    assert f"the point's articles count is {expected}" in page.inner_text("body")
+
+    # Open the first article in the list; its text shows the mention highlighted, saying who and which rule.
+    combo = page.get_by_role("combobox", name="Open an article")
+    combo.click()
+    if not page.get_by_role("option").first.is_visible():
+        combo.press("ArrowDown")
+    page.get_by_role("option").first.click()
+    mark = page.locator("mark.nm-person[data-entity='alice-example']").first
+    mark.wait_for()
+    assert "Person: Alice Example" in mark.get_attribute("title")
+    assert "rule:" in mark.get_attribute("title")
+    assert page.get_by_role("link", name="Open the original ↗").get_attribute("href").startswith("https://news.example/")
+
+    # The timeline's CSV: a zip of the series and its manifest.
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="CSV").first.click()
+    data = Path(dl.value.path()).read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        rows = z.read("newsmon-timeline.csv").decode().splitlines()
+        manifest = json.loads(z.read("manifest.json"))
+    assert rows[0].startswith("bucket,bucket_size,kind,entity_id")
+    assert any(f"{bucket},week,person,alice-example" in r and f",{expected}," in r for r in rows)
+    assert manifest["filters"]["people"] == ["alice-example"]
+    assert manifest["rows"] == len(rows) - 1
+
+
+def test_hostile_article_text_is_shown_not_run(dashboard, page, tiny_store_session):
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(f"{dashboard.url}/explore?people=alice-example&article={tiny_store_session.hostile_id}")
+    body = page.locator(".nm-body")
+    body.wait_for()
+    text = body.inner_text()
+    assert "<script>alert('xss')</script>" in text
+    assert "<img src=x onerror=alert(1)>" in text
+    assert page.locator(".nm-title").inner_text().startswith("Alice Example <b>bold</b>")
+    assert page.locator(".nm-text img, .nm-text script, .nm-title b").count() == 0
+    assert "guessed" in page.inner_text("body")  # published_source "fetched" is flagged
+    page.wait_for_timeout(500)
+    assert dialogs == []
+
+
+def test_readme_screenshot(browser, tmp_path):
+    """Regenerates docs/screenshot.png from the demo store when NEWSMON_SCREENSHOT_STORE is set."""
+    store = os.environ.get("NEWSMON_SCREENSHOT_STORE")
+    if not store:
+        pytest.skip("set NEWSMON_SCREENSHOT_STORE=<demo store> to regenerate docs/screenshot.png")
+    d = Dashboard(Path(store), tmp_path)
+    try:
+        ctx = browser.new_context(viewport={"width": 1440, "height": 960}, device_scale_factor=1)
+        pg = ctx.new_page()
+        pg.set_default_timeout(60_000)
+        pg.goto(f"{d.url}/explore")
+        _wait_chart(pg)
+        pg.wait_for_timeout(1000)
+        (REPO / "docs").mkdir(exist_ok=True)
+        pg.screenshot(path=str(REPO / "docs" / "screenshot.png"))
+        ctx.close()
+    finally:
+        d.stop()
+    assert (REPO / "docs" / "screenshot.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
