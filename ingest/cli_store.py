@@ -45,3 +45,25 @@ def compact(store: Path) -> None:
     for table in report.files_before:
         click.echo(f"{table}: {report.files_before[table]} files -> {report.files_after[table]} "
                    f"({report.rows[table]} rows)")
+
+
+@store_group.command("publish")
+@click.argument("destination", metavar="URI")
+@click.option("--store", type=click.Path(file_okay=False, path_type=Path), default=Path("data/store"), show_default=True)
+def publish(destination: str, store: Path) -> None:
+    """Mirror the store to URI (s3://bucket/prefix, gs://..., a path, or any fsspec URL), incrementally.
+
+    The copy is plain Parquet (articles/, mentions/, runs/, signatures/) that any Parquet reader reads.
+    Credentials come from the usual environment (AWS_*, GOOGLE_APPLICATION_CREDENTIALS). See docs/store.md.
+    """
+    from ingest.publish import publish_store
+
+    s = Store(store)
+    if not s.exists():
+        raise click.ClickException(f"no store at {store}")
+    try:
+        report = publish_store(s, destination)
+    except (OSError, ValueError, ImportError) as exc:
+        raise click.ClickException(f"cannot publish to {destination}: {exc}") from exc
+    click.echo(f"published to {destination}: {report.uploaded} files uploaded ({report.bytes_uploaded / 1e6:.1f} MB), "
+               f"{report.deleted} deleted, {report.unchanged} unchanged")
