@@ -29,6 +29,7 @@ class Filters:
     sources: tuple[str, ...] = ()  # empty = all
     languages: tuple[str, ...] = ()  # empty = all
     search: str = ""  # case-insensitive substring of the title or cleaned text
+    unique: bool = False  # one article per story (near-duplicate cluster): the story's first article
 
     def __post_init__(self) -> None:
         if self.bucket not in BUCKETS:
@@ -92,6 +93,8 @@ class Filters:
                     kwargs[f.name] = date.fromisoformat(raw)
                 elif f.name == "rolling":
                     kwargs[f.name] = max(0, int(raw))
+                elif f.name == "unique":
+                    kwargs[f.name] = raw.lower() in ("1", "true", "yes")
                 else:
                     kwargs[f.name] = raw
                 cls(**{f.name: kwargs[f.name]})  # validate this one value alone

@@ -92,6 +92,9 @@ def _base(f: Filters, alias: str, params: dict) -> list[str]:
     if f.search.strip():
         params["q"] = f.search.strip().lower()
         article_conds.append("(contains(lower(a.title), $q) OR contains(lower(a.text), $q))")
+    if f.unique:
+        # A story's id is the id of its first article: keeping those keeps each story once.
+        article_conds.append("(a.story_id IS NULL OR a.story_id = a.id)")
     if article_conds:
         idcol = "id" if alias == "a" else "article_id"
         conds.append(f"{alias}.{idcol} IN (SELECT a.id FROM articles a WHERE {' AND '.join(article_conds)})")
@@ -130,6 +133,7 @@ def store_summary(con: duckdb.DuckDBPyConnection) -> dict:
         r[0] for r in con.execute("SELECT DISTINCT coalesce(language, '') FROM articles ORDER BY 1").fetchall()
     ]
     undated = con.execute("SELECT count(*) FROM articles WHERE published_at IS NULL").fetchone()[0]
+    cols = {r[0] for r in con.execute("DESCRIBE articles").fetchall()}
     return {
         "articles": int(n),
         "first": first.date() if first is not None else None,
@@ -137,6 +141,7 @@ def store_summary(con: duckdb.DuckDBPyConnection) -> dict:
         "sources": sources,
         "languages": languages,
         "undated": int(undated),
+        "has_stories": "story_id" in cols,
     }
 
 
@@ -368,9 +373,9 @@ def annotations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     if not has_annotations(con):
         return pd.DataFrame(columns=["id", "day", "label", "note", "author", "created_at"])
     return con.execute(
-        "SELECT id, day, label, note, author, created_at FROM annotations"
-        " QUALIFY row_number() OVER (PARTITION BY id ORDER BY created_at DESC) = 1 AND NOT deleted"
-        " ORDER BY day, created_at"
+        "SELECT id, day, label, note, author, created_at FROM ("
+        " SELECT *, row_number() OVER (PARTITION BY id ORDER BY created_at DESC) AS newest FROM annotations)"
+        " WHERE newest = 1 AND NOT deleted ORDER BY day, created_at"
     ).df()
 
 

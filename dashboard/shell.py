@@ -62,6 +62,7 @@ def _init_from_url(f: Filters) -> None:
     ss["f_rolling"] = f.rolling
     ss["f_sources"], ss["f_languages"] = list(f.sources), list(f.languages)
     ss["f_search"] = f.search
+    ss["f_unique"] = f.unique
 
 
 def sidebar() -> Context | None:
@@ -119,6 +120,9 @@ def sidebar() -> Context | None:
             st.multiselect("Sources", summary["sources"], key="f_sources")
             st.multiselect("Languages", summary["languages"], key="f_languages", format_func=lambda x: x or "unknown")
             st.text_input("Text contains", key="f_search", placeholder="word or phrase in title or text")
+            if summary.get("has_stories"):
+                st.toggle("Unique stories only", key="f_unique",
+                          help="Count each near-duplicate story (syndicated copies) once, at its first article.")
         st.caption(f"Store: `{root}` · {summary['articles']:,} articles")
         if names.error:
             st.caption(names.error)
@@ -128,6 +132,7 @@ def sidebar() -> Context | None:
         measure=ss.get("f_measure") or "articles", scale=ss.get("f_scale") or "raw",
         rolling=int(ss.get("f_rolling") or 0), sources=tuple(ss.get("f_sources") or ()),
         languages=tuple(ss.get("f_languages") or ()), search=ss.get("f_search") or "",
+        unique=bool(ss.get("f_unique")) and bool(summary.get("has_stories")),
     )
     sync_url(f)
     ctx = Context(root, version, summary, names, f.resolved(summary["last"]))

@@ -223,3 +223,38 @@ def why_section(ctx: Context, point: PointKey) -> None:
                      column_config={"z": st.column_config.ProgressColumn("z", min_value=0,
                                                                          max_value=float(terms["z"].max()),
                                                                          format="%.1f")})
+
+
+def annotations_section(ctx: Context) -> None:
+    """Add or delete event annotations; they are drawn on every timeline and in its exports."""
+    from datetime import date as _date
+
+    from dashboard import annotations
+
+    current = cache.query(ctx.root, ctx.version, "annotations")
+    with st.expander(f"Event annotations ({len(current)})"):
+        with st.form("add-annotation", clear_on_submit=True):
+            c1, c2 = st.columns([1, 3])
+            day = c1.date_input("Day", value=ctx.summary["last"] or _date.today())
+            label = c2.text_input("Label (drawn on the chart)", max_chars=annotations.MAX_LABEL)
+            note = st.text_input("Note (optional)")
+            if st.form_submit_button("Add annotation"):
+                try:
+                    annotations.add(ctx.root, annotations.Annotation(day=day, label=label, note=note))
+                except (ValueError, OSError) as exc:
+                    st.warning(f"Not added: {exc}")
+                else:
+                    cache.reset_connection()
+                    cache.clear_data()
+                    st.rerun()
+        if not current.empty:
+            st.dataframe(current.drop(columns=["id"]), hide_index=True, width="stretch")
+            pick = st.selectbox("Delete an annotation", list(current["id"]), index=None,
+                                format_func=lambda i: " · ".join(
+                                    str(v) for v in current.loc[current["id"] == i, ["day", "label"]].iloc[0]))
+            if pick and st.button("Delete", key="ann-delete"):
+                row = current.loc[current["id"] == pick].iloc[0]
+                annotations.delete(ctx.root, pick, pd.Timestamp(row["day"]).date(), row["label"])
+                cache.reset_connection()
+                cache.clear_data()
+                st.rerun()

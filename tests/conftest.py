@@ -97,6 +97,8 @@ def build_tiny_store(root: Path, seed: int = 42) -> TinyStore:
                 authors=("Staff",),
                 language="fr" if n % 10 == 7 else "en",
                 mentions=_mentions(title, text),
+                # every 9th article is a syndicated copy: it joins the story of the article before it
+                story_id=articles[-1].story_id or articles[-1].id if n % 9 == 8 else None,
             )
         )
     url = "https://news.example/hostile"

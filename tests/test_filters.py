@@ -10,7 +10,7 @@ from dashboard.filters import Filters
 def test_round_trip_through_query_params():
     f = Filters(people=("a", "b"), topics=("t",), start=date(2024, 1, 2), end=date(2024, 2, 3), preset="custom",
                 bucket="month", measure="mentions", scale="share", rolling=3, sources=("X Times",),
-                languages=("en", ""), search="cease fire")
+                languages=("en", ""), search="cease fire", unique=True)
     qp = f.to_query_params()
     assert all(isinstance(v, str) for v in qp.values())
     back = Filters.from_query_params(qp)

@@ -120,6 +120,7 @@ def test_filters_source_language_search_and_dates(con, tiny_store):
         (base.with_(start=date(2024, 2, 1), end=date(2024, 2, 29), preset="custom"),
          lambda a: date(2024, 2, 1) <= a.published_at.date() <= date(2024, 2, 29)),
         (base.with_(search="it's a 'quote'; --"), lambda a: False),
+        (base.with_(unique=True), lambda a: a.story_id is None or a.story_id == a.id),
     ]
     for f, pred in cases:
         df = queries.timeline_counts(con, f)

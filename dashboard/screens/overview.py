@@ -16,7 +16,10 @@ if ctx is not None and not views.no_data(ctx):
     c[1].metric("Mentioning the selection", f"{mentioning:,}",
                 help="Articles that mention at least one selected person or topic")
     c[2].metric("Sources", f"{len(ctx.summary['sources']):,}")
-    c[3].metric("Period (UTC)", f"{first:%d %b %Y} – {last:%d %b %Y}" if first and last else "–")
+    c[3].metric("Days", f"{(last - first).days + 1:,}" if first and last else "–",
+                help=f"{first:%d %b %Y} to {last:%d %b %Y}, UTC" if first and last else None)
+    if first and last:
+        st.caption(f"Period: {first:%d %B %Y} to {last:%d %B %Y} (UTC).")
     series = views.timeline_series(ctx)
     marks = explain.spikes(series)
     series, points = views.timeline_section(ctx, key="overview-timeline", spikes=marks)
@@ -29,6 +32,7 @@ if ctx is not None and not views.no_data(ctx):
     elif not marks.empty:
         st.caption(f"{len(marks)} spike(s) marked ▲ (value above the mean of the previous {explain.SPIKE_WINDOW} "
                    f"{f.bucket}s by more than {explain.SPIKE_Z:g} standard deviations). Click one to see why.")
+    views.annotations_section(ctx)
     left, right = st.columns(2)
     with left:
         st.subheader("Top sources")
