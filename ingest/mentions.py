@@ -114,6 +114,7 @@ class Matcher:
             for x in p.exclude:
                 add(x, BLOCK, i)
             self._cues.append(tuple(f"{SPACE}{fold_form(c)}{SPACE}" for c in p.cues))
+            self._known_words.update(w for c in p.cues for w in fold_form(c).split())
         for i, p in enumerate(people):
             for a in p.aliases:  # "Ismail" before a fuzzy "Haniiyeh" belongs to the mention
                 words = fold_form(a).split()
