@@ -4,7 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: help install demo demo-store dashboard test test-fast lint bench bench-extraction bench-mentions bench-dashboard bench-ingest screenshot clean
+.PHONY: help install demo demo-store dashboard test test-fast lint bench bench-extraction bench-mentions bench-dashboard bench-ingest bench-stories bench-demo screenshot clean
 
 help:
 	@echo "make demo      set up .venv, build the demo store through the real ingest, serve the dashboard on :8501"
@@ -39,7 +39,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check ingest dashboard tests benchmarks
 
-bench: bench-extraction bench-mentions bench-dashboard bench-ingest
+bench: bench-extraction bench-mentions bench-dashboard bench-ingest bench-stories bench-demo
 
 bench-extraction: $(STAMP)
 	$(BIN)/python benchmarks/extraction.py
@@ -52,6 +52,13 @@ bench-dashboard: $(STAMP)
 
 bench-ingest: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
+
+bench-stories: $(STAMP)
+	$(BIN)/python benchmarks/stories.py
+
+bench-demo: $(STAMP)
+	$(BIN)/python benchmarks/demo.py
+	$(BIN)/python benchmarks/demo_quality.py
 
 screenshot: $(STAMP) demo-store
 	bash .ci/ensure-chromium
