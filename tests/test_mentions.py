@@ -228,3 +228,30 @@ def test_labelled_set_quality_meets_the_pinned_floors(matcher):
     got = score(matcher, load_labelled())
     for key in ("people_precision", "people_recall", "topics_precision", "topics_recall"):
         assert got[key] >= floors[key] - 1e-9, f"{key} fell to {got[key]:.3f} (floor {floors[key]})"
+
+
+def test_odd_text_never_breaks_the_evidence(matcher):
+    """Random mixes of scripts, ligatures, combining marks, emoji and lone surrogates: every span is the exact slice."""
+    import random
+
+    rng = random.Random(0)
+    pool = [
+        *"abcXYZ .,;:'’“”—–-\n\t",
+        "İ",
+        "ß",
+        "ﬁ",
+        "\u0301",
+        "😀",
+        "Путин",
+        "وبوتين",
+        "习近平",
+        "Putin",
+        "Abbas",
+    ]
+    pool += ["Mahmoud Abbas", "Haniiyeh", "Trump Tower", "Xi", "\ud800", "\x00", "𝔓"]
+    for _ in range(1000):
+        body = "".join(rng.choice(pool) for _ in range(rng.randint(0, 60)))
+        title = "".join(rng.choice(pool) for _ in range(rng.randint(0, 8)))
+        for m in matcher.find(title, body):
+            text = title if m.field == "title" else body
+            assert m.matched and text[m.start : m.end] == m.matched
