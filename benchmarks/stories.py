@@ -1,12 +1,13 @@
 """Story clustering speed: newsmon's StoryIndex against datasketch's documented per-shingle MinHash, in one run.
 
-    .venv/bin/python benchmarks/stories.py [--articles 5000] [--sweep]
+    .venv/bin/python benchmarks/stories.py [--articles 5000] [--sweep] [--memory 20000]
 
 Corpus: the labelled generator of tests/test_stories.py (synthetic wire stories, each run by up to four other
 outlets with their own furniture and edits), about 200 words per article, cycled to --articles. Both methods
 use 5-word shingles, 128 permutations and the same threshold; the table gives seconds and the number of
 stories each found (the true number is printed above it). --sweep adds the threshold calibration table behind
 ingest.stories.THRESHOLD: articles joined to a wrong story, and copies left as a story of their own.
+--memory N compares the memory (tracemalloc peak) of N signatures in StoryIndex and in datasketch's MinHashLSH.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ import argparse
 import re
 import sys
 import time
+import tracemalloc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from datasketch import MinHash, MinHashLSH  # noqa: E402
+import numpy as np  # noqa: E402
+from datasketch import LeanMinHash, MinHash, MinHashLSH  # noqa: E402
 
 from ingest.stories import NUM_PERM, SHINGLE, THRESHOLD, StoryIndex, signature  # noqa: E402
 from tests.test_stories import labelled_set  # noqa: E402
@@ -84,10 +87,41 @@ def sweep(items: list[tuple[str, str]], thresholds: list[float]) -> None:
         print(f"{th:>9.2f} {len(set(got.values())):>8} {wrong:>15} {alone:>18}{mark}")
 
 
+def memory(n: int) -> None:
+    rng = np.random.default_rng(1)
+    sigs = [rng.integers(0, 2**32, NUM_PERM, dtype=np.uint64).astype(np.uint32) for _ in range(n)]
+    start = datetime(2024, 8, 13, tzinfo=UTC)
+
+    def story_index() -> object:
+        index = StoryIndex()
+        for i, sig in enumerate(sigs):
+            index.assign(f"{i:016x}", "", start + timedelta(seconds=i), sig)
+        index.pending = []  # rows waiting to be saved are not the index
+        return index
+
+    def lsh() -> object:
+        index = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+        for i, sig in enumerate(sigs):
+            index.insert(f"{i:016x}", LeanMinHash(seed=1, hashvalues=sig, scheme="affine32"))
+        return index
+
+    print(f"\n{'index of ' + str(n) + ' signatures':<38} {'peak MB':>8} {'kept MB':>8} {'KB each':>8} {'build s':>8}")
+    for name, build in (("newsmon StoryIndex (numpy scan)", story_index), ("datasketch MinHashLSH", lsh)):
+        tracemalloc.start()
+        t0 = time.perf_counter()
+        kept = build()
+        took = time.perf_counter() - t0
+        current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        del kept
+        print(f"{name:<38} {peak / 2**20:>8.1f} {current / 2**20:>8.1f} {current / n / 1024:>8.2f} {took:>8.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=5000)
     parser.add_argument("--sweep", action="store_true", help="also print the threshold calibration table")
+    parser.add_argument("--memory", type=int, default=0, metavar="N", help="also compare memory for N signatures")
     args = parser.parse_args()
     items, true_stories = corpus(args.articles)
     words = sum(len(t.split()) for _, t in items) / len(items)
@@ -101,6 +135,8 @@ def main() -> None:
     print(f"speed-up: {(rows[1][1] + rows[1][2]) / (rows[0][1] + rows[0][2]):.1f}x")
     if args.sweep:
         sweep(items, [0.26, 0.28, 0.30, 0.32, 0.34, 0.36])
+    if args.memory:
+        memory(args.memory)
 
 
 if __name__ == "__main__":

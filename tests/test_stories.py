@@ -201,3 +201,25 @@ def test_memory_is_bounded_by_the_window() -> None:
 ])
 def test_similarity(a: np.ndarray, b: np.ndarray, expected: float) -> None:
     assert similarity(a, b) == expected
+
+
+def test_count_equal_matches_numpy() -> None:
+    from ingest.stories import PRE_PERMS, _count_equal
+
+    rng = np.random.default_rng(5)
+    rows = rng.integers(0, 4, (500, PRE_PERMS), dtype=np.uint32)
+    values = rng.integers(0, 4, PRE_PERMS, dtype=np.uint32)
+    assert np.array_equal(_count_equal(rows, values), np.count_nonzero(rows == values, axis=1))
+
+
+def test_index_grows_and_compacts_past_its_first_block() -> None:
+    rng = np.random.default_rng(9)
+    index = StoryIndex(window_days=1)
+    t0 = datetime(2024, 1, 1, tzinfo=UTC)
+    base = rng.integers(0, 2**32, NUM_PERM, dtype=np.uint64).astype(np.uint32)
+    for i in range(3000):  # one article a minute for ~2 days; every 100th is a copy of article 0's story
+        sig = base.copy() if i % 100 == 0 else rng.integers(0, 2**32, NUM_PERM, dtype=np.uint64).astype(np.uint32)
+        story = index.assign(f"a{i}", "", t0 + timedelta(minutes=i), sig)
+        assert story == ("a0" if i % 100 == 0 else f"a{i}")  # copies chain through the window to the first
+    assert len(index) <= 2 * 24 * 60 + 1
+    assert index.assign("a2999", "", t0, None) == "a2999"  # still known after compaction
