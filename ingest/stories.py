@@ -107,7 +107,7 @@ class StoryIndex:
 
     The signatures sit in one numpy matrix (NUM_PERM uint32 per article, about 0.6 KB with its id and time) and
     a lookup scans it: the first PRE_PERMS values of every row are compared at once, and rows with at least
-    PRE_MIN equal values are compared in full. datasketch's MinHashLSH finds the same candidates but holds a
+    PRE_MIN equal values are compared in full. datasketch's MinHashLSH would also find candidates, but holds a
     dict entry and a set per band per article: `benchmarks/stories.py --memory 20000` measured 8.9 KB an article
     there (174 MB for 20,000) against 1.2 KB here (23 MB); the scan costs about 0.6 ms a lookup against 20,000
     stored articles, and 5,000 new articles take about 2 s, signatures included."""
