@@ -200,12 +200,43 @@ def time_recount(n: int, rng: random.Random) -> dict[str, float]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def review_dev_set(matcher: Matcher, show: bool) -> None:
+    """Person mentions on the real pages of ../shared/data/extraction-dev (text by trafilatura), for review by hand."""
+    import gzip
+
+    import trafilatura
+
+    dev = ROOT.parent / "shared" / "data" / "extraction-dev"
+    if not (dev / "cases.jsonl").exists():
+        print(f"\n(no extraction dev set at {dev}: real-page review skipped)")
+        return
+    cases = [json.loads(line) for line in (dev / "cases.jsonl").read_text().splitlines() if line.strip()]
+    rules: Counter = Counter()
+    lines = []
+    for case in cases:
+        html = gzip.decompress((dev / case["page"]).read_bytes()).decode("utf-8", "replace")
+        text = trafilatura.extract(html, favor_precision=True) or ""
+        for m in matcher.find("", text):
+            if m.kind == "person":
+                rules[m.rule] += 1
+                context = " ".join(text[max(0, m.start - 60) : m.end + 60].split())
+                lines.append(f"{m.entity_id:<14} {m.rule:<24} {m.matched!r:<22} | {context}")
+    print(f"\n## Real pages: {len(cases)} pages of the extraction dev set, person mentions by rule\n")
+    print("| " + " | ".join(rules) + " | total |")
+    print("|" + "---:|" * (len(rules) + 1))
+    print("| " + " | ".join(str(n) for n in rules.values()) + f" | {sum(rules.values())} |")
+    if show:
+        print()
+        print("\n".join(lines))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--texts", type=int, default=10_000)
     ap.add_argument("--aliases", type=int, default=1_000)
     ap.add_argument("--recount", type=int, default=1_000_000, help="articles in the recount store (0: skip)")
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--review", action="store_true", help="list every person mention found on the real pages")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     load = os.getloadavg()[0]
@@ -229,6 +260,8 @@ def main() -> None:
     print(
         f"| topics (per item) | {q['topics_expected']} | {q['topics_precision']:.3f} | {q['topics_recall']:.3f} | - |"
     )
+
+    review_dev_set(matcher, args.review)
 
     wl, aliases = benchmark_watchlist(args.aliases, rng)
     names = [p.name for p in wl.people]
