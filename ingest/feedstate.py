@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,13 @@ from ingest.records import FetchResult
 log = logging.getLogger(__name__)
 
 STATE_FILE = Path("state") / "feeds.json"
+# Page failures that may go away on their own. A feed whose article failed for one of these reasons must be
+# fetched in full next time, or a 304 would hide the article for good (it is not stored, so it would be retried).
+RETRYABLE = ("timeout", "connection", "deadline", "dns", "http-408", "http-429", "http-5", "robots-unreachable")
+
+
+def is_retryable(reason: str) -> bool:
+    return reason.startswith(RETRYABLE)
 
 
 @dataclass
@@ -68,6 +76,13 @@ class FeedState:
         if url in self.feeds and title and self.feeds[url].get("title") != title:
             self.feeds[url]["title"] = title
             self.changed = True
+
+    def forget_if_retryable(self, url: str, reasons: Iterable[str]) -> bool:
+        """Drop a feed's validators when one of its articles failed for a reason that may go away."""
+        if any(is_retryable(r) for r in reasons):
+            self.forget(url)
+            return True
+        return False
 
     def forget(self, url: str) -> None:
         """Drop a feed's validators (its next fetch is unconditional)."""

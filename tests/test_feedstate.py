@@ -4,7 +4,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest.feedstate import FeedState, load_feed_state, save_feed_state, state_path
+from ingest.feedstate import FeedState, is_retryable, load_feed_state, save_feed_state, state_path
 from ingest.records import FetchResult
 
 URL = "https://news.example/rss"
@@ -51,3 +51,14 @@ def test_missing_or_broken_state_is_empty(tmp_path: Path) -> None:
         assert load_feed_state(tmp_path).feeds == {}
     state_path(tmp_path).write_text(json.dumps({"feeds": {URL: {"etag": '"x"', "junk": 1}, "bad": 3}}))
     assert load_feed_state(tmp_path).feeds == {URL: {"etag": '"x"'}}
+
+
+def test_a_retryable_page_failure_drops_the_validators() -> None:
+    state = FeedState()
+    state.remember(URL, result())
+    assert not state.forget_if_retryable(URL, ["http-404", "no-article"])  # permanent: the 304 stays useful
+    assert state.request_headers(URL)
+    assert state.forget_if_retryable(URL, ["http-404", "timeout"])
+    assert state.request_headers(URL) == {}
+    assert [is_retryable(r) for r in ("http-503", "http-429", "connection", "http-410", "too-large")] == [
+        True, True, True, False, False]
