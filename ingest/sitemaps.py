@@ -1,7 +1,7 @@
 """Sitemaps as a source: sitemap indexes, urlsets, Google News sitemaps, plain-text lists, `.xml.gz`.
 
-Everything a sitemap makes us do is bounded: child sitemaps followed (newest first), URLs kept (newest first),
-index depth, and the size of a gzipped sitemap once decompressed. A gzip bomb or an XML entity bomb is a
+Everything a sitemap makes us do is bounded: child sitemaps followed (newest first, one request per host every
+`host_delay` seconds), URLs kept (newest first), index depth, and the size of a gzipped sitemap once decompressed. A gzip bomb or an XML entity bomb is a
 Failure with a reason, never a memory blow-up: gzip is inflated with a `max_length`, and the XML parser
 neither loads DTDs nor resolves entities nor reaches the network (a DOCTYPE that declares entities is
 refused outright, as defusedxml does).
@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import httpx
 from lxml import etree
@@ -149,12 +151,17 @@ def discover_sitemap(url: str, name: str, client: httpx.Client, settings: Settin
     failures: list[Failure] = []
     queue: list[tuple[str, int]] = [(url, 0)]
     seen: set[str] = set()
+    last_hit: dict[str, float] = {}  # host -> when it was last asked: children are fetched host_delay apart
     followed = 0
     while queue:
         current, depth = queue.pop(0)
         if current in seen:
             continue
         seen.add(current)
+        host = (urlsplit(current).hostname or "").lower()
+        if host in last_hit:
+            time.sleep(max(0.0, last_hit[host] + settings.host_delay - time.monotonic()))
+        last_hit[host] = time.monotonic()
         parsed = _fetch_sitemap(client, current, settings)
         if isinstance(parsed, Failure):
             failures.append(Failure(parsed.reason, f"{parsed.detail} ({current})"[:300]))

@@ -90,7 +90,7 @@ def test_inflate_caps_decompressed_size() -> None:
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(allow_private=True, read_timeout=2, deadline=5, max_bytes=1_000_000)
+    return Settings(allow_private=True, read_timeout=2, deadline=5, max_bytes=1_000_000, host_delay=0)
 
 
 def test_index_with_gzipped_children_loop_and_caps(settings: Settings) -> None:
@@ -144,3 +144,18 @@ def test_news_sitemap_source_gives_titles_and_dates(settings: Settings) -> None:
     assert found.candidates[0].feed_title == "Newer story"
     assert found.candidates[0].feed_published.isoformat() == "2024-08-13T00:00:00+00:00"
     assert found.name == "127.0.0.1"
+
+
+def test_children_are_fetched_host_delay_apart() -> None:
+    settings = Settings(allow_private=True, read_timeout=2, deadline=5, host_delay=0.3)
+    routes = {}
+    with LocalServer(routes) as srv:
+        routes["/index.xml"] = reply(index([(f"{srv.url}/{d}.xml", f"2024-08-0{d}") for d in (1, 2)]), ctype="text/xml")
+        for d in (1, 2):
+            routes[f"/{d}.xml"] = reply(urlset([f"{srv.url}/a/{d}"]), ctype="text/xml")
+        started = time.monotonic()
+        with make_client(settings) as client:
+            candidates, _ = discover_sitemap(srv.url + "/index.xml", "Example", client, settings)
+        took = time.monotonic() - started
+    assert len(candidates) == 2
+    assert 0.6 <= took < 2  # three requests to one host: two waits of 0.3 s
