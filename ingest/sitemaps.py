@@ -117,11 +117,18 @@ def _fields(el: etree._Element) -> dict[str, str]:
     return out
 
 
+_ROBOTS_SITEMAP = re.compile(r"^\s*sitemap\s*:\s*(https?://\S+)", re.IGNORECASE | re.MULTILINE)
+
+
 def _parse_text(body: bytes) -> ParsedSitemap | Failure:
+    """A plain-text sitemap (one URL a line), or a robots.txt whose Sitemap: lines act as an index."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         return Failure("sitemap-malformed", "neither XML nor UTF-8 text")
+    listed = _ROBOTS_SITEMAP.findall(text)
+    if listed:
+        return ParsedSitemap("index", [SitemapEntry(u) for u in listed])
     urls = [line.strip() for line in text.splitlines() if line.strip().startswith(("http://", "https://"))]
     if not urls:
         return Failure("sitemap-malformed", "neither XML nor a text list of URLs")

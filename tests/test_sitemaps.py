@@ -159,3 +159,16 @@ def test_children_are_fetched_host_delay_apart() -> None:
         took = time.monotonic() - started
     assert len(candidates) == 2
     assert 0.6 <= took < 2  # three requests to one host: two waits of 0.3 s
+
+
+def test_robots_txt_sitemap_lines_act_as_an_index(settings: Settings) -> None:
+    routes = {}
+    with LocalServer(routes) as srv:
+        routes["/robots.txt"] = reply(f"User-agent: *\nDisallow: /admin\n\nSitemap: {srv.url}/news.xml\n"
+                                      f"sitemap:{srv.url}/more.xml\n", ctype="text/plain")
+        routes["/news.xml"] = reply(urlset([f"{srv.url}/a/1"]), ctype="application/xml")
+        routes["/more.xml"] = reply(urlset([f"{srv.url}/a/2"]), ctype="application/xml")
+        with make_client(settings) as client:
+            found = discover(Source("sitemap", srv.url + "/robots.txt", "Site"), client, settings)
+    assert sorted(c.url for c in found.candidates) == [f"{srv.url}/a/1", f"{srv.url}/a/2"] and not found.failures
+    assert parse_sitemap(b"User-agent: *\nDisallow: /\n").reason == "sitemap-malformed"
