@@ -89,4 +89,6 @@ def describe_check(config: SourceConfig, found: Discovery | None, width: int = 3
         text += "; skipped " + ", ".join(f"{n} {r}" for r, n in reasons.most_common())
     if not found.candidates:
         text = "no articles listed" + (f"; {text}" if reasons else "")
+    if found.note:
+        text += f" ({found.note})"
     return f"ok    {head}  {text}"

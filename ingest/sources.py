@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 import httpx
@@ -50,6 +50,7 @@ class Discovery:
     candidates: list[Candidate]
     failures: list[Failure]
     not_modified: bool = False  # a conditional GET answered 304: nothing new, not a failure
+    note: str = ""  # something worth telling the user, e.g. the feed an HTML page pointed to
 
 
 def discover(source: Source, client: httpx.Client, settings: Settings, state: FeedState | None = None) -> Discovery:
@@ -83,12 +84,37 @@ def discover_feed(source: Source, client: httpx.Client, settings: Settings, stat
         return Discovery(source, source.name or (state.title(source.location) if state else "") or name, [], [],
                          not_modified=True)
     found = parse_feed(source, fetched.body, name)
+    if not found.candidates and fetched.content_type in HTML_TYPES:
+        if state is not None:
+            state.forget(source.location)  # validators of the page, not of the feed: never a 304 for it
+        return _follow_alternate(source, fetched.body, fetched.final_url or source.location, name, client, settings,
+                                 found)
     if state is not None:
         if found.candidates:
             state.set_title(source.location, found.name)
         else:
             state.forget(source.location)  # an empty or broken answer is not a version worth a 304 next time
     return found
+
+
+_ALTERNATE = re.compile(rb"""<link\b[^>]*\btype=["']?application/(?:rss|atom)\+xml["']?[^>]*>""", re.IGNORECASE)
+
+
+def _follow_alternate(source: Source, body: bytes, base: str, name: str, client: httpx.Client,
+                      settings: Settings, found: Discovery) -> Discovery:
+    """An HTML page given as a feed: follow the first feed it announces (<link rel="alternate" type=rss/atom>)."""
+    for tag in _ALTERNATE.findall(body[:262144]):
+        href = re.search(rb"""\bhref=["']?([^"'\s>]+)""", tag, re.IGNORECASE)
+        if not href or b"alternate" not in tag.lower():
+            continue
+        url = urljoin(base, html.unescape(href.group(1).decode("utf-8", "replace")))
+        fetched = fetch_url(client, url, settings, accept=FEED_TYPES + ("text/plain",))
+        if isinstance(fetched, Failure):
+            return Discovery(source, name, [], [Failure(f"feed-{fetched.reason}", f"{fetched.detail} (announced by {base})")])
+        followed = parse_feed(source, fetched.body, name)
+        followed.note = f"an HTML page; used the feed it announces: {url}"
+        return followed
+    return Discovery(source, name, [], [Failure("feed-is-html", f"an HTML page that announces no feed: {base}")])
 
 
 def parse_feed(source: Source, body: bytes, name: str) -> Discovery:

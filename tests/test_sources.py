@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ingest.feedstate import FeedState
 from ingest.fetch import make_client
 from ingest.settings import Settings
 from ingest.sources import Source, discover, parse_feed
@@ -33,7 +34,7 @@ def test_feed_over_http_and_its_failures() -> None:
         junk = discover(Source("feed", srv.url + "/junk"), client, settings)
     assert len(ok.candidates) == 2
     assert [f.reason for f in missing.failures] == ["feed-http-404"]
-    assert not junk.candidates and junk.failures[0].reason in ("feed-malformed", "feed-empty")
+    assert not junk.candidates and [f.reason for f in junk.failures] == ["feed-is-html"]
 
 
 def test_url_file_counts_bad_lines(tmp_path: Path) -> None:
@@ -117,3 +118,18 @@ def test_entity_bomb_feed_is_refused_quickly_and_big_feeds_are_whole() -> None:
     big = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Big</title>{items}</channel></rss>'
     found = parse_feed(Source("feed", "https://example.org/rss"), big.encode(), "example.org")
     assert len(found.candidates) == 10_000 and not found.failures
+
+
+def test_html_page_given_as_a_feed_leads_to_the_feed_it_announces() -> None:
+    settings = Settings(allow_private=True, read_timeout=2, deadline=5)
+    page = ('<html><head><link rel="stylesheet" href="/s.css">'
+            '<link rel="alternate" type="application/rss+xml" title="News" href="/feeds/all.rss"></head></html>')
+    routes = {"/": reply(page, headers={"ETag": "\"p1\""}), "/feeds/all.rss": reply(RSS, ctype="application/rss+xml"),
+              "/broken": reply(page.replace("/feeds/all.rss", "/nowhere"))}
+    state = FeedState()
+    with LocalServer(routes) as srv, make_client(settings) as client:
+        found = discover(Source("feed", srv.url + "/"), client, settings, state)
+        broken = discover(Source("feed", srv.url + "/broken"), client, settings)
+    assert len(found.candidates) == 2 and found.note.endswith(srv.url + "/feeds/all.rss")
+    assert state.feeds == {}  # the page's validators must never turn into a 304 that hides the feed
+    assert [f.reason for f in broken.failures] == ["feed-http-404"]
