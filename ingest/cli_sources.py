@@ -27,7 +27,32 @@ def sources() -> None:
     """Inspect the sources file: feeds, sitemaps, front pages, URL lists, saved pages, WARC files."""
 
 
-@sources.command("check")
+@sources.command("list", short_help="Print the sources of a sources file, one a line.")
+@sources_option
+def list_(sources_file: Path | None) -> None:
+    """Print each source of the sources file: name, kind, interval, whether enabled, and its URL or path."""
+    path = sources_file or default_sources_path()
+    try:
+        configs = load_sources(path)
+    except SourcesError as exc:
+        raise click.ClickException(str(exc)) from exc
+    width = max(len(c.name) for c in configs)
+    for c in configs:
+        state = "on " if c.enabled else "off"
+        click.echo(f"{state}  {c.name:<{width}}  {c.kind:<8}  every {format_interval(c.interval):<6}  {c.location}")
+
+
+def format_interval(seconds: int) -> str:
+    """90 -> "1m30s", 5400 -> "1h30m", 86400 -> "1d" (the inverse of parse_interval)."""
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= size:
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return "".join(parts) or "0s"
+
+
+@sources.command("check", short_help="Try each source once: what it lists, or why it fails.")
 @sources_option
 @click.option("--allow-private", is_flag=True, help="Allow loopback/private addresses (local test servers).")
 @click.option("--timeout", type=click.FloatRange(1), default=30.0, show_default=True,

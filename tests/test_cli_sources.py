@@ -89,3 +89,19 @@ def test_bad_sources_file_is_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(sources, ["check", "--sources", str(f)])
     assert result.exit_code == 1
     assert result.output.strip() == f"Error: {f}:3: source 1, field 'kind': 'radio' is not one of feed, sitemap, homepage, urls, html-dir, warc"
+
+
+def test_list_prints_the_packaged_sources() -> None:
+    result = CliRunner().invoke(sources, ["list"])
+    assert result.exit_code == 0
+    first = result.output.splitlines()[0].split()
+    assert first[:4] == ["on", "The", "Moscow", "Times"]
+    assert first[-3:] == ["every", "15m", "https://www.themoscowtimes.com/rss/news"]
+
+
+def test_format_interval_inverts_parse_interval() -> None:
+    from ingest.cli_sources import format_interval
+    from ingest.sources_file import parse_interval
+
+    for text in ("15m", "1h", "1h30m", "1d", "90s", "1m30s", "2d3h"):
+        assert format_interval(parse_interval(text)) == (text if text != "90s" else "1m30s")
