@@ -273,5 +273,24 @@ def _micros(when: datetime) -> int:
     return int(when.timestamp() * 1_000_000)
 
 
+def prune_signatures(writer: StoreWriter, window_days: int = WINDOW_DAYS, now: datetime | None = None) -> tuple[int, int]:
+    """Merge the signature files into one, keeping only what `StoryIndex.load` would read; (files before, rows kept).
+
+    Run under the writer's lock (only the writer reads signatures). The merged file is renamed into place
+    before the old files are removed, so a crash in between leaves duplicate rows, which `load` ignores."""
+    folder = signatures_dir(writer.store)
+    old = sorted(folder.glob("*.parquet"))
+    if len(old) <= 1:
+        return len(old), -1
+    since = (now or datetime.now(UTC)) - timedelta(days=window_days)
+    table = ds.dataset(old, format="parquet", schema=SIGNATURES_SCHEMA).to_table(
+        filter=ds.field("published_at") >= pa.scalar(since, TS))
+    merged = folder / f"part-{_batch_name()}.parquet"
+    _write_atomic(table, merged)
+    for path in old:
+        path.unlink(missing_ok=True)
+    return len(old), table.num_rows
+
+
 def signatures_dir(store: Store) -> Path:
     return getattr(store, "signatures_dir", store.root / SIGNATURES_DIR)

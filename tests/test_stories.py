@@ -16,6 +16,7 @@ from ingest.stories import (
     THRESHOLD,
     StoryIndex,
     minhash_of,
+    prune_signatures,
     shingle_hashes,
     signature,
     signatures_dir,
@@ -223,3 +224,20 @@ def test_index_grows_and_compacts_past_its_first_block() -> None:
         assert story == ("a0" if i % 100 == 0 else f"a{i}")  # copies chain through the window to the first
     assert len(index) <= 2 * 24 * 60 + 1
     assert index.assign("a2999", "", t0, None) == "a2999"  # still known after compaction
+
+
+def test_prune_merges_signature_files_and_drops_old_rows(tmp_path: Path) -> None:
+    texts, _, _ = labelled_set(stories=4, copies=1)
+    store = Store(tmp_path / "store")
+    now = datetime.now(UTC)
+    index = StoryIndex()
+    for n, (aid, age) in enumerate([("s0", 1), ("s1", 2), ("s2", 30), ("s3", 3)]):
+        index.assign(aid, texts[aid], now - timedelta(days=age))
+        index.save(store, f"part-{n}.parquet")
+    with store.writer() as writer:
+        assert prune_signatures(writer) == (4, 3)
+        assert prune_signatures(writer) == (1, -1)  # nothing to merge
+    files = list(signatures_dir(store).glob("*"))
+    assert len(files) == 1 and pq.read_table(files[0]).num_rows == 3
+    again = StoryIndex.load(store)
+    assert len(again) == 3 and again.assign("copy", texts["s1c0"], now) == "s1"
