@@ -201,9 +201,9 @@ def dashboard(store: Path, watchlist: Path | None, host: str, port: int) -> None
 
 
 def serve_dashboard(store: Path, watchlist: Path | None, host: str, port: int) -> None:
-    import dashboard
+    from importlib.util import find_spec
 
-    app = Path(dashboard.__file__).with_name("app.py")
+    app = Path(find_spec("dashboard.app").origin)
     env = dict(os.environ, NEWSMON_STORE=str(store.resolve()))
     if watchlist:
         env["NEWSMON_WATCHLIST"] = str(watchlist.resolve())
