@@ -67,6 +67,10 @@ class SlipIndex:
     def __bool__(self) -> bool:
         return bool(self._keys)
 
+    def maybe(self, word: str) -> bool:
+        """False if `word` cannot be one slip from any target (a cheap test before `lookup`)."""
+        return word[:3] in self._heads or word[-3:] in self._tails
+
     def lookup(self, word: str) -> tuple[int, str] | None:
         """The (owner, target) one slip away from `word`, or None (also None when two owners compete)."""
         if len(word) < MIN_LENGTH - 1 or (word[:3] not in self._heads and word[-3:] not in self._tails):

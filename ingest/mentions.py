@@ -229,18 +229,21 @@ class Matcher:
         if not self._slips:
             return []
         named = {h.owner for h in taken if h.form is not None and h.form.kind == ALIAS}
+        maybe = self._slips.maybe
         hits = []
         for f in (0, 1):
-            spans = sorted((h.start, h.end) for h in taken if h.field == f)
-            starts = [s for s, _ in spans]
+            spans: list[tuple[int, int]] | None = None
             text, fold = texts[f], folded[f]
             for m in _CAPITAL_WORD.finditer(text):
                 b, e = m.span()
+                word = fold[b:e]
+                if not maybe(word) or word in self._known_words or SPACE in word:
+                    continue
                 if (b and text[b - 1].isalnum()) or (e < len(text) and text[e].isalnum()):
                     continue
-                word = fold[b:e]
-                if word in self._known_words or SPACE in word:
-                    continue
+                if spans is None:
+                    spans = sorted((h.start, h.end) for h in taken if h.field == f)
+                    starts = [s for s, _ in spans]
                 k = bisect_left(starts, m.end())
                 if k and spans[k - 1][1] > m.start():
                     continue  # inside a name already found
