@@ -101,8 +101,11 @@ def recount_cmd(store: Path, watchlist: Path | None, processes: int | None, no_p
     from tqdm import tqdm
 
     from ingest.recount import recount
+    from ingest.store import Store
 
     wl = _load(watchlist)
+    if not Store(store).exists():
+        raise click.ClickException(f"no store at {store} (run `newsmon ingest` first)")
     bar = None if no_progress else tqdm(unit="file", desc="recount", file=sys.stderr)
 
     def progress(done: int, total: int) -> None:

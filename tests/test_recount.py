@@ -95,6 +95,9 @@ def test_recount_command(tiny_store, tmp_path):
     assert result.exit_code == 0, result.output
     assert f"recounted {len(tiny_store.articles)} articles in 2 files" in result.output
     assert parse_watchlist(WATCHLIST).version in result.output
+    nowhere = CliRunner().invoke(mentions, ["recount", "--store", str(tmp_path / "nowhere")])
+    assert nowhere.exit_code == 1
+    assert nowhere.output == f"Error: no store at {tmp_path / 'nowhere'} (run `newsmon ingest` first)\n"
     bad = tmp_path / "bad.toml"
     bad.write_text('[[people]]\nid = "x"\n', encoding="utf-8")
     result = CliRunner().invoke(
