@@ -35,6 +35,9 @@ class NewsmonGroup(click.Group):
             raise click.ClickException(str(exc)) from exc
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+            sys.stderr.close()
+            raise click.exceptions.Exit(0) from None
         except Exception as exc:
             if os.environ.get("NEWSMON_DEBUG"):
                 raise

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ingest.store import SCHEMA_FILE, Store, _batch_name
+from ingest.stories import prune_signatures
 
 # ~250k articles per file keeps files at a few hundred MB of text: large enough that a million-article
 # store is a handful of files, small enough that a compaction's memory stays modest.
@@ -76,4 +77,8 @@ def compact_store(store: Store, target_rows: int = TARGET_ROWS) -> CompactReport
             writer.swap_generation(table, files)
             after[table] = len(files)
             rows[table] = store.count(table)
+        # Signatures are only read back for the last weeks (story clusters): merge them and drop the rest.
+        before["signatures"], kept = prune_signatures(writer)
+        rows["signatures"] = max(kept, 0)
+        after["signatures"] = len(list(store.signatures_dir.glob("*.parquet")))
     return CompactReport(before, after, rows)

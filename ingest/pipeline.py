@@ -83,7 +83,8 @@ def run_ingest(sources: Iterable[Source], settings: Settings) -> RunSummary:
         known_ids, known_hashes = store.known_ids(), store.known_hashes()
         stories = StoryIndex.load(store)
         feed_state = load_feed_state(store.root)
-        todo = _plan(sources, client, settings, summary, known_ids, feed_state)
+        feed_urls: dict[str, str] = {}  # outlet name -> feed URL, to forget a feed's validators after a page failure
+        todo = _plan(sources, client, settings, summary, known_ids, feed_state, feed_urls)
         batch: list[Article] = []
         bar = tqdm(total=len(todo), unit="page", disable=not settings.progress, file=sys.stderr, desc="ingest")
         for candidate, result, fetched in _fetch_and_process(todo, client, settings):
@@ -110,6 +111,11 @@ def run_ingest(sources: Iterable[Source], settings: Settings) -> RunSummary:
         writer.write_run(_run_rows(summary))
         # Feed validators (ETag, Last-Modified) are saved only now that every listed item is stored: after a
         # crash, the next run asks for the whole feed again instead of getting a 304 for items never stored.
+        # ... and a feed one of whose pages failed for a passing reason (a timeout, a 503) is asked for in
+        # full next time, so that page is retried instead of hidden behind a 304.
+        for name, url in feed_urls.items():
+            if name in summary.sources:
+                feed_state.forget_if_retryable(url, summary.sources[name].failures)
         save_feed_state(store.root, feed_state)
     return summary
 
@@ -122,11 +128,16 @@ def _commit(writer: StoreWriter, batch: list[Article], stories: StoryIndex, watc
 
 
 def _plan(sources: Iterable[Source], client: httpx.Client, settings: Settings, summary: RunSummary,
-          known_ids: set[str], feed_state: FeedState | None = None) -> list[Candidate]:
+          known_ids: set[str], feed_state: FeedState | None = None,
+          feed_urls: dict[str, str] | None = None) -> list[Candidate]:
     """Discover every source's candidates; drop URLs listed twice and, unless refetching, URLs already stored."""
     todo, seen = [], set()
     for source in sources:
         found = discover(source, client, settings, feed_state)
+        if found.note:
+            log.info("source %s: %s", source.location, found.note)
+        if source.kind == "feed" and feed_urls is not None:
+            feed_urls.update(dict.fromkeys({found.name} | {c.source for c in found.candidates}, source.location))
         for failure in found.failures:
             summary.stats(found.name).failures[failure.reason] += 1
             log.warning("source %s: %s %s", source.location, failure.reason, failure.detail)

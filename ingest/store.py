@@ -5,12 +5,15 @@ Layout (every file is plain Parquet, readable by DuckDB, pandas, Polars or Spark
     ROOT/articles -> articles.d/<gen>/   part-<batch>.parquet: one row per article
     ROOT/mentions -> mentions.d/<gen>/   part-<batch>.parquet: one row per mention, same file names as articles
     ROOT/runs -> runs.d/<gen>/           run-<id>.parquet: one row per run and source, the run log
+    ROOT/signatures/part-<batch>.parquet MinHash signatures of recent articles (story clusters, stories.py)
+    ROOT/state/feeds.json                ETag / Last-Modified per feed (feedstate.py), replaced atomically
     ROOT/.lock                           held by the one process that writes
 
 `articles`, `mentions` and `runs` are symlinks to a generation directory. Ingest adds files to the current
 generation; a whole-table rewrite (a recount, a compaction) builds a new generation beside it — unchanged
 files hard-linked, new files written — and swaps the symlink in one rename, so readers see the old table or
-the new one, never a mix. The previous generation is kept until the next swap for readers still on it.
+the new one, never a mix. A replaced generation is kept for STALE_GENERATION_SECONDS (and at least until the
+next swap) for readers still on it.
 
 A batch is committed by its articles file: its mentions file is written first, then the articles file is
 renamed into place. Every file is written under a hidden temporary name and renamed, so a reader never sees
@@ -93,6 +96,7 @@ RUNS_SCHEMA = pa.schema(
 )
 
 SCHEMA_FILE = "part-0-schema.parquet"
+STALE_GENERATION_SECONDS = 300  # how long a replaced generation stays for readers still on it
 GENERATIONAL = ("articles", "mentions", "runs")
 SCHEMAS = {"articles": ARTICLES_SCHEMA, "mentions": MENTIONS_SCHEMA, "runs": RUNS_SCHEMA}  # an empty file per table, so globs always match something
 
@@ -141,11 +145,22 @@ class Store:
     def runs_dir(self) -> Path:
         return self.root / "runs"
 
+    @property
+    def signatures_dir(self) -> Path:
+        """MinHash signatures of recent articles (ingest/stories.py), one file per batch, same names."""
+        return self.root / "signatures"
+
+    @property
+    def state_dir(self) -> Path:
+        """Small state files of the sources: feeds.json (ETag / Last-Modified per feed, ingest/feedstate.py)."""
+        return self.root / "state"
+
     def glob(self, table: str) -> str:
         """A glob over the table's files, for DuckDB's read_parquet()."""
         return str(self.root / table / "*.parquet")
 
     def exists(self) -> bool:
+        """True once every table is readable (`init()` writes the articles table's schema file last)."""
         return (self.articles_dir / SCHEMA_FILE).exists()
 
     def init(self) -> None:
@@ -158,10 +173,10 @@ class Store:
                     _symlink_replace(Path(f"{table}.d") / "g0", self.root / table)
         except OSError as exc:
             raise StoreError(f"cannot create the store at {self.root}: {exc.strerror}") from exc
-        for d, schema in (
-            (self.articles_dir, ARTICLES_SCHEMA),
+        for d, schema in (  # articles last: its schema file is what `exists()` looks for
             (self.mentions_dir, MENTIONS_SCHEMA),
             (self.runs_dir, RUNS_SCHEMA),
+            (self.articles_dir, ARTICLES_SCHEMA),
         ):
             if not (d / SCHEMA_FILE).exists():
                 _write_atomic(schema.empty_table(), d / SCHEMA_FILE)
@@ -213,7 +228,8 @@ class StoreWriter:
 
         Orphan mentions are dropped by a generation swap, not by deleting files in place, so a reader that
         listed the directory a moment ago still finds every file it listed."""
-        for d in (self.store.articles_dir, self.store.mentions_dir, self.store.runs_dir):
+        for d in (self.store.articles_dir, self.store.mentions_dir, self.store.runs_dir, self.store.signatures_dir,
+                  self.store.state_dir):
             for tmp in d.glob(".*.tmp"):
                 tmp.unlink(missing_ok=True)
         committed = {p.name for p in self.store.articles_dir.glob("part-*.parquet")}
@@ -259,9 +275,15 @@ class StoreWriter:
         _fsync_dir(new)
         _symlink_replace(Path(f"{table}.d") / new.name, link)
         _fsync_dir(self.store.root)
+        if current is not None and (gens / Path(current).name).exists():
+            os.utime(gens / Path(current).name)  # its mtime now says when it went out of use
+        # Older generations go once they have been out of use for a while: a reader that resolved the link
+        # just before this swap may still be listing or reading the one it found.
+        cutoff = time.time() - STALE_GENERATION_SECONDS
         for stale in gens.iterdir():
             if stale != new and (current is None or stale.name != Path(current).name):
-                shutil.rmtree(stale, ignore_errors=True)
+                if stale.stat().st_mtime < cutoff:
+                    shutil.rmtree(stale, ignore_errors=True)
 
 
 def articles_table(articles: list[Article]) -> pa.Table:

@@ -81,7 +81,9 @@ def test_recover_removes_uncommitted_batch_and_temp_files(tmp_path: Path) -> Non
     assert {p.name for p in store.articles_dir.glob("part-*.parquet")} == {p.name for p in store.mentions_dir.glob("part-*.parquet")}
 
 
-def test_replace_mentions_swaps_whole_table(tmp_path: Path) -> None:
+def test_replace_mentions_swaps_whole_table(tmp_path: Path, monkeypatch) -> None:
+    import ingest.store
+
     store = Store(tmp_path)
     arts = make_articles(3, random.Random(3))
     with store.writer() as w:
@@ -90,11 +92,15 @@ def test_replace_mentions_swaps_whole_table(tmp_path: Path) -> None:
         new = new.set_column(new.schema.get_field_index("watchlist_version"), "watchlist_version",
                              [["v2"] * new.num_rows])
         w.replace_mentions([(name, new)])
-        w.replace_mentions([(name, new)])  # twice: old generations are cleaned up, one kept for readers
+        assert len(os.listdir(store.root / "mentions.d")) == 2  # the replaced one stays for readers still on it
+        w.replace_mentions([(name, new)])
+        assert len(os.listdir(store.root / "mentions.d")) == 3  # ... for a while, not only until the next swap
+        monkeypatch.setattr(ingest.store, "STALE_GENERATION_SECONDS", -1)
+        w.replace_mentions([(name, new)])  # once out of use long enough, old generations go
     got = duckdb.sql(f"select distinct watchlist_version from read_parquet('{store.glob('mentions')}')").fetchall()
     assert got == [("v2",)]
     assert store.mentions_dir.is_symlink()
-    assert len(os.listdir(store.root / "mentions.d")) <= 2
+    assert len(os.listdir(store.root / "mentions.d")) == 2
 
 
 def test_unwritable_store_is_a_named_error(tmp_path: Path) -> None:
@@ -117,8 +123,8 @@ def test_compact_merges_files_and_keeps_every_row(tmp_path: Path) -> None:
             w.write_run([{"run_id": f"r{i}", "source": "Example", "found": 3, "failures": []}])
     before = duckdb.sql(f"select article_id, start from read_parquet('{store.glob('mentions')}') order by 1").fetchall()
     report = compact_store(store, target_rows=12)
-    assert report.files_before == {"mentions": 10, "articles": 10, "runs": 10}
-    assert report.files_after == {"mentions": 3, "articles": 3, "runs": 1}
+    assert report.files_before == {"mentions": 10, "articles": 10, "runs": 10, "signatures": 0}
+    assert report.files_after == {"mentions": 3, "articles": 3, "runs": 1, "signatures": 0}
     assert store.count("articles") == 30 and store.count("runs") == 10
     after = duckdb.sql(f"select article_id, start from read_parquet('{store.glob('mentions')}') order by 1").fetchall()
     assert after == before
