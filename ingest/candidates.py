@@ -6,22 +6,17 @@ newspaper3k's cleaner mutates, so it gets a deep copy — a C-level copy, severa
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 
 import lxml.html
 from lxml import etree
 from lxml.html import HtmlElement
+from trafilatura import bare_extraction
+from trafilatura.xml import xmltotxt
 
-from ingest import newspaper_fix
+from ingest.newspaper_fast import NewspaperOutput, run_newspaper
 
-newspaper_fix.apply()
-
-from newspaper import Article as _NpArticle  # noqa: E402  (after the fix, so every use is patched)
-from newspaper.cleaners import DocumentCleaner  # noqa: E402
-from newspaper.outputformatters import OutputFormatter  # noqa: E402
-from trafilatura import bare_extraction  # noqa: E402
-from trafilatura.xml import xmltotxt  # noqa: E402
+__all__ = ["Para", "parse_html", "trafilatura_paragraphs", "run_newspaper", "newspaper_paragraphs"]
 
 # Same settings as trafilatura's own parser: comments and processing instructions are never text.
 _PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False, default_doctype=False)
@@ -31,16 +26,6 @@ _PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_id
 class Para:
     text: str
     kind: str = "p"  # p | head | item | quote | cell | code (trafilatura's element names)
-
-
-@dataclass(frozen=True)
-class NewspaperResult:
-    title: str
-    authors: tuple[str, ...]
-    meta_lang: str | None
-    canonical: str | None
-    top_image: str | None
-    paragraphs: tuple[Para, ...]
 
 
 def parse_html(text: str) -> HtmlElement | None:
@@ -69,20 +54,6 @@ def trafilatura_paragraphs(doc: HtmlElement, url: str, *, precision: bool = Fals
     return out
 
 
-def newspaper_extract(doc: HtmlElement, url: str) -> NewspaperResult:
-    """newspaper3k's metadata and body, run on our tree (its own parse and chardet pass are skipped)."""
-    article = _NpArticle(url, fetch_images=False)
-    ex, config = article.extractor, article.config
-    title = ex.get_title(doc) or ""
-    authors = tuple(ex.get_authors(doc) or ())
-    meta_lang = ex.get_meta_lang(doc) or None
-    canonical = ex.get_canonical_link(url, doc) or None
-    top_image = ex.get_meta_img_url(url, doc) or None
-    body_doc = DocumentCleaner(config).clean(copy.deepcopy(doc))
-    paragraphs: tuple[Para, ...] = ()
-    top = ex.calculate_best_node(body_doc)
-    if top is not None:
-        top = ex.post_cleanup(top)
-        text, _ = OutputFormatter(config).get_formatted(top)
-        paragraphs = tuple(Para(p.strip()) for p in text.split("\n\n") if p.strip())
-    return NewspaperResult(title, authors, meta_lang, canonical, top_image, paragraphs)
+def newspaper_paragraphs(result: NewspaperOutput) -> list[Para]:
+    """newspaper3k's body (from `run_newspaper`) as paragraphs."""
+    return [Para(" ".join(p.split())) for p in result.text.split("\n\n") if p.strip()]

@@ -24,17 +24,21 @@ from ingest import newspaper_fix
 newspaper_fix.apply()
 
 from ingest.boilerplate import SiteBoilerplate, remove_boilerplate  # noqa: E402
-from ingest.candidates import newspaper_extract, parse_html, trafilatura_paragraphs  # noqa: E402
-from ingest.clean import clean_paragraphs, furniture_kind  # noqa: E402
+from ingest.candidates import (  # noqa: E402
+    newspaper_paragraphs,
+    parse_html,
+    run_newspaper,
+    trafilatura_paragraphs,
+)
+from ingest.clean import clean_text  # noqa: E402,F401  (re-exported: the library function for pasted text)
 from ingest.combine import merge_candidates  # noqa: E402
 from ingest.dates import pick_published  # noqa: E402
 from ingest.decoding import decode_html  # noqa: E402
+from ingest.furniture import furniture_kind  # noqa: E402
 from ingest.language import detect_language  # noqa: E402
 from ingest.records import Extracted, Failure  # noqa: E402
 
 __all__ = ["extract_article", "clean_text", "Extracted", "Failure"]
-
-from ingest.clean import clean_text  # noqa: E402  (re-exported: the library function for pasted text)
 
 log = logging.getLogger(__name__)
 
@@ -79,13 +83,10 @@ def _extract(html, url, feed_published, fetched_at, boilerplate, encoding) -> Ex
     doc = parse_html(text)
     if doc is None:
         return Failure("empty", "no HTML document in the content")
-    np = newspaper_extract(doc, url)
-    traf = trafilatura_paragraphs(doc, url)
-    paragraphs = merge_candidates(traf, np.paragraphs)
-    paragraphs = clean_paragraphs(paragraphs)
-    if boilerplate is not None:
-        paragraphs = remove_boilerplate(paragraphs, boilerplate)
-    title = np.title.strip() or _first_heading(doc)
+    np = run_newspaper(doc, url)
+    title = " ".join(np.title.split()) or _first_heading(doc)
+    merged = merge_candidates(trafilatura_paragraphs(doc, url), newspaper_paragraphs(np), title)
+    paragraphs = remove_boilerplate(merged.paragraphs, boilerplate)
     body = "\n\n".join(paragraphs)
     refused = _refuse(doc, title, body)
     if refused:
@@ -128,7 +129,7 @@ def _refuse(doc: HtmlElement, title: str, body: str) -> Failure | None:
         return Failure("no-article", "no body text found")
     if short:
         return Failure("no-article", f"body of {len(body)} characters, {words} words")
-    letters = sum(ch.isalpha() for ch in body)
+    letters = sum(map(str.isalpha, body))
     if letters < len(body) * 0.5:
         return Failure("no-article", "body is mostly non-letters")
     paragraphs = body.split("\n\n")
