@@ -9,8 +9,9 @@ news prose:
    title peeled off this way is recorded as evidence that a person follows ("Foreign Minister Abbas Araghchi").
 3. A candidate is dropped if any of its words is a known non-name word (months, weekdays, institutions such as
    "Ministry", "Council", "University", countries and demonyms), or if the watchlist already matches it.
-4. A candidate is reported only if at least one occurrence has **person evidence**: a title before it, or a speech verb
-   after it ("said", "told", "says", "added", "wrote", ", who"). This keeps "Gaza Strip" and "Red Sea" out.
+4. A candidate is reported only if at least one occurrence has **person evidence** (a title or "said" before it, a
+   speech verb or ", who" after it) and no more occurrences read as a place ("in", "at", "from" before it) than as a
+   person. This keeps "Gaza Strip", "Red Sea" and "Sharm el-Sheikh" out.
 
 Counts are occurrences of the full name; a surname alone is not counted. The heuristic misses names of one word and
 names written all in capitals, and may list an organisation with a person-like name that "said" something.
@@ -37,13 +38,15 @@ MAX_ARTICLES = (
     50_000  # newest articles of the window scanned; ~1 ms each, so a dashboard call stays under a minute
 )
 
-_WORD = r"[A-Z][a-zà-öø-ÿ'’]*[a-zà-öø-ÿ](?:-[A-Z]?[a-zà-öø-ÿ]+)?"
+_LOWER = "a-zß-öø-ÿ\u0100-\u017f"  # with Latin Extended-A: Erdoğan, Łukasz, Šefčovič
+_WORD = rf"[A-ZÀ-ÖØ-Þ\u0100-\u017f][{_LOWER}'’]*[{_LOWER}](?:-[A-Z]?[{_LOWER}]+)?"
 _PARTICLE = r"(?:bin|bint|ibn|al|el|de|da|do|dos|das|du|van|von|der|den|la|le|abu|abd|ul)"
 _CANDIDATE = re.compile(rf"(?<![\w.])({_WORD}(?:\s+(?:{_PARTICLE}\s+|(?:al|el)-)*{_WORD}){{1,6}})(?![\w])")
 _AFTER = re.compile(
-    r"\s*(?:,\s*(?:who|whose|the|a|an)\b|(?:said|says|told|tells|added|wrote|argued|warned|insisted"
-    r"|announced|stated|noted|replied|recalled|explained|tweeted|posted)\b|'s\b|’s\b)"
+    r"\s*(?:,\s*(?:who|whose)\b|(?:said|says|told|tells|added|wrote|argued|warned|insisted"
+    r"|announced|stated|noted|replied|recalled|explained|tweeted|posted)\b)"
 )
+_PLACE_BEFORE = frozenset("in at from to near across outside inside into via".split())
 _SPEECH_BEFORE = frozenset("said says told asked according".split())
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+|\n")
 
@@ -55,7 +58,7 @@ TITLES = frozenset(
     cardinal archbishop bishop ayatollah captain sgt sergeant admiral marshal director head chairman chairwoman
     chair ceo founder negotiator official rapporteur analyst mediator activist journalist correspondent researcher
     economist candidate nominee adviser advisor aide diplomat lawmaker legislator politician businessman
-    billionaire oligarch commentator historian author""".split()
+    billionaire oligarch commentator historian author pastor father sister brother officer executive""".split()
 )
 LEADING = frozenset(
     """the a an in on at after before when while but and if as for from with by last this that these those former
@@ -82,14 +85,17 @@ NOT_NAMES = frozenset(
     israel gaza russia ukraine iran iraq syria lebanon egypt jordan qatar turkey china india japan korea brazil
     mexico canada australia france germany italy spain britain england america africa europe asia moscow kyiv kiev
     washington london paris berlin beijing tehran cairo doha riyadh ankara jerusalem tel aviv rafah khan younis
-    beirut damascus baghdad brussels geneva vienna new york york los angeles san silicon valley wall""".split()
+    beirut damascus baghdad brussels geneva vienna new york york los angeles san silicon valley wall research
+    protection security defence defense affairs relations development management health education border customs
+    neck bay beach lake port""".split()
 )
 
 
 @dataclass
 class _Name:
     occurrences: int = 0
-    evidence: int = 0
+    evidence: int = 0  # occurrences that read as a person
+    place: int = 0  # occurrences that read as a place
     articles: set[str] = field(default_factory=set)
     first: datetime | None = None
     last: datetime | None = None
@@ -118,7 +124,11 @@ def _sentence(text: str, start: int, end: int) -> str:
 
 
 def candidates(text: str) -> list[tuple[str, int, int, bool]]:
-    """(name, start, end, has person evidence) for each person-like name in a text."""
+    """(name, start, end, evidence) for each person-like name in a text.
+
+    evidence is 1 where the occurrence reads as a person (a title or "said" before, a speech verb or ", who" after),
+    -1 where it reads as a place ("in", "at", "from" before), 0 otherwise.
+    """
     out = []
     for m in _CANDIDATE.finditer(text):
         words = m.group(1).split()
@@ -137,7 +147,11 @@ def candidates(text: str) -> list[tuple[str, int, int, bool]]:
         if not titled:
             before = text[max(0, start - 40) : start].lower().split()
             titled = bool(before) and before[-1].strip(",.") in TITLES | _SPEECH_BEFORE
-        evidence = titled or bool(_AFTER.match(text, end))
+        if titled or _AFTER.match(text, end):
+            evidence = 1
+        else:
+            before = text[max(0, start - 12) : start].split()
+            evidence = -1 if before and before[-1].lower() in _PLACE_BEFORE else 0
         out.append((name, start, end, evidence))
     return out
 
@@ -189,7 +203,8 @@ def discover_names(
                     continue
                 n = names[name]
                 n.occurrences += 1
-                n.evidence += evidence
+                n.evidence += evidence > 0
+                n.place += evidence < 0
                 n.articles.add(aid)
                 if published is not None:
                     n.first = published if n.first is None else min(n.first, published)
@@ -207,7 +222,7 @@ def discover_names(
             "toml": _toml(name),
         }
         for name, n in names.items()
-        if n.evidence > 0
+        if n.evidence > 0 and n.evidence >= n.place
     ]
     rows.sort(key=lambda r: (-r["mentions"], -r["articles"], r["name"]))
     df = pd.DataFrame(rows[:limit], columns=columns)
