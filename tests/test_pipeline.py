@@ -137,3 +137,30 @@ def test_syndicated_copies_share_a_story(tmp_path: Path) -> None:
     (_, a_id, a_story), (_, b_id, b_story), (_, c_id, c_story) = rows
     assert a_story == b_story and a_story in (a_id, b_id)  # the copy joins whichever was assigned first
     assert c_story == c_id
+
+
+def test_feed_with_a_page_failing_for_a_passing_reason_is_fetched_in_full_next_time(tmp_path: Path) -> None:
+    from http.server import BaseHTTPRequestHandler
+
+    pages, items = site(2, seed=5)
+    (good, (_, good_body)), (flaky, (_, flaky_body)) = pages.items()
+    state = {"flaky_up": False}
+
+    def feed(h: BaseHTTPRequestHandler) -> None:
+        if h.headers.get("If-None-Match") == '"v1"':
+            h.send_response(304)
+            h.end_headers()
+            return
+        reply(rss(srv.url, items), ctype="application/rss+xml", headers={"ETag": '"v1"'})(h)
+
+    def flaky_page(h: BaseHTTPRequestHandler) -> None:
+        reply(flaky_body)(h) if state["flaky_up"] else reply("down", 503, headers={"Retry-After": "0"})(h)
+
+    with LocalServer({"/rss": feed, good: reply(good_body), flaky: flaky_page}) as srv:
+        first = run_ingest([Source("feed", srv.url + "/rss")], settings(tmp_path))
+        state["flaky_up"] = True
+        second = run_ingest([Source("feed", srv.url + "/rss")], settings(tmp_path))
+        third = run_ingest([Source("feed", srv.url + "/rss")], settings(tmp_path))
+    assert (first.total().stored, dict(first.total().failures)) == (1, {"http-503": 1})
+    assert second.total().stored == 1 and second.total().found == 2  # the feed came in full, not as a 304
+    assert third.total().found == 0 and third.total().failed == 0  # nothing new: a 304, not a failure
