@@ -37,6 +37,15 @@ from ingest.fuzzy import MIN_LENGTH, SlipIndex
 from ingest.records import Mention
 from ingest.watchlist import Watchlist
 
+# Why a mention counted, in a sentence the dashboard can show next to the highlight (same wording as docs/watchlist.md).
+RULE_HELP = {
+    "alias": "an alias, the name, or a titled form, matched exactly (case and accents aside)",
+    "fuzzy": "a one-letter slip of a long alias, where the text shows a name stands there",
+    "context": "a short form, licensed by a cue word in the same sentence",
+    "surname-after-full-name": "a short form, licensed by the person's full name earlier in the article",
+    "topic": "a topic phrase, in an article that meets the topic's all/not conditions",
+}
+
 ALIAS, SHORT, BLOCK, TOPIC = 0, 1, 2, 3
 _PRIORITY = {ALIAS: 0, BLOCK: 1, SHORT: 2}
 # A capitalised word of MIN_LENGTH+ letters in the original text: the only words tried for a fuzzy match.

@@ -272,3 +272,12 @@ def test_odd_text_never_breaks_the_evidence(matcher):
         for m in matcher.find(title, body):
             text = title if m.field == "title" else body
             assert m.matched and text[m.start : m.end] == m.matched
+
+
+def test_every_rule_is_explained_in_code_and_docs():
+    from ingest.mentions import RULE_HELP
+
+    docs = (ROOT / "docs" / "watchlist.md").read_text(encoding="utf-8")
+    assert set(RULE_HELP) == {"alias", "fuzzy", "context", "surname-after-full-name", "topic"}
+    for rule in RULE_HELP:
+        assert f"| `{rule}` |" in docs
