@@ -39,14 +39,25 @@ def store_version(root: Path) -> str:
     return "|".join(parts)
 
 
-@st.cache_resource(max_entries=4)
-def _connection(root: str) -> duckdb.DuckDBPyConnection:
-    return queries.connect(root)
+# DuckDB's own memory (buffer pool, hash tables); with Python, Streamlit and plotly the server stays under
+# ~600 MB RSS on the 1M-article benchmark store (benchmarks/dashboard.py --server).
+MEMORY_LIMIT = os.environ.get("NEWSMON_DASHBOARD_MEMORY", "320MB")
+
+
+@st.cache_resource(max_entries=2, show_spinner="Indexing the store (a first run on a large store takes a while; "
+                   "later runs add only new batches)…")
+def _connection(root: str, version: str) -> duckdb.DuckDBPyConnection:
+    """One connection per store version: a new batch or a recount makes the next rerun bring the index up to date."""
+    from dashboard.index import default_index_path
+
+    use_index = os.environ.get("NEWSMON_DASHBOARD_INDEX", "1") != "0"
+    return queries.connect(root, index_path=default_index_path(Path(root)) if use_index else None,
+                           memory_limit=MEMORY_LIMIT)
 
 
 def _cursor(root: Path) -> duckdb.DuckDBPyConnection:
     """A cursor per call: one DuckDB connection must not be used by two script threads at once."""
-    return _connection(str(root)).cursor()
+    return _connection(str(root), store_version(root)).cursor()
 
 
 def reset_connection() -> None:

@@ -16,22 +16,15 @@ import pandas as pd
 
 from dashboard.filters import BUCKETS, SORTS, Filters
 from dashboard.selection import PairKey, PointKey
-from ingest.store import Store
-
-TABLES = ("articles", "mentions", "runs")
 
 
-def connect(root: Path | str, threads: int | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with one view per table over the store's files (re-globbed at every query)."""
-    store = Store(Path(root))
-    con = duckdb.connect(":memory:", config={"threads": threads} if threads else {})
-    con.execute("SET TimeZone = 'UTC'")
-    for table in TABLES + ("annotations",):
-        glob = store.glob(table).replace("'", "''")
-        if table == "annotations" and not (store.root / "annotations").is_dir():
-            continue
-        con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{glob}', union_by_name = true)")
-    return con
+def connect(
+    root: Path | str, threads: int | None = None, index_path: Path | None = None, memory_limit: str | None = None
+) -> duckdb.DuckDBPyConnection:
+    """See `dashboard.index.connect`: views over the files, or the local index when `index_path` is given."""
+    from dashboard.index import connect as _connect
+
+    return _connect(root, threads=threads, index_path=index_path, memory_limit=memory_limit)
 
 
 def has_annotations(con: duckdb.DuckDBPyConnection) -> bool:
@@ -91,7 +84,9 @@ def _base(f: Filters, alias: str, params: dict) -> list[str]:
         article_conds.append("list_contains($languages::VARCHAR[], coalesce(a.language, ''))")
     if f.search.strip():
         params["q"] = f.search.strip().lower()
-        article_conds.append("(contains(lower(a.title), $q) OR contains(lower(a.text), $q))")
+        article_conds.append(
+            "a.id IN (SELECT t.id FROM articles_raw t WHERE contains(lower(t.title), $q) OR contains(lower(t.text), $q))"
+        )
     if f.unique:
         # A story's id is the id of its first article: keeping those keeps each story once.
         article_conds.append("(a.story_id IS NULL OR a.story_id = a.id)")
@@ -146,19 +141,50 @@ def store_summary(con: duckdb.DuckDBPyConnection) -> dict:
 
 
 def coverage(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    """Articles stored per bucket under the date/source/language filters (not search): the denominator."""
+    """Articles stored per bucket under the date/source/language/unique filters (not search): the denominator."""
     params: dict = {}
-    conds = _base(f.with_(search=""), "a", params)
+    conds = _day_conds(f, params)
+    if f.languages:
+        params["languages"] = list(f.languages)
+        conds.append("list_contains($languages::VARCHAR[], r.language)")
+    if f.unique:
+        conds.append("r.first")
     sql = (
-        f"SELECT {_bucket(f, params, 'a.published_at')} AS bucket, count(*) AS total FROM articles a"
-        f" WHERE {' AND '.join(conds)} GROUP BY 1 ORDER BY 1"
+        f"SELECT {_bucket(f, params, 'r.day')} AS bucket, CAST(sum(r.articles) AS BIGINT) AS total"
+        f" FROM coverage_rollup r WHERE {' AND '.join(conds)} GROUP BY 1 ORDER BY 1"
     )
     return con.execute(sql, params).df()
 
 
+def _day_conds(f: Filters, params: dict) -> list[str]:
+    """Date and source conditions on a rollup (alias r, columns day and source)."""
+    conds = ["true"]
+    if f.start is not None:
+        params["day_start"] = f.start
+        conds.append("r.day >= $day_start")
+    if f.end is not None:
+        params["day_end"] = f.end
+        conds.append("r.day <= $day_end")
+    if f.sources:
+        params["sources"] = list(f.sources)
+        conds.append("list_contains($sources::VARCHAR[], r.source)")
+    return conds
+
+
 def timeline_counts(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    """Per bucket and selected entity: articles that mention it, and mention rows. Only non-zero rows."""
+    """Per bucket and selected entity: articles that mention it, and mention rows. Only non-zero rows.
+
+    Read from the per-day rollup unless a filter needs the articles themselves (language, search, unique).
+    """
     params: dict = {}
+    if not (f.languages or f.search.strip() or f.unique):
+        conds = _day_conds(f, params) + [_entities(f, params).replace("m.", "r.")]
+        sql = (
+            f"SELECT {_bucket(f, params, 'r.day')} AS bucket, r.kind, r.entity_id,"
+            " CAST(sum(r.articles) AS BIGINT) AS articles, CAST(sum(r.mentions) AS BIGINT) AS mentions"
+            f" FROM rollup r WHERE {' AND '.join(conds)} GROUP BY ALL ORDER BY 1"
+        )
+        return con.execute(sql, params).df()
     conds = _base(f, "m", params) + [_entities(f, params)]
     sql = (
         f"SELECT {_bucket(f, params)} AS bucket, m.kind, m.entity_id,"
@@ -245,7 +271,7 @@ def drilldown(
 
 def article(con: duckdb.DuckDBPyConnection, article_id: str) -> dict | None:
     """One article row as a dict, or None."""
-    df = con.execute("SELECT * FROM articles WHERE id = $id LIMIT 1", {"id": article_id}).df()
+    df = con.execute("SELECT * FROM articles_raw WHERE id = $id LIMIT 1", {"id": article_id}).df()
     return None if df.empty else df.iloc[0].to_dict()
 
 
@@ -306,7 +332,7 @@ def entity_totals(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
 def texts(con: duckdb.DuckDBPyConnection, ids: list[str]) -> pd.DataFrame:
     """Titles and cleaned texts of the given articles (for term statistics)."""
     return con.execute(
-        "SELECT id, title, text FROM articles WHERE list_contains($ids::VARCHAR[], id)", {"ids": ids}
+        "SELECT id, title, text FROM articles_raw WHERE list_contains($ids::VARCHAR[], id)", {"ids": ids}
     ).df()
 
 

@@ -16,6 +16,7 @@ PAGES = ["screens/overview.py", "screens/explore.py", "screens/entities.py", "sc
 
 def run(monkeypatch, store: Path, page: str | None = None, params: dict | None = None, watchlist=None) -> AppTest:
     monkeypatch.setenv("NEWSMON_STORE", str(store))
+    monkeypatch.setenv("NEWSMON_DASHBOARD_CACHE", str(store.parent / "dashboard-cache"))
     if watchlist:
         monkeypatch.setenv("NEWSMON_WATCHLIST", str(watchlist))
     monkeypatch.delenv("NEWSMON_PASSWORD", raising=False)
@@ -84,6 +85,7 @@ def test_article_link_shows_escaped_text(monkeypatch, tiny_store):
 
 def test_password_gate_shows_no_data(monkeypatch, tiny_store):
     monkeypatch.setenv("NEWSMON_STORE", str(tiny_store.root))
+    monkeypatch.setenv("NEWSMON_DASHBOARD_CACHE", str(tiny_store.root.parent / "dashboard-cache"))
     monkeypatch.setenv("NEWSMON_PASSWORD", "s3cret")
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()

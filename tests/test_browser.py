@@ -45,7 +45,8 @@ class Dashboard:
     def __init__(self, store: Path, workdir: Path, extra_env: dict | None = None) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, NEWSMON_STORE=str(store), **(extra_env or {}))
+        env = dict(os.environ, NEWSMON_STORE=str(store), NEWSMON_DASHBOARD_CACHE=str(workdir / "dashboard-cache"),
+                   **(extra_env or {}))
         if "NEWSMON_PASSWORD" not in (extra_env or {}):
             env.pop("NEWSMON_PASSWORD", None)
         self.log = open(workdir / f"streamlit-{self.port}.log", "w")  # noqa: SIM115 - closed in stop()
@@ -181,6 +182,86 @@ def test_hostile_article_text_is_shown_not_run(dashboard, page, tiny_store_sessi
     assert "guessed" in page.inner_text("body")  # published_source "fetched" is flagged
     page.wait_for_timeout(500)
     assert dialogs == []
+
+
+def _traces(page) -> list[dict]:
+    return page.evaluate("""() => document.querySelector('.js-plotly-plot')._fullData
+        .filter(t => t.type === 'scatter' && t.name !== 'Spike')
+        .map(t => ({name: t.name, x: Array.from(t.x), y: Array.from(t.y), custom: t.customdata}))""")
+
+
+def test_filter_by_person_in_the_sidebar_and_by_date_in_the_url(dashboard, page, tiny_store_session):
+    page.goto(f"{dashboard.url}/explore?people=bob-sample&bucket=day&start=2024-02-01&end=2024-02-29")
+    _wait_chart(page)
+    (trace,) = _traces(page)
+    assert trace["name"] == "Bob Sample"
+    days = [c[2] for c in trace["custom"]]
+    assert days[0] == "2024-02-01" and days[-1] == "2024-02-29"
+    for c, y in zip(trace["custom"], trace["y"], strict=True):
+        want = sum(1 for a in tiny_store_session.articles if a.published_at.date().isoformat() == c[2]
+                   and any(m.entity_id == "bob-sample" for m in a.mentions))
+        stored = sum(1 for a in tiny_store_session.articles if a.published_at.date().isoformat() == c[2])
+        assert (y is None or y != y) if stored == 0 else (y == want), c  # a gap: no value, not 0
+    # Add a person through the sidebar's multiselect: a second line appears and the URL says so.
+    page.get_by_role("combobox", name="People").click()
+    page.get_by_role("option", name="Carol Test (36)").click()
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => document.querySelector('.js-plotly-plot')._fullData"
+                           ".filter(t => t.type === 'scatter').length === 2")
+    assert [t["name"] for t in _traces(page)] == ["Bob Sample", "Carol Test"]
+    page.wait_for_url("**people=bob-sample%2Ccarol-test**")
+
+
+def test_a_copied_url_restores_the_same_view(dashboard, browser, page):
+    page.goto(f"{dashboard.url}/explore?people=alice-example")
+    _wait_chart(page)
+    page.get_by_text("Share of articles").click()
+    page.wait_for_url("**scale=share**")
+    page.get_by_role("combobox", name="Per").click()
+    page.get_by_role("option", name="month").click()
+    page.wait_for_url("**bucket=month**")
+    _wait_chart(page)
+    url = page.url
+    before = _traces(page)
+    other = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    other.goto(url)
+    _wait_chart(other)
+    other.wait_for_timeout(500)
+    assert _traces(other) == before
+    assert other.evaluate("() => document.querySelector('.js-plotly-plot').layout.yaxis.tickformat") == ".1%"
+    assert other.get_by_role("radio", name="Share of articles").is_checked()
+    other.context.close()
+
+
+def test_every_export_downloads_a_valid_file(dashboard, page):
+    import xml.etree.ElementTree as ET
+
+    import pyarrow.parquet as pq
+
+    from dashboard.export import png_text
+
+    page.goto(f"{dashboard.url}/explore?people=alice-example,bob-sample")
+    _wait_chart(page)
+    got = {}
+    for label in ("PNG", "SVG", "PDF", "HTML", "CSV", "Parquet"):
+        with page.expect_download(timeout=60_000) as dl:
+            page.get_by_role("button", name=label, exact=True).first.click()
+        got[label] = (dl.value.suggested_filename, Path(dl.value.path()).read_bytes())
+    assert got["PNG"][1][:8] == b"\x89PNG\r\n\x1a\n"
+    assert json.loads(png_text(got["PNG"][1]))["filters"]["people"] == ["alice-example", "bob-sample"]
+    svg = ET.fromstring(got["SVG"][1])
+    assert json.loads(svg.find("{http://www.w3.org/2000/svg}metadata").text)["what"] == "timeline"
+    assert got["PDF"][1][:5] == b"%PDF-" and b"/NewsmonManifest" in got["PDF"][1]
+    html = got["HTML"][1].decode()
+    assert html.lstrip().lower().startswith("<html") or html.lstrip().lower().startswith("<!doctype html")
+    assert 'id="newsmon-manifest"' in html and "<script src=" not in html
+    with zipfile.ZipFile(io.BytesIO(got["CSV"][1])) as z:
+        assert {"newsmon-timeline.csv", "manifest.json"} <= set(z.namelist())
+    table = pq.read_table(io.BytesIO(got["Parquet"][1]))
+    assert b"newsmon-manifest" in table.schema.metadata and table.num_rows > 0
+    assert {n for n, _ in got.values()} == {"newsmon-timeline.png", "newsmon-timeline.svg", "newsmon-timeline.pdf",
+                                           "newsmon-timeline.html", "newsmon-timeline.csv.zip",
+                                           "newsmon-timeline.parquet"}
 
 
 def test_readme_screenshot(browser, tmp_path):

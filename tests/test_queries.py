@@ -14,9 +14,11 @@ from dashboard.queries import bucket_end, bucket_start
 from dashboard.selection import PairKey, PointKey
 
 
-@pytest.fixture
-def con(tiny_store):
-    c = queries.connect(tiny_store.root)
+@pytest.fixture(params=["files", "index"])
+def con(request, tiny_store, tmp_path):
+    """Every query runs twice: on views over the Parquet files, and on the local index (dashboard/index.py)."""
+    index = tmp_path / "index.duckdb" if request.param == "index" else None
+    c = queries.connect(tiny_store.root, index_path=index)
     yield c
     c.close()
 

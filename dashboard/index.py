@@ -1,0 +1,147 @@
+"""The dashboard's DuckDB view of the store, and an optional local index that makes it fast at a million articles.
+
+`connect(root)` gives a connection where these names exist (the queries in `queries.py` use only these):
+
+    articles         article metadata (no text)      mentions         every mention row
+    articles_raw     every article column, text too  runs, annotations the run log, event annotations
+    rollup           (day, kind, entity_id, source) → articles, mentions
+    coverage_rollup  (day, source, language, first)  → articles stored ("first": a story's first article)
+
+Without an index they are views over the Parquet files (always current, slow past ~100k articles). With
+`index_path`, articles (minus text), mentions and both rollups are kept as native DuckDB tables in that file,
+sorted by entity and time so a one-person query reads only that person's blocks; text search and the article
+view still read the Parquet files. The index is brought up to date at every connect: files of new batches are
+added; if a file it holds has gone (a recount swapped the mentions, a compaction rewrote articles) it is rebuilt.
+The rollups are exact: an article and all its mentions are written in one batch (same file name), so per-file
+distinct counts add up. This module writes DDL only; every query lives in `queries.py`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import duckdb
+
+from ingest.store import Store
+
+ARTICLE_COLS = "id, url, source, title, authors, published_at, published_source, fetched_at, language, content_hash"
+MENTION_COLS = 'article_id, entity_id, kind, field, start, "end", matched, rule, published_at, source'
+ROLLUP_SQL = (
+    "SELECT CAST(published_at AS DATE) AS day, kind, entity_id, source, count(DISTINCT article_id) AS articles,"
+    " count(*) AS mentions FROM {src} WHERE published_at IS NOT NULL GROUP BY ALL"
+)
+
+
+def _coverage_sql(src: str, story: bool) -> str:
+    first = "(story_id IS NULL OR story_id = id)" if story else "true"
+    return (
+        "SELECT CAST(published_at AS DATE) AS day, source, coalesce(language, '') AS language,"
+        f" {first} AS first, count(*) AS articles FROM {src} WHERE published_at IS NOT NULL GROUP BY ALL"
+    )
+
+
+def default_index_path(root: Path) -> Path:
+    """Where a store's index lives: $NEWSMON_DASHBOARD_CACHE, else ~/.cache/newsmon/dashboard/."""
+    base = Path(os.environ.get("NEWSMON_DASHBOARD_CACHE") or Path.home() / ".cache" / "newsmon" / "dashboard")
+    key = hashlib.sha1(str(Path(root).resolve()).encode()).hexdigest()[:16]
+    return base / f"index-{key}.duckdb"
+
+
+def _q(path: str) -> str:
+    return "'" + path.replace("'", "''") + "'"
+
+
+def _files(d: Path) -> list[str]:
+    return sorted(str(p.resolve()) for p in d.glob("*.parquet"))
+
+
+def _has_story(con: duckdb.DuckDBPyConnection, glob: str) -> bool:
+    cols = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_q(glob)}, union_by_name = true)").fetchall()
+    return any(c[0] == "story_id" for c in cols)
+
+
+def connect(
+    root: Path | str, threads: int | None = None, index_path: Path | None = None, memory_limit: str | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A connection with the names above; falls back to plain views if the index file cannot be opened."""
+    store = Store(Path(root))
+    config: dict = {}
+    if threads:
+        config["threads"] = threads
+    if memory_limit:
+        config["memory_limit"] = memory_limit
+    con = None
+    if index_path is not None:
+        try:
+            index_path.parent.mkdir(parents=True, exist_ok=True)
+            con = duckdb.connect(str(index_path), config=config)
+        except (duckdb.Error, OSError):
+            con = None  # another process holds it, or no place to write: work from the files
+    indexed = con is not None
+    con = con or duckdb.connect(":memory:", config=config)
+    con.execute("SET TimeZone = 'UTC'")
+    globs = {t: store.glob(t) for t in ("articles", "mentions", "runs", "annotations")}
+    story = _has_story(con, globs["articles"])
+    for t in ("articles_raw", "runs", "annotations"):
+        src = globs["articles" if t == "articles_raw" else t]
+        if t == "annotations" and not (store.root / "annotations").is_dir():
+            continue
+        con.execute(f"CREATE OR REPLACE VIEW {t} AS SELECT * FROM read_parquet({_q(src)}, union_by_name = true)")
+    art_cols = ARTICLE_COLS + (", story_id" if story else ", NULL::VARCHAR AS story_id")
+    if not indexed:
+        con.execute(f"CREATE OR REPLACE VIEW articles AS SELECT {art_cols} FROM articles_raw")
+        con.execute(f"CREATE OR REPLACE VIEW mentions AS SELECT {MENTION_COLS} FROM "
+                    f"read_parquet({_q(globs['mentions'])}, union_by_name = true)")
+        con.execute(f"CREATE OR REPLACE VIEW rollup AS {ROLLUP_SQL.format(src='mentions')}")
+        con.execute(f"CREATE OR REPLACE VIEW coverage_rollup AS {_coverage_sql('articles', True)}")
+        return con
+    _sync(con, store, art_cols)
+    return con
+
+
+def _sync(con: duckdb.DuckDBPyConnection, store: Store, art_cols: str) -> None:
+    """Bring the native tables up to date with the store's files (add new batches, or rebuild)."""
+    art_files, men_files = _files(store.articles_dir), _files(store.mentions_dir)
+    con.execute("CREATE TABLE IF NOT EXISTS loaded (tbl VARCHAR, path VARCHAR)")
+    have = {(t, p) for t, p in con.execute("SELECT tbl, path FROM loaded").fetchall()}
+    now = {("articles", p) for p in art_files} | {("mentions", p) for p in men_files}
+    exists = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
+    rebuild = bool(have - now) or not {"articles", "mentions", "rollup", "coverage_rollup"} <= exists
+    new_art = sorted(p for t, p in now - have if t == "articles") if not rebuild else art_files
+    new_men = sorted(p for t, p in now - have if t == "mentions") if not rebuild else men_files
+    if not rebuild and not new_art and not new_men:
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if rebuild:
+            for t in ("articles", "mentions", "rollup", "coverage_rollup"):
+                con.execute(f"DROP TABLE IF EXISTS {t}")
+            con.execute("DELETE FROM loaded")
+        if new_art:
+            src = f"read_parquet([{', '.join(map(_q, new_art))}], union_by_name = true)"
+            sel = f"SELECT {art_cols} FROM {src}"
+            if rebuild:
+                con.execute(f"CREATE TABLE articles AS {sel} ORDER BY published_at")
+                con.execute(f"CREATE TABLE coverage_rollup AS {_coverage_sql('articles', True)}")
+            else:
+                con.execute(f"CREATE TEMP TABLE new_articles AS {sel}")
+                con.execute("INSERT INTO articles SELECT * FROM new_articles")
+                con.execute(f"INSERT INTO coverage_rollup {_coverage_sql('new_articles', True)}")
+                con.execute("DROP TABLE new_articles")
+        if new_men:
+            src = f"read_parquet([{', '.join(map(_q, new_men))}], union_by_name = true)"
+            if rebuild:
+                con.execute(f"CREATE TABLE mentions AS SELECT {MENTION_COLS} FROM {src} ORDER BY kind, entity_id, published_at")
+                con.execute(f"CREATE TABLE rollup AS {ROLLUP_SQL.format(src='mentions')} ORDER BY kind, entity_id, day")
+            else:
+                con.execute(f"INSERT INTO mentions SELECT {MENTION_COLS} FROM {src}")
+                con.execute(f"INSERT INTO rollup {ROLLUP_SQL.format(src=src)}")
+        con.executemany("INSERT INTO loaded VALUES (?, ?)",
+                        [["articles", p] for p in new_art] + [["mentions", p] for p in new_men])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("CHECKPOINT")

@@ -1,0 +1,86 @@
+"""The dashboard's local index: same answers as the files, kept up to date as batches land or are replaced."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pandas as pd
+
+from dashboard import queries
+from dashboard.filters import Filters
+from ingest.records import Mention
+from ingest.store import article_id, content_hash
+from tests.conftest import build_tiny_store
+
+FILTERS = [
+    Filters(people=("alice-example", "bob-sample"), topics=("ceasefire",)),
+    Filters(people=("carol-test",), bucket="day", sources=("Example Post",)),
+    Filters(people=("bob-sample",), bucket="month", languages=("fr",), unique=True),
+    Filters(topics=("elections",), search="talks", measure="mentions"),
+]
+
+
+def frames(con) -> list[pd.DataFrame]:
+    out = []
+    for f in FILTERS:
+        out.append(queries.timeline_counts(con, f).sort_values(["bucket", "kind", "entity_id"]).reset_index(drop=True))
+        out.append(queries.coverage(con, f).reset_index(drop=True))
+    out.append(queries.co_mentions(con, Filters()))
+    return out
+
+
+def same(a: list[pd.DataFrame], b: list[pd.DataFrame]) -> None:
+    assert len(a) == len(b)
+    for x, y in zip(a, b, strict=True):
+        pd.testing.assert_frame_equal(x, y, check_dtype=False)
+
+
+def test_index_answers_like_the_files_and_follows_new_batches(tmp_path):
+    tiny = build_tiny_store(tmp_path / "store")
+    index = tmp_path / "idx.duckdb"
+    same(frames(queries.connect(tiny.root, index_path=index)), frames(queries.connect(tiny.root)))
+    # A new batch lands: the next connect adds just that file.
+    text = "Alice Example and Bob Sample discussed the ceasefire."
+    url = "https://news.example/late"
+    a = tiny.articles[0]
+    late = replace(a, id=article_id(url), url=url, text=text, content_hash=content_hash(text),
+                   published_at=datetime(2024, 3, 30, 9, tzinfo=UTC), story_id=None,
+                   mentions=(Mention("alice-example", "person", "body", 0, 13, "Alice Example"),
+                             Mention("bob-sample", "person", "body", 18, 28, "Bob Sample")))
+    with tiny.store.writer() as w:
+        w.write_batch([late])
+    con = queries.connect(tiny.root, index_path=index)
+    assert con.execute("SELECT count(*) FROM loaded").fetchone()[0] == 2 * 4  # schema + 3 batches, per table
+    same(frames(con), frames(queries.connect(tiny.root)))
+    assert queries.article(con, late.id)["text"] == text
+
+
+def test_index_rebuilds_when_mentions_are_replaced(tmp_path):
+    tiny = build_tiny_store(tmp_path / "store")
+    index = tmp_path / "idx.duckdb"
+    queries.connect(tiny.root, index_path=index)
+    # A recount swaps in a new generation where nobody but Carol is mentioned.
+    import pyarrow.dataset as ds
+
+    from ingest.store import MENTIONS_SCHEMA
+
+    tables = []
+    for f in sorted(tiny.store.articles_dir.glob("part-2*.parquet")):
+        t = ds.dataset(tiny.store.mentions_dir / f.name, schema=MENTIONS_SCHEMA).to_table()
+        t = t.filter(ds.field("entity_id") == "carol-test")
+        tables.append((f.name, t))
+    with tiny.store.writer() as w:
+        w.replace_mentions(tables)
+    con = queries.connect(tiny.root, index_path=index)
+    got = set(queries.entity_counts(con)["entity_id"])
+    assert got == {"carol-test"}
+    same(frames(con), frames(queries.connect(tiny.root)))
+
+
+def test_a_busy_index_falls_back_to_the_files(tmp_path):
+    tiny = build_tiny_store(tmp_path / "store")
+    bad = tmp_path / "not-a-dir"
+    bad.write_text("x")
+    con = queries.connect(tiny.root, index_path=bad / "idx.duckdb")  # cannot be created
+    assert queries.store_summary(con)["articles"] == len(tiny.articles)
