@@ -46,8 +46,9 @@ RULE_HELP = {
     "topic": "a topic phrase, in an article that meets the topic's all/not conditions",
 }
 
-ALIAS, SHORT, BLOCK, TOPIC = 0, 1, 2, 3
-_PRIORITY = {ALIAS: 0, BLOCK: 1, SHORT: 2}
+ALIAS, SHORT, BLOCK, TOPIC, TOPIC_BLOCK = 0, 1, 2, 3, 4
+_TOPICAL = (TOPIC, TOPIC_BLOCK)
+_PRIORITY = {ALIAS: 0, BLOCK: 1, SHORT: 2, TOPIC_BLOCK: 0, TOPIC: 1}
 # A capitalised word of MIN_LENGTH+ letters in the original text: the only words tried for a fuzzy match.
 # Word boundaries are checked in Python on the few hits: with look-arounds in the pattern the scan is three times slower.
 _CAPITAL_WORD = re.compile(rf"[A-ZÀ-ÖØ-ÞА-ЯЁІЇЄҐ][a-zß-öø-ÿ\u0100-\u024f\u0430-\u045f]{{{MIN_LENGTH - 1},}}")
@@ -109,10 +110,10 @@ class Matcher:
             words = key.split()
             self._known_words.update(words)
             case = ""
-            if kind != TOPIC and len(words) == 1 and not is_unspaced(form):
+            if kind not in _TOPICAL and len(words) == 1 and not is_unspaced(form):
                 case = form.strip() if len(key) <= 3 else "cap"
             variants = [(key, 0)]
-            if is_arabic(form) and kind != TOPIC:
+            if is_arabic(form) and kind not in _TOPICAL:
                 variants += [(p + key, len(p)) for p in ARABIC_PROCLITICS]
             for k, trim in variants:
                 padded = k if is_unspaced(form) else f"{SPACE}{k}{SPACE}"
@@ -157,6 +158,8 @@ class Matcher:
         for i, t in enumerate(self.watchlist.topics):
             for phrase in t.any_of:
                 add(phrase, TOPIC, i)
+            for phrase in t.exclude:
+                add(phrase, TOPIC_BLOCK, i)
             padded = lambda phrases: tuple(f"{SPACE}{fold_form(p)}{SPACE}" for p in phrases)  # noqa: E731
             self._conditions.append((tuple(padded(g) for g in t.all_of), padded(t.none_of)))
         for key, forms in patterns.items():
@@ -205,7 +208,7 @@ class Matcher:
                 s = start + form.trim
                 if form.case and not _case_ok(text, s, end, form.case):
                     continue
-                raw.append((s, -(end - s), 0 if form.kind == TOPIC else _PRIORITY[form.kind], form))
+                raw.append((s, -(end - s), _PRIORITY[form.kind], form))
         raw.sort(key=lambda r: (r[0], r[1], r[2]))
         people: list[_Hit] = []
         shorts: list[_Hit] = []
@@ -215,10 +218,11 @@ class Matcher:
         last_short: _Hit | None = None
         for start, neg, _, form in raw:
             end = start - neg
-            if form.kind == TOPIC:
+            if form.kind in _TOPICAL:
                 if start >= topic_end.get(form.owner, 0):
-                    topics.append(_Hit(field, start, end, form, "topic", form.owner))
-                    topic_end[form.owner] = end
+                    if form.kind == TOPIC:
+                        topics.append(_Hit(field, start, end, form, "topic", form.owner))
+                    topic_end[form.owner] = end  # an excluded phrase ("sin embargo") hides what it contains
                 continue
             if start < person_end:
                 # The same short form may belong to several people: keep them all, the licence decides.

@@ -38,6 +38,7 @@ TOPIC_FIELDS = {
     "any": "phrases: the topic is mentioned where any of them occurs",
     "all": "groups that must also occur in the article: a phrase, or a list of phrases of which one suffices",
     "not": "phrases that veto the topic for the whole article",
+    "exclude": "phrases that contain an 'any' phrase but do not mean the topic ('sin embargo': Spanish for 'however')",
 }
 META_FIELDS = {"as_of": "date the people were last checked", "description": "free text"}
 
@@ -71,6 +72,7 @@ class Topic:
     all_of: tuple[tuple[str, ...], ...] = ()
     none_of: tuple[str, ...] = ()
     description: str = ""
+    exclude: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -254,6 +256,7 @@ class _Validator:
             all_of=tuple(groups),
             none_of=self._strings(entry, e, "not"),
             description=self._text(entry, e, "description", required=False),
+            exclude=self._strings(entry, e, "exclude"),
         )
 
     def check_unique(self, people: tuple[Person, ...], topics: tuple[Topic, ...]) -> None:

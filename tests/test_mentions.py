@@ -190,6 +190,8 @@ TOPIC_CASES = {
     "all-group-met": ("", "A ceasefire in Gaza was agreed.", {"gaza-ceasefire"}),
     "all-group-missing": ("", "A ceasefire was agreed in Sudan.", set()),
     "not-vetoes": ("", "The event was sanctioned by the league.", set()),
+    "exclude-hides-the-phrase": ("", "Sin embargo, el embargo de armas sigue.", {"sanctions"}),
+    "exclude-only": ("", "Sin embargo, nadie habló.", set()),
     "across-fields": ("Ceasefire holds", "Hamas released hostages.", {"gaza-ceasefire"}),
 }
 
