@@ -7,14 +7,16 @@ stored with a space on each side, so a hit is a whole word by construction: "Put
 
 1. People: overlapping hits are resolved leftmost-longest, so "Trump Tower" (an exclusion) beats "Trump" and
    "Abbas Araghchi" (another person) beats the short form "Abbas". An alias always counts (rule ``alias``).
-2. Fuzzy: a capitalised word of 7+ letters that is one slip away from a single-word alias counts (rule ``fuzzy``);
-   "Ismail Haniiyeh" is recorded whole when the first name is there.
+2. Fuzzy: a capitalised word of 7+ letters that is one slip away from a single-word alias counts (rule ``fuzzy``)
+   where the text shows a name stands there (first name, title or "said" around it, or the person named exactly
+   elsewhere in the article); "Ismail Haniiyeh" is recorded whole when the first name is there.
 3. Short forms (a bare "Abbas") count only when the article licenses them: the nearest earlier full name among this
    person and the people who share the short form is this person's (rule ``surname-after-full-name``; a headline is
    read as coming after the body's first full name), or a cue word of the person stands in the same sentence
    (rule ``context``). Otherwise the hit is dropped.
 4. Topics: a topic's ``any`` phrases are its mentions (rule ``topic``) if each ``all`` group and no ``not`` phrase
-   occurs somewhere in the article.
+   occurs somewhere in the article; an ``exclude`` phrase ("sin embargo") hides the phrases inside it. Each topic
+   resolves its own overlaps, so two topics may share a phrase ("ceasefire").
 
 Case: a one-word form must start with a capital in the text ("Trump said", not "a trump card"), and a one-word form of
 three letters or fewer must match exactly as written ("Xi", not the numeral "XI"). Multi-word forms and topics are
