@@ -6,10 +6,10 @@ for each normalised paragraph, on how many *distinct pages* of the source it occ
 inside one article counts once, so it is never learnt from that article — and where in the page it sits.
 
 A paragraph is learnt when it is on at least `min_pages` pages and on `min_share` of the pages seen, and it is
-either short (a label, a heading, a legal line) or sits at the edges of the body (first two or last three
-paragraphs) on most of its pages. The position test keeps a background sentence that a wire service repeats
-in the middle of many stories ("Russia launched its full-scale invasion in February 2022.") in the body,
-where it counts as a mention.
+short (a label, a heading, a legal line), or sits at the edges of the body (first two or last three
+paragraphs) on most of its pages, or is on at least half of all pages (an appeal printed under every article).
+These tests keep a background sentence that a wire service repeats in the middle of many stories ("Russia
+launched its full-scale invasion in February 2022.") in the body, where it counts as a mention.
 
 The learnt set is remembered per source in a sidecar, ``ROOT/boilerplate/<sha1(source)[:16]>.json``
 (written atomically: temporary file, fsync, rename). Learning is a union with what the sidecar already
@@ -33,19 +33,20 @@ from pathlib import Path
 MIN_PAGES = 5  # a line must recur on this many different pages of the source ...
 MIN_SHARE = 0.2  # ... and on this share of the pages seen (furniture is on most pages, a shared quote on few)
 SHORT_KEY = 120  # a learnt line this short needs no position test (labels, headings, legal lines)
-EDGE_SHARE = 0.8  # a longer line must sit at the body's edges on this share of its pages
+EDGE_SHARE = 0.8  # a longer line must sit at the body's edges on this share of its pages ...
+EVERYWHERE_SHARE = 0.5  # ... or be on this share of all pages
 MAX_KEY = 1200  # longer paragraphs are never furniture; not counting them keeps memory small
 _EXAMPLES = 50
 _PUNCT = re.compile(r"[^\w ]+", re.U)
-_DIGITS = re.compile(r"\d+")
+_YEARS = re.compile(r"\b(?:19|20)\d\d\b")  # "© 2024 ..." and "© 2025 ..." are the same line
 _LINES = re.compile(r"\n+")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)]*$")
 
 
 def paragraph_key(text: str) -> str:
-    """A paragraph's identity for counting: case, Unicode forms, punctuation, numbers and spacing ignored."""
+    """A paragraph's identity for counting: case, Unicode forms, punctuation, years and spacing ignored."""
     t = unicodedata.normalize("NFKC", text).casefold()
-    t = _DIGITS.sub("0", _PUNCT.sub(" ", t))
+    t = _YEARS.sub("0", _PUNCT.sub(" ", t))
     return " ".join(t.split())
 
 
@@ -108,8 +109,9 @@ class BoilerplateLearner:
 
     def result(self, min_pages: int = MIN_PAGES, min_share: float = MIN_SHARE) -> SiteBoilerplate:
         need = max(min_pages, int(min_share * self.pages + 0.999))
+        everywhere = max(need, EVERYWHERE_SHARE * self.pages)
         keys = {d for d, n in self.counts.items()
-                if n >= need and (d in self.short or self.at_edges[d] >= EDGE_SHARE * n)}
+                if n >= need and (d in self.short or self.at_edges[d] >= EDGE_SHARE * n or n >= everywhere)}
         examples = tuple(sorted((self.sample[d] for d in keys if d in self.sample), key=len))[:_EXAMPLES]
         return SiteBoilerplate(frozenset(keys), self.pages, examples)
 

@@ -76,7 +76,7 @@ PAYWALL = _rx(
     r"^(?:subscribe|sign up|register|abonnieren|anmelden|registrieren)(?: (?:now|today|here|for free|jetzt))?[.!]?$",
 )
 NEWSLETTER = _rx(
-    r"\bnewsletter\b",
+    r"^(?=.{0,140}$).*\bnewsletter\b",  # a short line about a newsletter is a sign-up box, a long one may be news
     r"\b(?:in|into|to) (?:your|deinen|ihren) (?:inbox|posteingang|e-?mail-postfach)\b|\bin dein(?:en)? postfach\b",
     r"\bsign up (?:to|for) (?:get|receive|our)\b|\bmelde dich (?:jetzt )?an\b",
 )
@@ -120,9 +120,10 @@ COMMENTS = _rx(
     r"\b(?:du musst|sie müssen|you must be) (?:eingeloggt|angemeldet|logged in)\b",
 )
 METADATA = _rx(
-    r"^(?:letzte (?:änderung|aktualisierung)|last (?:modified|updated)|zuletzt (?:aktualisiert|geändert)|aktualisiert am|stand"
-    r"|categor(?:y|ies)|kategorien?|rubrik|tags?|schlagwörter|stichwörter|veröffentlicht am|posted (?:on|in|by)|filed under"
-    r"|news date|lesezeit|reading time)\s*[:：]?\s*[^.!?]{0,80}$",
+    r"^(?:letzte (?:änderung|aktualisierung)|last (?:modified|updated)|zuletzt (?:aktualisiert|geändert)|aktualisiert am"
+    r"|filed under|news date|lesezeit|reading time)\b\s*[:：]?.{0,80}$",
+    r"^(?:stand|categor(?:y|ies)|kategorien?|rubrik|tags?|schlagwörter|stichwörter)\s*[:：].{0,80}$",
+    r"^\*?(?:werbung|anzeige)\s*[.:]",
     r"^(?:tel(?:efon)?|fax|phone|e-?mail)\s*[.:]\s*[+\d(]",
     r"^\*?(?:werbung|anzeige|advertisement|sponsored|publicidad|pubblicità)\b[^.!?]{0,80}[.!]?$",
     r"\baffiliate[- ]links?\b",
@@ -137,6 +138,7 @@ LEGAL = _rx(
     r"|kontakt|agb|cookie policy|sitemap)(?:\s*[|·•/,]\s*\w[\w ]{1,30})*$",
 )
 RULES = (
+    ("legal", LEGAL),
     ("caption", CAPTION),
     ("share", SHARE),
     ("paywall", PAYWALL),
@@ -146,7 +148,6 @@ RULES = (
     ("readmore", READMORE),
     ("comments", COMMENTS),
     ("metadata", METADATA),
-    ("legal", LEGAL),
 )
 
 # Lines after which, in pasted page text, the article is over ("Read more", an appeal's heading, comments).
