@@ -4,8 +4,9 @@
 
     articles         article metadata (no text)      mentions         every mention row
     articles_raw     every article column, text too  runs, annotations the run log, event annotations
-    rollup           (day, kind, entity_id, source) → articles, mentions
+    rollup           (day, kind, entity_id, source, language, first) → articles, mentions
     coverage_rollup  (day, source, language, first)  → articles stored ("first": a story's first article)
+    pair_rollup      (day, source, language, first, a, b) → articles mentioning both people a < b
 
 Without an index they are views over the Parquet files (always current, slow past ~100k articles). With
 `index_path`, articles (minus text), mentions and both rollups are kept as native DuckDB tables in that file,
@@ -28,9 +29,20 @@ from ingest.store import Store
 
 ARTICLE_COLS = "id, url, source, title, authors, published_at, published_source, fetched_at, language, content_hash"
 MENTION_COLS = 'article_id, entity_id, kind, field, start, "end", matched, rule, published_at, source'
+# An article's language and whether it is its story's first article ("first") are copied into the rollups,
+# so that only a full-text search needs the raw rows.
+_FIRST = "(a.story_id IS NULL OR a.story_id = a.id)"
 ROLLUP_SQL = (
-    "SELECT CAST(published_at AS DATE) AS day, kind, entity_id, source, count(DISTINCT article_id) AS articles,"
-    " count(*) AS mentions FROM {src} WHERE published_at IS NOT NULL GROUP BY ALL"
+    "SELECT CAST(m.published_at AS DATE) AS day, m.kind, m.entity_id, m.source, coalesce(a.language, '') AS language,"
+    f" {_FIRST} AS first, count(DISTINCT m.article_id) AS articles, count(*) AS mentions"
+    " FROM {src} m JOIN articles a ON a.id = m.article_id WHERE m.published_at IS NOT NULL GROUP BY ALL"
+)
+PAIRS_SQL = (
+    "WITH e AS (SELECT DISTINCT m.article_id, m.entity_id, CAST(m.published_at AS DATE) AS day, m.source,"
+    f" coalesce(a.language, '') AS language, {_FIRST} AS first"
+    " FROM {src} m JOIN articles a ON a.id = m.article_id WHERE m.kind = 'person' AND m.published_at IS NOT NULL)"
+    " SELECT x.day, x.source, x.language, x.first, x.entity_id AS a, y.entity_id AS b, count(*) AS articles"
+    " FROM e x JOIN e y ON x.article_id = y.article_id AND x.entity_id < y.entity_id GROUP BY ALL"
 )
 
 
@@ -40,6 +52,9 @@ def _coverage_sql(src: str, story: bool) -> str:
         "SELECT CAST(published_at AS DATE) AS day, source, coalesce(language, '') AS language,"
         f" {first} AS first, count(*) AS articles FROM {src} WHERE published_at IS NOT NULL GROUP BY ALL"
     )
+
+
+INDEX_VERSION = "2"  # bump when a table's columns change: an older index is rebuilt
 
 
 def default_index_path(root: Path) -> Path:
@@ -96,6 +111,7 @@ def connect(
                     f"read_parquet({_q(globs['mentions'])}, union_by_name = true)")
         con.execute(f"CREATE OR REPLACE VIEW rollup AS {ROLLUP_SQL.format(src='mentions')}")
         con.execute(f"CREATE OR REPLACE VIEW coverage_rollup AS {_coverage_sql('articles', True)}")
+        con.execute(f"CREATE OR REPLACE VIEW pair_rollup AS {PAIRS_SQL.format(src='mentions')}")
         return con
     _sync(con, store, art_cols)
     return con
@@ -105,10 +121,12 @@ def _sync(con: duckdb.DuckDBPyConnection, store: Store, art_cols: str) -> None:
     """Bring the native tables up to date with the store's files (add new batches, or rebuild)."""
     art_files, men_files = _files(store.articles_dir), _files(store.mentions_dir)
     con.execute("CREATE TABLE IF NOT EXISTS loaded (tbl VARCHAR, path VARCHAR)")
+    con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    stale = con.execute("SELECT value FROM meta WHERE key = 'version'").fetchall() != [(INDEX_VERSION,)]
     have = {(t, p) for t, p in con.execute("SELECT tbl, path FROM loaded").fetchall()}
     now = {("articles", p) for p in art_files} | {("mentions", p) for p in men_files}
     exists = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
-    rebuild = bool(have - now) or not {"articles", "mentions", "rollup", "coverage_rollup"} <= exists
+    rebuild = stale or bool(have - now) or not {"articles", "mentions", "rollup", "coverage_rollup", "pair_rollup"} <= exists
     new_art = sorted(p for t, p in now - have if t == "articles") if not rebuild else art_files
     new_men = sorted(p for t, p in now - have if t == "mentions") if not rebuild else men_files
     if not rebuild and not new_art and not new_men:
@@ -116,7 +134,7 @@ def _sync(con: duckdb.DuckDBPyConnection, store: Store, art_cols: str) -> None:
     con.execute("BEGIN TRANSACTION")
     try:
         if rebuild:
-            for t in ("articles", "mentions", "rollup", "coverage_rollup"):
+            for t in ("articles", "mentions", "rollup", "coverage_rollup", "pair_rollup"):
                 con.execute(f"DROP TABLE IF EXISTS {t}")
             con.execute("DELETE FROM loaded")
         if new_art:
@@ -135,9 +153,12 @@ def _sync(con: duckdb.DuckDBPyConnection, store: Store, art_cols: str) -> None:
             if rebuild:
                 con.execute(f"CREATE TABLE mentions AS SELECT {MENTION_COLS} FROM {src} ORDER BY kind, entity_id, published_at")
                 con.execute(f"CREATE TABLE rollup AS {ROLLUP_SQL.format(src='mentions')} ORDER BY kind, entity_id, day")
+                con.execute(f"CREATE TABLE pair_rollup AS {PAIRS_SQL.format(src='mentions')} ORDER BY day")
             else:
                 con.execute(f"INSERT INTO mentions SELECT {MENTION_COLS} FROM {src}")
                 con.execute(f"INSERT INTO rollup {ROLLUP_SQL.format(src=src)}")
+                con.execute(f"INSERT INTO pair_rollup {PAIRS_SQL.format(src=src)}")
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", [INDEX_VERSION])
         con.executemany("INSERT INTO loaded VALUES (?, ?)",
                         [["articles", p] for p in new_art] + [["mentions", p] for p in new_men])
         con.execute("COMMIT")

@@ -128,7 +128,7 @@ def store_summary(con: duckdb.DuckDBPyConnection) -> dict:
         r[0] for r in con.execute("SELECT DISTINCT coalesce(language, '') FROM articles ORDER BY 1").fetchall()
     ]
     undated = con.execute("SELECT count(*) FROM articles WHERE published_at IS NULL").fetchone()[0]
-    cols = {r[0] for r in con.execute("DESCRIBE articles").fetchall()}
+    stories = con.execute("SELECT 1 FROM articles WHERE story_id IS NOT NULL LIMIT 1").fetchall()
     return {
         "articles": int(n),
         "first": first.date() if first is not None else None,
@@ -136,7 +136,7 @@ def store_summary(con: duckdb.DuckDBPyConnection) -> dict:
         "sources": sources,
         "languages": languages,
         "undated": int(undated),
-        "has_stories": "story_id" in cols,
+        "has_stories": bool(stories),  # story clusters exist: offer "unique stories only"
     }
 
 
@@ -144,11 +144,6 @@ def coverage(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Articles stored per bucket under the date/source/language/unique filters (not search): the denominator."""
     params: dict = {}
     conds = _day_conds(f, params)
-    if f.languages:
-        params["languages"] = list(f.languages)
-        conds.append("list_contains($languages::VARCHAR[], r.language)")
-    if f.unique:
-        conds.append("r.first")
     sql = (
         f"SELECT {_bucket(f, params, 'r.day')} AS bucket, CAST(sum(r.articles) AS BIGINT) AS total"
         f" FROM coverage_rollup r WHERE {' AND '.join(conds)} GROUP BY 1 ORDER BY 1"
@@ -156,28 +151,38 @@ def coverage(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     return con.execute(sql, params).df()
 
 
-def _day_conds(f: Filters, params: dict) -> list[str]:
-    """Date and source conditions on a rollup (alias r, columns day and source)."""
+def _day_conds(f: Filters, params: dict, alias: str = "r") -> list[str]:
+    """Date, source, language and unique-story conditions on a rollup."""
     conds = ["true"]
+    if f.languages:
+        params["languages"] = list(f.languages)
+        conds.append(f"list_contains($languages::VARCHAR[], {alias}.language)")
+    if f.unique:
+        conds.append(f"{alias}.first")
     if f.start is not None:
         params["day_start"] = f.start
-        conds.append("r.day >= $day_start")
+        conds.append(f"{alias}.day >= $day_start")
     if f.end is not None:
         params["day_end"] = f.end
-        conds.append("r.day <= $day_end")
+        conds.append(f"{alias}.day <= $day_end")
     if f.sources:
         params["sources"] = list(f.sources)
-        conds.append("list_contains($sources::VARCHAR[], r.source)")
+        conds.append(f"list_contains($sources::VARCHAR[], {alias}.source)")
     return conds
+
+
+def _rollup_ok(f: Filters) -> bool:
+    """The per-day rollups answer every filter but a full-text search."""
+    return not f.search.strip()
 
 
 def timeline_counts(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Per bucket and selected entity: articles that mention it, and mention rows. Only non-zero rows.
 
-    Read from the per-day rollup unless a filter needs the articles themselves (language, search, unique).
+    Read from the per-day rollup unless there is a full-text search, which needs the articles' text.
     """
     params: dict = {}
-    if not (f.languages or f.search.strip() or f.unique):
+    if _rollup_ok(f):
         conds = _day_conds(f, params) + [_entities(f, params).replace("m.", "r.")]
         sql = (
             f"SELECT {_bucket(f, params, 'r.day')} AS bucket, r.kind, r.entity_id,"
@@ -246,8 +251,14 @@ def drilldown(
         raise ValueError(f"sort must be one of {SORTS}")
     params: dict = {}
     conds = _base(f, "m", params)
+    window = ""
     if points:
         conds.append(_point_conds(points, f.bucket, params))
+        # Every article behind a point lies in its bucket: bounding the join by time lets DuckDB skip the
+        # blocks of other weeks in the index's articles table (sorted by published_at).
+        params["w_min"] = _day_start(min(p.bucket for p in points))
+        params["w_max"] = _day_start(max(bucket_end(p.bucket, f.bucket) for p in points))
+        window = " AND a.published_at >= $w_min AND a.published_at < $w_max"
     else:
         conds.append(_pair_conds(pairs or [], params))
         conds.append("m.kind = 'person'")
@@ -264,7 +275,7 @@ def drilldown(
         f" FROM mentions m WHERE {' AND '.join(conds)} GROUP BY m.article_id)"
         " SELECT a.id, a.published_at, a.published_source, a.source, a.title, a.url, a.language,"
         " h.mentions, h.entities, count(*) OVER () AS n_total"
-        f" FROM h JOIN articles a ON a.id = h.article_id ORDER BY {order}{page}"
+        f" FROM h JOIN articles a ON a.id = h.article_id{window} ORDER BY {order}{page}"
     )
     return con.execute(sql, params).df()
 
@@ -301,6 +312,20 @@ def co_mentions(con: duckdb.DuckDBPyConnection, f: Filters, n: int = 12) -> pd.D
     Columns a, b (a < b), articles. If two or more people are selected, the matrix is over them.
     """
     params: dict = {"n": n}
+    if _rollup_ok(f):
+        conds = _day_conds(f, params) + ["r.kind = 'person'"]
+        if len(f.people) >= 2:
+            params["people"] = list(f.people)
+            conds.append("list_contains($people::VARCHAR[], r.entity_id)")
+        sql = (
+            f"WITH top AS (SELECT r.entity_id FROM rollup r WHERE {' AND '.join(conds)}"
+            " GROUP BY 1 ORDER BY sum(r.articles) DESC, 1 LIMIT $n)"
+            " SELECT p.a, p.b, CAST(sum(p.articles) AS BIGINT) AS articles FROM pair_rollup p"
+            f" WHERE {' AND '.join(_day_conds(f, params, 'p'))}"
+            " AND p.a IN (SELECT entity_id FROM top) AND p.b IN (SELECT entity_id FROM top)"
+            " GROUP BY ALL ORDER BY articles DESC, a, b"
+        )
+        return con.execute(sql, params).df()
     conds = _base(f, "m", params) + ["m.kind = 'person'"]
     if len(f.people) >= 2:
         params["people"] = list(f.people)

@@ -12,7 +12,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 import zipfile
@@ -50,11 +49,10 @@ class Dashboard:
         if "NEWSMON_PASSWORD" not in (extra_env or {}):
             env.pop("NEWSMON_PASSWORD", None)
         self.log = open(workdir / f"streamlit-{self.port}.log", "w")  # noqa: SIM115 - closed in stop()
+        from dashboard.serve import streamlit_command
+
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(REPO / "dashboard" / "app.py"),
-             "--server.address", "127.0.0.1", "--server.port", str(self.port), "--server.headless", "true",
-             "--browser.gatherUsageStats", "false"],
-            cwd=workdir, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            streamlit_command("127.0.0.1", self.port), cwd=workdir, env=env, stdout=self.log, stderr=subprocess.STDOUT
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from dashboard import queries
 from dashboard.filters import Filters
+from dashboard.index import INDEX_VERSION
 from ingest.records import Mention
 from ingest.store import article_id, content_hash
 from tests.conftest import build_tiny_store
@@ -18,6 +19,7 @@ FILTERS = [
     Filters(people=("carol-test",), bucket="day", sources=("Example Post",)),
     Filters(people=("bob-sample",), bucket="month", languages=("fr",), unique=True),
     Filters(topics=("elections",), search="talks", measure="mentions"),
+    Filters(people=("alice-example", "carol-test"), languages=("en",), unique=True, sources=("Daily Fiction",)),
 ]
 
 
@@ -27,6 +29,16 @@ def frames(con) -> list[pd.DataFrame]:
         out.append(queries.timeline_counts(con, f).sort_values(["bucket", "kind", "entity_id"]).reset_index(drop=True))
         out.append(queries.coverage(con, f).reset_index(drop=True))
     out.append(queries.co_mentions(con, Filters()))
+    out.append(queries.co_mentions(con, Filters(languages=("en",), unique=True)))
+    # the rollup path against the raw path: "the" is in every text, so the search keeps every article
+    rolled = queries.co_mentions(con, Filters(languages=("en",), unique=True))
+    raw = queries.co_mentions(con, Filters(languages=("en",), unique=True, search="the"))
+    pd.testing.assert_frame_equal(rolled, raw, check_dtype=False)
+    for f in FILTERS[:3] + FILTERS[4:]:
+        rolled = queries.timeline_counts(con, f).sort_values(["bucket", "kind", "entity_id"], ignore_index=True)
+        raw = queries.timeline_counts(con, f.with_(search="the")).sort_values(["bucket", "kind", "entity_id"],
+                                                                              ignore_index=True)
+        pd.testing.assert_frame_equal(rolled, raw, check_dtype=False)
     return out
 
 
@@ -52,6 +64,7 @@ def test_index_answers_like_the_files_and_follows_new_batches(tmp_path):
         w.write_batch([late])
     con = queries.connect(tiny.root, index_path=index)
     assert con.execute("SELECT count(*) FROM loaded").fetchone()[0] == 2 * 4  # schema + 3 batches, per table
+    assert con.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()[0] == INDEX_VERSION
     same(frames(con), frames(queries.connect(tiny.root)))
     assert queries.article(con, late.id)["text"] == text
 

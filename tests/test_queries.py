@@ -140,6 +140,9 @@ def test_co_mentions_and_pair_drilldown(con, tiny_store):
             for y in people[i + 1:]:
                 want[(x, y)] += 1
     assert {(r.a, r.b): r.articles for r in pairs.itertuples(index=False)} == dict(want)
+    # The same through the raw path (a text search needs the articles, not the rollups); every text has "the".
+    raw = queries.co_mentions(con, Filters(search="the"))
+    pd.testing.assert_frame_equal(raw, pairs, check_dtype=False)
     top = pairs.iloc[0]
     rows = queries.drilldown(con, f, pairs=[PairKey(top.a, top.b)])
     assert len(rows) == top.articles

@@ -1,0 +1,42 @@
+"""How to start the dashboard server: the `streamlit run` command line with newsmon's settings and theme.
+
+Streamlit reads `.streamlit/config.toml` only from the directory it is started in, so `newsmon dashboard`
+(started from anywhere) passes the same settings as flags. `tests/test_serve.py` checks that this module and
+`.streamlit/config.toml` agree.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+APP = Path(__file__).resolve().parent / "app.py"
+
+SERVER = {
+    "server.headless": "true",
+    "browser.gatherUsageStats": "false",
+    "client.toolbarMode": "minimal",
+}
+
+# Newsprint: warm off-white panels, near-black ink, one editorial red for actions and focus.
+THEME = {
+    "theme.base": "light",
+    "theme.primaryColor": "#B3261E",
+    "theme.backgroundColor": "#FFFFFF",
+    "theme.secondaryBackgroundColor": "#F4F1EA",
+    "theme.textColor": "#1A1A1A",
+    "theme.linkColor": "#0B5CAD",
+    "theme.borderColor": "#DDD6C8",
+    "theme.font": "sans-serif",
+    "theme.headingFont": "serif",
+    "theme.baseRadius": "small",
+}
+
+
+def streamlit_command(address: str = "127.0.0.1", port: int = 8501, python: str | None = None) -> list[str]:
+    """argv for `python -m streamlit run dashboard/app.py` bound to `address:port` with newsmon's theme."""
+    argv = [python or sys.executable, "-m", "streamlit", "run", str(APP),
+            "--server.address", address, "--server.port", str(port)]
+    for key, value in {**SERVER, **THEME}.items():
+        argv += [f"--{key}", value]
+    return argv
