@@ -48,8 +48,9 @@ MIN_BODY_CHARS = 120
 MIN_BODY_WORDS = 15
 
 _NOT_FOUND = re.compile(
-    r"\b(?:404|page not found|not found|seite nicht gefunden|nicht gefunden|page introuvable|página no encontrada"
-    r"|pagina non trovata|страница не найдена|doesn['’]t exist|does not exist|no longer available|error 404)\b",
+    r"\b(?:404|error 404|page not found|page (?:cannot|could not|can['’]t) be found|page (?:does not|doesn['’]t|no longer)"
+    r" exists?|nothing (?:was )?found|seite (?:wurde )?nicht gefunden|seite existiert nicht|page introuvable"
+    r"|página no encontrada|pagina non trovata|página não encontrada|страница не найдена)\b",
     re.I,
 )
 _LOGIN = re.compile(

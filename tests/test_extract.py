@@ -141,3 +141,64 @@ def test_undecodable_bytes_are_bad_encoding():
 def test_never_raises_on_odd_input():
     for body in ("<", "<<<>>>", "<html><body>\x00\x01</body></html>", "<?xml version='1.0' encoding='utf-8'?><html/>"):
         assert isinstance(extract_article(body, "https://example.org/odd", fetched_at=FETCHED), Failure)
+
+
+def _extract_in_worker(args):
+    from ingest.extract import extract_article as fn
+
+    return fn(*args[:2], fetched_at=args[2])
+
+
+def test_runs_in_a_spawned_worker_process():
+    """A pool with the spawn start method imports ingest.extract afresh: the newspaper3k fix must apply there."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    page = BLOG_STYLE_PAGE.encode()
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        remote = pool.submit(_extract_in_worker, (page, "https://example.org/2024/05/02/resort", FETCHED)).result()
+    local = extract_article(page, "https://example.org/2024/05/02/resort", fetched_at=FETCHED)
+    assert remote == local
+    assert "a shuttle will run every hour" in remote.text
+
+
+def test_article_about_something_not_found_is_kept():
+    page = ("<html><head><title>Missing hikers not found after three-day search</title></head><body><article>"
+            "<h1>Missing hikers not found after three-day search</h1>" + ARTICLE_P * 2 + "</article></body></html>")
+    result = extract_article(page.encode(), "https://example.org/news/hikers", fetched_at=FETCHED)
+    assert isinstance(result, Extracted)
+
+
+BLOG_STYLE_PAGE = """<html><head><title>Hotel opens on the island</title></head><body>
+<div class="post-outer"><h3 class="post-title">Hotel opens on the island</h3>
+<div class="post-body entry-content">
+<a href="/img/big.jpg"><img src="/img/small.jpg"></a><br>
+The new resort opened its doors on the northern coast of the island this week, with two hundred rooms,
+three restaurants and a spa that looks out over the bay, after four years of construction.<br><br>
+Guests can reach the resort by boat from the harbour or by road from the airport, which is forty minutes
+away, and the owners say a shuttle will run every hour during the high season.<br><br>
+The <a href="/chain">hotel group</a> that runs the resort said it expects most of its guests to come from
+Europe and Asia, and that prices will start at two hundred dollars a night.
+</div></div></body></html>"""
+
+
+def test_learnt_boilerplate_is_removed_from_new_articles():
+    from ingest.boilerplate import learn_boilerplate
+
+    furniture = ["Our newsroom depends on readers like you, and we are grateful for every one of them today.",
+                 "More from the Harbour Gazette"]
+
+    def page(i: int) -> str:
+        paragraphs = [f"The harbour authority said on day {i} that ships would wait {i} hours longer than usual, as "
+                      f"cranes number {i} and {i + 1} were repaired after the storm that hit the port last week.",
+                      f"Shipping companies asked for compensation for the {i} days of delays, the authority said.",
+                      *furniture]
+        return "<html><body><article>" + "".join(f"<p>{p}</p>" for p in paragraphs) + "</article></body></html>"
+
+    first = [extract_article(page(i), f"https://gazette.example/{i}", fetched_at=FETCHED) for i in range(8)]
+    assert all(furniture[0] in r.text for r in first)  # a first page cannot know the source's furniture
+    bp = learn_boilerplate(r.text for r in first)
+    later = extract_article(page(99), "https://gazette.example/99", fetched_at=FETCHED, boilerplate=bp)
+    assert isinstance(later, Extracted)
+    assert furniture[0] not in later.text and furniture[1] not in later.text
+    assert later.text.startswith("The harbour authority said on day 99")
