@@ -4,7 +4,8 @@ and newsmon's pipeline, side by side in one run, over ../shared/data/extraction-
 Scoring (the dev set's README): per snippet over all pages, a `with` snippet found in the extracted body is
 a true positive, one missed a false negative; a `without` snippet found is a false positive. Precision,
 recall and F1 over the totals. Speed is pages per CPU-second in this one process (pages/s per core), every
-system fed the same raw bytes, after one warm-up page each (imports and lazy model loads are not timed).
+system fed the same raw bytes, after one warm-up page each (imports and lazy model loads are not timed); the
+systems run interleaved, 20 pages at a time in rotating order, so that they all see the same machine load.
 
     .venv/bin/python benchmarks/extraction.py                 # the table (markdown with --markdown)
     .venv/bin/python benchmarks/extraction.py --ablation      # what each part of newsmon's merge adds
@@ -128,16 +129,28 @@ def warm_up() -> None:
             pass
 
 
-def measure(name: str, fn: Callable[[Case], str], cases: list[Case]) -> Score:
-    fn(cases[0])  # warm-up: lazy loads (tld snapshot, language model) are not per-page work
-    start = time.process_time()
-    texts = [fn(c) for c in cases]
-    cpu = time.process_time() - start
-    tp, fn_, fp = score_texts(cases, texts)
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn_) if tp + fn_ else 0.0
-    f1 = 2 * p * r / (p + r) if p + r else 0.0
-    return Score(name, p, r, f1, len(cases) / cpu if cpu else 0.0, tp, fn_, fp)
+def measure_all(systems: list[tuple[str, Callable[[Case], str]]], cases: list[Case], chunk: int = 20) -> list[Score]:
+    """Run every system over the same pages, interleaved in chunks (the order rotating from chunk to chunk),
+    so that all of them see the same machine load; CPU time is summed per system."""
+    for _, fn in systems:
+        fn(cases[0])  # warm-up: lazy loads (tld snapshot, language model) are not per-page work
+    cpu = [0.0] * len(systems)
+    texts: list[list[str]] = [[] for _ in systems]
+    for k, start in enumerate(range(0, len(cases), chunk)):
+        part = cases[start:start + chunk]
+        for j in (list(range(len(systems)))[k % len(systems):] + list(range(len(systems)))[:k % len(systems)]):
+            fn = systems[j][1]
+            t0 = time.process_time()
+            texts[j].extend(fn(c) for c in part)
+            cpu[j] += time.process_time() - t0
+    scores = []
+    for (name, _), out, seconds in zip(systems, texts, cpu, strict=True):
+        tp, fn_, fp = score_texts(cases, out)
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn_) if tp + fn_ else 0.0
+        f1 = 2 * p * r / (p + r) if p + r else 0.0
+        scores.append(Score(name, p, r, f1, len(cases) / seconds if seconds else 0.0, tp, fn_, fp))
+    return scores
 
 
 def machine() -> str:
@@ -247,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         rules_report(cases)
         return 0
     warm_up()
-    scores = [measure(name, fn, cases) for name, fn in SYSTEMS]
+    scores = measure_all(SYSTEMS, cases)
     print(f"extraction-dev: {len(cases)} pages, "
           f"{sum(len(c.with_) for c in cases)} body snippets, {sum(len(c.without) for c in cases)} junk snippets")
     print(f"machine: {machine()}")
