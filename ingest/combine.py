@@ -13,7 +13,8 @@ What the extraction dev set showed (benchmarks/extraction.py --ablation prints t
 - The furniture rules (`ingest.furniture`) are where the gain is: they remove captions and credits,
   "Read more" lines, paywall, newsletter and donation prompts that both extractors keep.
 
-newspaper3k's body is also the fallback when trafilatura finds (almost) nothing.
+newspaper3k's body is also the fallback when trafilatura finds (almost) nothing. Position is used twice:
+a first paragraph that repeats the title, and kickers/section labels above it, are not body.
 """
 
 from __future__ import annotations
@@ -33,6 +34,12 @@ RESCUE_FACTOR = 3
 WEAK_RULES = frozenset({"newsletter", "metadata", "comments", "donation", "paywall"})
 PROTECT_MIN_CHARS = 150
 _PROSE_END = re.compile(r"[.!?…][\"'”’»)]*$")
+# A kicker or section label above the headline ("Ukraine", "Middle East"): at the start of the body, at most
+# two words, no sentence end. On the dev set this drops 39 leading paragraphs and no body snippet; a longer
+# first line may be a real subheading ("Platzwechsel, langsam erklärt" is one).
+LABEL_MAX_WORDS = 2
+LABEL_MAX_CHARS = 25
+_LABEL_END = re.compile(r"[.!?:;…]$")
 
 
 def normalise(text: str) -> str:
@@ -41,7 +48,7 @@ def normalise(text: str) -> str:
 
 @dataclass
 class Merge:
-    """The merged body and why each other paragraph was left out (for the benchmark and `--explain`)."""
+    """The merged body, and why each other paragraph was left out (for tests and debugging)."""
 
     paragraphs: list[str] = field(default_factory=list)
     primary: str = "trafilatura"
@@ -59,12 +66,16 @@ def merge_candidates(traf: Sequence[Para], news: Sequence[Para], title: str = ""
     other_text = "\n".join(normalise(p.text) for p in other)
     merge = Merge(primary=primary)
     title_key = normalise(title)
+    leading = True  # still above the first paragraph kept
     for i, para in enumerate(skeleton):
         text = " ".join(para.text.split())
         if not text:
             continue
-        if i == 0 and title_key and normalise(text) == title_key:
+        if leading and title_key and normalise(text) == title_key:
             merge.dropped.append(("title", text))
+            continue
+        if leading and i < len(skeleton) - 1 and _is_label(text):
+            merge.dropped.append(("label", text))
             continue
         kind = furniture_kind(text)
         if kind and kind in WEAK_RULES and _agreed_prose(text, other_text):
@@ -73,7 +84,12 @@ def merge_candidates(traf: Sequence[Para], news: Sequence[Para], title: str = ""
             merge.dropped.append((kind, text))
             continue
         merge.paragraphs.append(text)
+        leading = False
     return merge
+
+
+def _is_label(text: str) -> bool:
+    return len(text) <= LABEL_MAX_CHARS and len(text.split()) <= LABEL_MAX_WORDS and not _LABEL_END.search(text)
 
 
 def _agreed_prose(text: str, other_text: str) -> bool:

@@ -92,7 +92,9 @@ DONATION = _rx(
     r"\b(?:support (?:us|our (?:work|journalism|reporting|newsroom)|independent journalism)|donate (?:now|today|here|to us)"
     r"|make a (?:donation|contribution)|become a (?:member|supporter|patron)|consider supporting"
     r"|unterstützen sie (?:uns|unsere arbeit)|unterstütze (?:uns|unsere arbeit)|jetzt spenden|spenden sie)\b",
-    r"^donate\b|^spenden\b|^unterstütze\b",
+    r"^donate\b|^spenden\b|^unterstütze\b|^(?:contribute|give now|support us|become a supporter)[.!]?$",
+    r"^support (?:independent|our|local|quality)\b[\w -]{0,30}\b(?:journalism|reporting|news(?:room)?)\b",
+    r"\breaders like you\b|\bchip in\b|\bfunded by (?:its|our) readers\b",
     r"\b(?:your support|your contribution|every contribution)\b.{0,80}\b(?:help|matters|makes|keep|journalism|independent|gap)\b",
     r"\bwe need your help\b|\b(?:please|if you can,?) support\b|\bthank you for (?:standing with|supporting) us\b"
     r"|\bnot ready to support\b|\bremind me later\b",
