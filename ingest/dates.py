@@ -1,7 +1,8 @@
 """A page's publication time, in UTC, with where it came from.
 
 Order of trust (issue 3): the page's meta tags, then its JSON-LD, then a date in the URL, then the feed
-entry, then the fetch time. Each source's value is checked: a time in the future (beyond a small allowance
+entry, then the fetch time. A URL gives only a day: when the feed entry's time falls on that day, the feed's
+time is used (provenance `feed`), since it agrees with the URL and is more precise. Each source's value is checked: a time in the future (beyond a small allowance
 for clock skew and zone mistakes) or before the web existed for news is refused, and the next source is
 used; the provenance (`meta`, `jsonld`, `url`, `feed`, `fetched`) then shows the dashboard that the date
 is a fallback.
@@ -150,13 +151,21 @@ def pick_published(doc: HtmlElement | None, url: str, feed_published: datetime |
         yield "url", url_date(url)
         yield "feed", _aware(feed_published)
 
+    feed = _aware(feed_published)
     for source, dt in candidates():
         if dt is None:
             continue
         if EARLIEST <= dt <= latest:
+            if source == "url" and feed is not None and EARLIEST <= feed <= latest and _same_day(dt, feed):
+                return Published(feed, "feed", tuple(rejected))  # the feed has the time of the URL's day
             return Published(dt, source, tuple(rejected))
         rejected.append(source)
     return Published(min(fetched, now), "fetched", tuple(rejected))
+
+
+def _same_day(day: datetime, dt: datetime) -> bool:
+    """`dt` falls on the calendar day `day` (midnight UTC, from a URL) in some time zone (UTC-12 to UTC+14)."""
+    return day - timedelta(hours=14) <= dt < day + timedelta(hours=36)
 
 
 def _aware(dt: datetime | None) -> datetime | None:

@@ -65,7 +65,10 @@ def test_url_date(url, expected):
 
 def test_url_then_feed_then_fetched():
     feed = datetime(2024, 8, 13, 12, 0, tzinfo=timezone(timedelta(hours=2)))
-    assert pick_published(doc(), "https://x.org/2024/08/11/a", feed, FETCHED, now=NOW).source == "url"
+    p = pick_published(doc(), "https://x.org/2024/08/11/a", feed, FETCHED, now=NOW)
+    assert (p.at, p.source) == (datetime(2024, 8, 11, tzinfo=UTC), "url")  # the feed disagrees with the URL's day
+    p = pick_published(doc(), "https://x.org/2024/08/13/a", feed, FETCHED, now=NOW)
+    assert (p.at, p.source) == (datetime(2024, 8, 13, 10, 0, tzinfo=UTC), "feed")  # same day: the feed's time
     p = pick_published(doc(), "https://x.org/a", feed, FETCHED, now=NOW)
     assert (p.at, p.source) == (datetime(2024, 8, 13, 10, 0, tzinfo=UTC), "feed")
     p = pick_published(doc(), "https://x.org/a", None, FETCHED, now=NOW)
