@@ -60,6 +60,11 @@ def _cursor(root: Path) -> duckdb.DuckDBPyConnection:
     return _connection(str(root), store_version(root)).cursor()
 
 
+def cursor(root: Path) -> duckdb.DuckDBPyConnection:
+    """A fresh cursor on the store's connection, for work done outside a script run (an export on click)."""
+    return _cursor(root)
+
+
 def reset_connection() -> None:
     _connection.clear()
 
@@ -129,17 +134,21 @@ _PLAIN = {
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def why(root: Path, version: str, f: Filters, point: PointKey, exclude: tuple[str, ...]) -> tuple[pd.DataFrame, int, int, bool]:
+def why(
+    root: Path, version: str, f: Filters, point: PointKey, exclude: tuple[str, ...]
+) -> tuple[pd.DataFrame, int, int, int, bool]:
     """Over-represented terms for one point against the same entity's preceding weeks.
 
-    Returns (terms, selection size, baseline size, baseline capped)."""
+    Returns (terms, articles behind the point, of them read, baseline read, baseline capped)."""
     from datetime import timedelta
 
     from dashboard import explain
 
     days = explain.BASELINE_DAYS[f.bucket]
     with _cursor(root) as con:
-        target = queries.drilldown(con, f, [point])["id"].tolist()
+        rows = queries.drilldown(con, f, [point], limit=explain.BASELINE_CAP)
+        target = rows["id"].tolist()
+        n_target = int(rows["n_total"].iloc[0]) if not rows.empty else 0
         base = queries.entity_article_ids(con, f.with_(start=None, end=None, preset="custom"), point.kind,
                                           point.entity_id, point.bucket - timedelta(days=days), point.bucket,
                                           explain.BASELINE_CAP + 1)
@@ -149,7 +158,7 @@ def why(root: Path, version: str, f: Filters, point: PointKey, exclude: tuple[st
         b = queries.texts(con, base)
     terms = explain.over_represented(explain.term_counts(t["title"] + "\n" + t["text"]),
                                      explain.term_counts(b["title"] + "\n" + b["text"]), exclude=exclude)
-    return terms, len(target), len(base), capped
+    return terms, n_target, len(target), len(base), capped
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)

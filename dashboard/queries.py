@@ -211,23 +211,13 @@ def _point_conds(keys: list[PointKey], bucket: str, params: dict) -> str:
     return "(" + " OR ".join(ors) + ")"
 
 
-def _pair_conds(pairs: list[PairKey], params: dict) -> str:
+def _pair_having(pairs: list[PairKey], params: dict) -> str:
+    """Articles (groups of their mention rows) that mention both people of at least one pair."""
     ors = []
     for i, p in enumerate(pairs):
         params[f"pa{i}"], params[f"pb{i}"] = p.a, p.b
-        ors.append(
-            f"(m.article_id IN (SELECT article_id FROM mentions WHERE kind = 'person' AND entity_id = $pa{i})"
-            f" AND m.article_id IN (SELECT article_id FROM mentions WHERE kind = 'person' AND entity_id = $pb{i}))"
-        )
-    return "(" + " OR ".join(ors) + ")"
-
-
-_ORDER = {
-    "published_at": "a.published_at",
-    "source": "a.source",
-    "title": "a.title",
-    "mentions": "h.mentions",
-}
+        ors.append(f"(bool_or(m.entity_id = $pa{i}) AND bool_or(m.entity_id = $pb{i}))")
+    return " HAVING " + " OR ".join(ors)
 
 
 def drilldown(
@@ -251,7 +241,7 @@ def drilldown(
         raise ValueError(f"sort must be one of {SORTS}")
     params: dict = {}
     conds = _base(f, "m", params)
-    window = ""
+    window = having = ""
     if points:
         conds.append(_point_conds(points, f.bucket, params))
         # Every article behind a point lies in its bucket: bounding the join by time lets DuckDB skip the
@@ -260,24 +250,45 @@ def drilldown(
         params["w_max"] = _day_start(max(bucket_end(p.bucket, f.bucket) for p in points))
         window = " AND a.published_at >= $w_min AND a.published_at < $w_max"
     else:
-        conds.append(_pair_conds(pairs or [], params))
+        having = _pair_having(pairs or [], params)
         conds.append("m.kind = 'person'")
         params["pair_ids"] = sorted({x for p in pairs or [] for x in (p.a, p.b)})
         conds.append("list_contains($pair_ids::VARCHAR[], m.entity_id)")
-    order = f"{_ORDER[sort]} {'DESC' if descending else 'ASC'} NULLS LAST, a.id"
+    params["cands"] = sorted({p.entity_id for p in points} if points else params["pair_ids"])
+    if len(params["cands"]) > 62:
+        raise ValueError("select at most 62 people or topics at once")
+    direction = "DESC" if descending else "ASC"
     page = ""
     if limit is not None:
         params["lim"], params["off"] = int(limit), int(offset)
         page = " LIMIT $lim OFFSET $off"
-    sql = (
+    h = (
         "WITH h AS (SELECT m.article_id, count(*) AS mentions,"
-        " list(DISTINCT m.entity_id ORDER BY m.entity_id) AS entities"
-        f" FROM mentions m WHERE {' AND '.join(conds)} GROUP BY m.article_id)"
-        " SELECT a.id, a.published_at, a.published_source, a.source, a.title, a.url, a.language,"
-        " h.mentions, h.entities, count(*) OVER () AS n_total"
-        f" FROM h JOIN articles a ON a.id = h.article_id{window} ORDER BY {order}{page}"
+        # which of the candidate entities the article mentions, as bits: far cheaper than list(DISTINCT ...)
+        " bit_or(CAST(1 AS BIGINT) << CAST(list_position($cands::VARCHAR[], m.entity_id) - 1 AS BIGINT))"
+        " AS entity_bits,"
+        " max(m.published_at) AS published_at, any_value(m.source) AS source"
+        f" FROM mentions m WHERE {' AND '.join(conds)} GROUP BY m.article_id{having})"
     )
-    return con.execute(sql, params).df()
+    cols = "a.id, a.published_at, a.published_source, a.source, a.title, a.url, a.language"
+    if sort == "title":  # the only sort key that mentions do not carry: join first
+        sql = (
+            f"{h} SELECT {cols}, h.mentions, h.entity_bits, count(*) OVER () AS n_total"
+            f" FROM h JOIN articles a ON a.id = h.article_id{window}"
+            f" ORDER BY a.title {direction} NULLS LAST, a.id{page}"
+        )
+    else:
+        # Sort and page the hits on what the mention rows carry, then fetch just that page of articles.
+        order = f"{sort} {direction} NULLS LAST, article_id"
+        sql = (
+            f"{h}, pg AS (SELECT *, count(*) OVER () AS n_total FROM h ORDER BY {order}{page})"
+            f" SELECT {cols}, pg.mentions, pg.entity_bits, pg.n_total"
+            f" FROM pg JOIN articles a ON a.id = pg.article_id{window} ORDER BY pg.{order}"
+        )
+    df = con.execute(sql, params).df()
+    cands = params["cands"]
+    df["entities"] = [[c for i, c in enumerate(cands) if int(b) >> i & 1] for b in df.pop("entity_bits")]
+    return df[[c for c in df.columns if c != "n_total"] + ["n_total"]]
 
 
 def article(con: duckdb.DuckDBPyConnection, article_id: str) -> dict | None:

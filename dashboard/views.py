@@ -70,12 +70,17 @@ def chart_exports(fig: go.Figure, m: dict, table: pd.DataFrame | None, name: str
         table_exports(table, m, name, key, cols[4:6])
 
 
-def table_exports(table: pd.DataFrame, m: dict, name: str, key: str, cols=None) -> None:
+def table_exports(table, m: dict, name: str, key: str, cols=None) -> None:
+    """CSV (zip with manifest) and Parquet buttons; `table` is a DataFrame or a function that reads it on click."""
     cols = cols or st.columns(6)[:2]
     opts = {"on_click": "ignore", "width": "stretch"}
-    cols[0].download_button("CSV", lambda: export.csv_zip(table, m, name), f"{name}.csv.zip", "application/zip",
+
+    def frame() -> pd.DataFrame:
+        return table() if callable(table) else table
+
+    cols[0].download_button("CSV", lambda: export.csv_zip(frame(), m, name), f"{name}.csv.zip", "application/zip",
                             key=f"{key}-csv", help="The table as CSV, with its manifest.json, in a zip", **opts)
-    cols[1].download_button("Parquet", lambda: export.parquet(table, m), f"{name}.parquet",
+    cols[1].download_button("Parquet", lambda: export.parquet(frame(), m), f"{name}.parquet",
                             "application/vnd.apache.parquet", key=f"{key}-parquet", **opts)
 
 
@@ -148,10 +153,17 @@ def drilldown_section(
     sel = st.dataframe(view, hide_index=True, width="stretch", on_select="rerun",
                        selection_mode="single-row", key=f"{key}-table",
                        column_config={"link": st.column_config.LinkColumn("link", display_text="original ↗")})
-    full = cache.drilldown(ctx.root, ctx.version, ctx.filters, tuple(points), tuple(pairs), sort, desc, None, 0)
-    m = make_manifest(ctx, f"articles behind {what}", len(full))
-    table_exports(full.drop(columns=["n_total"]).assign(entities=full["entities"].map(list)), m,
-                  "newsmon-articles", f"{key}-dl")
+    f = ctx.filters
+
+    def every_article() -> pd.DataFrame:  # read when a button is clicked: all rows, not just this page
+        from dashboard import queries
+
+        with cache.cursor(ctx.root) as con:
+            full = queries.drilldown(con, f, list(points), list(pairs), sort, desc, None, 0)
+        return full.drop(columns=["n_total"])
+
+    m = make_manifest(ctx, f"articles behind {what}", total)
+    table_exports(every_article, m, "newsmon-articles", f"{key}-dl")
     ids = list(df["id"])
     labels = {r.id: f"{r.published_at:%Y-%m-%d} · {r.source} · {r.title}" for r in df.itertuples(index=False)}
     rows = sel.selection.rows if sel is not None and hasattr(sel, "selection") else []
@@ -208,10 +220,11 @@ def why_section(ctx: Context, point: PointKey) -> None:
     """Words and names over-represented in the point's articles against the same entity's preceding weeks."""
     from dashboard import explain
 
-    terms, n_sel, n_base, capped = cache.why(ctx.root, ctx.version, ctx.filters, point,
-                                             exclude_terms(ctx, [(point.kind, point.entity_id)]))
+    terms, n_sel, n_read, n_base, capped = cache.why(ctx.root, ctx.version, ctx.filters, point,
+                                                     exclude_terms(ctx, [(point.kind, point.entity_id)]))
     days = explain.BASELINE_DAYS[ctx.filters.bucket]
-    st.markdown(f"**Why the spike?** {point_label(ctx, point)}: {n_sel:,} articles compared with "
+    read = f" (the newest {n_read:,} read)" if n_read < n_sel else ""
+    st.markdown(f"**Why the spike?** {point_label(ctx, point)}: {n_sel:,} articles{read} compared with "
                 f"{n_base:,} articles mentioning the same {point.kind} in the {days} days before"
                 + (f" (the newest {explain.BASELINE_CAP:,} of them)" if capped else "") + ".",
                 help="Log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008), "

@@ -165,6 +165,14 @@ def test_click_point_lists_exactly_its_articles_then_open_and_download(dashboard
     assert manifest["filters"]["people"] == ["alice-example"]
     assert manifest["rows"] == len(rows) - 1
 
+    # The list's own CSV holds every article behind the point (built on click, from the store).
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="CSV", exact=True).nth(1).click()
+    with zipfile.ZipFile(io.BytesIO(Path(dl.value.path()).read_bytes())) as z:
+        listed = z.read("newsmon-articles.csv").decode().splitlines()
+        assert json.loads(z.read("manifest.json"))["rows"] == expected
+    assert len(listed) == expected + 1 and listed[0].startswith("id,published_at")
+
 
 def test_hostile_article_text_is_shown_not_run(dashboard, page, tiny_store_session):
     dialogs: list[str] = []
