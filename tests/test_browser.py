@@ -280,9 +280,9 @@ def test_readme_screenshot(browser, tmp_path):
         ctx = browser.new_context(viewport={"width": 1440, "height": 960}, device_scale_factor=1)
         pg = ctx.new_page()
         pg.set_default_timeout(60_000)
-        pg.goto(f"{d.url}/explore")
+        pg.goto(f"{d.url}/")  # the Overview: headline figures and the timeline with its spikes
         _wait_chart(pg)
-        pg.wait_for_timeout(1000)
+        pg.wait_for_timeout(1500)
         (REPO / "docs").mkdir(exist_ok=True)
         pg.screenshot(path=str(REPO / "docs" / "screenshot.png"))
         ctx.close()
