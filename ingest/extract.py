@@ -119,8 +119,8 @@ def _first_heading(doc: HtmlElement) -> str:
 def _refuse(doc: HtmlElement, title: str, body: str) -> Failure | None:
     """Why the page is no article, or None. Checked after extraction: a real article that merely has a
     login link in its header keeps its body; a page whose body is missing says why."""
-    words = len(body.split())
-    short = len(body) < MIN_BODY_CHARS or words < MIN_BODY_WORDS
+    words, cjk = _word_count(body), len(_CJK.findall(body))
+    short = len(body) + 2 * cjk < MIN_BODY_CHARS or words < MIN_BODY_WORDS  # a CJK character says ~3 Latin ones
     heading = f"{title} {_first_heading(doc)}"
     if _NOT_FOUND.search(heading) and (short or words < 120):
         return Failure("not-found-page", title[:120])
@@ -141,6 +141,14 @@ def _refuse(doc: HtmlElement, title: str, body: str) -> Failure | None:
     if in_links > 0.6 * len(body):  # a list of headlines: a section front or an index page
         return Failure("no-article", "body is a list of links")
     return None
+
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def _word_count(text: str) -> int:
+    """Words, counting two CJK characters as one (Chinese and Japanese put no spaces between words)."""
+    return len(text.split()) + len(_CJK.findall(text)) // 2
 
 
 def _anchor_texts(doc: HtmlElement) -> set[str]:

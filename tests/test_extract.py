@@ -225,3 +225,12 @@ def test_demo_outlets_come_out_exact():
             assert (result.published_at, result.published_source) == (art.published.astimezone(UTC), "meta")
         checked += 1
     assert checked >= 30
+
+
+def test_chinese_article_without_spaces_is_an_article():
+    sentence = "国家统计局周一发布的数据显示，今年前三个季度全国居民人均可支配收入实际增长百分之五点二，消费市场继续恢复。"
+    page = ("<html lang='zh-CN'><head><title>前三季度居民收入增长</title></head><body><article>"
+            + "".join(f"<p>{sentence}</p>" for _ in range(1)) + f"<p>{sentence[::-1]}</p></article></body></html>")
+    result = extract_article(page.encode(), "https://example.cn/2024/10/21/income", fetched_at=FETCHED)
+    assert isinstance(result, Extracted), result
+    assert result.language == "zh"
