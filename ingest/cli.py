@@ -266,11 +266,15 @@ def demo(store: Path, articles: int, seed: int, no_dashboard: bool, port: int, n
 
 
 # Commands that live beside their stage's module.
+from ingest.cli_extract import clean_cmd, clean_text_cmd, extract_cmd  # noqa: E402
 from ingest.cli_mentions import mentions as mentions_group  # noqa: E402
 from ingest.cli_sources import sources as sources_group  # noqa: E402
 from ingest.cli_store import store_group  # noqa: E402
 
 main.add_command(store_group)
+main.add_command(extract_cmd)
+main.add_command(clean_text_cmd)
+main.add_command(clean_cmd)
 main.add_command(sources_group)
 main.add_command(mentions_group)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+from ingest.boilerplate import SiteBoilerplate
 from ingest.records import Article, Candidate, Failure
 from ingest.settings import Settings
 
@@ -28,7 +29,8 @@ def _worker_state(settings: Settings):
     return _state["fetcher"]
 
 
-def fetch_and_process(candidate: Candidate, settings: Settings) -> tuple[Article | Failure, bool]:
+def fetch_and_process(candidate: Candidate, settings: Settings,
+                      boilerplate: SiteBoilerplate | None = None) -> tuple[Article | Failure, bool]:
     """One candidate end to end on a worker: (article or failure, whether it was fetched)."""
     from ingest import worker
     from ingest.pipeline import read_saved_page
@@ -39,12 +41,12 @@ def fetch_and_process(candidate: Candidate, settings: Settings) -> tuple[Article
         return page, False
     try:
         return worker.process_page(candidate, page.body, page.final_url, page.encoding,
-                                   page.fetched_at or datetime.now(UTC)), True
+                                   page.fetched_at or datetime.now(UTC), boilerplate), True
     except Exception as exc:  # a page that crashes the extractor is that page's failure
         return Failure("extract-error", f"{type(exc).__name__}: {exc}"), True
 
 
-def run_on_cluster(todo: list[Candidate], settings: Settings,
+def run_on_cluster(todo: list[Candidate], settings: Settings, boilerplate: dict[str, SiteBoilerplate],
                    window: int = 256) -> Iterator[tuple[Candidate, Article | Failure, bool]]:
     """Submit candidates to the scheduler with at most `window` in flight; yield results as they finish."""
     from distributed import Client, as_completed
@@ -53,7 +55,7 @@ def run_on_cluster(todo: list[Candidate], settings: Settings,
         pending = iter(todo)
         futures = {}
         for candidate in pending:
-            futures[client.submit(fetch_and_process, candidate, settings, pure=False)] = candidate
+            futures[client.submit(fetch_and_process, candidate, settings, boilerplate.get(candidate.source), pure=False)] = candidate
             if len(futures) >= window:
                 break
         queue = as_completed(list(futures), loop=client.loop)
@@ -66,6 +68,6 @@ def run_on_cluster(todo: list[Candidate], settings: Settings,
             yield candidate, result, fetched
             nxt = next(pending, None)
             if nxt is not None:
-                new = client.submit(fetch_and_process, nxt, settings, pure=False)
+                new = client.submit(fetch_and_process, nxt, settings, boilerplate.get(nxt.source), pure=False)
                 futures[new] = nxt
                 queue.add(new)

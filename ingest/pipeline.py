@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import secrets
 import sys
-from collections import Counter
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
@@ -19,9 +19,11 @@ import httpx
 from tqdm import tqdm
 
 from ingest import worker
+from ingest.boilerplate import SiteBoilerplate, learn_source_boilerplate
 from ingest.feedstate import FeedState, load_feed_state, save_feed_state
 from ingest.fetch import make_client
 from ingest.politeness import PoliteFetcher
+from ingest.reclean import LEARN_PAGES, learn_store_boilerplate
 from ingest.records import Article, Candidate, Failure, FetchResult
 from ingest.settings import Settings
 from ingest.sources import Source, discover
@@ -82,12 +84,16 @@ def run_ingest(sources: Iterable[Source], settings: Settings) -> RunSummary:
     with store.writer() as writer, make_client(settings) as client:
         known_ids, known_hashes = store.known_ids(), store.known_hashes()
         stories = StoryIndex.load(store)
+        # Each source's furniture learnt from its stored pages (and relearnt as this run stores more), applied
+        # to its new pages by the extraction workers.
+        boilerplate = learn_store_boilerplate(store)
+        recent: dict[str, deque[str]] = defaultdict(lambda: deque(maxlen=LEARN_PAGES))
         feed_state = load_feed_state(store.root)
         feed_urls: dict[str, str] = {}  # outlet name -> feed URL, to forget a feed's validators after a page failure
         todo = _plan(sources, client, settings, summary, known_ids, feed_state, feed_urls)
         batch: list[Article] = []
         bar = tqdm(total=len(todo), unit="page", disable=not settings.progress, file=sys.stderr, desc="ingest")
-        for candidate, result, fetched in _fetch_and_process(todo, client, settings):
+        for candidate, result, fetched in _fetch_and_process(todo, client, settings, boilerplate):
             stats = summary.stats(candidate.source)
             stats.fetched += fetched
             bar.update(1)
@@ -104,6 +110,7 @@ def run_ingest(sources: Iterable[Source], settings: Settings) -> RunSummary:
             stats.stored += 1
             if len(batch) >= settings.batch_size:
                 _commit(writer, batch, stories, watchlist.version)
+                _relearn(store.root, batch, recent, boilerplate)
                 batch = []
         bar.close()
         _commit(writer, batch, stories, watchlist.version)
@@ -125,6 +132,15 @@ def _commit(writer: StoreWriter, batch: list[Article], stories: StoryIndex, watc
     name = new_batch_file()
     stories.save(writer, name)
     writer.write_batch(batch, watchlist_version, name=name)
+
+
+def _relearn(root: Path, batch: list[Article], recent: dict[str, deque[str]],
+             boilerplate: dict[str, SiteBoilerplate]) -> None:
+    """Learn the furniture of the sources in a just-stored batch, so a new source's is learnt in its first run."""
+    for article in batch:
+        recent[article.source].append(article.text)
+    for source in {a.source for a in batch}:
+        boilerplate[source] = learn_source_boilerplate(root, source, recent[source])
 
 
 def _plan(sources: Iterable[Source], client: httpx.Client, settings: Settings, summary: RunSummary,
@@ -157,8 +173,9 @@ def _plan(sources: Iterable[Source], client: httpx.Client, settings: Settings, s
     return todo
 
 
-def _fetch_and_process(todo: list[Candidate], client: httpx.Client,
-                       settings: Settings) -> Iterator[tuple[Candidate, Article | Failure, bool]]:
+def _fetch_and_process(todo: list[Candidate], client: httpx.Client, settings: Settings,
+                       boilerplate: dict[str, SiteBoilerplate] | None = None,
+                       ) -> Iterator[tuple[Candidate, Article | Failure, bool]]:
     """Fetch in threads (I/O) and extract in processes (CPU), with a bounded number of pages in flight.
 
     Yields (candidate, article or failure, whether the page was fetched)."""
@@ -167,7 +184,7 @@ def _fetch_and_process(todo: list[Candidate], client: httpx.Client,
     if settings.scheduler:
         from ingest.cluster import run_on_cluster
 
-        yield from run_on_cluster(todo, settings)
+        yield from run_on_cluster(todo, settings, boilerplate or {})
         return
     window = max(4, settings.fetch_threads * 4)
     watchlist = str(settings.watchlist) if settings.watchlist else None
@@ -198,7 +215,8 @@ def _fetch_and_process(todo: list[Candidate], client: httpx.Client,
                     if isinstance(page, Failure):
                         yield candidate, page, False
                         continue
-                    args = (candidate, page.body, page.final_url, page.encoding, page.fetched_at)
+                    args = (candidate, page.body, page.final_url, page.encoding, page.fetched_at,
+                            (boilerplate or {}).get(candidate.source))
                     if procs:
                         processing[procs.submit(worker.process_page, *args)] = candidate
                     else:
