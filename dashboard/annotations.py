@@ -2,7 +2,7 @@
 
 Layout: ROOT/annotations/ann-<time>-<random>.parquet, one small file per change, each written atomically
 with the store's own writer helper (a temporary name, fsync, rename). A deletion is a new row with the
-same id and deleted = true; readers keep the newest row per id (queries.annotations). Annotations are not
+same id and deleted = true; readers keep the newest row per id (health_queries.annotations). Annotations are not
 part of an ingest batch, so adding one does not take the ingest lock.
 """
 

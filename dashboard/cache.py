@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from dashboard import queries, series
+from dashboard import health_queries, queries, series
 from dashboard.filters import Filters
 from dashboard.names import Names, load_names
 from dashboard.selection import PairKey, PointKey
@@ -122,11 +122,12 @@ def query(root: Path, version: str, name: str, f: Filters | None = None, **kwarg
     """Any other whitelisted query of `queries` by name (panels, health tables, annotations)."""
     if name not in _PLAIN:
         raise ValueError(f"not a cached query: {name}")
-    fn = getattr(queries, name)
+    fn = getattr(health_queries if name in _HEALTH else queries, name)
     with _cursor(root) as con:
         return fn(con, f, **kwargs) if f is not None else fn(con, **kwargs)
 
 
+_HEALTH = {"source_health", "failures", "runs", "articles_per_source", "annotations"}
 _PLAIN = {
     "period_article_ids", "count_articles", "top_sources", "co_mentions", "entity_totals", "source_health", "failures", "runs",
     "articles_per_source", "annotations",

@@ -2,7 +2,8 @@
 
 `connect(root)` gives a connection where these names exist (the queries in `queries.py` use only these):
 
-    articles         article metadata (no text)      mentions         every mention row
+    articles         article metadata (no text)      mentions         every mention row, with its article's
+                                                                      language and first-of-story flag
     articles_raw     every article column, text too  runs, annotations the run log, event annotations
     rollup           (day, kind, entity_id, source, language, first) → articles, mentions
     coverage_rollup  (day, source, language, first)  → articles stored ("first": a story's first article)
@@ -29,6 +30,17 @@ from ingest.store import Store
 
 ARTICLE_COLS = "id, url, source, title, authors, published_at, published_source, fetched_at, language, content_hash"
 MENTION_COLS = 'article_id, entity_id, kind, field, start, "end", matched, rule, published_at, source'
+
+
+def _mentions_sql(src: str) -> str:
+    """Mention rows with their article's language and first-of-story flag, so filters on them need no join."""
+    cols = ", ".join(f"m.{c.strip()}" for c in MENTION_COLS.split(","))
+    return (
+        f"SELECT {cols}, coalesce(a.language, '') AS language,"
+        " coalesce(a.story_id IS NULL OR a.story_id = a.id, true) AS first"
+        f" FROM {src} m LEFT JOIN articles a ON a.id = m.article_id"
+    )
+
 # An article's language and whether it is its story's first article ("first") are copied into the rollups,
 # so that only a full-text search needs the raw rows.
 _FIRST = "(a.story_id IS NULL OR a.story_id = a.id)"
@@ -54,7 +66,7 @@ def _coverage_sql(src: str, story: bool) -> str:
     )
 
 
-INDEX_VERSION = "2"  # bump when a table's columns change: an older index is rebuilt
+INDEX_VERSION = "3"  # bump when a table's columns change: an older index is rebuilt
 
 
 def default_index_path(root: Path) -> Path:
@@ -107,8 +119,8 @@ def connect(
     art_cols = ARTICLE_COLS + (", story_id" if story else ", NULL::VARCHAR AS story_id")
     if not indexed:
         con.execute(f"CREATE OR REPLACE VIEW articles AS SELECT {art_cols} FROM articles_raw")
-        con.execute(f"CREATE OR REPLACE VIEW mentions AS SELECT {MENTION_COLS} FROM "
-                    f"read_parquet({_q(globs['mentions'])}, union_by_name = true)")
+        con.execute("CREATE OR REPLACE VIEW mentions AS "
+                    + _mentions_sql(f"read_parquet({_q(globs['mentions'])}, union_by_name = true)"))
         con.execute(f"CREATE OR REPLACE VIEW rollup AS {ROLLUP_SQL.format(src='mentions')}")
         con.execute(f"CREATE OR REPLACE VIEW coverage_rollup AS {_coverage_sql('articles', True)}")
         con.execute(f"CREATE OR REPLACE VIEW pair_rollup AS {PAIRS_SQL.format(src='mentions')}")
@@ -151,11 +163,11 @@ def _sync(con: duckdb.DuckDBPyConnection, store: Store, art_cols: str) -> None:
         if new_men:
             src = f"read_parquet([{', '.join(map(_q, new_men))}], union_by_name = true)"
             if rebuild:
-                con.execute(f"CREATE TABLE mentions AS SELECT {MENTION_COLS} FROM {src} ORDER BY kind, entity_id, published_at")
+                con.execute(f"CREATE TABLE mentions AS {_mentions_sql(src)} ORDER BY kind, entity_id, published_at")
                 con.execute(f"CREATE TABLE rollup AS {ROLLUP_SQL.format(src='mentions')} ORDER BY kind, entity_id, day")
                 con.execute(f"CREATE TABLE pair_rollup AS {PAIRS_SQL.format(src='mentions')} ORDER BY day")
             else:
-                con.execute(f"INSERT INTO mentions SELECT {MENTION_COLS} FROM {src}")
+                con.execute(f"INSERT INTO mentions {_mentions_sql(src)}")
                 con.execute(f"INSERT INTO rollup {ROLLUP_SQL.format(src=src)}")
                 con.execute(f"INSERT INTO pair_rollup {PAIRS_SQL.format(src=src)}")
         con.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", [INDEX_VERSION])

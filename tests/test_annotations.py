@@ -4,21 +4,21 @@ from datetime import date
 
 import pytest
 
-from dashboard import annotations, queries
+from dashboard import annotations, health_queries, queries
 from dashboard.annotations import Annotation
 
 
 def test_add_read_delete(tiny_store):
     root = tiny_store.root
     con = queries.connect(root)
-    assert queries.annotations(con).empty  # no annotations directory yet
+    assert health_queries.annotations(con).empty  # no annotations directory yet
     a = annotations.add(root, Annotation(date(2024, 2, 1), "  Talks   resume ", note="n"))
     b = annotations.add(root, Annotation(date(2024, 1, 5), "Summit <b>"))
     con = queries.connect(root)  # a new connection sees the new table
-    got = queries.annotations(con)
+    got = health_queries.annotations(con)
     assert list(got["label"]) == ["Summit <b>", "Talks resume"]  # by day, whitespace folded
     annotations.delete(root, a, date(2024, 2, 1), "Talks resume")
-    got = queries.annotations(con)
+    got = health_queries.annotations(con)
     assert list(got["id"]) == [b]
     files = list((root / "annotations").glob("*.parquet"))
     assert len(files) == 4 and not list((root / "annotations").glob(".*"))  # schema + 3 rows, no temp left

@@ -270,6 +270,30 @@ def test_every_export_downloads_a_valid_file(dashboard, page):
                                            "newsmon-timeline.parquet"}
 
 
+def test_password_gate_sends_no_data_before_sign_in(browser, tiny_store_session, tmp_path):
+    d = Dashboard(tiny_store_session.root, tmp_path, {"NEWSMON_PASSWORD": "correct horse",
+                                                      "NEWSMON_WATCHLIST": str(tiny_store_session.watchlist)})
+    try:
+        ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+        pg = ctx.new_page()
+        frames: list[str] = []
+        pg.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(
+            payload if isinstance(payload, str) else payload.decode("latin-1"))))
+        pg.goto(f"{d.url}/explore")
+        pg.get_by_label("Password", exact=True).wait_for()
+        pg.wait_for_timeout(1000)
+        assert pg.locator(".js-plotly-plot").count() == 0
+        everything = pg.content() + "".join(frames)
+        for secret in ("Alice Example", "alice-example", "Daily Fiction", "news.example"):
+            assert secret not in everything, secret
+        pg.get_by_label("Password", exact=True).fill("correct horse")
+        pg.get_by_role("button", name="Sign in").click()
+        _wait_chart(pg)
+        ctx.close()
+    finally:
+        d.stop()
+
+
 def test_readme_screenshot(browser, tmp_path):
     """Regenerates docs/screenshot.png from the demo store when NEWSMON_SCREENSHOT_STORE is set."""
     store = os.environ.get("NEWSMON_SCREENSHOT_STORE")

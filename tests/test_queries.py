@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from dashboard import queries, series
+from dashboard import health_queries, queries, series
 from dashboard.filters import Filters
 from dashboard.queries import bucket_end, bucket_start
 from dashboard.selection import PairKey, PointKey
@@ -160,11 +160,11 @@ def test_summary_health_and_runs(con, tiny_store):
     s = queries.store_summary(con)
     assert s["articles"] == len(tiny_store.articles)
     assert s["sources"] == ["Daily Fiction", "Example Post", "The Sample Times"]
-    h = queries.source_health(con)
+    h = health_queries.source_health(con)
     assert set(h["source"]) == set(s["sources"]) and h["articles"].sum() == s["articles"]
-    fails = queries.failures(con)
+    fails = health_queries.failures(con)
     assert dict(zip(fails["reason"], fails["failures"], strict=False)) == {"http-404": 6, "timeout": 4}
-    assert len(queries.runs(con)) == 3
+    assert len(health_queries.runs(con)) == 3
 
 
 def test_empty_store_gives_empty_frames(empty_store):
