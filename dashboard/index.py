@@ -131,7 +131,10 @@ def connect(
 
 def _sync(con: duckdb.DuckDBPyConnection, store: Store, art_cols: str) -> None:
     """Bring the native tables up to date with the store's files (add new batches, or rebuild)."""
-    art_files, men_files = _files(store.articles_dir), _files(store.mentions_dir)
+    art_files = _files(store.articles_dir)  # listed first: an articles file is its batch's commit point
+    committed = {Path(p).name for p in art_files}
+    # A mentions file lands before its articles file; until that lands, the batch is not committed: skip it.
+    men_files = [p for p in _files(store.mentions_dir) if Path(p).name in committed]
     con.execute("CREATE TABLE IF NOT EXISTS loaded (tbl VARCHAR, path VARCHAR)")
     con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
     stale = con.execute("SELECT value FROM meta WHERE key = 'version'").fetchall() != [(INDEX_VERSION,)]

@@ -91,6 +91,19 @@ def test_index_rebuilds_when_mentions_are_replaced(tmp_path):
     same(frames(con), frames(queries.connect(tiny.root)))
 
 
+def test_a_batch_in_flight_is_not_indexed_until_committed(tmp_path):
+    import shutil
+
+    tiny = build_tiny_store(tmp_path / "store")
+    index = tmp_path / "idx.duckdb"
+    before = frames(queries.connect(tiny.root))
+    first = sorted(tiny.store.mentions_dir.glob("part-2*.parquet"))[0]
+    shutil.copy(first, tiny.store.mentions_dir / "part-99990101T000000000000-inflight.parquet")  # no articles yet
+    con = queries.connect(tiny.root, index_path=index)
+    assert not con.execute("SELECT count(*) FROM loaded WHERE path LIKE '%inflight%'").fetchone()[0]
+    same(frames(con), before)
+
+
 def test_a_busy_index_falls_back_to_the_files(tmp_path):
     tiny = build_tiny_store(tmp_path / "store")
     bad = tmp_path / "not-a-dir"

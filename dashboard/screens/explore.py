@@ -14,7 +14,8 @@ if ctx is not None and not views.no_data(ctx):
             st.session_state.pop(k, None)
         if "article" in st.query_params:
             del st.query_params["article"]
-    points = points or st.session_state.get("explore_points", [])
+    kept = [p for p in st.session_state.get("explore_points", []) if (p.kind, p.entity_id) in ctx.filters.entities]
+    points = points or kept
     if points:
         st.subheader("Articles")
         opened = views.drilldown_section(ctx, "explore-list", points=points, series=series)
