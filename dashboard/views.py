@@ -236,6 +236,8 @@ def why_section(ctx: Context, point: PointKey) -> None:
                      column_config={"z": st.column_config.ProgressColumn("z", min_value=0,
                                                                          max_value=float(terms["z"].max()),
                                                                          format="%.1f")})
+        table_exports(terms, make_manifest(ctx, f"why the spike: {point_label(ctx, point)}", len(terms)),
+                      "newsmon-why-the-spike", "why")
 
 
 def annotations_section(ctx: Context) -> None:

@@ -40,7 +40,10 @@ if ctx is not None and not views.no_data(ctx):
         if top.empty:
             st.info("No source has an article mentioning the selection in this period.")
         else:
-            st.plotly_chart(charts.bars_figure(top, "articles", "source"), theme=None, key="top-sources")
+            fig = charts.bars_figure(top, "articles", "source", title="Articles mentioning the selection, by source")
+            st.plotly_chart(fig, theme=None, key="top-sources")
+            views.chart_exports(fig, views.make_manifest(ctx, "top sources", len(top)), top, "newsmon-top-sources",
+                                "top-src")
     with right:
         st.subheader("Top co-occurring terms")
         cap = 1000
@@ -51,3 +54,5 @@ if ctx is not None and not views.no_data(ctx):
             st.info("No word or phrase stands out.")
         else:
             st.dataframe(terms, hide_index=True, width="stretch")
+            views.table_exports(terms, views.make_manifest(ctx, "top co-occurring terms", len(terms)),
+                                "newsmon-top-terms", "top-terms")
