@@ -95,7 +95,8 @@ def timeline_section(ctx: Context, key: str, spikes: pd.DataFrame | None = None)
                             width="stretch", theme=None, config={"displaylogo": False})
     gaps = int(series.drop_duplicates("bucket")["gap"].sum())
     note = f" Shaded: {gaps} {ctx.filters.bucket}(s) with no article stored at all (gaps, not zeros)." if gaps else ""
-    st.caption("Click a point (or drag a box) to list exactly the articles behind it. Grey bars: articles stored "
+    st.caption("Click a point, or pick Box Select in the chart toolbar and drag over several, to list exactly "
+               "the articles behind them. Grey bars: articles stored "
                f"per {ctx.filters.bucket}.{note}")
     table = export_frame(series, ctx.names, ctx.filters)
     chart_exports(fig, make_manifest(ctx, "timeline", len(table)), table, "newsmon-timeline", key)

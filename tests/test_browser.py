@@ -15,7 +15,7 @@ import subprocess
 import time
 import urllib.request
 import zipfile
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -118,7 +118,6 @@ def _wait_chart(page):
 
 def _expected(tiny, kind: str, entity: str, bucket: str) -> int:
     """Ground truth from the records themselves, not from the dashboard's queries."""
-    from datetime import date
 
     start = date.fromisoformat(bucket)
     return sum(
@@ -172,6 +171,26 @@ def test_click_point_lists_exactly_its_articles_then_open_and_download(dashboard
         listed = z.read("newsmon-articles.csv").decode().splitlines()
         assert json.loads(z.read("manifest.json"))["rows"] == expected
     assert len(listed) == expected + 1 and listed[0].startswith("id,published_at")
+
+
+def test_box_selection_lists_the_union_of_its_points(dashboard, page, tiny_store_session):
+    page.goto(f"{dashboard.url}/explore?people=carol-test&bucket=month")
+    _wait_chart(page)
+    points = [p for p in page.evaluate(POINTS_JS, 0) if p["value"]]
+    assert len(points) == 3  # January, February, March
+    first, second = points[0], points[1]
+    page.locator(".js-plotly-plot").hover()
+    page.locator('.modebar-btn[data-title="Box Select"]').click()  # the toolbar's box tool, as a user would
+    y = max(first["y"], second["y"]) + 5
+    page.mouse.move(first["x"] - 15, y)
+    page.mouse.down()
+    page.mouse.move((first["x"] + second["x"]) / 2, y, steps=5)
+    page.mouse.move(second["x"] + 15, y, steps=5)
+    page.mouse.up()
+    expected = sum(1 for a in tiny_store_session.articles
+                   if a.published_at.date() < date(2024, 3, 1) and any(m.entity_id == "carol-test" for m in a.mentions))
+    assert expected == first["value"] + second["value"]
+    page.get_by_text(f"{expected} articles behind 2 selected points", exact=False).first.wait_for()
 
 
 def test_hostile_article_text_is_shown_not_run(dashboard, page, tiny_store_session):
