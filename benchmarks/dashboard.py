@@ -1,6 +1,7 @@
 """Dashboard query benchmark on a generated store of 1,000,000 articles and >= 5,000,000 mentions.
 
-    .venv/bin/python benchmarks/dashboard.py [--store /tmp/newsmon-bench] [--articles 1000000] [--repeat 20]
+    .venv/bin/python benchmarks/dashboard.py [--store /tmp/newsmon-bench] [--articles 1000000] [--repeat 20] [--server]
+    .venv/bin/python benchmarks/dashboard.py --server-only --store data/demo-store   # first chart on the demo
 
 Generates the store once (synthetic rows written in the store's own schema and layout, reused on later runs),
 then times each dashboard query over several filter combinations with DuckDB (the dashboard's own
@@ -170,7 +171,12 @@ def main() -> None:
     ap.add_argument("--index", type=Path, default=Path("/tmp/newsmon-bench-index.duckdb"),
                     help="the dashboard's local index file (dashboard/index.py)")
     ap.add_argument("--no-index", action="store_true", help="query views over the Parquet files instead")
+    ap.add_argument("--server-only", action="store_true",
+                    help="only the server figures, on an existing store (e.g. --store data/demo-store)")
     args = ap.parse_args()
+    if args.server_only:
+        server_figures(args.store)
+        return
     store = Store(args.store)
     if not store.exists() or store.count("articles") < args.articles:
         print(f"generating {args.articles:,} articles in {args.store} ...", file=sys.stderr)
@@ -241,7 +247,11 @@ def main() -> None:
 
 
 def server_figures(store: Path) -> None:
-    """RSS of a real `streamlit run` on the store after drawing each page, and time to the first chart."""
+    """RSS of a real `streamlit run` on the store after drawing each page, and time to the first chart.
+
+    Each page is opened in the same headless chromium; the first visit starts from a new index cache, so it
+    includes building the index and the server's first imports.
+    """
     import socket
     import subprocess
     import urllib.request
@@ -251,7 +261,10 @@ def server_figures(store: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = dict(os.environ, NEWSMON_STORE=str(store), NEWSMON_DASHBOARD_CACHE=str(Path("/tmp/newsmon-bench-server-cache")))
+    import tempfile
+
+    cache_dir = tempfile.mkdtemp(prefix="newsmon-bench-cache-")
+    env = dict(os.environ, NEWSMON_STORE=str(store), NEWSMON_DASHBOARD_CACHE=cache_dir)
     from dashboard.serve import streamlit_command
 
     proc = subprocess.Popen(streamlit_command("127.0.0.1", port), env=env, stdout=subprocess.DEVNULL,
@@ -283,6 +296,9 @@ def server_figures(store: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+        import shutil
+
+        shutil.rmtree(cache_dir, ignore_errors=True)
 
 
 def _rss_mb(pid: int) -> float:
