@@ -204,25 +204,16 @@ def dashboard(store: Path, watchlist: Path | None, host: str, port: int) -> None
 
 
 def serve_dashboard(store: Path, watchlist: Path | None, host: str, port: int) -> None:
-    from importlib.util import find_spec
+    from dashboard.serve import streamlit_command
 
-    app = Path(find_spec("dashboard.app").origin)
     env = dict(os.environ, NEWSMON_STORE=str(store.resolve()))
     if watchlist:
         env["NEWSMON_WATCHLIST"] = str(watchlist.resolve())
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(app),
-        "--server.address", host, "--server.port", str(port), "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
-    ]
-    # Streamlit reads .streamlit/config.toml (the theme) from its working directory: run it from the
-    # project root when there is one (an editable install), so the theme applies wherever this is called.
-    root = app.parent.parent
-    cwd = root if (root / ".streamlit" / "config.toml").exists() else None
+    cmd = streamlit_command(host, port)
     click.echo(f"newsmon dashboard on http://{'localhost' if host == '127.0.0.1' else host}:{port} "
                f"(store {store}); Ctrl-C stops it")
     try:
-        subprocess.run(cmd, env=env, cwd=cwd, check=False)
+        subprocess.run(cmd, env=env, check=False)
     except KeyboardInterrupt:
         pass
 
