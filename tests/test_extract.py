@@ -169,17 +169,7 @@ def test_article_about_something_not_found_is_kept():
     assert isinstance(result, Extracted)
 
 
-BLOG_STYLE_PAGE = """<html><head><title>Hotel opens on the island</title></head><body>
-<div class="post-outer"><h3 class="post-title">Hotel opens on the island</h3>
-<div class="post-body entry-content">
-<a href="/img/big.jpg"><img src="/img/small.jpg"></a><br>
-The new resort opened its doors on the northern coast of the island this week, with two hundred rooms,
-three restaurants and a spa that looks out over the bay, after four years of construction.<br><br>
-Guests can reach the resort by boat from the harbour or by road from the airport, which is forty minutes
-away, and the owners say a shuttle will run every hour during the high season.<br><br>
-The <a href="/chain">hotel group</a> that runs the resort said it expects most of its guests to come from
-Europe and Asia, and that prices will start at two hundred dollars a night.
-</div></div></body></html>"""
+from tests.test_newspaper_fix import BARE_TEXT_PAGE as BLOG_STYLE_PAGE  # noqa: E402 - one copy of the page
 
 
 def test_learnt_boilerplate_is_removed_from_new_articles():
