@@ -143,7 +143,7 @@ def _search_ids(con: duckdb.DuckDBPyConnection | None, params: dict) -> str:
             del params[k]
         return _SCAN
     params.pop("q")  # exact: the hit lies inside one word, or over one adjacent pair with that separator
-    docs = sets[-1]  # the pair (two parts) implies both words; one part: its words
+    docs = " INTERSECT ".join(f"({s})" for s in sets)
     return f"SELECT d.id FROM text_docs d WHERE d.doc IN ({docs})"
 
 
