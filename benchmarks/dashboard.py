@@ -206,33 +206,22 @@ def main() -> None:
         "1 person, language fr": base.with_(languages=("fr",)),
         "1 person, unique stories": base.with_(unique=True),
         "1 person, full-text search": base.with_(search="hostage truce"),
-        "1 person, search one word": base.with_(search="hostage"),
-        "1 person, search part of a word": base.with_(search="ostag"),
-        "1 person, search three words": base.with_(search="hostage truce talks"),
     }
     rows = []
-    runs = []
     for name, f in combos.items():
-        runs.append((name, f, True))
-        if "search" in name:  # the same search scanning the text, as before the text index: the baseline
-            runs.append((f"{name} [scan, no text index]", f, False))
-    for name, f, use_text in runs:
-        queries.USE_TEXT_INDEX = use_text
         first = f.start or summary["first"]
         d = timed(lambda f=f: (queries.timeline_counts(con, f), queries.coverage(con, f)), args.repeat)
         pr = args.repeat if "search" not in name else max(3, args.repeat // 5)
-        pr = pr if use_text else 0  # pandas has no index: timed once, on the row with it
-        p = timed(lambda f=f: pd_timeline(art, men, f), pr) or [float("nan")]
+        p = timed(lambda f=f: pd_timeline(art, men, f), pr)
         rows.append(("timeline", name, statistics.median(d), p95(d), p95(p)))
         tl = queries.timeline_counts(con, f)
         top = tl.sort_values("articles").iloc[-1]
         point = PointKey(top["kind"], top["entity_id"], pd.Timestamp(top["bucket"]).date())
         end = queries.bucket_end(point.bucket, f.bucket)
         d = timed(lambda f=f, point=point: queries.drilldown(con, f, [point], limit=50), args.repeat)
-        p = timed(lambda f=f, point=point, end=end: pd_drilldown(art, men, f, point, end), pr) or [float("nan")]
+        p = timed(lambda f=f, point=point, end=end: pd_drilldown(art, men, f, point, end), pr)
         rows.append(("drill-down (page of 50)", f"{name}: {int(top['articles']):,} articles", statistics.median(d), p95(d), p95(p)))
         del first
-    queries.USE_TEXT_INDEX = True
     for name, f in (("all time", Filters()), ("1 year", Filters(preset="custom", start=last - timedelta(days=364), end=last))):
         d = timed(lambda f=f: queries.co_mentions(con, f), max(5, args.repeat // 2))
         p = timed(lambda f=f: pd_co(art, men, f), 3)
@@ -244,8 +233,7 @@ def main() -> None:
     print(f"\nStore: {n_art:,} articles, {n_men:,} mentions ({args.store}); DuckDB threads: "
           f"{args.threads or os.cpu_count()}; {args.repeat} runs each; pandas load (not in the timings): {load_s:.1f} s")
     print(f"Mode: {'views over the Parquet files' if index is None else f'local index {index}'}; first connect "
-          f"{connect_s:.1f} s (builds the index if absent), connect when up to date {reconnect_s:.2f} s"
-          + (f"; index file {index.stat().st_size / 2**20:,.0f} MB" if index is not None else ""))
+          f"{connect_s:.1f} s (builds the index if absent), connect when up to date {reconnect_s:.2f} s")
     print("\n| query | filters | DuckDB p50 ms | DuckDB p95 ms | pandas p95 ms | pandas / DuckDB |")
     print("|---|---|---:|---:|---:|---:|")
     for q, name, p50, d95, pd95 in rows:

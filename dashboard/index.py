@@ -26,7 +26,6 @@ from pathlib import Path
 
 import duckdb
 
-from dashboard import textindex
 from ingest.store import Store
 
 ARTICLE_COLS = "id, url, source, title, authors, published_at, published_source, fetched_at, language, content_hash"
@@ -67,7 +66,7 @@ def _coverage_sql(src: str, story: bool) -> str:
     )
 
 
-INDEX_VERSION = "4"  # bump when a table's columns change: an older index is rebuilt
+INDEX_VERSION = "3"  # bump when a table's columns change: an older index is rebuilt
 
 
 def default_index_path(root: Path) -> Path:
@@ -142,8 +141,7 @@ def _sync(con: duckdb.DuckDBPyConnection, store: Store, art_cols: str) -> None:
     have = {(t, p) for t, p in con.execute("SELECT tbl, path FROM loaded").fetchall()}
     now = {("articles", p) for p in art_files} | {("mentions", p) for p in men_files}
     exists = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
-    tables = {"articles", "mentions", "rollup", "coverage_rollup", "pair_rollup", *textindex.TABLES}
-    rebuild = stale or bool(have - now) or not tables <= exists
+    rebuild = stale or bool(have - now) or not {"articles", "mentions", "rollup", "coverage_rollup", "pair_rollup"} <= exists
     new_art = sorted(p for t, p in now - have if t == "articles") if not rebuild else art_files
     new_men = sorted(p for t, p in now - have if t == "mentions") if not rebuild else men_files
     if not rebuild and not new_art and not new_men:
@@ -153,7 +151,6 @@ def _sync(con: duckdb.DuckDBPyConnection, store: Store, art_cols: str) -> None:
         if rebuild:
             for t in ("articles", "mentions", "rollup", "coverage_rollup", "pair_rollup"):
                 con.execute(f"DROP TABLE IF EXISTS {t}")
-            textindex.drop(con)
             con.execute("DELETE FROM loaded")
         if new_art:
             src = f"read_parquet([{', '.join(map(_q, new_art))}], union_by_name = true)"
@@ -166,7 +163,6 @@ def _sync(con: duckdb.DuckDBPyConnection, store: Store, art_cols: str) -> None:
                 con.execute("INSERT INTO articles SELECT * FROM new_articles")
                 con.execute(f"INSERT INTO coverage_rollup {_coverage_sql('new_articles', True)}")
                 con.execute("DROP TABLE new_articles")
-            textindex.add(con, src, rebuild)
         if new_men:
             src = f"read_parquet([{', '.join(map(_q, new_men))}], union_by_name = true)"
             if rebuild:

@@ -14,7 +14,6 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from dashboard import textindex
 from dashboard.filters import BUCKETS, SORTS, Filters
 from dashboard.selection import PairKey, PointKey
 
@@ -63,11 +62,8 @@ def bucket_range(first: date, last: date, bucket: str) -> list[date]:
     return out
 
 
-def _base(f: Filters, alias: str, params: dict, con: duckdb.DuckDBPyConnection | None = None) -> list[str]:
-    """Conditions shared by every mentions query: dates, sources, languages, full-text search.
-
-    With `con`, a search uses the text index if the connection has one; without, it scans the text.
-    """
+def _base(f: Filters, alias: str, params: dict) -> list[str]:
+    """Conditions shared by every mentions query: dates, sources, languages, full-text search."""
     conds = [f"{alias}.published_at IS NOT NULL"]
     if f.start is not None:
         params["d_start"] = _day_start(f.start)
@@ -88,63 +84,13 @@ def _base(f: Filters, alias: str, params: dict, con: duckdb.DuckDBPyConnection |
         conds.append("(a.story_id IS NULL OR a.story_id = a.id)" if alias == "a" else f"{alias}.first")
     if f.search.strip():
         params["q"] = f.search.strip().lower()
-        article_conds.append(f"a.id IN ({_search_ids(con, params)})")
+        article_conds.append(
+            "a.id IN (SELECT t.id FROM articles_raw t WHERE contains(lower(t.title), $q) OR contains(lower(t.text), $q))"
+        )
     if article_conds:
         idcol = "id" if alias == "a" else "article_id"
         conds.append(f"{alias}.{idcol} IN (SELECT a.id FROM articles a WHERE {' AND '.join(article_conds)})")
     return conds
-
-
-USE_TEXT_INDEX = True  # the benchmark turns it off to time the scan it replaces
-_SCAN = "SELECT t.id FROM articles_raw t WHERE contains(lower(t.title), $q) OR contains(lower(t.text), $q)"
-
-
-def _search_ids(con: duckdb.DuckDBPyConnection | None, params: dict) -> str:
-    """A subquery of the ids of articles whose lower-cased title or text contains `$q` (a substring).
-
-    Without the text index (`dashboard/textindex.py`) it scans the text. With it: the query is split into
-    words and separators as the index splits texts; each word selects the articles with a word that ends with
-    it (the first), starts with it (the last), contains it (a query of one word) or equals it (in between).
-    A one-word query, or two words with their separator found as an adjacent pair, is answered by the index
-    alone; any other query scans (its candidates checked against the Parquet text were slower than the scan).
-    """
-    if con is None or not USE_TEXT_INDEX or not textindex.has_index(con):
-        return _SCAN
-    parts, seps = con.execute(
-        "SELECT regexp_split_to_array($q, $sep), regexp_extract_all($q, $sep)", {"q": params["q"], "sep": textindex.SEP}
-    ).fetchone()
-    n = len(parts)
-    if not any(parts):
-        return _SCAN  # only separators: no word to look up
-    words: dict[int, list[str]] = {}
-    for i, part in enumerate(parts):
-        if not part:
-            continue
-        test = {(True, True): "contains(word, $p)", (True, False): "suffix(word, $p)",
-                (False, True): "prefix(word, $p)", (False, False): "word = $p"}[(i == 0, i == n - 1)]
-        words[i] = [r[0] for r in con.execute(f"SELECT word FROM text_vocab WHERE {test}", {"p": part}).fetchall()]
-        if not words[i]:
-            for k in [k for k in params if k == "q" or k.startswith("tw")]:
-                del params[k]
-            return "SELECT CAST(NULL AS VARCHAR) AS id WHERE false"  # a part is in no text: nothing matches
-        params[f"tw{i}"] = words[i]
-    sets = [f"SELECT doc FROM text_words WHERE word IN (SELECT unnest($tw{i}::VARCHAR[]))" for i in words]
-    for i in range(n - 1):
-        if i in words and i + 1 in words:
-            params[f"ts{i}"] = seps[i]
-            sets.append(
-                f"SELECT doc FROM text_pairs WHERE w1 IN (SELECT unnest($tw{i}::VARCHAR[])) AND sep = $ts{i}"
-                f" AND w2 IN (SELECT unnest($tw{i + 1}::VARCHAR[]))"
-            )
-    if not (n == 1 or (n == 2 and len(words) == 2)):
-        # Three or more parts, or punctuation at an end: the index gives candidates only, and checking them
-        # against the Parquet text measured slower than the plain scan (benchmarks/dashboard.py): scan.
-        for k in [k for k in params if k.startswith(("tw", "ts"))]:
-            del params[k]
-        return _SCAN
-    params.pop("q")  # exact: the hit lies inside one word, or over one adjacent pair with that separator
-    docs = " INTERSECT ".join(f"({s})" for s in sets)
-    return f"SELECT d.id FROM text_docs d WHERE d.doc IN ({docs})"
 
 
 def _entities(f: Filters, params: dict) -> str:
@@ -241,7 +187,7 @@ def timeline_counts(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
             f" FROM rollup r WHERE {' AND '.join(conds)} GROUP BY ALL ORDER BY 1"
         )
         return con.execute(sql, params).df()
-    conds = _base(f, "m", params, con) + [_entities(f, params)]
+    conds = _base(f, "m", params) + [_entities(f, params)]
     sql = (
         f"SELECT {_bucket(f, params)} AS bucket, m.kind, m.entity_id,"
         " count(DISTINCT m.article_id) AS articles, count(*) AS mentions"
@@ -291,7 +237,7 @@ def drilldown(
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {SORTS}")
     params: dict = {}
-    conds = _base(f, "m", params, con)
+    conds = _base(f, "m", params)
     window = having = ""
     if points:
         conds.append(_point_conds(points, f.bucket, params))
@@ -360,7 +306,7 @@ def article_mentions(con: duckdb.DuckDBPyConnection, article_id: str) -> pd.Data
 def top_sources(con: duckdb.DuckDBPyConnection, f: Filters, n: int = 10) -> pd.DataFrame:
     """Sources with the most articles mentioning any selected entity."""
     params: dict = {"n": n}
-    conds = _base(f, "m", params, con) + [_entities(f, params)]
+    conds = _base(f, "m", params) + [_entities(f, params)]
     return con.execute(
         "SELECT m.source, count(DISTINCT m.article_id) AS articles FROM mentions m"
         f" WHERE {' AND '.join(conds)} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $n",
@@ -388,7 +334,7 @@ def co_mentions(con: duckdb.DuckDBPyConnection, f: Filters, n: int = 12) -> pd.D
             " GROUP BY ALL ORDER BY articles DESC, a, b"
         )
         return con.execute(sql, params).df()
-    conds = _base(f, "m", params, con) + ["m.kind = 'person'"]
+    conds = _base(f, "m", params) + ["m.kind = 'person'"]
     if len(f.people) >= 2:
         params["people"] = list(f.people)
         conds.append("list_contains($people::VARCHAR[], m.entity_id)")
@@ -407,7 +353,7 @@ def co_mentions(con: duckdb.DuckDBPyConnection, f: Filters, n: int = 12) -> pd.D
 def entity_totals(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Every entity's articles and mentions under the filters (entity selection ignored)."""
     params: dict = {}
-    conds = _base(f, "m", params, con)
+    conds = _base(f, "m", params)
     return con.execute(
         "SELECT m.kind, m.entity_id, count(DISTINCT m.article_id) AS articles, count(*) AS mentions,"
         " count(*) FILTER (WHERE m.field = 'title') AS in_titles, max(m.published_at) AS last_seen"
@@ -428,7 +374,7 @@ def entity_article_ids(
 ) -> list[str]:
     """Ids of articles mentioning the entity in [start, end), newest first, at most `limit`."""
     params: dict = {"k": kind, "e": entity_id, "s": _day_start(start), "t": _day_start(end), "lim": limit}
-    conds = _base(f, "m", params, con) + [
+    conds = _base(f, "m", params) + [
         "m.kind = $k",
         "m.entity_id = $e",
         "m.published_at >= $s",
@@ -446,11 +392,11 @@ def period_article_ids(con: duckdb.DuckDBPyConnection, f: Filters, limit: int, s
     """Newest articles under the filters: those mentioning a selected entity, or all stored ones."""
     params: dict = {"lim": limit}
     if selected:
-        conds = _base(f, "m", params, con) + [_entities(f, params)]
+        conds = _base(f, "m", params) + [_entities(f, params)]
         sql = (f"SELECT m.article_id, max(m.published_at) p FROM mentions m WHERE {' AND '.join(conds)}"
                " GROUP BY 1 ORDER BY p DESC, 1 LIMIT $lim")
     else:
-        conds = _base(f, "a", params, con)
+        conds = _base(f, "a", params)
         sql = f"SELECT a.id FROM articles a WHERE {' AND '.join(conds)} ORDER BY a.published_at DESC, 1 LIMIT $lim"
     return [r[0] for r in con.execute(sql, params).fetchall()]
 
@@ -459,8 +405,8 @@ def count_articles(con: duckdb.DuckDBPyConnection, f: Filters, selected: bool) -
     """Articles under the filters, mentioning a selected entity or not."""
     params: dict = {}
     if selected:
-        conds = _base(f, "m", params, con) + [_entities(f, params)]
+        conds = _base(f, "m", params) + [_entities(f, params)]
         sql = f"SELECT count(DISTINCT m.article_id) FROM mentions m WHERE {' AND '.join(conds)}"
     else:
-        sql = f"SELECT count(*) FROM articles a WHERE {' AND '.join(_base(f, 'a', params, con))}"
+        sql = f"SELECT count(*) FROM articles a WHERE {' AND '.join(_base(f, 'a', params))}"
     return int(con.execute(sql, params).fetchone()[0])
