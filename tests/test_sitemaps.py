@@ -158,7 +158,7 @@ def test_children_are_fetched_host_delay_apart() -> None:
             candidates, _ = discover_sitemap(srv.url + "/index.xml", "Example", client, settings)
         took = time.monotonic() - started
     assert len(candidates) == 2
-    assert 0.6 <= took < 2  # three requests to one host: two waits of 0.3 s
+    assert took >= 0.6  # three requests to one host: two waits of 0.3 s (a lower bound: sleeps guarantee it)
 
 
 def test_robots_txt_sitemap_lines_act_as_an_index(settings: Settings) -> None:
