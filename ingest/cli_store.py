@@ -8,6 +8,9 @@ import click
 
 from ingest.store import Store
 
+store_option = click.option("--store", type=click.Path(file_okay=False, path_type=Path), default=Path("data/store"),
+                            show_default=True, help="Directory of the Parquet store.")
+
 
 @click.group("store")
 def store_group() -> None:
@@ -15,7 +18,7 @@ def store_group() -> None:
 
 
 @store_group.command("info")
-@click.option("--store", type=click.Path(file_okay=False, path_type=Path), default=Path("data/store"), show_default=True)
+@store_option
 def info(store: Path) -> None:
     """Row counts, and per source: runs, last stored article, failures in the last run."""
     from ingest.health import silent_sources, source_health
@@ -33,7 +36,7 @@ def info(store: Path) -> None:
 
 
 @store_group.command("compact")
-@click.option("--store", type=click.Path(file_okay=False, path_type=Path), default=Path("data/store"), show_default=True)
+@store_option
 def compact(store: Path) -> None:
     """Merge small files into large ones; readers keep working, every row is kept once."""
     from ingest.compact import compact_store
@@ -49,7 +52,7 @@ def compact(store: Path) -> None:
 
 @store_group.command("publish")
 @click.argument("destination", metavar="URI")
-@click.option("--store", type=click.Path(file_okay=False, path_type=Path), default=Path("data/store"), show_default=True)
+@store_option
 def publish(destination: str, store: Path) -> None:
     """Mirror the store to URI (s3://bucket/prefix, gs://..., a path, or any fsspec URL), incrementally.
 
