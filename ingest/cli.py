@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -193,17 +194,59 @@ def warn_silent(store: Path) -> None:
 
 
 @main.command()
-@store_option
+@click.option("--store", default="data/store", show_default=True, metavar="DIR|URI",
+              help="Directory of the Parquet store, or the URI a store was published to (s3://, gs://, ...): "
+                   "then a local replica is pulled and kept up to date.")
 @watchlist_option
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to serve on; 0.0.0.0 serves your whole network (set a password first: see docs).")
 @click.option("--port", type=int, default=8501, show_default=True)
-def dashboard(store: Path, watchlist: Path | None, host: str, port: int) -> None:
+@click.option("--refresh", default="5m", show_default=True,
+              help="With a published store's URI: pull it again this often (e.g. 1m, 15m, 1h).")
+def dashboard(store: str, watchlist: Path | None, host: str, port: int, refresh: str) -> None:
     """Serve the dashboard (Streamlit) on http://HOST:PORT over the store."""
-    serve_dashboard(store, watchlist, host, port)
+    if not is_remote(store):
+        serve_dashboard(Path(store.removeprefix("file://")), watchlist, host, port)
+        return
+    from ingest.replica import ReplicaError, pull_store
+
+    every = parse_interval(refresh)
+    local = replica_dir(store)
+    click.echo(f"pulling {store} into {local} ...")
+    try:
+        report = pull_store(store, local)
+    except ReplicaError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"replica ready: {report.downloaded} files downloaded, {report.unchanged} unchanged")
+
+    def pull_again() -> None:
+        try:
+            r = pull_store(store, local)
+        except (ReplicaError, OSError) as exc:
+            click.echo(f"warning: cannot pull {store} ({exc}); serving the last copy", err=True)
+            return
+        if r.downloaded or r.deleted:
+            click.echo(f"pulled {store}: {r.downloaded} new files, {r.deleted} removed")
+
+    serve_dashboard(local, watchlist, host, port, every=every, tick=pull_again)
 
 
-def serve_dashboard(store: Path, watchlist: Path | None, host: str, port: int) -> None:
+def is_remote(store: str) -> bool:
+    """True for a URI with a scheme other than file:// (s3://, gs://, memory://, ...)."""
+    return "://" in store and not store.startswith("file://")
+
+
+def replica_dir(uri: str) -> Path:
+    """Where `newsmon dashboard --store URI` keeps its replica: $NEWSMON_REPLICAS, else ~/.cache/newsmon/replicas."""
+    import hashlib
+
+    base = Path(os.environ.get("NEWSMON_REPLICAS") or Path.home() / ".cache" / "newsmon" / "replicas")
+    return base / hashlib.sha256(uri.encode()).hexdigest()[:16]
+
+
+def serve_dashboard(store: Path, watchlist: Path | None, host: str, port: int,
+                    every: float | None = None, tick: Callable[[], None] | None = None) -> None:
+    """Run the Streamlit server until it stops; with `tick`, call it every `every` seconds meanwhile."""
     from dashboard.serve import streamlit_command
 
     env = dict(os.environ, NEWSMON_STORE=str(store.resolve()))
@@ -212,10 +255,20 @@ def serve_dashboard(store: Path, watchlist: Path | None, host: str, port: int) -
     cmd = streamlit_command(host, port)
     click.echo(f"newsmon dashboard on http://{'localhost' if host == '127.0.0.1' else host}:{port} "
                f"(store {store}); Ctrl-C stops it")
+    proc = subprocess.Popen(cmd, env=env)
     try:
-        subprocess.run(cmd, env=env, check=False)
+        while True:
+            try:
+                proc.wait(timeout=every)
+                return
+            except subprocess.TimeoutExpired:
+                if tick is not None:
+                    tick()
     except KeyboardInterrupt:
-        pass
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 @main.command()

@@ -70,3 +70,26 @@ def publish(destination: str, store: Path) -> None:
         raise click.ClickException(f"cannot publish to {destination}: {exc}") from exc
     click.echo(f"published to {destination}: {report.uploaded} files uploaded ({report.bytes_uploaded / 1e6:.1f} MB), "
                f"{report.deleted} deleted, {report.unchanged} unchanged")
+
+
+@store_group.command("pull")
+@click.argument("source", metavar="URI")
+@click.option("--store", "local", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Directory of the local read-only replica (created if missing).")
+def pull(source: str, local: Path) -> None:
+    """Copy a store published at URI into a local read-only replica, incrementally (for the dashboard).
+
+    `newsmon dashboard --store URI` does this by itself; use this command to keep a replica for other readers.
+    """
+    from ingest.replica import ReplicaError, pull_store
+
+    try:
+        report = pull_store(source, local)
+    except ReplicaError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(f"cannot pull {source} into {local}: {exc}") from exc
+    click.echo(f"pulled {source} into {local}: {report.downloaded} files downloaded "
+               f"({report.bytes_downloaded / 1e6:.1f} MB), {report.deleted} deleted, {report.unchanged} unchanged"
+               + (f", {report.missing} gone from the bucket meanwhile (next pull fetches their successors)"
+                  if report.missing else ""))

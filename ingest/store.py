@@ -105,6 +105,10 @@ class StoreError(Exception):
     """The store cannot be opened or written (a whole-run failure, shown as one line)."""
 
 
+# In a read-only replica of a published store (ingest/replica.py): holds the URI it was pulled from.
+REPLICA_MARK = "_replica_of"
+
+
 class StoreLocked(StoreError):
     pass
 
@@ -203,6 +207,10 @@ class Store:
     @contextmanager
     def writer(self, wait: bool = False) -> Iterator[StoreWriter]:
         """Hold the store's write lock; two writers never run at once."""
+        if (self.root / REPLICA_MARK).exists():
+            origin = (self.root / REPLICA_MARK).read_text().strip()
+            raise StoreError(f"{self.root} is a read-only replica of {origin}: write to the original store, "
+                             "then `newsmon store publish` it")
         self.init()
         fd = os.open(self.root / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
         try:
