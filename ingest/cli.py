@@ -100,8 +100,10 @@ watchlist_option = click.option(
               help="Fetch and extract on a Dask distributed cluster; the store is written here.")
 @click.option("--every", metavar="INTERVAL", default=None,
               help="Run again every INTERVAL (e.g. 15m, 1h, 1d) until stopped; see docs/operations.md for cron/systemd.")
+@click.option("--publish", "publish_to", metavar="URI", default=None,
+              help="After each run, mirror the store to URI (s3://, gs://, a path): see `newsmon store publish`.")
 def ingest(feeds, url_files, html_dirs, sitemaps, homepages, warcs, sources_file, source_name, store, watchlist,
-           allow_private, refetch, processes, threads, no_progress, scheduler, every) -> None:
+           allow_private, refetch, processes, threads, no_progress, scheduler, every, publish_to) -> None:
     """Collect articles from feeds, URL lists and saved pages into the store.
 
     Each page is fetched (with timeouts and a size cap), its article text extracted and cleaned, mentions of
@@ -130,6 +132,8 @@ def ingest(feeds, url_files, html_dirs, sitemaps, homepages, warcs, sources_file
         processes=processes, fetch_threads=threads, progress=False if no_progress else None, scheduler=scheduler,
     )
     interval = parse_interval(every) if every else None
+    if publish_to and not is_remote(publish_to) and Path(publish_to).resolve() == Path(store).resolve():
+        raise click.BadParameter("publish to another place than the store itself", param_hint="--publish")
     while True:
         started = time.monotonic()
         due = sources + due_sources(configs, settings.store)
@@ -146,6 +150,8 @@ def ingest(feeds, url_files, html_dirs, sitemaps, homepages, warcs, sources_file
         else:
             click.echo(format_summary(summary))
             warn_silent(settings.store)
+            if publish_to:
+                publish_after_run(settings.store, publish_to, fatal=interval is None)
         if interval is None:
             return
         pause = max(0.0, interval - (time.monotonic() - started))
@@ -153,17 +159,32 @@ def ingest(feeds, url_files, html_dirs, sitemaps, homepages, warcs, sources_file
         time.sleep(pause)
 
 
-def parse_interval(text: str) -> float:
+def parse_interval(text: str, option: str = "--every") -> float:
     """'15m' -> 900.0 (units s, m, h, d, combinable: 1h30m); at least a minute."""
     from ingest.sources_file import parse_interval as seconds_in
 
     try:
         seconds = seconds_in(text)
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--every") from exc
+        raise click.BadParameter(str(exc), param_hint=option) from exc
     if seconds < 60:
-        raise click.BadParameter("the shortest interval is 1m", param_hint="--every")
+        raise click.BadParameter("the shortest interval is 1m", param_hint=option)
     return float(seconds)
+
+
+def publish_after_run(store: Path, uri: str, fatal: bool) -> None:
+    """`--publish`: mirror the store after a run; in an `--every` loop a failure warns and the loop goes on."""
+    from ingest.publish import publish_store
+    from ingest.store import Store
+
+    try:
+        report = publish_store(Store(store), uri)
+    except (OSError, ValueError, ImportError) as exc:
+        if fatal:
+            raise click.ClickException(f"stored, but cannot publish to {uri}: {exc}") from exc
+        click.echo(f"warning: cannot publish to {uri} ({exc}); the next run tries again", err=True)
+        return
+    click.echo(f"published to {uri}: {report.uploaded} files uploaded, {report.deleted} deleted", err=True)
 
 
 class NothingDue(Exception):
@@ -210,7 +231,7 @@ def dashboard(store: str, watchlist: Path | None, host: str, port: int, refresh:
         return
     from ingest.replica import ReplicaError, pull_store
 
-    every = parse_interval(refresh)
+    every = parse_interval(refresh, "--refresh")
     local = replica_dir(store)
     click.echo(f"pulling {store} into {local} ...")
     try:

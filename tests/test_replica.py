@@ -120,3 +120,31 @@ def test_dashboard_on_a_uri_serves_a_replica_and_pulls_again(tmp_path: Path, mon
     assert served["ids"] == sorted(a.id for a in arts)
     assert len(served["after"]) == 8 and "pulled memory://bucket/dash" in result.output
     assert cli.is_remote("s3://b/p") and not cli.is_remote("data/store") and not cli.is_remote("file:///x")
+
+
+SEED = Path(__file__).resolve().parents[2] / "shared" / "data" / "seed"
+
+
+@pytest.mark.skipif(not (SEED / "article.html").exists(), reason="seed page not found (../shared/data/seed)")
+def test_ingest_publish_after_the_run(tmp_path: Path) -> None:
+    store, bucket = tmp_path / "store", tmp_path / "bucket"
+    args = ["ingest", "--html-dir", str(SEED), "--store", str(store), "--no-progress", "--processes", "0"]
+    result = CliRunner().invoke(cli.main, [*args, "--publish", str(bucket)])
+    assert result.exit_code == 0, result.output
+    assert "published to" in result.output
+    assert _ids(bucket) == _ids(store) and len(_ids(store)) == 1
+    same = CliRunner().invoke(cli.main, [*args, "--publish", str(store)])
+    assert same.exit_code != 0 and "another place than the store" in same.output
+
+
+def test_ingest_publish_failure_keeps_the_stored_articles(tmp_path: Path) -> None:
+    if not (SEED / "article.html").exists():
+        pytest.skip("seed page not found (../shared/data/seed)")
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    args = ["ingest", "--html-dir", str(SEED), "--store", str(tmp_path / "store"), "--no-progress", "--processes",
+            "0", "--publish", str(blocker / "bucket")]
+    result = CliRunner().invoke(cli.main, args)
+    assert result.exit_code == 1 and "stored, but cannot publish" in result.output
+    assert "Traceback" not in result.output
+    assert len(_ids(tmp_path / "store")) == 1
