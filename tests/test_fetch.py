@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import socket
 from http.server import BaseHTTPRequestHandler
 
 import pytest
@@ -99,3 +100,89 @@ def test_loopback_is_refused_unless_allowed(server) -> None:
 def test_check_address(url: str, reason: str) -> None:
     res = check_address(url, allow_private=False)
     assert res is not None and res.reason == reason
+
+
+PUBLIC_IP = "93.184.216.34"  # stands for a public host; connects to it are rewritten to the test server
+
+
+@pytest.fixture
+def rebinding_network(monkeypatch):
+    """A resolver whose hosts answer from a script of addresses, one answer per call, and a connect that only
+    reaches the test server: (PUBLIC_IP, 80) is rewritten to it, any other target is logged and raises."""
+    state = {"port": None, "answers": {}, "calls": [], "refused": []}
+    real_getaddrinfo, real_connect = socket.getaddrinfo, socket.socket.connect
+
+    def fake_getaddrinfo(host, port, *args, **kwargs):
+        state["calls"].append(host)
+        if host in state["answers"]:
+            script = state["answers"][host]
+            ips = script.pop(0) if len(script) > 1 else script[0]
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port or 80)) for ip in ips]
+        if host == "127.0.0.1":
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        raise socket.gaierror(f"test resolver: unknown host {host}")
+
+    def guarded_connect(sock, address):
+        if address[:2] == (PUBLIC_IP, 80):
+            return real_connect(sock, ("127.0.0.1", state["port"]))
+        if address[:2] == ("127.0.0.1", state["port"]):
+            return real_connect(sock, address)
+        state["refused"].append(address)
+        raise OSError(f"test network guard: connect to {address} refused")
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake_getaddrinfo)
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    return state
+
+
+@pytest.mark.parametrize("private_ip", ["127.0.0.1", "10.0.0.5", "169.254.169.254"])
+def test_dns_rebinding_is_refused_at_connect(rebinding_network, private_ip: str) -> None:
+    """First answer public, second private: each connection resolves once, checks, and connects to what it
+    checked, so the second connection is refused and nothing is sent to the private address."""
+    strict = Settings(allow_private=False, connect_timeout=2, read_timeout=2, deadline=5)
+    with LocalServer({"/a": reply("<p>public</p>"), "/b": reply("<p>private</p>")}) as srv:
+        rebinding_network["port"] = srv.httpd.server_address[1]
+        rebinding_network["answers"]["rebind.test"] = [[PUBLIC_IP], [private_ip]]
+        with make_client(strict) as client:
+            first = fetch_url(client, "http://rebind.test/a", strict)
+            second = fetch_url(client, "http://rebind.test/b", strict)  # the server closed the first connection
+    assert isinstance(first, FetchResult) and b"public" in first.body
+    assert second == Failure("private-address", f"rebind.test resolves to {private_ip}")
+    assert rebinding_network["calls"] == ["rebind.test", "rebind.test"]  # once per connection, no second lookup
+    assert rebinding_network["refused"] == [] and "/b" not in srv.hits
+
+
+def test_every_address_of_an_answer_is_checked(rebinding_network) -> None:
+    strict = Settings(allow_private=False, connect_timeout=2, read_timeout=2, deadline=5)
+    rebinding_network["answers"]["mixed.test"] = [[PUBLIC_IP, "10.1.2.3"]]
+    rebinding_network["answers"]["mapped.test"] = [["::ffff:127.0.0.1"]]
+    with make_client(strict) as client:
+        mixed = fetch_url(client, "http://mixed.test/", strict)
+        mapped = fetch_url(client, "http://mapped.test/", strict)
+        nowhere = fetch_url(client, "http://unknown.test/", strict)
+    assert mapped == Failure("private-address", "mapped.test resolves to 127.0.0.1")
+    assert mixed == Failure("private-address", "mixed.test resolves to 10.1.2.3")
+    assert nowhere.reason == "dns"
+    assert rebinding_network["refused"] == []
+
+
+def test_allow_private_still_reaches_loopback_names(rebinding_network) -> None:
+    with LocalServer({"/a": reply("<p>local</p>")}) as srv:
+        port = srv.httpd.server_address[1]
+        rebinding_network["port"] = port
+        rebinding_network["answers"]["local.test"] = [["127.0.0.1"]]
+        with make_client(SETTINGS) as client:
+            res = fetch_url(client, f"http://local.test:{port}/a", SETTINGS)
+    assert isinstance(res, FetchResult) and b"local" in res.body
+
+
+def test_redirect_hop_to_a_rebinding_host_is_refused(rebinding_network) -> None:
+    strict = Settings(allow_private=False, connect_timeout=2, read_timeout=2, deadline=5)
+    with LocalServer({"/go": redirect("http://evil.test/admin"), "/admin": reply("secret")}) as srv:
+        rebinding_network["port"] = srv.httpd.server_address[1]
+        rebinding_network["answers"]["news.test"] = [[PUBLIC_IP]]
+        rebinding_network["answers"]["evil.test"] = [["169.254.169.254"]]
+        with make_client(strict) as client:
+            res = fetch_url(client, "http://news.test/go", strict)
+    assert res == Failure("private-address", "evil.test resolves to 169.254.169.254")
+    assert "/admin" not in srv.hits and rebinding_network["refused"] == []
