@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+import numpy as np
+
 from ingest.boilerplate import SiteBoilerplate
 from ingest.records import Article, Candidate, Failure
 from ingest.settings import Settings
+from ingest.stories import NO_SIGNATURE
 
 _state: dict = {}
 
@@ -29,25 +32,26 @@ def _worker_state(settings: Settings):
     return _state["fetcher"]
 
 
-def fetch_and_process(candidate: Candidate, settings: Settings,
-                      boilerplate: SiteBoilerplate | None = None) -> tuple[Article | Failure, bool]:
-    """One candidate end to end on a worker: (article or failure, whether it was fetched)."""
+def fetch_and_process(candidate: Candidate, settings: Settings, boilerplate: SiteBoilerplate | None = None,
+                      ) -> tuple[Article | Failure, bool, np.ndarray]:
+    """One candidate end to end on a worker: (article or failure, whether it was fetched, its story signature)."""
     from ingest import worker
     from ingest.pipeline import read_saved_page
 
     fetcher = _worker_state(settings)
     page = read_saved_page(candidate, settings) if candidate.html_path else fetcher.get(candidate.url)
     if isinstance(page, Failure):
-        return page, False
+        return page, False, NO_SIGNATURE
     try:
-        return worker.process_page(candidate, page.body, page.final_url, page.encoding,
-                                   page.fetched_at or datetime.now(UTC), boilerplate), True
+        result, sig = worker.process_for_store(candidate, page.body, page.final_url, page.encoding,
+                                               page.fetched_at or datetime.now(UTC), boilerplate)
+        return result, True, sig
     except Exception as exc:  # a page that crashes the extractor is that page's failure
-        return Failure("extract-error", f"{type(exc).__name__}: {exc}"), True
+        return Failure("extract-error", f"{type(exc).__name__}: {exc}"), True, NO_SIGNATURE
 
 
 def run_on_cluster(todo: list[Candidate], settings: Settings, boilerplate: dict[str, SiteBoilerplate],
-                   window: int = 256) -> Iterator[tuple[Candidate, Article | Failure, bool]]:
+                   window: int = 256) -> Iterator[tuple[Candidate, Article | Failure, bool, np.ndarray]]:
     """Submit candidates to the scheduler with at most `window` in flight; yield results as they finish."""
     from distributed import Client, as_completed
 
@@ -62,10 +66,10 @@ def run_on_cluster(todo: list[Candidate], settings: Settings, boilerplate: dict[
         for fut in queue:
             candidate = futures.pop(fut)
             try:
-                result, fetched = fut.result()
+                result, fetched, sig = fut.result()
             except Exception as exc:  # a lost worker or a task error is that page's failure
-                result, fetched = Failure("cluster-error", f"{type(exc).__name__}: {exc}"), False
-            yield candidate, result, fetched
+                result, fetched, sig = Failure("cluster-error", f"{type(exc).__name__}: {exc}"), False, NO_SIGNATURE
+            yield candidate, result, fetched, sig
             nxt = next(pending, None)
             if nxt is not None:
                 new = client.submit(fetch_and_process, nxt, settings, boilerplate.get(nxt.source), pure=False)

@@ -10,12 +10,14 @@ import secrets
 import sys
 from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from queue import SimpleQueue
 
 import httpx
+import numpy as np
 from tqdm import tqdm
 
 from ingest import worker
@@ -28,7 +30,7 @@ from ingest.records import Article, Candidate, Failure, FetchResult
 from ingest.settings import Settings
 from ingest.sources import Source, discover
 from ingest.store import Store, StoreWriter, article_id, new_batch_file
-from ingest.stories import StoryIndex
+from ingest.stories import NO_SIGNATURE, StoryIndex
 from ingest.urls import canonical_url
 from ingest.warc import is_warc_ref
 from ingest.warc import read_page as read_warc_page
@@ -92,7 +94,7 @@ def run_ingest(sources: Iterable[Source], settings: Settings) -> RunSummary:
         todo = _plan(sources, client, settings, summary, known_ids, feed_state, feed_urls)
         batch: list[Article] = []
         bar = tqdm(total=len(todo), unit="page", disable=not settings.progress, file=sys.stderr, desc="ingest")
-        for candidate, result, fetched in _fetch_and_process(todo, client, settings, learning.boilerplate):
+        for candidate, result, fetched, sig in _fetch_and_process(todo, client, settings, learning.for_workers):
             stats = summary.stats(candidate.source)
             stats.fetched += fetched
             bar.update(1)
@@ -105,7 +107,8 @@ def run_ingest(sources: Iterable[Source], settings: Settings) -> RunSummary:
                 continue
             known_ids.add(result.id)
             known_hashes.add(result.content_hash)
-            batch.append(replace(result, story_id=stories.assign(result.id, result.text, result.published_at)))
+            story = stories.assign(result.id, result.text, result.published_at, minhash=sig)
+            batch.append(replace(result, story_id=story))
             stats.stored += 1
             if len(batch) >= settings.batch_size:
                 _commit(writer, batch, stories, watchlist.version)
@@ -135,12 +138,23 @@ def _commit(writer: StoreWriter, batch: list[Article], stories: StoryIndex, watc
 
 @dataclass
 class _Learning:
-    """Per-source boilerplate learning during a run."""
+    """Per-source boilerplate learning during a run; `for_workers` is what the extraction workers get."""
 
     boilerplate: dict[str, SiteBoilerplate]
+    for_workers: dict[str, SiteBoilerplate] = field(default_factory=dict)
     recent: dict[str, deque[str]] = field(default_factory=lambda: defaultdict(lambda: deque(maxlen=LEARN_PAGES)))
     stored: Counter = field(default_factory=Counter)  # pages stored in this run, per source
     learnt_at: dict[str, int] = field(default_factory=dict)  # `stored` when last learnt
+
+    def __post_init__(self) -> None:
+        for source, learnt in self.boilerplate.items():
+            self._learnt(source, learnt)
+
+    def _learnt(self, source: str, learnt: SiteBoilerplate) -> None:
+        self.boilerplate[source] = learnt
+        # A worker needs only the keys: the example lines (up to 50, for people reading the sidecar) would
+        # otherwise be pickled with every page of the source.
+        self.for_workers[source] = replace(learnt, examples=())
 
     def after_batch(self, root: Path, batch: list[Article]) -> None:
         """Relearn the batch's sources each time their pages stored in this run have doubled (5, 10, 20, ...),
@@ -151,7 +165,7 @@ class _Learning:
         for source in {a.source for a in batch}:
             n, last = self.stored[source], self.learnt_at.get(source, 0)
             if n >= 5 and (last == 0 or n >= min(2 * last, last + LEARN_PAGES)):
-                self.boilerplate[source] = learn_source_boilerplate(root, source, self.recent[source])
+                self._learnt(source, learn_source_boilerplate(root, source, self.recent[source]))
                 self.learnt_at[source] = n
 
 
@@ -187,17 +201,19 @@ def _plan(sources: Iterable[Source], client: httpx.Client, settings: Settings, s
 
 def _fetch_and_process(todo: list[Candidate], client: httpx.Client, settings: Settings,
                        boilerplate: dict[str, SiteBoilerplate] | None = None,
-                       ) -> Iterator[tuple[Candidate, Article | Failure, bool]]:
+                       ) -> Iterator[tuple[Candidate, Article | Failure, bool, np.ndarray]]:
     """Fetch in threads (I/O) and extract in processes (CPU), with a bounded number of pages in flight.
 
-    Yields (candidate, article or failure, whether the page was fetched)."""
+    Yields (candidate, article or failure, whether the page was fetched, the article's story signature).
+    `boilerplate` is read as each page is sent, so a source's relearnt boilerplate applies to its next pages."""
     if not todo:
         return
     if settings.scheduler:
         from ingest.cluster import run_on_cluster
 
-        yield from run_on_cluster(todo, settings, boilerplate or {})
+        yield from run_on_cluster(todo, settings, boilerplate if boilerplate is not None else {})
         return
+    boilerplate = boilerplate if boilerplate is not None else {}
     window = max(4, settings.fetch_threads * 4)
     watchlist = str(settings.watchlist) if settings.watchlist else None
     procs = None
@@ -207,52 +223,61 @@ def _fetch_and_process(todo: list[Candidate], client: httpx.Client, settings: Se
         worker.init_worker(watchlist)
     threads = ThreadPoolExecutor(settings.fetch_threads, thread_name_prefix="fetch")
     fetcher = PoliteFetcher(client, settings)
-    fetching: dict[Future, Candidate] = {}
-    processing: dict[Future, Candidate] = {}
+    # Finished futures arrive on one queue (each future's done-callback puts it there): waiting costs the same
+    # with 200 pages in flight as with 2. concurrent.futures.wait() over every pending future, as this loop
+    # did before, locked and unlocked each of them for every page and was the main process's largest cost.
+    finished: SimpleQueue[tuple[bool, Candidate, Future]] = SimpleQueue()
+    fetching = processing = 0
     pending = iter(todo)
+
+    def track(fut: Future, extracting: bool, candidate: Candidate) -> None:
+        fut.add_done_callback(lambda f: finished.put((extracting, candidate, f)))
+
     try:
         while True:
-            while len(fetching) < window and len(processing) < window:
+            while fetching < window and processing < window:
                 candidate = next(pending, None)
                 if candidate is None:
                     break
-                fetching[threads.submit(_get_page, fetcher, candidate, settings)] = candidate
+                track(threads.submit(_get_page, fetcher, candidate, settings), False, candidate)
+                fetching += 1
             if not fetching and not processing:
                 return
-            done, _ = wait(set(fetching) | set(processing), return_when=FIRST_COMPLETED)
-            for fut in done:
-                if fut in fetching:
-                    candidate = fetching.pop(fut)
-                    page = fut.result()
-                    if isinstance(page, Failure):
-                        yield candidate, page, False
-                        continue
-                    args = (candidate, page.body, page.final_url, page.encoding, page.fetched_at,
-                            (boilerplate or {}).get(candidate.source))
-                    if procs:
-                        processing[procs.submit(worker.process_page, *args)] = candidate
-                    else:
-                        yield candidate, _safe(worker.process_page, *args), True
+            extracting, candidate, fut = finished.get()
+            if not extracting:
+                fetching -= 1
+                page = fut.result()
+                if isinstance(page, Failure):
+                    yield candidate, page, False, NO_SIGNATURE
+                    continue
+                args = (candidate, page.body, page.final_url, page.encoding, page.fetched_at,
+                        boilerplate.get(candidate.source))
+                if procs:
+                    track(procs.submit(worker.process_for_store, *args), True, candidate)
+                    processing += 1
                 else:
-                    candidate = processing.pop(fut)
-                    try:
-                        result = fut.result()
-                    except Exception as exc:  # a page that crashes the extractor is that page's failure
-                        log.error("extraction crashed on %s: %r", candidate.url, exc)
-                        result = Failure("extract-error", f"{type(exc).__name__}: {exc}")
-                    yield candidate, result, True
+                    result, sig = _safe(worker.process_for_store, *args)
+                    yield candidate, result, True, sig
+                continue
+            processing -= 1
+            try:
+                result, sig = fut.result()
+            except Exception as exc:  # a page that crashes the extractor is that page's failure
+                log.error("extraction crashed on %s: %r", candidate.url, exc)
+                result, sig = Failure("extract-error", f"{type(exc).__name__}: {exc}"), NO_SIGNATURE
+            yield candidate, result, True, sig
     finally:
         threads.shutdown(wait=False, cancel_futures=True)
         if procs:
             procs.shutdown(wait=True, cancel_futures=True)
 
 
-def _safe(fn, *args) -> Article | Failure:
+def _safe(fn, *args) -> tuple[Article | Failure, np.ndarray]:
     try:
         return fn(*args)
     except Exception as exc:
         log.error("extraction crashed on %s: %r", args[0].url, exc)
-        return Failure("extract-error", f"{type(exc).__name__}: {exc}")
+        return Failure("extract-error", f"{type(exc).__name__}: {exc}"), NO_SIGNATURE
 
 
 def _get_page(fetcher: PoliteFetcher, candidate: Candidate, settings: Settings) -> FetchResult | Failure:

@@ -39,6 +39,7 @@ WINDOW_DAYS = 14
 THRESHOLD = 0.32
 PRE_PERMS, PRE_MIN = 32, 4  # pre-filter: >= 4 of the first 32 values equal; misses a pair at Jaccard 0.32 about 0.2% of the time
 SIGNATURES_DIR = "signatures"
+NO_SIGNATURE = np.empty(0, dtype=np.uint32)  # what a worker sends for a text too short to have a signature
 
 SIGNATURES_SCHEMA = pa.schema(
     [
@@ -152,12 +153,13 @@ class StoryIndex:
                minhash: np.ndarray | None = None) -> str:
         """The article's story id: that of the earliest similar article in the window, else its own id.
 
-        `minhash` may be given when `signature(text)` was computed elsewhere (an extraction worker)."""
+        `minhash` may be given when `signature(text)` was computed elsewhere (an extraction worker); an empty
+        one (NO_SIGNATURE) says the text is too short to have one."""
         if article_id in self._row:
             return self._story[self._row[article_id]]
         when = published_at.astimezone(UTC) if published_at else datetime.now(UTC)
         sig = minhash if minhash is not None else signature(text)
-        if sig is None:
+        if sig is None or not len(sig):
             return article_id
         at = _micros(when)
         story = self._match(sig, at) or article_id

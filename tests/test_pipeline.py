@@ -115,7 +115,8 @@ def test_process_pool_gives_the_same_store(tmp_path: Path) -> None:
     assert dump(tmp_path / "a") == dump(tmp_path / "b") and len(dump(tmp_path / "a")) > 10
 
 
-def test_syndicated_copies_share_a_story(tmp_path: Path) -> None:
+@pytest.mark.parametrize("processes", [0, 2])  # signatures computed in the main process, or in the workers
+def test_syndicated_copies_share_a_story(tmp_path: Path, processes: int) -> None:
     import random
     from datetime import UTC, datetime
 
@@ -130,7 +131,7 @@ def test_syndicated_copies_share_a_story(tmp_path: Path) -> None:
     with LocalServer(routes) as srv:
         urls = tmp_path / "urls.txt"
         urls.write_text("".join(f"{srv.url}/{p}\n" for p in "abc"))
-        summary = run_ingest([Source("urls", str(urls), "Wire")], settings(tmp_path))
+        summary = run_ingest([Source("urls", str(urls), "Wire")], settings(tmp_path, processes=processes))
     assert summary.total().stored == 3
     rows = duckdb.execute("select url, id, story_id from read_parquet(?) order by url",
                           [Store(tmp_path / "store").glob("articles")]).fetchall()

@@ -11,6 +11,7 @@ from datasketch import MinHash
 
 from ingest.store import Store
 from ingest.stories import (
+    NO_SIGNATURE,
     NUM_PERM,
     SEED,
     THRESHOLD,
@@ -151,6 +152,21 @@ def test_index_clusters_the_labelled_set() -> None:
     wrong_diff = sum(stories[a] == stories[b] for a, b in different)
     assert (wrong_same, wrong_diff) == (0, 0)
     assert all(stories[f"s{i}"] == f"s{i}" for i in range(60))  # an original is its own story
+
+
+def test_signatures_computed_elsewhere_give_the_same_stories() -> None:
+    """The ingest's workers send each article's signature (NO_SIGNATURE when too short): same story ids."""
+    texts, _, _ = labelled_set(stories=20, copies=3)
+    texts |= {"brief1": "Too short to judge.", "brief2": "Too short to judge."}
+    t0 = datetime(2024, 8, 13, tzinfo=UTC)
+    here, given = StoryIndex(), StoryIndex()
+    for n, aid in enumerate(sorted(texts)):
+        sig = signature(texts[aid])
+        sent = NO_SIGNATURE if sig is None else sig
+        when = t0 + timedelta(minutes=n)
+        assert here.assign(aid, texts[aid], when) == given.assign(aid, "", when, minhash=sent), aid
+    assert len(here) == len(given) == 80
+    assert given.assign("brief2", "", t0, minhash=NO_SIGNATURE) == "brief2"  # too short: its own story
 
 
 def test_story_id_is_the_earliest_article_and_window_applies() -> None:
