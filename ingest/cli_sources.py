@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from ingest.fetch import make_client
+from ingest.politeness import PoliteFetcher
 from ingest.settings import Settings
 from ingest.sources import Discovery, discover
 from ingest.sources_file import SourceConfig, SourcesError, default_sources_path, load_sources
@@ -83,11 +84,13 @@ def check(sources_file: Path | None, allow_private: bool, timeout: float, includ
 
 def check_sources(configs: list[SourceConfig], settings: Settings,
                   include_disabled: bool = False) -> list[tuple[SourceConfig, Discovery | None]]:
-    """Discover every (enabled) source, a few at a time; None for a disabled one. Order is the file's."""
+    """Discover every (enabled) source, a few at a time; None for a disabled one. Order is the file's.
+    One `PoliteFetcher` serves them all: robots.txt once per host, the per-host limit and delay across sources."""
     todo = [c for c in configs if c.enabled or include_disabled]
     with make_client(settings) as client, ThreadPoolExecutor(max(1, min(8, len(todo)))) as pool:
+        fetcher = PoliteFetcher(client, settings)
         found = dict(zip([c.name for c in todo],
-                         pool.map(lambda c: discover(c.to_source(), client, settings), todo), strict=True))
+                         pool.map(lambda c: discover(c.to_source(), fetcher, settings), todo), strict=True))
     return [(c, found.get(c.name)) for c in configs]
 
 

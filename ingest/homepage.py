@@ -25,7 +25,8 @@ import httpx
 import lxml.html
 from lxml import etree
 
-from ingest.fetch import HTML_TYPES, fetch_url
+from ingest.fetch import HTML_TYPES
+from ingest.politeness import PoliteFetcher, polite
 from ingest.records import Candidate, Failure
 from ingest.settings import Settings
 from ingest.urls import canonical_url
@@ -108,10 +109,10 @@ def article_links(body: bytes, base_url: str, limit: int = MAX_LINKS) -> list[tu
     return out
 
 
-def discover_homepage(url: str, name: str, client: httpx.Client,
+def discover_homepage(url: str, name: str, fetcher: PoliteFetcher | httpx.Client,
                       settings: Settings) -> tuple[list[Candidate], list[Failure]]:
-    """Fetch a front page and list its article-like links as candidates."""
-    fetched = fetch_url(client, url, settings, accept=HTML_TYPES)
+    """Fetch a front page (robots.txt and the host's limits permitting) and list its article-like links."""
+    fetched = polite(fetcher, settings).get(url, accept=HTML_TYPES)
     if isinstance(fetched, Failure):
         return [], [Failure(f"homepage-{fetched.reason}", fetched.detail)]
     links = article_links(fetched.body, fetched.final_url or url)

@@ -1,21 +1,25 @@
 """Being a good guest: robots.txt, at most N requests at once per host, and a delay between them.
 
-`PoliteFetcher.get()` wraps `fetch.fetch_url` for article pages; it is shared by the fetch threads.
-robots.txt follows RFC 9309: a 4xx means no rules; a 5xx or an unreachable file means "disallow all" for
-that host during this run (the RFC's rule), reported as `robots-unreachable`.
+`PoliteFetcher.get()` wraps `fetch.fetch_url` for every request newsmon makes for a source: feeds, sitemaps
+(nested indexes and `.xml.gz` included), front pages, the feed an HTML page announces, and article pages. One
+fetcher per run is shared by discovery and the fetch threads, so robots.txt is fetched once per host and the
+per-host limit and delay count every request. robots.txt follows RFC 9309 (`ingest.robots`): a 4xx means no
+rules; a 5xx, a 429 or an unreachable file means "disallow all" for that host during this run (the RFC's
+rule; it lets 429 be treated like 4xx, but a host that asks us to slow down is not one to crawl), reported as
+`robots-unreachable`. The robots.txt request itself takes a per-host slot and a turn like any other.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from urllib import robotparser
 from urllib.parse import urlsplit
 
 import httpx
 
-from ingest.fetch import fetch_url
+from ingest.fetch import HTML_TYPES, fetch_url
 from ingest.records import Failure, FetchResult
+from ingest.robots import RobotsRules, parse_robots
 from ingest.settings import Settings
 
 ROBOTS_TYPES = ("text/plain", "text/html", "application/octet-stream")
@@ -28,19 +32,30 @@ class PoliteFetcher:
         self._lock = threading.Lock()
         self._slots: dict[str, threading.BoundedSemaphore] = {}
         self._next_at: dict[str, float] = {}
-        self._robots: dict[str, robotparser.RobotFileParser | Failure | None] = {}
+        self._robots: dict[str, RobotsRules | Failure | None] = {}
         self._robots_locks: dict[str, threading.Lock] = {}
 
-    def get(self, url: str) -> FetchResult | Failure:
-        parts = urlsplit(url)
-        host = f"{parts.scheme}://{parts.netloc}".lower()
-        if self.settings.respect_robots and parts.scheme in ("http", "https"):
+    def get(self, url: str, accept: tuple[str, ...] = HTML_TYPES, headers: dict[str, str] | None = None,
+            retries: int = 2) -> FetchResult | Failure:
+        """`fetch_url` after asking the host's robots.txt, within the host's slots and delay."""
+        host = origin(url)
+        if self.settings.respect_robots and host:
             verdict = self._robots_verdict(host, url)
             if verdict is not None:
                 return verdict
+        return self._get(host, url, accept, headers, retries)
+
+    def sitemaps(self, url: str) -> list[str]:
+        """The Sitemap: lines of the robots.txt of `url`'s host (fetched once per run, shared with `get`)."""
+        host = origin(url)
+        rules = self._rules(host) if host else None
+        return list(rules.sitemaps) if isinstance(rules, RobotsRules) else []
+
+    def _get(self, host: str, url: str, accept: tuple[str, ...], headers: dict[str, str] | None,
+             retries: int) -> FetchResult | Failure:
         with self._slot(host):
             self._wait_turn(host)
-            return fetch_url(self.client, url, self.settings)
+            return fetch_url(self.client, url, self.settings, accept=accept, headers=headers, retries=retries)
 
     def _slot(self, host: str) -> threading.BoundedSemaphore:
         with self._lock:
@@ -59,27 +74,43 @@ class PoliteFetcher:
         if at > now:
             time.sleep(at - now)
 
-    def _robots_verdict(self, host: str, url: str) -> Failure | None:
+    def _rules(self, host: str) -> RobotsRules | Failure | None:
         with self._lock:
             lock = self._robots_locks.setdefault(host, threading.Lock())
         with lock:  # one fetch of robots.txt per host, the other threads wait for it
             if host not in self._robots:
                 self._robots[host] = self._load_robots(host)
-        rules = self._robots[host]
+        return self._robots[host]
+
+    def _robots_verdict(self, host: str, url: str) -> Failure | None:
+        rules = self._rules(host)
         if isinstance(rules, Failure):
             return rules
         if rules is not None and not rules.can_fetch(self.settings.user_agent, url):
             return Failure("robots-disallowed", url)
         return None
 
-    def _load_robots(self, host: str) -> robotparser.RobotFileParser | Failure | None:
-        res = fetch_url(self.client, host + "/robots.txt", self.settings, accept=ROBOTS_TYPES, retries=1)
+    def _load_robots(self, host: str) -> RobotsRules | Failure | None:
+        res = self._get(host, host + "/robots.txt", ROBOTS_TYPES, None, 1)
         if isinstance(res, Failure):
-            if res.reason.startswith("http-4"):
-                return None  # no robots.txt: everything is allowed
+            if res.reason.startswith("http-4") and res.reason != "http-429":
+                return None  # no robots.txt (or not for us to read): everything is allowed
             if res.reason in ("private-address", "bad-scheme", "bad-url", "dns"):
                 return res  # the page fetch would fail the same way; say why once
             return Failure("robots-unreachable", f"{host}/robots.txt: {res.reason}")
-        parser = robotparser.RobotFileParser()
-        parser.parse(res.body.decode("utf-8", "replace").splitlines())
-        return parser
+        return parse_robots(res.body)
+
+
+def origin(url: str) -> str:
+    """"https://Example.com:8443/a?b" -> "https://example.com:8443": the unit robots.txt and the limits apply to;
+    "" for anything but http(s)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def polite(fetcher: PoliteFetcher | httpx.Client, settings: Settings) -> PoliteFetcher:
+    """The fetcher to send a source's requests through: the run's own, or a new one around a bare client
+    (a caller that has no run-wide fetcher still honours robots.txt and the per-host limits)."""
+    return fetcher if isinstance(fetcher, PoliteFetcher) else PoliteFetcher(fetcher, settings)

@@ -1,7 +1,9 @@
 """Sitemaps as a source: sitemap indexes, urlsets, Google News sitemaps, plain-text lists, `.xml.gz`.
 
-Everything a sitemap makes us do is bounded: child sitemaps followed (newest first, one request per host every
-`host_delay` seconds), URLs kept (newest first), index depth, and the size of a gzipped sitemap once decompressed. A gzip bomb or an XML entity bomb is a
+Everything a sitemap makes us do is bounded: child sitemaps followed (newest first; every request, children on
+other hosts included, goes through the `PoliteFetcher`: robots.txt, per-host limit, `host_delay`), URLs kept
+(newest first), index depth, and the size of a gzipped sitemap once decompressed. A site's root URL (or its
+robots.txt) stands for the sitemaps its robots.txt lists, else `/sitemap.xml`. A gzip bomb or an XML entity bomb is a
 Failure with a reason, never a memory blow-up: gzip is inflated with a `max_length`, and the XML parser
 neither loads DTDs nor resolves entities nor reaches the network (a DOCTYPE that declares entities is
 refused outright, as defusedxml does).
@@ -11,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,7 +21,8 @@ from urllib.parse import urlsplit
 import httpx
 from lxml import etree
 
-from ingest.fetch import FEED_TYPES, fetch_url
+from ingest.fetch import FEED_TYPES
+from ingest.politeness import PoliteFetcher, origin, polite
 from ingest.records import Candidate, Failure
 from ingest.settings import Settings
 
@@ -151,25 +153,20 @@ def _newest_first(entries: list[SitemapEntry]) -> list[SitemapEntry]:
     return sorted(entries, key=lambda e: e.published or e.lastmod or floor, reverse=True)
 
 
-def discover_sitemap(url: str, name: str, client: httpx.Client, settings: Settings,
+def discover_sitemap(url: str, name: str, fetcher: PoliteFetcher | httpx.Client, settings: Settings,
                      max_children: int = MAX_CHILD_SITEMAPS, max_urls: int = MAX_URLS) -> tuple[list[Candidate], list[Failure]]:
     """Candidates of a sitemap (following an index's children), newest first, within the caps."""
+    fetcher = polite(fetcher, settings)
     pages: list[SitemapEntry] = []
     failures: list[Failure] = []
-    queue: list[tuple[str, int]] = [(url, 0)]
+    queue, followed = _start(url, fetcher, max_children)
     seen: set[str] = set()
-    last_hit: dict[str, float] = {}  # host -> when it was last asked: children are fetched host_delay apart
-    followed = 0
     while queue:
         current, depth = queue.pop(0)
         if current in seen:
             continue
         seen.add(current)
-        host = (urlsplit(current).hostname or "").lower()
-        if host in last_hit:
-            time.sleep(max(0.0, last_hit[host] + settings.host_delay - time.monotonic()))
-        last_hit[host] = time.monotonic()
-        parsed = _fetch_sitemap(client, current, settings)
+        parsed = _fetch_sitemap(fetcher, current, settings)
         if isinstance(parsed, Failure):
             failures.append(Failure(parsed.reason, f"{parsed.detail} ({current})"[:300]))
             continue
@@ -203,8 +200,24 @@ def discover_sitemap(url: str, name: str, client: httpx.Client, settings: Settin
     return candidates, failures
 
 
-def _fetch_sitemap(client: httpx.Client, url: str, settings: Settings) -> ParsedSitemap | Failure | None:
-    fetched = fetch_url(client, url, settings, accept=SITEMAP_TYPES)
+def _start(url: str, fetcher: PoliteFetcher, max_children: int) -> tuple[list[tuple[str, int]], int]:
+    """The first sitemaps to fetch (URL, depth) and how many count as followed children. A site's root or its
+    robots.txt means the sitemaps robots.txt lists (read from the fetcher's copy: no extra request), taken as
+    the children of an index; without any, the conventional /sitemap.xml."""
+    path = urlsplit(url).path
+    site = origin(url)
+    if not site or path not in ("", "/", "/robots.txt"):
+        return [(url, 0)], 0
+    listed = list(dict.fromkeys(fetcher.sitemaps(url)))
+    if not listed:
+        return [(site + "/sitemap.xml", 0)], 0
+    if len(listed) > max_children:
+        log.warning("robots.txt of %s lists %d sitemaps; following the first %d", site, len(listed), max_children)
+    return [(u, 1) for u in listed[:max_children]], min(len(listed), max_children)
+
+
+def _fetch_sitemap(fetcher: PoliteFetcher, url: str, settings: Settings) -> ParsedSitemap | Failure | None:
+    fetched = fetcher.get(url, accept=SITEMAP_TYPES)
     if isinstance(fetched, Failure):
         return Failure(f"sitemap-{fetched.reason}", fetched.detail)
     if fetched.status == 304:

@@ -4,6 +4,9 @@ pages, WARC files.
 Each `discover_*` function returns the candidates it found and the failures it met; a bad feed or a bad
 line is a Failure with a reason, and the run goes on. Feeds are fetched conditionally when `discover()` is
 given a `FeedState`: a 304 is "nothing new" (no candidates, no failure, `not_modified=True`).
+Every request goes through a `PoliteFetcher` (robots.txt, per-host limit and delay): pass the run's own so
+that discovery and article fetches share them; a bare `httpx.Client` gets a fetcher of its own.
+A source refused by robots.txt fails as `feed-robots-disallowed` (`sitemap-…`, `homepage-…`).
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ import feedparser
 import httpx
 
 from ingest.feedstate import FeedState
-from ingest.fetch import FEED_TYPES, HTML_TYPES, fetch_url
+from ingest.fetch import FEED_TYPES, HTML_TYPES
 from ingest.homepage import discover_homepage
+from ingest.politeness import PoliteFetcher, polite
 from ingest.records import Candidate, Failure
 from ingest.settings import Settings
 from ingest.sitemaps import declares_entities, discover_sitemap
@@ -53,28 +57,32 @@ class Discovery:
     note: str = ""  # something worth telling the user, e.g. the feed an HTML page pointed to
 
 
-def discover(source: Source, client: httpx.Client, settings: Settings, state: FeedState | None = None) -> Discovery:
+def discover(source: Source, fetcher: PoliteFetcher | httpx.Client, settings: Settings,
+             state: FeedState | None = None) -> Discovery:
     """The candidates a source lists now; with `state`, feeds are fetched conditionally and `state` updated."""
+    if source.kind in ("feed", "sitemap", "homepage"):
+        fetcher = polite(fetcher, settings)
     if source.kind == "feed":
-        return discover_feed(source, client, settings, state)
+        return discover_feed(source, fetcher, settings, state)
     if source.kind == "urls":
         return discover_url_file(source)
     if source.kind == "html-dir":
         return discover_html_dir(source)
     name = source.name or _host(source.location) or Path(source.location).name
     if source.kind == "sitemap":
-        return Discovery(source, name, *discover_sitemap(source.location, name, client, settings))
+        return Discovery(source, name, *discover_sitemap(source.location, name, fetcher, settings))
     if source.kind == "homepage":
-        return Discovery(source, name, *discover_homepage(source.location, name, client, settings))
+        return Discovery(source, name, *discover_homepage(source.location, name, fetcher, settings))
     if source.kind == "warc":
         return Discovery(source, name, *discover_warc(Path(source.location), name))
     return Discovery(source, source.name or source.location, [], [Failure("bad-source", f"unknown kind {source.kind!r}")])
 
 
-def discover_feed(source: Source, client: httpx.Client, settings: Settings, state: FeedState | None = None) -> Discovery:
+def discover_feed(source: Source, fetcher: PoliteFetcher | httpx.Client, settings: Settings,
+                  state: FeedState | None = None) -> Discovery:
+    fetcher = polite(fetcher, settings)
     headers = state.request_headers(source.location) if state is not None else None
-    fetched = fetch_url(client, source.location, settings, accept=FEED_TYPES + HTML_TYPES + ("text/plain",),
-                        headers=headers)
+    fetched = fetcher.get(source.location, accept=FEED_TYPES + HTML_TYPES + ("text/plain",), headers=headers)
     name = source.name or _host(source.location)
     if isinstance(fetched, Failure):
         return Discovery(source, name, [], [Failure(f"feed-{fetched.reason}", fetched.detail)])
@@ -87,8 +95,7 @@ def discover_feed(source: Source, client: httpx.Client, settings: Settings, stat
     if not found.candidates and fetched.content_type in HTML_TYPES:
         if state is not None:
             state.forget(source.location)  # validators of the page, not of the feed: never a 304 for it
-        return _follow_alternate(source, fetched.body, fetched.final_url or source.location, name, client, settings,
-                                 found)
+        return _follow_alternate(source, fetched.body, fetched.final_url or source.location, name, fetcher, found)
     if state is not None:
         if found.candidates:
             state.set_title(source.location, found.name)
@@ -100,15 +107,15 @@ def discover_feed(source: Source, client: httpx.Client, settings: Settings, stat
 _ALTERNATE = re.compile(rb"""<link\b[^>]*\btype=["']?application/(?:rss|atom)\+xml["']?[^>]*>""", re.IGNORECASE)
 
 
-def _follow_alternate(source: Source, body: bytes, base: str, name: str, client: httpx.Client,
-                      settings: Settings, found: Discovery) -> Discovery:
+def _follow_alternate(source: Source, body: bytes, base: str, name: str, fetcher: PoliteFetcher,
+                      found: Discovery) -> Discovery:
     """An HTML page given as a feed: follow the first feed it announces (<link rel="alternate" type=rss/atom>)."""
     for tag in _ALTERNATE.findall(body[:262144]):
         href = re.search(rb"""\bhref=["']?([^"'\s>]+)""", tag, re.IGNORECASE)
         if not href or b"alternate" not in tag.lower():
             continue
         url = urljoin(base, html.unescape(href.group(1).decode("utf-8", "replace")))
-        fetched = fetch_url(client, url, settings, accept=FEED_TYPES + ("text/plain",))
+        fetched = fetcher.get(url, accept=FEED_TYPES + ("text/plain",))
         if isinstance(fetched, Failure):
             return Discovery(source, name, [], [Failure(f"feed-{fetched.reason}", f"{fetched.detail} (announced by {base})")])
         followed = parse_feed(source, fetched.body, name)

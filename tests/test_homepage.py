@@ -80,7 +80,7 @@ def test_article_links_in_page_order_one_per_canonical_url() -> None:
 
 
 def test_homepage_source_over_http_follows_redirect_and_reports_failures() -> None:
-    settings = Settings(allow_private=True, read_timeout=2, deadline=5)
+    settings = Settings(allow_private=True, read_timeout=2, deadline=5, host_delay=0)
     routes = {
         "/": redirect("/home"),
         "/home": reply(FRONT.replace("https://news.example", "")),

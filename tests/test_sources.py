@@ -26,7 +26,7 @@ def test_feed_entries_become_candidates_and_bad_entries_reasons() -> None:
 
 
 def test_feed_over_http_and_its_failures() -> None:
-    settings = Settings(allow_private=True, read_timeout=2, deadline=5)
+    settings = Settings(allow_private=True, read_timeout=2, deadline=5, host_delay=0)
     routes = {"/rss": reply(RSS, ctype="application/rss+xml"), "/junk": reply("<html>not a feed</html>")}
     with LocalServer(routes) as srv, make_client(settings) as client:
         ok = discover(Source("feed", srv.url + "/rss"), client, settings)
@@ -84,7 +84,7 @@ def conditional_feed(body: str, etag: str, last_modified: str):
 def test_conditional_get_304_is_nothing_new_not_a_failure(tmp_path: Path) -> None:
     from ingest.feedstate import load_feed_state, save_feed_state
 
-    settings = Settings(allow_private=True, read_timeout=2, deadline=5)
+    settings = Settings(allow_private=True, read_timeout=2, deadline=5, host_delay=0)
     stamp = "Tue, 13 Aug 2024 15:05:00 GMT"
     routes = {"/rss": conditional_feed(RSS, '"v1"', stamp), "/empty": reply("<rss><channel></channel></rss>",
                                                                             ctype="application/rss+xml")}
@@ -117,7 +117,7 @@ def test_entity_bomb_feed_is_refused_quickly_and_big_feeds_are_whole() -> None:
 
 
 def test_html_page_given_as_a_feed_leads_to_the_feed_it_announces() -> None:
-    settings = Settings(allow_private=True, read_timeout=2, deadline=5)
+    settings = Settings(allow_private=True, read_timeout=2, deadline=5, host_delay=0)
     page = ('<html><head><link rel="stylesheet" href="/s.css">'
             '<link rel="alternate" type="application/rss+xml" title="News" href="/feeds/all.rss"></head></html>')
     routes = {"/": reply(page, headers={"ETag": "\"p1\""}), "/feeds/all.rss": reply(RSS, ctype="application/rss+xml"),
