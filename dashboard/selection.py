@@ -72,3 +72,30 @@ def selected_pairs(event: Any) -> list[PairKey]:
             if key not in pairs:
                 pairs.append(key)
     return pairs
+
+
+MAX_URL_POINTS = 400  # a box over every week of several years for a few people; longer selections are cut
+
+
+def encode_points(points: list[PointKey]) -> str:
+    """The `sel` query parameter: `kind:entity_id:YYYY-MM-DD` items joined by commas, in selection order."""
+    return ",".join(f"{p.kind}:{p.entity_id}:{p.bucket.isoformat()}" for p in points[:MAX_URL_POINTS])
+
+
+def decode_points(raw: str | None) -> list[PointKey]:
+    """Read `encode_points` back; a malformed item is skipped (a URL is user input), duplicates dropped."""
+    keys: list[PointKey] = []
+    for item in (raw or "").split(","):
+        kind, _, rest = item.partition(":")
+        entity_id, _, day = rest.rpartition(":")
+        if kind not in KINDS or not entity_id:
+            continue
+        try:
+            key = PointKey(kind, entity_id, date.fromisoformat(day))
+        except ValueError:
+            continue
+        if key not in keys:
+            keys.append(key)
+        if len(keys) >= MAX_URL_POINTS:
+            break
+    return keys

@@ -18,7 +18,7 @@ from dashboard.filters import BUCKETS, MEASURES, PRESETS, SCALES, Filters
 from dashboard.names import Names
 
 CTX_KEY = "_newsmon_ctx"
-KEEP_PARAMS = ("article",)  # page-level parameters that the filter sync must not drop
+KEEP_PARAMS = ("article", "sel")  # page-level parameters (open article, chart selection) the filter sync keeps
 PRESET_LABELS = {"7d": "7 days", "30d": "30 days", "1y": "1 year", "all": "All", "custom": "Custom"}
 
 
@@ -147,6 +147,18 @@ def sync_url(f: Filters) -> None:
         if k in st.query_params:
             want[k] = st.query_params[k]
     if dict(st.query_params) != want:
+        st.query_params.from_dict(want)
+
+
+def set_page_params(**changes: str | None) -> None:
+    """Set (or, with None, remove) page parameters in one URL update: one browser history entry, not several."""
+    want = dict(st.query_params)
+    for k, v in changes.items():
+        if v is None:
+            want.pop(k, None)
+        else:
+            want[k] = v
+    if want != dict(st.query_params):
         st.query_params.from_dict(want)
 
 

@@ -109,9 +109,12 @@ def point_label(ctx: Context, p: PointKey) -> str:
 
 def drilldown_section(
     ctx: Context, key: str, points: list[PointKey] | None = None, pairs: list[PairKey] | None = None,
-    series: pd.DataFrame | None = None,
+    series: pd.DataFrame | None = None, generation: int = 0,
 ) -> str | None:
-    """Exactly the articles behind the selection, sortable and paged; returns the article id to open."""
+    """Exactly the articles behind the selection, sortable and paged; returns the article id to open.
+
+    A new `generation` draws the row selection and the "Open an article" box afresh (nothing chosen): the
+    browser keeps a widget's value when only its server-side state is dropped."""
     points, pairs = points or [], pairs or []
     c1, c2, c3 = st.columns([2, 1, 1])
     sort = c1.selectbox("Sort by", SORTS, key=f"{key}-sort",
@@ -152,7 +155,7 @@ def drilldown_section(
         "link": df["url"],
     })
     sel = st.dataframe(view, hide_index=True, width="stretch", on_select="rerun",
-                       selection_mode="single-row", key=f"{key}-table",
+                       selection_mode="single-row", key=f"{key}-table-{generation}",
                        column_config={"link": st.column_config.LinkColumn("link", display_text="original ↗")})
     f = ctx.filters
 
@@ -168,7 +171,7 @@ def drilldown_section(
     ids = list(df["id"])
     labels = {r.id: f"{r.published_at:%Y-%m-%d} · {r.source} · {r.title}" for r in df.itertuples(index=False)}
     rows = sel.selection.rows if sel is not None and hasattr(sel, "selection") else []
-    chosen = st.selectbox("Open an article", ids, index=None, format_func=labels.get, key=f"{key}-open",
+    chosen = st.selectbox("Open an article", ids, index=None, format_func=labels.get, key=f"{key}-open-{generation}",
                           placeholder="Choose an article to read (or select a row above)")
     if rows:
         return ids[rows[0]]
@@ -217,19 +220,82 @@ def exclude_terms(ctx: Context, keys) -> tuple[str, ...]:
     return tuple(words)
 
 
-def why_section(ctx: Context, point: PointKey) -> None:
-    """Words and names over-represented in the point's articles against the same entity's preceding weeks."""
+def covered(ctx: Context, points: list[PointKey]) -> str:
+    """Which entities and buckets a selection covers, in words: "Alice (weeks of 2024-01-08, 2024-01-15); …"."""
     from dashboard import explain
 
-    terms, n_sel, n_read, n_base, capped = cache.why(ctx.root, ctx.version, ctx.filters, point,
-                                                     exclude_terms(ctx, [(point.kind, point.entity_id)]))
+    parts = []
+    for (kind, eid), buckets in explain.selected_entities(points).items():
+        b = ctx.filters.bucket
+        if len(buckets) == 1:
+            when = f"{b} of {buckets[0].isoformat()}"
+        elif len(buckets) <= 6:
+            when = f"{b}s of " + ", ".join(d.isoformat() for d in buckets)
+        else:
+            when = f"{len(buckets)} {b}s from {buckets[0].isoformat()} to {buckets[-1].isoformat()}"
+        parts.append(f"{ctx.names.get((kind, eid))} ({when})")
+    return "; ".join(parts)
+
+
+def why_inputs(con, f, points: list[PointKey]) -> tuple[dict[str, str], dict[str, str], int, bool]:
+    """Texts behind the selection and behind each selected entity's baseline window (see explain.py).
+
+    Returns (target id -> text, baseline id -> text, articles behind the selection, a baseline capped)."""
+    from dashboard import explain, queries
+
+    rows = queries.drilldown(con, f, list(points), limit=explain.BASELINE_CAP)  # newest first
+    n_target = int(rows["n_total"].iloc[0]) if not rows.empty else 0
+    unbounded = f.with_(start=None, end=None, preset="custom")  # the baseline may lie before the period
+    base: list[str] = []
+    capped = False
+    for kind, eid, start, end in explain.baseline_windows(points, f.bucket):
+        ids = queries.entity_article_ids(con, unbounded, kind, eid, start, end, explain.BASELINE_CAP + 1)
+        capped |= len(ids) > explain.BASELINE_CAP
+        base += [i for i in ids[: explain.BASELINE_CAP] if i not in base]
+
+    def docs(ids: list[str]) -> dict[str, str]:
+        t = queries.texts(con, ids)
+        return dict(zip(t["id"], t["title"].fillna("") + "\n" + t["text"].fillna(""), strict=True))
+
+    return docs(rows["id"].tolist()), docs(base), n_target, capped
+
+
+def why_section(ctx: Context, points: list[PointKey]) -> None:
+    """Words and names over-represented in the selected points' articles against their entities' preceding weeks.
+
+    Computed once per selection and kept in the session (the texts are read from the store, not cached)."""
+    from dashboard import explain
+
+    exclude = exclude_terms(ctx, list(explain.selected_entities(points)))
+    key = (ctx.version, ctx.filters, tuple(points), exclude)
+    memo = st.session_state.get("_newsmon_why")
+    if memo is None or memo[0] != key:
+        try:
+            with cache.cursor(ctx.root) as con:
+                target, base, n_sel, capped = why_inputs(con, ctx.filters, points)
+        except Exception as exc:  # noqa: BLE001 - shown to the user, cache cleared
+            from dashboard.shell import fail
+
+            fail("The texts behind the selection could not be read", exc)
+            return
+        terms, n_read, n_base = explain.explain_selection(target, base, exclude=exclude)
+        memo = (key, (terms, n_sel, n_read, n_base, capped))
+        st.session_state["_newsmon_why"] = memo
+    terms, n_sel, n_read, n_base, capped = memo[1]
     days = explain.BASELINE_DAYS[ctx.filters.bucket]
+    kinds = {p.kind for p in points}
+    who = ("person" if kinds == {"person"} else "topic" if kinds == {"topic"} else "person or topic")
+    many = len(explain.selected_entities(points)) > 1
     read = f" (the newest {n_read:,} read)" if n_read < n_sel else ""
-    st.markdown(f"**Why the spike?** {point_label(ctx, point)}: {n_sel:,} articles{read} compared with "
-                f"{n_base:,} articles mentioning the same {point.kind} in the {days} days before"
-                + (f" (the newest {explain.BASELINE_CAP:,} of them)" if capped else "") + ".",
-                help="Log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008), "
-                     f"z ≥ {explain.TERM_Z}; see docs/dashboard.md.")
+    st.markdown(
+        f"**Why the spike?** {len(points)} selected point{'s' if len(points) > 1 else ''}: {covered(ctx, points)}. "
+        f"{n_sel:,} articles{read} compared with {n_base:,} articles mentioning the same "
+        f"{who}{' (each)' if many else ''} in the {days} days before {'its' if not many else 'each one’s'} "
+        f"first selected {ctx.filters.bucket}"
+        + (f" (at most the newest {explain.BASELINE_CAP:,} per {who})" if capped else "") + ".",
+        help="Log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008), "
+             f"z ≥ {explain.TERM_Z}; several points are explained together (each article once); "
+             "see docs/dashboard.md.")
     if terms.empty:
         st.info("No word or phrase stands out against the preceding weeks.")
     else:
@@ -237,7 +303,7 @@ def why_section(ctx: Context, point: PointKey) -> None:
                      column_config={"z": st.column_config.ProgressColumn("z", min_value=0,
                                                                          max_value=float(terms["z"].max()),
                                                                          format="%.1f")})
-        table_exports(terms, make_manifest(ctx, f"why the spike: {point_label(ctx, point)}", len(terms)),
+        table_exports(terms, make_manifest(ctx, f"why the spike: {covered(ctx, points)}", len(terms)),
                       "newsmon-why-the-spike", "why")
 
 

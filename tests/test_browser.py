@@ -173,6 +173,52 @@ def test_click_point_lists_exactly_its_articles_then_open_and_download(dashboard
     assert len(listed) == expected + 1 and listed[0].startswith("id,published_at")
 
 
+def _open_first_article(page) -> None:
+    combo = page.get_by_role("combobox", name="Open an article")
+    combo.click()
+    if not page.get_by_role("option").first.is_visible():
+        combo.press("ArrowDown")
+    page.get_by_role("option").first.click()
+    page.locator(".nm-body").wait_for()
+
+
+def test_back_from_an_article_returns_to_the_same_list_and_selection(dashboard, page, tiny_store_session):
+    page.goto(f"{dashboard.url}/explore?people=alice-example&bucket=week")
+    _wait_chart(page)
+    points = [p for p in page.evaluate(POINTS_JS, 0) if p["value"]]
+    best = max(points, key=lambda p: p["value"])
+    kind, entity, bucket = best["custom"][:3]
+    expected = _expected(tiny_store_session, kind, entity, bucket)
+    page.mouse.click(best["x"], best["y"])
+    listed = f"{expected} articles behind Alice Example, week of {bucket}"
+    page.get_by_text(listed, exact=False).first.wait_for()
+    page.wait_for_url(f"**sel=person%3Aalice-example%3A{bucket}**")
+    list_url = page.url
+    assert "article=" not in list_url
+
+    _open_first_article(page)
+    page.wait_for_url("**article=**")
+    title = page.locator(".nm-title").inner_text()
+
+    page.go_back()
+    page.wait_for_url(list_url)
+    page.locator(".nm-body").wait_for(state="detached")  # the article view is gone...
+    page.get_by_text(listed, exact=False).first.wait_for()  # ...and the same list of the same point is shown
+    body = page.inner_text("body")
+    assert f"the point's articles count is {expected}" in body
+    assert page.url == list_url
+
+    # Forward reopens the article; the list can open it again after Back (nothing stays chosen).
+    page.go_forward()
+    page.locator(".nm-title").wait_for()
+    assert page.locator(".nm-title").inner_text() == title
+    page.go_back()
+    page.locator(".nm-body").wait_for(state="detached")
+    _open_first_article(page)
+    assert page.locator(".nm-title").inner_text() == title
+    page.get_by_text(listed, exact=False).first.wait_for()
+
+
 def test_box_selection_lists_the_union_of_its_points(dashboard, page, tiny_store_session):
     page.goto(f"{dashboard.url}/explore?people=carol-test&bucket=month")
     _wait_chart(page)

@@ -51,3 +51,42 @@ def test_over_represented_finds_the_planted_term():
     assert explain.over_represented(Counter(), base).empty
     excluded = explain.over_represented(target, base, exclude=["hostage"])
     assert not any("hostage" in t for t in excluded["term"])
+
+
+def test_selected_entities_groups_buckets_per_entity():
+    from dashboard.selection import PointKey
+
+    pts = [PointKey("person", "a", date(2024, 2, 5)), PointKey("topic", "t", date(2024, 1, 29)),
+           PointKey("person", "a", date(2024, 1, 29)), PointKey("person", "a", date(2024, 2, 5))]
+    assert explain.selected_entities(pts) == {("person", "a"): [date(2024, 1, 29), date(2024, 2, 5)],
+                                              ("topic", "t"): [date(2024, 1, 29)]}
+
+
+def test_baseline_window_precedes_each_entitys_earliest_selected_bucket():
+    from dashboard.selection import PointKey
+
+    pts = [PointKey("person", "a", date(2024, 3, 4)), PointKey("person", "a", date(2024, 2, 5)),
+           PointKey("topic", "t", date(2024, 3, 4))]
+    got = explain.baseline_windows(pts, "week")
+    days = explain.BASELINE_DAYS["week"]
+    assert got == [("person", "a", date(2024, 2, 5) - timedelta(days=days), date(2024, 2, 5)),
+                   ("topic", "t", date(2024, 3, 4) - timedelta(days=days), date(2024, 3, 4))]
+    assert explain.baseline_windows(pts, "month")[0][2] == date(2024, 2, 5) - timedelta(days=182)
+
+
+def test_explain_selection_uses_the_union_of_points_each_article_once():
+    # Two selected points: "hostage" is new in one, "flood" in the other; a single-point explanation would
+    # find only one of them.
+    target = {**{f"x{i}": "hostage deal agreed" for i in range(6)},
+              **{f"y{i}": "flood warning issued" for i in range(6)}}
+    baseline = {f"b{i}": "budget talks on trade and energy" for i in range(40)}
+    terms, n_t, n_b = explain.explain_selection(target, baseline)
+    assert (n_t, n_b) == (12, 40)
+    found = set(terms["term"])
+    assert {"hostage", "flood"} <= found and "trade" not in found
+    # an article both selected and in a baseline window counts on the selection's side only
+    _, n_t, n_b = explain.explain_selection(target, {**baseline, "x1": "hostage deal agreed"})
+    assert (n_t, n_b) == (12, 40)
+    assert int(terms.loc[terms["term"] == "hostage", "in_selection"].iloc[0]) == 6  # once per article
+    excluded, _, _ = explain.explain_selection(target, baseline, exclude=["flood"])
+    assert not any("flood" in t for t in excluded["term"])

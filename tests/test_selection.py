@@ -44,3 +44,27 @@ def test_box_selection_dedupes_in_order():
 def test_pairs_are_ordered_and_deduped():
     ev = event(["bob", "alice", 3], ["alice", "bob", 3], ["carol", "carol", 1], ["x"])
     assert selected_pairs(ev) == [PairKey("alice", "bob")]
+
+
+def test_points_round_trip_through_the_url_parameter():
+    from dashboard.selection import decode_points, encode_points
+
+    pts = [PointKey("person", "alice-example", date(2024, 1, 8)), PointKey("topic", "cease:fire", date(2024, 2, 1))]
+    raw = encode_points(pts)
+    assert raw == "person:alice-example:2024-01-08,topic:cease:fire:2024-02-01"
+    assert decode_points(raw) == pts
+
+
+@pytest.mark.parametrize("raw", [None, "", "person", "person:alice", "nobody:alice:2024-01-08",
+                                 "person::2024-01-08", "person:alice:2024-13-01", "person:alice:x"])
+def test_malformed_url_selection_is_ignored(raw):
+    from dashboard.selection import decode_points
+
+    assert decode_points(raw) == []
+
+
+def test_url_selection_keeps_the_good_items_and_drops_duplicates():
+    from dashboard.selection import decode_points
+
+    got = decode_points("person:a:2024-01-01,bogus,person:a:2024-01-01,topic:t:2024-01-08")
+    assert got == [PointKey("person", "a", date(2024, 1, 1)), PointKey("topic", "t", date(2024, 1, 8))]

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboard import cache, charts, explain, views
+from dashboard.selection import encode_points
 
 ctx = views.shell_context()
 st.title("Overview")
@@ -24,11 +25,10 @@ if ctx is not None and not views.no_data(ctx):
     marks = explain.spikes(series)
     series, points = views.timeline_section(ctx, key="overview-timeline", spikes=marks)
     if points:
-        p = points[0]
-        views.why_section(ctx, p)
+        views.why_section(ctx, points)
         if st.button(f"List the articles behind {len(points)} selected point(s) in Explore", type="primary"):
-            st.session_state["explore_points"] = points
-            st.switch_page("screens/explore.py")
+            st.switch_page("screens/explore.py",
+                           query_params={**f.to_query_params(), "sel": encode_points(points)})
     elif not marks.empty:
         st.caption(f"{len(marks)} spike(s) marked ▲ (value above the mean of the previous {explain.SPIKE_WINDOW} "
                    f"{f.bucket}s by more than {explain.SPIKE_Z:g} standard deviations). Click one to see why.")
