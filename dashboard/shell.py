@@ -1,4 +1,4 @@
-"""What every page shares: the password gate, the sidebar filters (mirrored in the URL) and the context.
+"""What every page shares: the access gates (OIDC login, password), the sidebar filters (mirrored in the URL) and the context.
 
 `app.py` calls `gate()` and `sidebar()` before running the page; pages call `context()` and draw.
 """
@@ -12,8 +12,9 @@ from datetime import date
 from pathlib import Path
 
 import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
 
-from dashboard import cache
+from dashboard import access, cache
 from dashboard.filters import BUCKETS, MEASURES, PRESETS, SCALES, Filters
 from dashboard.names import Names
 
@@ -36,6 +37,51 @@ class Context:
 
 
 def gate() -> bool:
+    """Nothing else runs (no query, no data sent) until every configured gate is passed in this session.
+
+    OIDC first, when `.streamlit/secrets.toml` has an `[auth]` section: a login button, then the allow-list
+    (`NEWSMON_ALLOWED_USERS`). Then the shared password, when `NEWSMON_PASSWORD` is set. Neither reads the
+    URL: a query parameter cannot open a gate."""
+    return _oidc_gate() and _password_gate()
+
+
+def auth_section() -> dict:
+    """The `[auth]` secrets (empty when there is no secrets file or no such section)."""
+    try:
+        if not st.secrets.load_if_toml_exists():
+            return {}
+        section = st.secrets.get("auth")
+    except (FileNotFoundError, StreamlitSecretNotFoundError):
+        return {}
+    return section.to_dict() if hasattr(section, "to_dict") else dict(section or {})
+
+
+def _oidc_gate() -> bool:
+    auth = auth_section()
+    if not auth:
+        return True
+    user = st.user.to_dict()
+    if not user.get("is_logged_in"):
+        st.title("newsmon")
+        st.write("Log in with your organisation's account to see the dashboard.")
+        for provider in access.providers(auth):
+            label = "Log in" if provider is None else f"Log in with {provider.capitalize()}"
+            st.button(label, type="primary", on_click=st.login, args=(provider,) if provider else ())
+        return False
+    ok, why = access.is_allowed(user, os.environ.get(access.ALLOW_ENV, ""))
+    who = str(user.get("email") or user.get("name") or "this account")
+    if not ok:
+        st.title("newsmon")
+        st.error(f"{who} may not use this dashboard: {why}.")
+        st.button("Log out", on_click=st.logout)
+        return False
+    with st.sidebar:
+        st.caption(f"Logged in as {who}")
+        st.button("Log out", on_click=st.logout, key="logout")
+    return True
+
+
+def _password_gate() -> bool:
     """With NEWSMON_PASSWORD set, nothing else runs until the password is given in this session."""
     secret = os.environ.get("NEWSMON_PASSWORD", "")
     if not secret or st.session_state.get("_newsmon_auth"):
