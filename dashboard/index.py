@@ -11,8 +11,9 @@
 
 Without an index they are views over the Parquet files (always current, slow past ~100k articles). With
 `index_path`, articles (minus text), mentions and both rollups are kept as native DuckDB tables in that file,
-sorted by entity and time so a one-person query reads only that person's blocks; text search and the article
-view still read the Parquet files. The index is brought up to date at every connect: files of new batches are
+sorted by entity and time so a one-person query reads only that person's blocks; the article view reads the
+Parquet files. Beside the file, `search.py` keeps a text index of titles and texts (tantivy), brought up to date
+in a background thread at every connect; until it is ready, a search scans the Parquet files. The index is brought up to date at every connect: files of new batches are
 added; if a file it holds has gone (a recount swapped the mentions, a compaction rewrote articles) it is rebuilt.
 The rollups are exact: an article and all its mentions are written in one batch (same file name), so per-file
 distinct counts add up. This module writes DDL only; every query lives in `queries.py`.
@@ -26,6 +27,7 @@ from pathlib import Path
 
 import duckdb
 
+from dashboard import search
 from ingest.store import Store
 
 ARTICLE_COLS = "id, url, source, title, authors, published_at, published_source, fetched_at, language, content_hash"
@@ -126,6 +128,8 @@ def connect(
         con.execute(f"CREATE OR REPLACE VIEW pair_rollup AS {PAIRS_SQL.format(src='mentions')}")
         return con
     _sync(con, store, art_cols)
+    # The text index (dashboard/search.py) catches up in the background; searches scan until it is ready.
+    search.start(index_path, [Path(p) for p in _files(store.articles_dir)])
     return con
 
 

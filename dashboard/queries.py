@@ -13,7 +13,9 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
+from dashboard import search
 from dashboard.filters import BUCKETS, SORTS, Filters
 from dashboard.selection import PairKey, PointKey
 
@@ -62,7 +64,7 @@ def bucket_range(first: date, last: date, bucket: str) -> list[date]:
     return out
 
 
-def _base(f: Filters, alias: str, params: dict) -> list[str]:
+def _base(con: duckdb.DuckDBPyConnection, f: Filters, alias: str, params: dict) -> list[str]:
     """Conditions shared by every mentions query: dates, sources, languages, full-text search."""
     conds = [f"{alias}.published_at IS NOT NULL"]
     if f.start is not None:
@@ -74,23 +76,26 @@ def _base(f: Filters, alias: str, params: dict) -> list[str]:
     if f.sources:
         params["sources"] = list(f.sources)
         conds.append(f"list_contains($sources::VARCHAR[], {alias}.source)")
-    article_conds = []
     if f.languages:
         params["languages"] = list(f.languages)
         lang = "coalesce(a.language, '')" if alias == "a" else f"{alias}.language"
         conds.append(f"list_contains($languages::VARCHAR[], {lang})")
     if f.unique:
-        # A story's id is the id of its first article: keeping those keeps each story once.
+        # A story's id is the id of its first article: keeping those keys keeps each story once.
         conds.append("(a.story_id IS NULL OR a.story_id = a.id)" if alias == "a" else f"{alias}.first")
-    if f.search.strip():
-        params["q"] = f.search.strip().lower()
-        article_conds.append(
-            "a.id IN (SELECT t.id FROM articles_raw t WHERE contains(lower(t.title), $q) OR contains(lower(t.text), $q))"
-        )
-    if article_conds:
-        idcol = "id" if alias == "a" else "article_id"
-        conds.append(f"{alias}.{idcol} IN (SELECT a.id FROM articles a WHERE {' AND '.join(article_conds)})")
+    terms = search.parse(f.search)
+    if terms:
+        conds.append(_search_cond(con, terms, f"{alias}.{'id' if alias == 'a' else 'article_id'}", params))
     return conds
+
+
+def _search_cond(con: duckdb.DuckDBPyConnection, terms: tuple, idcol: str, params: dict) -> str:
+    """Articles matching the search: keys from the text index when it is ready, else the exact scan."""
+    keys = search.keys_or_none(con, terms)
+    if keys is None:
+        return f"{idcol} IN (SELECT t.id FROM articles_raw t WHERE {search.scan_condition(terms, params)})"
+    con.register("search_hits", pa.table({"key": keys}))  # per connection; the next search replaces it
+    return f"{search.KEY_SQL.format(col=idcol)} IN (SELECT key FROM search_hits)"
 
 
 def _entities(f: Filters, params: dict) -> str:
@@ -170,7 +175,7 @@ def _day_conds(f: Filters, params: dict, alias: str = "r") -> list[str]:
 
 def _rollup_ok(f: Filters) -> bool:
     """The per-day rollups answer every filter but a full-text search."""
-    return not f.search.strip()
+    return not search.parse(f.search)
 
 
 def timeline_counts(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
@@ -187,7 +192,7 @@ def timeline_counts(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
             f" FROM rollup r WHERE {' AND '.join(conds)} GROUP BY ALL ORDER BY 1"
         )
         return con.execute(sql, params).df()
-    conds = _base(f, "m", params) + [_entities(f, params)]
+    conds = _base(con, f, "m", params) + [_entities(f, params)]
     sql = (
         f"SELECT {_bucket(f, params)} AS bucket, m.kind, m.entity_id,"
         " count(DISTINCT m.article_id) AS articles, count(*) AS mentions"
@@ -237,7 +242,7 @@ def drilldown(
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {SORTS}")
     params: dict = {}
-    conds = _base(f, "m", params)
+    conds = _base(con, f, "m", params)
     window = having = ""
     if points:
         conds.append(_point_conds(points, f.bucket, params))
@@ -306,7 +311,7 @@ def article_mentions(con: duckdb.DuckDBPyConnection, article_id: str) -> pd.Data
 def top_sources(con: duckdb.DuckDBPyConnection, f: Filters, n: int = 10) -> pd.DataFrame:
     """Sources with the most articles mentioning any selected entity."""
     params: dict = {"n": n}
-    conds = _base(f, "m", params) + [_entities(f, params)]
+    conds = _base(con, f, "m", params) + [_entities(f, params)]
     return con.execute(
         "SELECT m.source, count(DISTINCT m.article_id) AS articles FROM mentions m"
         f" WHERE {' AND '.join(conds)} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $n",
@@ -334,7 +339,7 @@ def co_mentions(con: duckdb.DuckDBPyConnection, f: Filters, n: int = 12) -> pd.D
             " GROUP BY ALL ORDER BY articles DESC, a, b"
         )
         return con.execute(sql, params).df()
-    conds = _base(f, "m", params) + ["m.kind = 'person'"]
+    conds = _base(con, f, "m", params) + ["m.kind = 'person'"]
     if len(f.people) >= 2:
         params["people"] = list(f.people)
         conds.append("list_contains($people::VARCHAR[], m.entity_id)")
@@ -353,7 +358,7 @@ def co_mentions(con: duckdb.DuckDBPyConnection, f: Filters, n: int = 12) -> pd.D
 def entity_totals(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Every entity's articles and mentions under the filters (entity selection ignored)."""
     params: dict = {}
-    conds = _base(f, "m", params)
+    conds = _base(con, f, "m", params)
     return con.execute(
         "SELECT m.kind, m.entity_id, count(DISTINCT m.article_id) AS articles, count(*) AS mentions,"
         " count(*) FILTER (WHERE m.field = 'title') AS in_titles, max(m.published_at) AS last_seen"
@@ -374,7 +379,7 @@ def entity_article_ids(
 ) -> list[str]:
     """Ids of articles mentioning the entity in [start, end), newest first, at most `limit`."""
     params: dict = {"k": kind, "e": entity_id, "s": _day_start(start), "t": _day_start(end), "lim": limit}
-    conds = _base(f, "m", params) + [
+    conds = _base(con, f, "m", params) + [
         "m.kind = $k",
         "m.entity_id = $e",
         "m.published_at >= $s",
@@ -392,11 +397,11 @@ def period_article_ids(con: duckdb.DuckDBPyConnection, f: Filters, limit: int, s
     """Newest articles under the filters: those mentioning a selected entity, or all stored ones."""
     params: dict = {"lim": limit}
     if selected:
-        conds = _base(f, "m", params) + [_entities(f, params)]
+        conds = _base(con, f, "m", params) + [_entities(f, params)]
         sql = (f"SELECT m.article_id, max(m.published_at) p FROM mentions m WHERE {' AND '.join(conds)}"
                " GROUP BY 1 ORDER BY p DESC, 1 LIMIT $lim")
     else:
-        conds = _base(f, "a", params)
+        conds = _base(con, f, "a", params)
         sql = f"SELECT a.id FROM articles a WHERE {' AND '.join(conds)} ORDER BY a.published_at DESC, 1 LIMIT $lim"
     return [r[0] for r in con.execute(sql, params).fetchall()]
 
@@ -405,8 +410,8 @@ def count_articles(con: duckdb.DuckDBPyConnection, f: Filters, selected: bool) -
     """Articles under the filters, mentioning a selected entity or not."""
     params: dict = {}
     if selected:
-        conds = _base(f, "m", params) + [_entities(f, params)]
+        conds = _base(con, f, "m", params) + [_entities(f, params)]
         sql = f"SELECT count(DISTINCT m.article_id) FROM mentions m WHERE {' AND '.join(conds)}"
     else:
-        sql = f"SELECT count(*) FROM articles a WHERE {' AND '.join(_base(f, 'a', params))}"
+        sql = f"SELECT count(*) FROM articles a WHERE {' AND '.join(_base(con, f, 'a', params))}"
     return int(con.execute(sql, params).fetchone()[0])
