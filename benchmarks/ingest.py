@@ -5,8 +5,18 @@ newspaper3k's own sequential download()+parse() loop — in one run, printed as 
 
 Pages are the extraction dev set (../shared/data/extraction-dev, real pages of many sites), served under
 distinct URLs, cycled to --pages, from a server on 127.0.0.1 that sleeps --latency seconds per request.
+Page number i gets " (ref i)" before each </p>, so that a cycled page is a new article, stored like any other
+(as in a real run), not a duplicate of an earlier one: the 472 pages otherwise give 472 articles whatever
+--pages is, and the ingest's per-article work (story signatures, boilerplate learning, store writes) would be
+measured on a tenth of the pages. The extraction-only runs get the same marked pages. 28 of the 472 pages
+keep their body outside <p> and stay duplicates. --repeat-pages serves the pages unmarked (the earlier way).
 All pages come from one local host, so politeness limits are raised (per_host = threads) as they would be
 for many hosts; robots.txt is not asked for.
+
+Besides pages/s, each row gives the CPU time it used per page (all its processes, user + system) and the load
+average before and after it: pages/s depends on whatever else the machine runs, CPU per page much less. For
+the end-to-end run the CPU is split into the extraction workers, the ingest's main process and, inside that
+process but not part of the ingest, the test server's request handlers.
 """
 
 from __future__ import annotations
@@ -21,7 +31,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,25 +52,42 @@ from ingest.sources import Source  # noqa: E402
 DEV = ROOT.parent / "shared" / "data" / "extraction-dev"
 
 
+def distinct(body: bytes, i: int) -> bytes:
+    """Page number i of the cycle, made a different article from the other copies of the same page."""
+    mark = f" (ref {i})".encode()
+    return body.replace(b"</p>", mark + b"</p>").replace(b"</P>", mark + b"</P>")
+
+
 def load_pages() -> list[bytes]:
     cases = [json.loads(line) for line in (DEV / "cases.jsonl").read_text().splitlines() if line.strip()]
     return [gzip.decompress((DEV / c["page"]).read_bytes()) for c in cases]
 
 
 class SlowServer:
-    def __init__(self, pages: list[bytes], n: int, latency: float) -> None:
-        self.pages, self.n, self.latency = pages, n, latency
+    def __init__(self, pages: list[bytes], n: int, latency: float, mark: bool = True) -> None:
+        self.pages, self.n, self.latency, self.mark = pages, n, latency, mark
+        self.cpu = 0.0  # seconds of CPU its request handlers used (thread time), to tell it from the ingest's
+        lock = threading.Lock()
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def handle_one_request(self) -> None:
+                start = time.thread_time()
+                try:
+                    super().handle_one_request()
+                finally:
+                    with lock:
+                        outer.cpu += time.thread_time() - start
 
             def do_GET(self) -> None:  # noqa: N802
                 time.sleep(outer.latency)
                 if self.path == "/rss":
                     body, ctype = outer.feed(), "application/rss+xml"
                 elif self.path.startswith("/a/"):
-                    body, ctype = outer.pages[int(self.path[3:]) % len(outer.pages)], "text/html"
+                    i = int(self.path[3:])
+                    body, ctype = outer.page(i), "text/html"
                 else:
                     self.send_error(404)
                     return
@@ -75,6 +105,10 @@ class SlowServer:
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
+    def page(self, i: int) -> bytes:
+        body = self.pages[i % len(self.pages)]
+        return distinct(body, i) if self.mark else body
+
     def feed(self) -> bytes:
         when = format_datetime(datetime(2025, 1, 1, tzinfo=UTC))
         items = "".join(f"<item><title>{i}</title><link>{self.url}/a/{i}</link><pubDate>{when}</pubDate></item>"
@@ -91,27 +125,61 @@ def _extract_all(args: tuple[list[bytes], int]) -> int:
     return len(pages)
 
 
-def extraction_only(pages: list[bytes], processes: int) -> float:
+@dataclass
+class Measured:
+    pages: int
+    seconds: float
+    main_cpu: float  # seconds of CPU in this process (user + system)
+    child_cpu: float  # ... in its finished child processes (the extraction workers)
+    load: tuple[float, float]  # 1-minute load average before and after
+
+    @property
+    def rate(self) -> float:
+        return self.pages / self.seconds
+
+    def ms(self, cpu: float) -> float:
+        return 1000 * cpu / self.pages
+
+
+@contextmanager
+def measuring(out: list[Measured], pages: int = 0) -> Iterator[list[Measured]]:
+    """Time the block, in wall clock and in CPU of this process and of its children; append a Measured.
+
+    The block may set the page count by appending to the list it is given."""
+    load, t0, wall = os.getloadavg()[0], os.times(), time.perf_counter()
+    counted: list = []
+    yield counted
+    t1, seconds = os.times(), time.perf_counter() - wall
+    out.append(Measured(counted[0] if counted else pages, seconds, t1.user - t0.user + t1.system - t0.system,
+                        t1.children_user - t0.children_user + t1.children_system - t0.children_system,
+                        (load, os.getloadavg()[0])))
+
+
+def extraction_only(pages: list[bytes], processes: int) -> Measured:
     worker.init_worker(None)
-    t = time.perf_counter()
-    if processes == 1:
-        _extract_all((pages, 0))
-    else:
-        chunks = [(pages[i::processes * 8], i) for i in range(processes * 8)]
-        with ProcessPoolExecutor(processes, initializer=worker.init_worker, initargs=(None,)) as pool:
-            list(pool.map(_extract_all, chunks))
-    return len(pages) / (time.perf_counter() - t)
+    out: list[Measured] = []
+    with measuring(out, len(pages)):
+        if processes == 1:
+            _extract_all((pages, 0))
+        else:
+            chunks = [(pages[i::processes * 8], i) for i in range(processes * 8)]
+            with ProcessPoolExecutor(processes, initializer=worker.init_worker, initargs=(None,)) as pool:
+                list(pool.map(_extract_all, chunks))
+    return out[0]
 
 
-def end_to_end(server: SlowServer, n: int, processes: int) -> tuple[float, int]:
+def end_to_end(server: SlowServer, processes: int) -> tuple[Measured, float, int]:
+    """The ingest of the server's feed: (its measure, CPU seconds the server's handlers used meanwhile, articles
+    stored)."""
+    out: list[Measured] = []
+    server_cpu = server.cpu
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(store=Path(tmp), allow_private=True, host_delay=0.0, per_host=32, fetch_threads=32,
                             processes=processes, progress=False, respect_robots=False)
-        t = time.perf_counter()
-        summary = run_ingest([Source("feed", server.url + "/rss", "bench")], settings)
-        took = time.perf_counter() - t
-    total = summary.total()
-    return total.fetched / took, total.fetched
+        with measuring(out) as counted:
+            summary = run_ingest([Source("feed", server.url + "/rss", "bench")], settings)
+            counted.append(summary.total().fetched)
+    return out[0], server.cpu - server_cpu, summary.total().stored
 
 
 def newspaper_loop(server: SlowServer, n: int) -> float:
@@ -144,35 +212,50 @@ def main() -> None:
     ap.add_argument("--loop-pages", type=int, default=300, help="pages for newspaper3k's sequential loop")
     ap.add_argument("--extract-pages", type=int, default=1000, help="pages for the extraction-only runs")
     ap.add_argument("--soak", type=int, default=0, help="also run a SOAK-page ingest and report RSS at start and end")
+    ap.add_argument("--repeat-pages", action="store_true", help="serve cycled pages unmarked: copies are duplicates")
     args = ap.parse_args()
     if not DEV.exists():
         sys.exit(f"extraction dev set not found at {DEV}")
     pages = load_pages()
-    sample = [pages[i % len(pages)] for i in range(args.extract_pages)]
+    mark = not args.repeat_pages
+    sample = [distinct(pages[i % len(pages)], i) if mark else pages[i % len(pages)] for i in range(args.extract_pages)]
     cores = os.cpu_count() or 1
+    ms = f"{args.latency * 1000:.0f} ms"
     rows = []
     print("measuring ...", file=sys.stderr)
     one = extraction_only(sample, 1)
-    rows.append(("extraction only, 1 process", f"{len(sample)}", f"{one:.1f}", "1.00×"))
+    rows.append(("extraction only, 1 process", one, one.ms(one.main_cpu), "1.00×"))
     many = extraction_only(sample, cores)
-    rows.append((f"extraction only, {cores} processes", f"{len(sample)}", f"{many:.1f}", f"{many / one:.2f}×"))
-    server = SlowServer(pages, args.pages, args.latency)
-    e2e, fetched = end_to_end(server, args.pages, cores)
-    rows.append((f"newsmon ingest end to end ({args.latency * 1000:.0f} ms latency)", f"{fetched}", f"{e2e:.1f}",
-                 f"{e2e / many:.2f}× of parallel extraction"))
-    loop = newspaper_loop(server, args.loop_pages)
-    rows.append((f"newspaper3k download()+parse() loop ({args.latency * 1000:.0f} ms)", f"{args.loop_pages}",
-                 f"{loop:.1f}", f"newsmon is {e2e / loop:.1f}× faster"))
-    print(f"\nmachine: {platform.machine()}, {cores} cores, Python {platform.python_version()}\n")
-    print(f"| {'run':<56} | {'pages':>6} | {'pages/s':>8} | ratio |")
-    print(f"|{'-' * 58}|{'-' * 8}|{'-' * 10}|-------|")
-    for r in rows:
-        print(f"| {r[0]:<56} | {r[1]:>6} | {r[2]:>8} | {r[3]} |")
+    rows.append((f"extraction only, {cores} processes", many, many.ms(many.child_cpu), f"{many.rate / one.rate:.2f}×"))
+    server = SlowServer(pages, args.pages, args.latency, mark)
+    e2e, server_cpu, stored = end_to_end(server, cores)
+    rows.append((f"newsmon ingest end to end ({ms} latency)", e2e, e2e.ms(e2e.main_cpu + e2e.child_cpu),
+                 f"{e2e.rate / many.rate:.2f}× of parallel extraction"))
+    out: list[Measured] = []
+    with measuring(out, args.loop_pages):
+        newspaper_loop(server, args.loop_pages)
+    loop = out[0]
+    rows.append((f"newspaper3k download()+parse() loop ({ms})", loop, loop.ms(loop.main_cpu),
+                 f"newsmon is {e2e.rate / loop.rate:.1f}× faster"))
+    print(f"\nmachine: {platform.machine()}, {cores} cores, Python {platform.python_version()}; "
+          f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n")
+    print(f"| {'run':<50} | {'pages':>5} | {'pages/s':>7} | {'CPU ms/page':>11} | {'load':>9} | ratio |")
+    print(f"|{'-' * 52}|{'-' * 7}|{'-' * 9}|{'-' * 13}|{'-' * 11}|-------|")
+    for name, m, cpu, ratio in rows:
+        load = f"{m.load[0]:.1f}→{m.load[1]:.1f}"
+        print(f"| {name:<50} | {m.pages:>5} | {m.rate:>7.1f} | {cpu:>11.1f} | {load:>9} | {ratio} |")
+    ingest_main = e2e.ms(e2e.main_cpu - server_cpu)
+    print(f"\nend to end: {e2e.pages} pages fetched, {stored} stored as new articles"
+          f"{'' if mark else ' (pages served unmarked: copies are duplicates)'}.")
+    print(f"end to end, CPU per page: extraction workers {e2e.ms(e2e.child_cpu):.1f} ms, ingest main process "
+          f"{ingest_main:.1f} ms, test server {e2e.ms(server_cpu):.1f} ms (in the main process, counted above).")
+    print(f"CPU-bound ratio (parallel extraction's CPU a page / the ingest's, server left out): "
+          f"{many.ms(many.child_cpu) / (e2e.ms(e2e.child_cpu) + ingest_main):.2f}")
     if args.soak:
-        soak = SlowServer(pages, args.soak, 0.0)
+        soak = SlowServer(pages, args.soak, 0.0, mark)
         start = rss_mb()
-        rate, n = end_to_end(soak, args.soak, cores)
-        print(f"\nsoak: {n} pages at {rate:.1f} pages/s; RSS of the ingest process {start:.0f} MB at start, "
+        m, _, stored = end_to_end(soak, cores)
+        print(f"\nsoak: {m.pages} pages ({stored} stored) at {m.rate:.1f} pages/s; RSS of the ingest process {start:.0f} MB at start, "
               f"{rss_mb():.0f} MB at end")
 
 
