@@ -186,3 +186,43 @@ def test_redirect_hop_to_a_rebinding_host_is_refused(rebinding_network) -> None:
             res = fetch_url(client, "http://news.test/go", strict)
     assert res == Failure("private-address", "evil.test resolves to 169.254.169.254")
     assert "/admin" not in srv.hits and rebinding_network["refused"] == []
+
+
+def test_tls_and_host_header_keep_the_name_while_connecting_to_the_checked_address(rebinding_network, tmp_path,
+                                                                                  monkeypatch) -> None:
+    """https://secure.test/ resolves to PUBLIC_IP (rewritten to a local TLS server): the server sees SNI and
+    Host "secure.test", and the certificate issued to secure.test verifies."""
+    import shutil
+    import ssl
+    import subprocess
+
+    import ingest.fetch as fetch
+
+    if not shutil.which("openssl"):
+        pytest.skip("openssl command not found (needed to make a test certificate)")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "1", "-subj", "/CN=secure.test", "-addext", "subjectAltName=DNS:secure.test"],
+                   check=True, capture_output=True)
+    seen = {"sni": [], "host": []}
+
+    def page(h) -> None:
+        seen["host"].append(h.headers.get("Host"))
+        reply("<p>over tls</p>")(h)
+
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_ctx.load_cert_chain(cert, key)
+    server_ctx.sni_callback = lambda sock, name, ctx: seen["sni"].append(name)
+    monkeypatch.setattr(fetch.httpx, "create_ssl_context", lambda **kw: ssl.create_default_context(cafile=str(cert)))
+    strict = Settings(allow_private=False, connect_timeout=2, read_timeout=2, deadline=5)
+    srv = LocalServer({"/": page})
+    srv.httpd.socket = server_ctx.wrap_socket(srv.httpd.socket, server_side=True)
+    with srv:
+        rebinding_network["port"] = srv.httpd.server_address[1]
+        rebinding_network["answers"]["secure.test"] = [[PUBLIC_IP]]
+        with make_client(strict) as client:
+            # port 80 is what the test network rewrites; the scheme is https all the same
+            res = fetch_url(client, "https://secure.test:80/", strict)
+    assert isinstance(res, FetchResult) and b"over tls" in res.body, res
+    assert seen == {"sni": ["secure.test"], "host": ["secure.test:80"]}
+    assert rebinding_network["calls"] == ["secure.test"] and rebinding_network["refused"] == []
