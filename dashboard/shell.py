@@ -121,9 +121,12 @@ def sidebar() -> Context | None:
     summary = cache.summary(root, version)
     names = cache.watchlist_names()
     ss = st.session_state
-    if not ss.get("_newsmon_url_loaded"):
+    first = not ss.get("_newsmon_url_loaded")
+    # The URL decides the filters on the first run, when the browser's Back/Forward changed it (it no longer
+    # says what this session last wrote), and when st.switch_page dropped the widgets' state.
+    if first or "f_bucket" not in ss or _filter_params() != ss.get("_newsmon_url_written"):
         parsed = Filters.from_query_params(dict(st.query_params))
-        if "people" not in st.query_params and "topics" not in st.query_params:
+        if first and "people" not in st.query_params and "topics" not in st.query_params:
             ents = cache.entity_counts(root, version)
             parsed = parsed.with_(people=tuple(ents[ents["kind"] == "person"]["entity_id"].head(3)))
         _init_from_url(parsed)
@@ -186,9 +189,14 @@ def sidebar() -> Context | None:
     return ctx
 
 
+def _filter_params() -> dict[str, str]:
+    return {k: v for k, v in st.query_params.to_dict().items() if k not in KEEP_PARAMS}
+
+
 def sync_url(f: Filters) -> None:
     """Make the URL say exactly the current filters (plus page parameters such as an open article)."""
     want = f.to_query_params()
+    st.session_state["_newsmon_url_written"] = dict(want)
     for k in KEEP_PARAMS:
         if k in st.query_params:
             want[k] = st.query_params[k]

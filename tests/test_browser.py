@@ -219,6 +219,24 @@ def test_back_from_an_article_returns_to_the_same_list_and_selection(dashboard, 
     page.get_by_text(listed, exact=False).first.wait_for()
 
 
+def test_back_after_a_filter_change_restores_the_filters(dashboard, page):
+    page.goto(f"{dashboard.url}/explore?people=alice-example")
+    _wait_chart(page)
+    weekly = _traces(page)
+    page.get_by_role("combobox", name="Per").click()
+    page.get_by_role("option", name="month").click()
+    page.wait_for_url("**bucket=month**")
+    page.wait_for_function("n => document.querySelector('.js-plotly-plot')._fullData[0].x.length < n",
+                           arg=len(weekly[0]["x"]))
+    page.go_back()
+    page.wait_for_url(lambda url: "bucket=" not in url)
+    page.wait_for_function("n => document.querySelector('.js-plotly-plot')._fullData[0].x.length === n",
+                           arg=len(weekly[0]["x"]))
+    page.wait_for_timeout(500)
+    assert "bucket=" not in page.url  # the session did not write its newer filters back over the URL
+    assert _traces(page) == weekly  # drawn from the sidebar's filters, which followed the URL back
+
+
 def test_box_selection_lists_the_union_of_its_points(dashboard, page, tiny_store_session):
     page.goto(f"{dashboard.url}/explore?people=carol-test&bucket=month")
     _wait_chart(page)
@@ -237,6 +255,33 @@ def test_box_selection_lists_the_union_of_its_points(dashboard, page, tiny_store
                    if a.published_at.date() < date(2024, 3, 1) and any(m.entity_id == "carol-test" for m in a.mentions))
     assert expected == first["value"] + second["value"]
     page.get_by_text(f"{expected} articles behind 2 selected points", exact=False).first.wait_for()
+
+
+def _box_select(page, first: dict, second: dict) -> None:
+    page.locator(".js-plotly-plot").first.hover()
+    page.locator('.modebar-btn[data-title="Box Select"]').first.click()  # the toolbar's box tool, as a user would
+    y = max(first["y"], second["y"]) + 5
+    page.mouse.move(first["x"] - 15, y)
+    page.mouse.down()
+    page.mouse.move((first["x"] + second["x"]) / 2, y, steps=5)
+    page.mouse.move(second["x"] + 15, y, steps=5)
+    page.mouse.up()
+
+
+def test_why_the_spike_explains_every_boxed_point_then_lists_them_in_explore(dashboard, page, tiny_store_session):
+    page.goto(f"{dashboard.url}/?people=carol-test&bucket=month")
+    _wait_chart(page)
+    points = [p for p in page.evaluate(POINTS_JS, 0) if p["value"]]
+    assert [p["custom"][2][:10] for p in points] == ["2024-01-01", "2024-02-01", "2024-03-01"]
+    _box_select(page, points[0], points[1])
+    expected = sum(1 for a in tiny_store_session.articles
+                   if a.published_at.date() < date(2024, 3, 1) and any(m.entity_id == "carol-test" for m in a.mentions))
+    covers = "2 selected points: Carol Test (months of 2024-01-01, 2024-02-01)"
+    page.get_by_text(covers, exact=False).first.wait_for()
+    assert f"{covers}. {expected} articles compared with" in page.inner_text("body")
+    page.get_by_role("button", name="List the articles behind 2 selected point(s) in Explore").click()
+    page.get_by_text(f"{expected} articles behind 2 selected points", exact=False).first.wait_for()
+    page.wait_for_url("**/explore?**sel=person%3Acarol-test%3A2024-01-01%2Cperson%3Acarol-test%3A2024-02-01**")
 
 
 def test_hostile_article_text_is_shown_not_run(dashboard, page, tiny_store_session):
