@@ -5,12 +5,17 @@ Thin: each section calls cached queries and the pure builders, then draws. No SQ
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+if TYPE_CHECKING:
+    import duckdb
+
 from dashboard import cache, charts, export, highlight
-from dashboard.filters import SORTS
+from dashboard.filters import SORTS, Filters
 from dashboard.selection import PairKey, PointKey, selected_points
 from dashboard.series import export_frame
 from dashboard.shell import Context, context
@@ -237,7 +242,7 @@ def covered(ctx: Context, points: list[PointKey]) -> str:
     return "; ".join(parts)
 
 
-def why_inputs(con, f, points: list[PointKey]) -> tuple[dict[str, str], dict[str, str], int, bool]:
+def why_inputs(con: duckdb.DuckDBPyConnection, f: Filters, points: list[PointKey]) -> tuple[dict[str, str], dict[str, str], int, bool]:
     """Texts behind the selection and behind each selected entity's baseline window (see explain.py).
 
     Returns (target id -> text, baseline id -> text, articles behind the selection, a baseline capped)."""

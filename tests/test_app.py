@@ -100,3 +100,16 @@ def test_password_gate_shows_no_data(monkeypatch, tiny_store):
     at.button[0].click().run()
     at.switch_page("screens/explore.py").run()
     assert at.get("plotly_chart")
+
+
+def test_a_selection_in_the_url_lists_its_articles(monkeypatch, tiny_store):
+    from datetime import date, timedelta
+
+    week = date(2024, 1, 8)
+    want = sum(1 for a in tiny_store.articles if week <= a.published_at.date() < week + timedelta(days=7)
+               and any(m.entity_id == "alice-example" for m in a.mentions))
+    params = {"people": "alice-example", "sel": f"person:alice-example:{week},bogus,person:nobody:x"}
+    at = run(monkeypatch, tiny_store.root, "screens/explore.py", params=params, watchlist=tiny_store.watchlist)
+    assert not at.exception, at.exception
+    assert any(m.value.startswith(f"**{want:,} articles** behind Alice Example, week of {week}") for m in at.markdown)
+    assert at.query_params["sel"] in (params["sel"], [params["sel"]])  # kept as given: the URL is the selection's record
