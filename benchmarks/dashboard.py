@@ -3,8 +3,8 @@
     .venv/bin/python benchmarks/dashboard.py [--store /tmp/newsmon-bench] [--articles 1000000] [--repeat 20] [--server]
     .venv/bin/python benchmarks/dashboard.py --server-only --store data/demo-store   # first chart on the demo
 
-Generates the store once (synthetic rows written in the store's own schema and layout, reused on later runs),
-then times each dashboard query over several filter combinations with DuckDB (the dashboard's own
+Generates the store once (rows written in the store's own schema and layout, article text made of the real
+pages' paragraphs: benchmarks/dashboard_store.py; reused on later runs), then times each dashboard query over several filter combinations with DuckDB (the dashboard's own
 `dashboard.queries` functions) and the same computation with pandas on DataFrames already in memory (the
 pandas load time is reported separately). Prints a table of p50/p95 per query and the pandas/DuckDB ratio.
 With --server it also starts `streamlit run` on the store and reports the server's RSS after the pages are
@@ -16,84 +16,24 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import re
 import statistics
 import sys
 import time
-from datetime import UTC, date, datetime, timedelta
+from collections import Counter
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dashboard import queries  # noqa: E402
+from benchmarks.dashboard_store import NoDevSet, corpus, generate, people_names  # noqa: E402
+from dashboard import queries, search  # noqa: E402
 from dashboard.filters import Filters  # noqa: E402
 from dashboard.selection import PairKey, PointKey  # noqa: E402
-from ingest.store import ARTICLES_SCHEMA, MENTIONS_SCHEMA, Store, _write_atomic  # noqa: E402
-
-N_PEOPLE, N_TOPICS, N_SOURCES = 80, 25, 60
-START = datetime(2023, 1, 1, tzinfo=UTC)
-DAYS = 3 * 365
-WORDS = np.array(("talks ceasefire summit minister election vote border aid sanctions trade tariff energy "
-                  "grain port strike drone missile hostage truce parliament court budget inflation oil gas "
-                  "election campaign coalition protest refugees council envoy treaty").split())
-
-
-def generate(root: Path, n: int, seed: int = 7, batch: int = 100_000) -> None:
-    """Synthetic articles and mentions: Zipf-popular entities, bursty days, 60 sources, 4 languages."""
-    rng = np.random.default_rng(seed)
-    store = Store(root)
-    store.init()
-    people = np.array([f"person-{i:03d}" for i in range(N_PEOPLE)])
-    topics = np.array([f"topic-{i:02d}" for i in range(N_TOPICS)])
-    sources = np.array([f"Outlet {i:02d}" for i in range(N_SOURCES)])
-    langs = np.array(["en", "en", "en", "fr", "de", "es", None], dtype=object)
-    day_weight = rng.gamma(2.0, 1.0, DAYS)
-    day_weight[rng.choice(DAYS, 20, replace=False)] *= 6  # bursts
-    day_weight[rng.choice(DAYS, 10, replace=False)] = 0  # days with nothing stored: gaps
-    day_weight /= day_weight.sum()
-    pz = 1 / np.arange(1, N_PEOPLE + 1) ** 1.1
-    pz /= pz.sum()
-    tz = 1 / np.arange(1, N_TOPICS + 1) ** 0.9
-    tz /= tz.sum()
-    for b0 in range(0, n, batch):
-        m = min(batch, n - b0)
-        idx = np.arange(b0, b0 + m)
-        ids = np.array([f"{(i * 2654435761) % (1 << 62):016x}" for i in idx.tolist()])
-        day = rng.choice(DAYS, m, p=day_weight)
-        secs = rng.integers(0, 86400, m)
-        pub = np.datetime64(START.replace(tzinfo=None), "s") + (day * 86400 + secs).astype("timedelta64[s]")
-        src = sources[rng.integers(0, N_SOURCES, m)]
-        words = WORDS[rng.integers(0, len(WORDS), (m, 40))]
-        text = [" ".join(w) for w in words]
-        art = pa.table({
-            "id": ids, "url": np.char.add("https://bench.example/", ids), "source": src,
-            "title": [t[:60] for t in text], "authors": pa.array([[]] * m, pa.list_(pa.string())),
-            "published_at": pa.array(pub.astype("datetime64[us]"), pa.timestamp("us")).cast(MENTIONS_SCHEMA.field("published_at").type),
-            "published_source": np.where(rng.random(m) < 0.1, "fetched", "meta"),
-            "fetched_at": pa.array(pub.astype("datetime64[us]"), pa.timestamp("us")).cast(MENTIONS_SCHEMA.field("published_at").type),
-            "language": langs[rng.integers(0, len(langs), m)], "text": text, "content_hash": ids,
-            "story_id": ids,
-        }).cast(ARTICLES_SCHEMA)
-        k = rng.poisson(5.2, m)  # mentions per article: ~5.2M mentions per 1M articles
-        rows = np.repeat(np.arange(m), k)
-        is_person = rng.random(len(rows)) < 0.7
-        ent = np.where(is_person, people[rng.choice(N_PEOPLE, len(rows), p=pz)],
-                       topics[rng.choice(N_TOPICS, len(rows), p=tz)])
-        men = pa.table({
-            "article_id": ids[rows], "entity_id": ent, "kind": np.where(is_person, "person", "topic"),
-            "field": np.where(rng.random(len(rows)) < 0.15, "title", "body"),
-            "start": rng.integers(0, 200, len(rows)).astype(np.int32),
-            "end": rng.integers(200, 260, len(rows)).astype(np.int32), "matched": ent, "rule": np.full(len(rows), "alias"),
-            "published_at": art.column("published_at").take(pa.array(rows)),
-            "source": src[rows], "watchlist_version": np.full(len(rows), "bench"),
-        }).cast(MENTIONS_SCHEMA)
-        name = f"part-bench-{b0 // batch:04d}.parquet"
-        _write_atomic(men, store.mentions_dir / name)
-        _write_atomic(art, store.articles_dir / name)
-        print(f"  generated {b0 + m:,} articles", file=sys.stderr)
+from ingest.store import Store  # noqa: E402
 
 
 def timed(fn, repeat: int) -> list[float]:
@@ -109,6 +49,55 @@ def p95(xs: list[float]) -> float:
     return float(np.percentile(xs, 95))
 
 
+PD_TEXT_S: dict[str, float] = {}
+
+
+def search_set(con, root: Path, n: int) -> list[tuple[str, str, int]]:
+    """The benchmark's searches, picked by measured document frequency on this store: (band, query, df).
+
+    Words (letters only, 4+ characters) whose df is nearest 0.3% (rare: the rarest band this store has, see
+    benchmarks/dashboard_store.py), 3% (medium) and 20% (common) of the articles; the two-word phrases of the
+    real pages' paragraphs nearest 1% and 10%; the medium word's first five letters as a prefix; a person's name.
+    """
+    ti = search.for_connection(con)
+    terms = ti._searcher.terms_with_prefix("body", "", limit=None)
+    words = [(w, c) for w, c in terms if len(w) >= 4 and w.isalpha()]
+
+    def nearest(frac: float) -> str:
+        return min(words, key=lambda x: (abs(x[1] - frac * n), x[0]))[0]
+
+    out = [("word, rare", nearest(0.003)), ("word, medium", nearest(0.03)), ("word, common", nearest(0.2))]
+    pool = [p for x in corpus(root.parent / (root.name + "-corpus.json")) for p in x["text"].split("\n\n")]
+    pairs: Counter = Counter()
+    for para in pool:
+        toks = search._tokens(para)
+        pairs.update({f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False) if a.isalpha() and b.isalpha()})
+    cands = [p for p, c in pairs.most_common(400)]
+    dfs = {p: len(ti.keys(search.parse(f'"{p}"'))) for p in cands[::8]}
+    for band, frac in (("phrase, medium", 0.01), ("phrase, common", 0.1)):
+        out.append((band, '"' + min(dfs, key=lambda p: (abs(dfs[p] - frac * n), p)) + '"'))
+    out.append(("prefix", out[1][1][:5] + "*"))
+    out.append(("name (phrase)", f'"{people_names()[0]}"'))
+    return [(band, q, len(ti.keys(search.parse(q)))) for band, q in out]
+
+
+def pd_search_ids(art: pd.DataFrame, q: str) -> pd.Series:
+    """The ids of articles matching a search, in pandas: the same terms, the same regular expressions."""
+    ok = pd.Series(True, index=art.index)
+    for t in search.parse(q):
+        pat = r"(?<![^\W_])" + r"[\W_]+".join(map(re.escape, t.words)) + ("" if t.prefix else r"(?![^\W_])")
+        lit = max(t.words, key=len)
+        hit = pd.Series(False, index=art.index)
+        for col in ("title", "text"):
+            cand = ok & ~hit & art[col].str.contains(lit, case=False, regex=False).fillna(False)
+            hit[cand] = art.loc[cand, col].str.lower().str.contains(pat, regex=True).fillna(False)
+        ok &= hit
+    return art.loc[ok, "id"]
+
+
+PD_SEARCH: dict[str, pd.Series] = {}  # search -> matching ids, computed once per search (timed apart)
+
+
 def pd_base(art: pd.DataFrame, men: pd.DataFrame, f: Filters) -> pd.DataFrame:
     m = men
     if f.start:
@@ -121,10 +110,7 @@ def pd_base(art: pd.DataFrame, men: pd.DataFrame, f: Filters) -> pd.DataFrame:
         ok = art.loc[art["language"].isin(f.languages), "id"]
         m = m[m["article_id"].isin(ok)]
     if f.search:
-        q = f.search.lower()
-        ok = art.loc[art["title"].str.lower().str.contains(q, regex=False)
-                     | art["text"].str.lower().str.contains(q, regex=False), "id"]
-        m = m[m["article_id"].isin(ok)]
+        m = m[m["article_id"].isin(PD_SEARCH[f.search])]
     return m
 
 
@@ -163,12 +149,12 @@ def pd_co(art, men, f: Filters) -> pd.DataFrame:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--store", type=Path, default=Path("/tmp/newsmon-bench"))
+    ap.add_argument("--store", type=Path, default=Path("/tmp/newsmon-bench-text"))
     ap.add_argument("--articles", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--threads", type=int, default=None, help="DuckDB threads (default: all cores)")
     ap.add_argument("--server", action="store_true", help="also measure the Streamlit server (RSS, first chart)")
-    ap.add_argument("--index", type=Path, default=Path("/tmp/newsmon-bench-index.duckdb"),
+    ap.add_argument("--index", type=Path, default=Path("/tmp/newsmon-bench-text-index.duckdb"),
                     help="the dashboard's local index file (dashboard/index.py)")
     ap.add_argument("--no-index", action="store_true", help="query views over the Parquet files instead")
     ap.add_argument("--server-only", action="store_true",
@@ -180,15 +166,21 @@ def main() -> None:
     store = Store(args.store)
     if not store.exists() or store.count("articles") < args.articles:
         print(f"generating {args.articles:,} articles in {args.store} ...", file=sys.stderr)
-        generate(args.store, args.articles)
+        try:
+            generate(args.store, args.articles)
+        except NoDevSet as exc:
+            sys.exit(f"benchmarks/dashboard.py: {exc}")
     n_art, n_men = store.count("articles"), store.count("mentions")
     index = None if args.no_index else args.index
     t = time.perf_counter()
     con = queries.connect(args.store, threads=args.threads, index_path=index)
     connect_s = time.perf_counter() - t
+    text_ok = search.wait(con)  # the text index builds in the background; the searches below want it ready
+    text_s = time.perf_counter() - t - connect_s
     t = time.perf_counter()
     con.close()
     con = queries.connect(args.store, threads=args.threads, index_path=index)
+    text_ok = search.wait(con) and text_ok
     reconnect_s = time.perf_counter() - t
     t = time.perf_counter()
     art = pd.read_parquet(store.articles_dir, columns=["id", "published_at", "source", "title", "url", "language", "text"])
@@ -197,31 +189,42 @@ def main() -> None:
     summary = queries.store_summary(con)
     last = summary["last"]
     base = Filters(people=("person-000",), bucket="week")
+    year5 = dict(preset="custom", start=last - timedelta(days=364), end=last,
+                 sources=tuple(f"Outlet {i:02d}" for i in range(5)))
     combos = {
         "1 person, all time, week": base,
         "3 people + 1 topic, month": Filters(people=("person-000", "person-005", "person-030"), topics=("topic-01",), bucket="month"),
         "1 person, 30 days, day": base.with_(bucket="day", preset="custom", start=last - timedelta(days=29), end=last),
-        "1 person, 1 year, 5 sources": base.with_(preset="custom", start=last - timedelta(days=364), end=last,
-                                                  sources=tuple(f"Outlet {i:02d}" for i in range(5))),
+        "1 person, 1 year, 5 sources": base.with_(**year5),
         "1 person, language fr": base.with_(languages=("fr",)),
         "1 person, unique stories": base.with_(unique=True),
-        "1 person, full-text search": base.with_(search="hostage truce"),
     }
+    searches = search_set(con, args.store, n_art) if text_ok else []
+    print("\nSearches (df = articles matching, of all articles in the store):")
+    for band, q, df in searches:
+        print(f"  {band:<22} {q:<28} df {df:>9,} ({df / n_art:.2%})")
+    for band, q, _ in searches:
+        t = time.perf_counter()
+        PD_SEARCH[q] = pd_search_ids(art, q)
+        PD_TEXT_S[q] = (time.perf_counter() - t) * 1000
+        combos[f"1 person, all time, search {band}"] = base.with_(search=q)
+        if band in ("word, rare", "word, medium", "word, common"):
+            combos[f"1 person, 1 year, 5 sources, search {band}"] = base.with_(search=q, **year5)
     rows = []
     for name, f in combos.items():
-        first = f.start or summary["first"]
         d = timed(lambda f=f: (queries.timeline_counts(con, f), queries.coverage(con, f)), args.repeat)
-        pr = args.repeat if "search" not in name else max(3, args.repeat // 5)
-        p = timed(lambda f=f: pd_timeline(art, men, f), pr)
+        pr = args.repeat if not f.search else 1
+        p = [x + PD_TEXT_S.get(f.search, 0) for x in timed(lambda f=f: pd_timeline(art, men, f), pr)]
         rows.append(("timeline", name, statistics.median(d), p95(d), p95(p)))
         tl = queries.timeline_counts(con, f)
+        if tl.empty:
+            continue
         top = tl.sort_values("articles").iloc[-1]
         point = PointKey(top["kind"], top["entity_id"], pd.Timestamp(top["bucket"]).date())
         end = queries.bucket_end(point.bucket, f.bucket)
         d = timed(lambda f=f, point=point: queries.drilldown(con, f, [point], limit=50), args.repeat)
-        p = timed(lambda f=f, point=point, end=end: pd_drilldown(art, men, f, point, end), pr)
+        p = [x + PD_TEXT_S.get(f.search, 0) for x in timed(lambda f=f, point=point, end=end: pd_drilldown(art, men, f, point, end), pr)]
         rows.append(("drill-down (page of 50)", f"{name}: {int(top['articles']):,} articles", statistics.median(d), p95(d), p95(p)))
-        del first
     for name, f in (("all time", Filters()), ("1 year", Filters(preset="custom", start=last - timedelta(days=364), end=last))):
         d = timed(lambda f=f: queries.co_mentions(con, f), max(5, args.repeat // 2))
         p = timed(lambda f=f: pd_co(art, men, f), 3)
@@ -234,6 +237,13 @@ def main() -> None:
           f"{args.threads or os.cpu_count()}; {args.repeat} runs each; pandas load (not in the timings): {load_s:.1f} s")
     print(f"Mode: {'views over the Parquet files' if index is None else f'local index {index}'}; first connect "
           f"{connect_s:.1f} s (builds the index if absent), connect when up to date {reconnect_s:.2f} s")
+    if index is not None:
+        tdir = search.text_index_dir(index)
+        mb = sum(x.stat().st_size for x in tdir.rglob("*") if x.is_file()) / 1e6
+        print(f"Text index {tdir}: {'ready' if text_ok else 'NOT READY'} {text_s:.1f} s after the first connect "
+              f"(built or brought up to date in the background), {mb:,.0f} MB; DuckDB index {index.stat().st_size / 1e6:,.0f} MB")
+    print("pandas search rows: the text match runs once per search (1 run, its time added to each row); "
+          "the DuckDB rows use the text index")
     print("\n| query | filters | DuckDB p50 ms | DuckDB p95 ms | pandas p95 ms | pandas / DuckDB |")
     print("|---|---|---:|---:|---:|---:|")
     for q, name, p50, d95, pd95 in rows:
