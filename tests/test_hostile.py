@@ -38,10 +38,14 @@ RESOLVE = {
 @pytest.fixture
 def sealed_network(monkeypatch):
     """Patch the resolver and connect so that only the test server on 127.0.0.1 can be reached."""
-    state = {"port": None}
+    state = {"port": None, "scripted": {}, "lookups": []}  # scripted: host -> answers, one per lookup (last repeats)
     real_getaddrinfo, real_connect = socket.getaddrinfo, socket.socket.connect
 
     def fake_getaddrinfo(host, port, *args, **kwargs):
+        state["lookups"].append(host)
+        if host in state["scripted"]:
+            script = state["scripted"][host]
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (script.pop(0) if len(script) > 1 else script[0], port or 80))]
         if host in RESOLVE:
             return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (RESOLVE[host], port or 80))]
         if host in ("127.0.0.1", "localhost"):
@@ -166,3 +170,26 @@ def test_hostile_server(tmp_path: Path, sealed_network) -> None:
     assert reasons.get("binary", 0) + reasons.get("no-article", 0) + reasons.get("empty", 0) >= 1
     assert total.duplicate >= 10_000 - len(bad) - len(good)
     assert summary.stats("Bomb Feed").failed + summary.stats("Bomb Feed").found >= 1
+
+
+@pytest.mark.parametrize("private_ip", ["127.0.0.1", "10.0.0.5", "169.254.169.254"])
+def test_rebinding_host_in_a_feed_is_refused_and_counted(tmp_path: Path, sealed_network, private_ip: str) -> None:
+    """A feed links to rebind.test, which answers a public address to its first lookup (the robots.txt request)
+    and a private one to the next (the page): the page is refused as private-address, nothing reaches the
+    private address (the sealed network would raise), and the good page of the feed is still stored."""
+    _, good, _ = article_html(1, random.Random(9), datetime(2025, 6, 2, tzinfo=UTC))
+    routes = {"/good": reply(good), "/secret": reply("<html><body><p>internal</p></body></html>")}
+    routes["/rss"] = reply(rss("", [("good", "http://news.test/good", datetime(2025, 6, 2, tzinfo=UTC)),
+                                     ("rebound", "http://rebind.test/secret", datetime(2025, 6, 2, tzinfo=UTC))]),
+                           ctype="application/rss+xml")
+    settings = Settings(store=tmp_path / "store", allow_private=False, host_delay=0.0, processes=0, progress=False,
+                        connect_timeout=2, read_timeout=2, deadline=4)
+    sealed_network["scripted"]["rebind.test"] = [PUBLIC_IP, private_ip]
+    with LocalServer(routes) as srv:
+        sealed_network["port"] = int(srv.url.rsplit(":", 1)[1])
+        summary = run_ingest([Source("feed", "http://news.test/rss", "News Test")], settings)
+    report = format_summary(summary)
+    assert summary.total().failures == {"private-address": 1}, report
+    assert summary.total().stored == 1 and "/secret" not in srv.hits, report
+    # rebind.test: its robots.txt (the public answer; a 404, so no rules) and the page (the private answer)
+    assert sealed_network["lookups"].count("rebind.test") == 2  # one lookup per connection, none in between
