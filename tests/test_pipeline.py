@@ -185,3 +185,28 @@ def test_site_furniture_is_learnt_during_the_first_run(tmp_path: Path) -> None:
     assert len(texts) == 16
     assert 0 < len(with_line) <= 8, "the line was never learnt"  # the first batches keep it, later pages lose it
     assert any("short break for prayers" in t for _, t in texts)  # repeated inside one article: kept
+
+
+def test_relearning_runs_in_the_process_pool_and_reaches_the_workers(tmp_path: Path) -> None:
+    """With extraction processes, a source's boilerplate is relearnt there; the result replaces what the workers
+    get (keys only) and the sidecar is saved."""
+    from concurrent.futures import ProcessPoolExecutor
+    from datetime import UTC, datetime
+
+    from ingest.boilerplate import load_boilerplate
+    from ingest.pipeline import _Learning
+    from ingest.records import Article
+
+    line = "The Widget Gazette has answered to its readers alone since 1887."
+    now = datetime(2025, 5, 5, tzinfo=UTC)
+    batch = [Article(f"a{i}", f"https://w.example/{i}", "Widget", "t", f"Talks went on for day {i} in Geneva.\n\n{line}",
+                     f"h{i}", now) for i in range(8)]
+    learning = _Learning({})
+    with ProcessPoolExecutor(1) as pool:
+        learning.pool = pool
+        learning.after_batch(tmp_path, batch)
+        assert learning.in_flight == {"Widget"}
+    assert not learning.in_flight  # shutting the pool down waited for it
+    assert line in learning.for_workers["Widget"] and learning.for_workers["Widget"].examples == ()
+    assert line in learning.boilerplate["Widget"].examples
+    assert line in load_boilerplate(tmp_path, "Widget")
