@@ -37,6 +37,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pyarrow.parquet as pq
 
 log = logging.getLogger(__name__)
 
@@ -153,18 +154,24 @@ class TextIndex:
         gone, new = sorted(have - now.keys()), sorted(now.keys() - have)
         if gone or new:
             con = duckdb.connect(":memory:")
-            writer = index.writer(heap_size=128_000_000, num_threads=threads)
+            writer = index.writer(heap_size=96_000_000, num_threads=threads)
             for b in gone:
                 writer.delete_documents_by_term("batch", b)
             import tantivy
 
             for b in new:
-                rel = con.sql(f"SELECT {KEY_SQL.format(col='id')} AS key, coalesce(title, '') AS title,"
-                              " coalesce(text, '') AS body FROM read_parquet($p)", params={"p": str(now[b])})
-                reader = rel.to_arrow_reader(batch_size=10_000)
-                for chunk in reader:
-                    for k, ti, bo in zip(*(chunk.column(i).to_pylist() for i in range(3)), strict=True):
-                        writer.add_document(tantivy.Document(key=k, batch=b, title=ti, body=bo))
+                keys = con.sql(f"SELECT {KEY_SQL.format(col='id')} FROM read_parquet($p)",
+                               params={"p": str(now[b])}).fetchnumpy()
+                keys = next(iter(keys.values())).tolist()
+                # streamed in small batches: a store file can hold 200 MB of text, the server has 600 MB in all
+                batches = pq.ParquetFile(now[b]).iter_batches(batch_size=2_000, columns=["title", "text"])
+                i = 0
+                for chunk in batches:
+                    for ti, bo in zip(chunk.column(0).to_pylist(), chunk.column(1).to_pylist(), strict=True):
+                        writer.add_document(tantivy.Document(key=keys[i], batch=b, title=ti or "", body=bo or ""))
+                        i += 1
+                if i != len(keys):
+                    raise RuntimeError(f"{now[b]}: {len(keys)} ids but {i} texts")
                 writer.commit()  # one commit per file: an interrupted build keeps the files it finished
             writer.wait_merging_threads()
             con.close()
@@ -192,13 +199,18 @@ class TextIndex:
                     q = Q.phrase_query(self._schema, field, list(t.words))
                 ors.append((Occur.Should, q))
             musts.append((Occur.Must, Q.boolean_query(ors)))
-        query = Q.boolean_query(musts)
+        # constant scores: no ranking wanted, only the set (cheaper to collect)
+        query = Q.const_score_query(Q.boolean_query(musts), 1.0)
         s = self._searcher
         n = s.search(query, limit=1, count=True).count
         if not n:
             return np.zeros(0, np.int64)
-        hits = s.search(query, limit=n, count=False, order_by_field="key").hits
-        return np.fromiter((h[0] for h in hits), np.int64, len(hits))
+        hits = s.search(query, limit=n, count=False).hits
+        return np.array(s.fast_field_values("key", [h[1] for h in hits]), np.int64)
+
+    def doc_freq(self, word: str) -> int:
+        """Articles whose body has the word (the benchmark picks its search words by this)."""
+        return self._searcher.doc_freq("body", word)
 
 
 def _file_id(p: Path) -> str:
