@@ -157,11 +157,15 @@ def main() -> None:
     ap.add_argument("--index", type=Path, default=Path("/tmp/newsmon-bench-text-index.duckdb"),
                     help="the dashboard's local index file (dashboard/index.py)")
     ap.add_argument("--no-index", action="store_true", help="query views over the Parquet files instead")
+    ap.add_argument("--server-cache", type=Path, default=None,
+                    help="serve with this dashboard cache dir (an index built beforehand) instead of a new one")
+    ap.add_argument("--server-search", default="",
+                    help="a search for the server's last page visit (the Overview with person-000 and it)")
     ap.add_argument("--server-only", action="store_true",
                     help="only the server figures, on an existing store (e.g. --store data/demo-store)")
     args = ap.parse_args()
     if args.server_only:
-        server_figures(args.store)
+        server_figures(args.store, args.server_cache, args.server_search)
         return
     store = Store(args.store)
     if not store.exists() or store.count("articles") < args.articles:
@@ -253,10 +257,10 @@ def main() -> None:
     art = men = None  # free the pandas copies before measuring the server
     gc.collect()
     if args.server:
-        server_figures(args.store)
+        server_figures(args.store, args.server_cache, args.server_search)
 
 
-def server_figures(store: Path) -> None:
+def server_figures(store: Path, cache: Path | None = None, search_q: str = "") -> None:
     """RSS of a real `streamlit run` on the store after drawing each page, and time to the first chart.
 
     Each page is opened in the same headless chromium; the first visit starts from a new index cache, so it
@@ -273,7 +277,7 @@ def server_figures(store: Path) -> None:
         port = s.getsockname()[1]
     import tempfile
 
-    cache_dir = tempfile.mkdtemp(prefix="newsmon-bench-cache-")
+    cache_dir = str(cache) if cache else tempfile.mkdtemp(prefix="newsmon-bench-cache-")
     env = dict(os.environ, NEWSMON_STORE=str(store), NEWSMON_DASHBOARD_CACHE=cache_dir)
     from dashboard.serve import streamlit_command
 
@@ -292,10 +296,16 @@ def server_figures(store: Path) -> None:
             b = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox", "--disable-gpu"])
             pg = b.new_page(viewport={"width": 1400, "height": 1000})
             firsts = []
-            for path in ("/", "/explore", "/entities", "/health", "/"):
+            from urllib.parse import urlencode
+
+            paths = ["/", "/explore", "/entities", "/health", "/"]
+            if search_q:
+                paths.append("/?" + urlencode({"people": "person-000", "search": search_q}))
+            for path in paths:
                 t = time.perf_counter()
                 pg.goto(url + path)
-                sel = ".js-plotly-plot .scatterlayer .trace path.point" if path in ("/", "/explore", "/entities") else ".js-plotly-plot"
+                sel = (".js-plotly-plot .scatterlayer .trace path.point" if path.split("?")[0] in ("/", "/explore", "/entities")
+                       else ".js-plotly-plot")
                 pg.wait_for_selector(sel, state="attached", timeout=120_000)
                 firsts.append((path, time.perf_counter() - t))
                 pg.wait_for_timeout(1500)
@@ -308,7 +318,8 @@ def server_figures(store: Path) -> None:
         proc.wait(timeout=20)
         import shutil
 
-        shutil.rmtree(cache_dir, ignore_errors=True)
+        if not cache:
+            shutil.rmtree(cache_dir, ignore_errors=True)
 
 
 def _rss_mb(pid: int) -> float:
