@@ -266,6 +266,18 @@ def keys_or_none(con: duckdb.DuckDBPyConnection, terms: tuple[Term, ...]) -> np.
     return ti.keys(terms)
 
 
+def status_line(con: duckdb.DuckDBPyConnection, text: str) -> str | None:
+    """A line for the page under the search box, or None when there is nothing to say."""
+    if not parse(text):
+        return None
+    state = status(con)
+    if state == "building":
+        return "The search index is being built or brought up to date: results come from a full scan meanwhile (slower)."
+    if state == "scan":
+        return "No search index for this store: results come from a full scan of the text (slower)."
+    return None
+
+
 def wait(con: duckdb.DuckDBPyConnection, timeout: float | None = None) -> bool:
     """Wait until the connection's text index is ready; False if there is none or it failed (tests, benchmark)."""
     ti = for_connection(con)

@@ -91,8 +91,10 @@ def test_search_with_the_index_matches_the_scan(tmp_path):
     _add_extra(tiny)  # ... then a batch arrives: the text index is extended, not rebuilt
     con = queries.connect(tiny.root, index_path=index)
     assert search.wait(con, 60) and search.status(con) == "index"
+    assert search.status_line(con, "talks") is None
     scan = queries.connect(tiny.root)
     assert search.status(scan) == "scan"
+    assert "full scan" in search.status_line(scan, "talks") and search.status_line(scan, " ") is None
     hits = 0
     for q in QUERIES:
         got, want = _answers(con, q), _answers(scan, q)
