@@ -22,7 +22,9 @@ from ingest.records import Failure, FetchResult
 from ingest.robots import RobotsRules, parse_robots
 from ingest.settings import Settings
 
-ROBOTS_TYPES = ("text/plain", "text/html", "application/octet-stream")
+# RFC 9309 parses whatever the file is; only a body that is clearly not text (an image, JSON, ...) is refused,
+# which makes the host "unreachable" for the run.
+ROBOTS_TYPES = ("text/", "application/octet-stream")
 
 
 class PoliteFetcher:

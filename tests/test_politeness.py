@@ -24,6 +24,13 @@ def test_robots_disallow_is_a_reason_and_never_fetched() -> None:
         assert "/private/a" not in srv.hits and srv.hits["/robots.txt"] == 1
 
 
+def test_robots_served_as_any_text_type_is_read() -> None:
+    robots = reply("User-agent: *\nDisallow: /private/\n", ctype="text/x-robots; charset=utf-8")
+    with LocalServer({"/robots.txt": robots, "/private/a": PAGE}) as srv, make_client(BASE) as c:
+        res = PoliteFetcher(c, BASE).get(srv.url + "/private/a")
+    assert isinstance(res, Failure) and res.reason == "robots-disallowed" and "/private/a" not in srv.hits
+
+
 def test_missing_robots_allows_and_broken_robots_disallows() -> None:
     with LocalServer({"/a": PAGE}) as srv, make_client(BASE) as c:
         assert isinstance(PoliteFetcher(c, BASE).get(srv.url + "/a"), FetchResult)
