@@ -64,8 +64,8 @@ def bucket_range(first: date, last: date, bucket: str) -> list[date]:
     return out
 
 
-def _base(con: duckdb.DuckDBPyConnection, f: Filters, alias: str, params: dict) -> list[str]:
-    """Conditions shared by every mentions query: dates, sources, languages, full-text search."""
+def _base(f: Filters, alias: str, params: dict, con: duckdb.DuckDBPyConnection | None = None) -> list[str]:
+    """Conditions shared by every mentions query: dates, sources, languages, full-text search (needs `con`)."""
     conds = [f"{alias}.published_at IS NOT NULL"]
     if f.start is not None:
         params["d_start"] = _day_start(f.start)
@@ -85,6 +85,8 @@ def _base(con: duckdb.DuckDBPyConnection, f: Filters, alias: str, params: dict) 
         conds.append("(a.story_id IS NULL OR a.story_id = a.id)" if alias == "a" else f"{alias}.first")
     terms = search.parse(f.search)
     if terms:
+        if con is None:
+            raise ValueError("a full-text search needs the connection (its text index)")
         conds.append(_search_cond(con, terms, f"{alias}.{'id' if alias == 'a' else 'article_id'}", params))
     return conds
 
@@ -192,7 +194,7 @@ def timeline_counts(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
             f" FROM rollup r WHERE {' AND '.join(conds)} GROUP BY ALL ORDER BY 1"
         )
         return con.execute(sql, params).df()
-    conds = _base(con, f, "m", params) + [_entities(f, params)]
+    conds = _base(f, "m", params, con) + [_entities(f, params)]
     sql = (
         f"SELECT {_bucket(f, params)} AS bucket, m.kind, m.entity_id,"
         " count(DISTINCT m.article_id) AS articles, count(*) AS mentions"
@@ -242,7 +244,7 @@ def drilldown(
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {SORTS}")
     params: dict = {}
-    conds = _base(con, f, "m", params)
+    conds = _base(f, "m", params, con)
     window = having = ""
     if points:
         conds.append(_point_conds(points, f.bucket, params))
@@ -311,7 +313,7 @@ def article_mentions(con: duckdb.DuckDBPyConnection, article_id: str) -> pd.Data
 def top_sources(con: duckdb.DuckDBPyConnection, f: Filters, n: int = 10) -> pd.DataFrame:
     """Sources with the most articles mentioning any selected entity."""
     params: dict = {"n": n}
-    conds = _base(con, f, "m", params) + [_entities(f, params)]
+    conds = _base(f, "m", params, con) + [_entities(f, params)]
     return con.execute(
         "SELECT m.source, count(DISTINCT m.article_id) AS articles FROM mentions m"
         f" WHERE {' AND '.join(conds)} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $n",
@@ -339,7 +341,7 @@ def co_mentions(con: duckdb.DuckDBPyConnection, f: Filters, n: int = 12) -> pd.D
             " GROUP BY ALL ORDER BY articles DESC, a, b"
         )
         return con.execute(sql, params).df()
-    conds = _base(con, f, "m", params) + ["m.kind = 'person'"]
+    conds = _base(f, "m", params, con) + ["m.kind = 'person'"]
     if len(f.people) >= 2:
         params["people"] = list(f.people)
         conds.append("list_contains($people::VARCHAR[], m.entity_id)")
@@ -358,7 +360,7 @@ def co_mentions(con: duckdb.DuckDBPyConnection, f: Filters, n: int = 12) -> pd.D
 def entity_totals(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Every entity's articles and mentions under the filters (entity selection ignored)."""
     params: dict = {}
-    conds = _base(con, f, "m", params)
+    conds = _base(f, "m", params, con)
     return con.execute(
         "SELECT m.kind, m.entity_id, count(DISTINCT m.article_id) AS articles, count(*) AS mentions,"
         " count(*) FILTER (WHERE m.field = 'title') AS in_titles, max(m.published_at) AS last_seen"
@@ -379,7 +381,7 @@ def entity_article_ids(
 ) -> list[str]:
     """Ids of articles mentioning the entity in [start, end), newest first, at most `limit`."""
     params: dict = {"k": kind, "e": entity_id, "s": _day_start(start), "t": _day_start(end), "lim": limit}
-    conds = _base(con, f, "m", params) + [
+    conds = _base(f, "m", params, con) + [
         "m.kind = $k",
         "m.entity_id = $e",
         "m.published_at >= $s",
@@ -397,11 +399,11 @@ def period_article_ids(con: duckdb.DuckDBPyConnection, f: Filters, limit: int, s
     """Newest articles under the filters: those mentioning a selected entity, or all stored ones."""
     params: dict = {"lim": limit}
     if selected:
-        conds = _base(con, f, "m", params) + [_entities(f, params)]
+        conds = _base(f, "m", params, con) + [_entities(f, params)]
         sql = (f"SELECT m.article_id, max(m.published_at) p FROM mentions m WHERE {' AND '.join(conds)}"
                " GROUP BY 1 ORDER BY p DESC, 1 LIMIT $lim")
     else:
-        conds = _base(con, f, "a", params)
+        conds = _base(f, "a", params, con)
         sql = f"SELECT a.id FROM articles a WHERE {' AND '.join(conds)} ORDER BY a.published_at DESC, 1 LIMIT $lim"
     return [r[0] for r in con.execute(sql, params).fetchall()]
 
@@ -410,8 +412,8 @@ def count_articles(con: duckdb.DuckDBPyConnection, f: Filters, selected: bool) -
     """Articles under the filters, mentioning a selected entity or not."""
     params: dict = {}
     if selected:
-        conds = _base(con, f, "m", params) + [_entities(f, params)]
+        conds = _base(f, "m", params, con) + [_entities(f, params)]
         sql = f"SELECT count(DISTINCT m.article_id) FROM mentions m WHERE {' AND '.join(conds)}"
     else:
-        sql = f"SELECT count(*) FROM articles a WHERE {' AND '.join(_base(con, f, 'a', params))}"
+        sql = f"SELECT count(*) FROM articles a WHERE {' AND '.join(_base(f, 'a', params, con))}"
     return int(con.execute(sql, params).fetchone()[0])
