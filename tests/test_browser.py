@@ -218,6 +218,22 @@ def test_back_from_an_article_returns_to_the_same_list_and_selection(dashboard, 
     assert page.locator(".nm-title").inner_text() == title
     page.get_by_text(listed, exact=False).first.wait_for()
 
+    # Another point, then Back: the first point's list again; a click on the other point still counts.
+    def click_point(day: str) -> None:
+        page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
+        _wait_chart(page)
+        p = next(p for p in page.evaluate(POINTS_JS, 0) if p["custom"][2] == day)
+        page.mouse.click(p["x"], p["y"])
+
+    other_day = next(p for p in points if p is not best)["custom"][2]
+    other_listed = f"articles behind Alice Example, week of {other_day[:10]}"
+    click_point(other_day)
+    page.get_by_text(other_listed, exact=False).first.wait_for()
+    page.go_back()
+    page.get_by_text(listed, exact=False).first.wait_for()
+    click_point(other_day)
+    page.get_by_text(other_listed, exact=False).first.wait_for()
+
 
 def test_back_after_a_filter_change_restores_the_filters(dashboard, page):
     page.goto(f"{dashboard.url}/explore?people=alice-example")

@@ -19,7 +19,13 @@ if ctx is not None and not views.no_data(ctx):
     if "article" not in st.query_params and ss.get("_explore_open"):
         gen = ss["_explore_gen"] = gen + 1  # Back from an article: nothing stays chosen in the list
         ss["_explore_open"] = None
-    series, clicked = views.timeline_section(ctx, key="explore-timeline")
+    if ss.get("_explore_event") and encode_points(ss["_explore_event"]) != st.query_params.get("sel", ""):
+        # Back/Forward moved the URL off the chart's own selection: draw the chart afresh (nothing selected),
+        # so that it shows no stale selection and a click on any point, even the one selected before, counts.
+        ss["_explore_chart"] = ss.get("_explore_chart", 0) + 1
+        ss["_explore_event"] = []
+    chart_key = "explore-timeline" + (f"-{ss['_explore_chart']}" if ss.get("_explore_chart") else "")
+    series, clicked = views.timeline_section(ctx, key=chart_key)
     if clicked != ss.get("_explore_event", []):
         ss["_explore_event"] = clicked
         if clicked:  # a new click or box in this run: a new history entry, with no article open
