@@ -135,34 +135,6 @@ _PLAIN = {
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def why(
-    root: Path, version: str, f: Filters, point: PointKey, exclude: tuple[str, ...]
-) -> tuple[pd.DataFrame, int, int, int, bool]:
-    """Over-represented terms for one point against the same entity's preceding weeks.
-
-    Returns (terms, articles behind the point, of them read, baseline read, baseline capped)."""
-    from datetime import timedelta
-
-    from dashboard import explain
-
-    days = explain.BASELINE_DAYS[f.bucket]
-    with _cursor(root) as con:
-        rows = queries.drilldown(con, f, [point], limit=explain.BASELINE_CAP)
-        target = rows["id"].tolist()
-        n_target = int(rows["n_total"].iloc[0]) if not rows.empty else 0
-        base = queries.entity_article_ids(con, f.with_(start=None, end=None, preset="custom"), point.kind,
-                                          point.entity_id, point.bucket - timedelta(days=days), point.bucket,
-                                          explain.BASELINE_CAP + 1)
-        capped = len(base) > explain.BASELINE_CAP
-        base = base[: explain.BASELINE_CAP]
-        t = queries.texts(con, target)
-        b = queries.texts(con, base)
-    terms = explain.over_represented(explain.term_counts(t["title"] + "\n" + t["text"]),
-                                     explain.term_counts(b["title"] + "\n" + b["text"]), exclude=exclude)
-    return terms, n_target, len(target), len(base), capped
-
-
-@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
 def top_terms(root: Path, version: str, f: Filters, cap: int, exclude: tuple[str, ...]) -> tuple[pd.DataFrame, int, int]:
     """Terms over-represented in articles mentioning the selection vs all articles in the period (newest `cap` each)."""
     from dashboard import explain
