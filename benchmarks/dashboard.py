@@ -161,6 +161,8 @@ def main() -> None:
                     help="serve with this dashboard cache dir (an index built beforehand) instead of a new one")
     ap.add_argument("--server-search", default="",
                     help="a search for the server's last page visit (the Overview with person-000 and it)")
+    ap.add_argument("--no-pandas-search", action="store_true",
+                    help="skip pandas on the search rows (its text match on 4 GB of text needed >22 GB RAM: OOM)")
     ap.add_argument("--server-only", action="store_true",
                     help="only the server figures, on an existing store (e.g. --store data/demo-store)")
     args = ap.parse_args()
@@ -187,7 +189,8 @@ def main() -> None:
     text_ok = search.wait(con) and text_ok
     reconnect_s = time.perf_counter() - t
     t = time.perf_counter()
-    art = pd.read_parquet(store.articles_dir, columns=["id", "published_at", "source", "title", "url", "language", "text"])
+    text_cols = [] if args.no_pandas_search else ["text"]
+    art = pd.read_parquet(store.articles_dir, columns=["id", "published_at", "source", "title", "url", "language", *text_cols])
     men = pd.read_parquet(store.mentions_dir, columns=["article_id", "entity_id", "kind", "published_at", "source"])
     load_s = time.perf_counter() - t
     summary = queries.store_summary(con)
@@ -208,9 +211,10 @@ def main() -> None:
     for band, q, df in searches:
         print(f"  {band:<22} {q:<28} df {df:>9,} ({df / n_art:.2%})")
     for band, q, _ in searches:
-        t = time.perf_counter()
-        PD_SEARCH[q] = pd_search_ids(art, q)
-        PD_TEXT_S[q] = (time.perf_counter() - t) * 1000
+        if not args.no_pandas_search:
+            t = time.perf_counter()
+            PD_SEARCH[q] = pd_search_ids(art, q)
+            PD_TEXT_S[q] = (time.perf_counter() - t) * 1000
         combos[f"1 person, all time, search {band}"] = base.with_(search=q)
         if band in ("word, rare", "word, medium", "word, common"):
             combos[f"1 person, 1 year, 5 sources, search {band}"] = base.with_(search=q, **year5)
@@ -218,7 +222,8 @@ def main() -> None:
     for name, f in combos.items():
         d = timed(lambda f=f: (queries.timeline_counts(con, f), queries.coverage(con, f)), args.repeat)
         pr = args.repeat if not f.search else 1
-        p = [x + PD_TEXT_S.get(f.search, 0) for x in timed(lambda f=f: pd_timeline(art, men, f), pr)]
+        skip = bool(f.search) and args.no_pandas_search
+        p = [float("nan")] if skip else [x + PD_TEXT_S.get(f.search, 0) for x in timed(lambda f=f: pd_timeline(art, men, f), pr)]
         rows.append(("timeline", name, statistics.median(d), p95(d), p95(p)))
         tl = queries.timeline_counts(con, f)
         if tl.empty:
@@ -227,7 +232,8 @@ def main() -> None:
         point = PointKey(top["kind"], top["entity_id"], pd.Timestamp(top["bucket"]).date())
         end = queries.bucket_end(point.bucket, f.bucket)
         d = timed(lambda f=f, point=point: queries.drilldown(con, f, [point], limit=50), args.repeat)
-        p = [x + PD_TEXT_S.get(f.search, 0) for x in timed(lambda f=f, point=point, end=end: pd_drilldown(art, men, f, point, end), pr)]
+        p = [float("nan")] if skip else [x + PD_TEXT_S.get(f.search, 0) for x in
+                                         timed(lambda f=f, point=point, end=end: pd_drilldown(art, men, f, point, end), pr)]
         rows.append(("drill-down (page of 50)", f"{name}: {int(top['articles']):,} articles", statistics.median(d), p95(d), p95(p)))
     for name, f in (("all time", Filters()), ("1 year", Filters(preset="custom", start=last - timedelta(days=364), end=last))):
         d = timed(lambda f=f: queries.co_mentions(con, f), max(5, args.repeat // 2))
