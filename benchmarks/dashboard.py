@@ -161,11 +161,13 @@ def main() -> None:
                     help="serve with this dashboard cache dir (an index built beforehand) instead of a new one")
     ap.add_argument("--server-search", default="",
                     help="a search for the server's last page visit (the Overview with person-000 and it)")
-    ap.add_argument("--no-pandas-search", action="store_true",
-                    help="skip pandas on the search rows (its text match on 4 GB of text needed >22 GB RAM: OOM)")
+    ap.add_argument("--pandas-search", action="store_true",
+                    help="pandas on the search rows too (at 1M its text match over 4 GB of text was OOM-killed at 22 GB)")
+    ap.add_argument("--no-pandas-search", action="store_true", help="the default: no pandas on the search rows")
     ap.add_argument("--server-only", action="store_true",
                     help="only the server figures, on an existing store (e.g. --store data/demo-store)")
     args = ap.parse_args()
+    args.no_pandas_search = not args.pandas_search
     if args.server_only:
         server_figures(args.store, args.server_cache, args.server_search)
         return
