@@ -28,7 +28,7 @@ class Filters:
     rolling: int = 0  # buckets in the rolling window; 0 or 1 = off
     sources: tuple[str, ...] = ()  # empty = all
     languages: tuple[str, ...] = ()  # empty = all
-    search: str = ""  # case-insensitive substring of the title or cleaned text
+    search: str = ""  # words, "phrases", prefix*: see dashboard/search.py
     unique: bool = False  # one article per story (near-duplicate cluster): the story's first article
 
     def __post_init__(self) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from dashboard import access, cache
+from dashboard import access, cache, search
 from dashboard.filters import BUCKETS, MEASURES, PRESETS, SCALES, Filters
 from dashboard.names import Names
 
@@ -111,6 +111,16 @@ def _init_from_url(f: Filters) -> None:
     ss["f_unique"] = f.unique
 
 
+def search_status(root: Path, text: str) -> str | None:
+    """The search box's caption while searches scan (index missing or being built), else None."""
+    if not text.strip():
+        return None
+    try:
+        return search.status_line(cache.cursor(root), text)
+    except Exception:  # noqa: BLE001 - a caption only; the search itself reports its own errors
+        return None
+
+
 def sidebar() -> Context | None:
     """Draw the filters; return the page context, or None when the store is missing or empty."""
     root = cache.store_root()
@@ -168,7 +178,9 @@ def sidebar() -> Context | None:
         with st.expander("Sources, language, search", expanded=bool(ss.get("f_sources") or ss.get("f_search"))):
             st.multiselect("Sources", summary["sources"], key="f_sources")
             st.multiselect("Languages", summary["languages"], key="f_languages", format_func=lambda x: x or "unknown")
-            st.text_input("Text contains", key="f_search", placeholder="word or phrase in title or text")
+            st.text_input("Text contains", key="f_search", placeholder='words, "a phrase", prefix*', help=search.HELP)
+            if line := search_status(root, ss.get("f_search") or ""):
+                st.caption(line)
             if summary.get("has_stories"):
                 st.toggle("Unique stories only", key="f_unique",
                           help="Count each near-duplicate story (syndicated copies) once, at its first article.")
