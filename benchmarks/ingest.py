@@ -183,7 +183,7 @@ def end_to_end(server: SlowServer, processes: int) -> tuple[Measured, float, int
 
 
 def newspaper_loop(server: SlowServer, n: int) -> float:
-    import ingest.newspaper_fix  # noqa: F401 - the offline tldextract and the lxml-6 fix
+    import ingest.newspaper_fix  # noqa: F401, I001 - first: the offline tldextract and the lxml-6 fix
     from newspaper import Article
 
     t = time.perf_counter()

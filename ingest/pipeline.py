@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from queue import SimpleQueue
 
-import httpx
 import numpy as np
 from tqdm import tqdm
 
@@ -24,6 +23,7 @@ from ingest import worker
 from ingest.boilerplate import SiteBoilerplate, learn_source_boilerplate
 from ingest.feedstate import FeedState, load_feed_state, save_feed_state
 from ingest.fetch import make_client
+from ingest.language import declared_language
 from ingest.politeness import PoliteFetcher
 from ingest.reclean import LEARN_PAGES, learn_store_boilerplate
 from ingest.records import Article, Candidate, Failure, FetchResult
@@ -48,6 +48,7 @@ class SourceStats:
     stored: int = 0  # new articles written
     duplicate: int = 0  # same URL listed twice, or same content as a stored article
     failures: Counter = field(default_factory=Counter)  # reason -> count
+    language_disagrees: int = 0  # stored articles surely in another language than the source declares
 
     @property
     def failed(self) -> int:
@@ -73,6 +74,7 @@ class RunSummary:
             t.fetched += s.fetched
             t.stored += s.stored
             t.duplicate += s.duplicate
+            t.language_disagrees += s.language_disagrees
             t.failures.update(s.failures)
         return t
 
@@ -84,6 +86,7 @@ def run_ingest(sources: Iterable[Source], settings: Settings) -> RunSummary:
                          watchlist_version=watchlist.version)
     store = Store(Path(settings.store))
     with store.writer() as writer, make_client(settings) as client:
+        fetcher = PoliteFetcher(client, settings)  # discovery and pages share robots.txt and each host's schedule
         known_ids, known_hashes = store.known_ids(), store.known_hashes()
         stories = StoryIndex.load(store)
         # Each source's furniture learnt from its stored pages (and relearnt as this run stores more), applied
@@ -91,10 +94,10 @@ def run_ingest(sources: Iterable[Source], settings: Settings) -> RunSummary:
         learning = _Learning(learn_store_boilerplate(store))
         feed_state = load_feed_state(store.root)
         feed_urls: dict[str, str] = {}  # outlet name -> feed URL, to forget a feed's validators after a page failure
-        todo = _plan(sources, client, settings, summary, known_ids, feed_state, feed_urls)
+        todo = _plan(sources, fetcher, settings, summary, known_ids, feed_state, feed_urls)
         batch: list[Article] = []
         bar = tqdm(total=len(todo), unit="page", disable=not settings.progress, file=sys.stderr, desc="ingest")
-        for candidate, result, fetched, sig in _fetch_and_process(todo, client, settings, learning):
+        for candidate, result, fetched, sig in _fetch_and_process(todo, fetcher, settings, learning):
             stats = summary.stats(candidate.source)
             stats.fetched += fetched
             bar.update(1)
@@ -110,6 +113,9 @@ def run_ingest(sources: Iterable[Source], settings: Settings) -> RunSummary:
             story = stories.assign(result.id, result.text, result.published_at, minhash=sig)
             batch.append(replace(result, story_id=story))
             stats.stored += 1
+            if candidate.language and result.language != declared_language(candidate.language):
+                stats.language_disagrees += 1  # choose_language keeps the declared one unless detection is sure
+                log.info("language of %s: %s, source declares %s", result.url, result.language, candidate.language)
             if len(batch) >= settings.batch_size:
                 _commit(writer, batch, stories, watchlist.version)
                 learning.after_batch(store.root, batch)
@@ -192,13 +198,13 @@ class _Learning:
         self._learnt(source, fut.result())
 
 
-def _plan(sources: Iterable[Source], client: httpx.Client, settings: Settings, summary: RunSummary,
+def _plan(sources: Iterable[Source], fetcher: PoliteFetcher, settings: Settings, summary: RunSummary,
           known_ids: set[str], feed_state: FeedState | None = None,
           feed_urls: dict[str, str] | None = None) -> list[Candidate]:
     """Discover every source's candidates; drop URLs listed twice and, unless refetching, URLs already stored."""
     todo, seen = [], set()
     for source in sources:
-        found = discover(source, client, settings, feed_state)
+        found = discover(source, fetcher, settings, feed_state)
         if found.note:
             log.info("source %s: %s", source.location, found.note)
         if source.kind == "feed" and feed_urls is not None:
@@ -222,7 +228,7 @@ def _plan(sources: Iterable[Source], client: httpx.Client, settings: Settings, s
     return todo
 
 
-def _fetch_and_process(todo: list[Candidate], client: httpx.Client, settings: Settings,
+def _fetch_and_process(todo: list[Candidate], fetcher: PoliteFetcher, settings: Settings,
                        learning: _Learning | None = None,
                        ) -> Iterator[tuple[Candidate, Article | Failure, bool, np.ndarray]]:
     """Fetch in threads (I/O) and extract in processes (CPU), with a bounded number of pages in flight.
@@ -248,7 +254,6 @@ def _fetch_and_process(todo: list[Candidate], client: httpx.Client, settings: Se
     else:
         worker.init_worker(watchlist)
     threads = ThreadPoolExecutor(settings.fetch_threads, thread_name_prefix="fetch")
-    fetcher = PoliteFetcher(client, settings)
     # Finished futures arrive on one queue (each future's done-callback puts it there): waiting costs the same
     # with 200 pages in flight as with 2. concurrent.futures.wait() over every pending future, as this loop
     # did before, locked and unlocked each of them for every page and was the main process's largest cost.
@@ -363,6 +368,9 @@ def format_summary(summary: RunSummary) -> str:
     failures = summary.total().failures
     if failures:
         lines.append("failures by reason: " + ", ".join(f"{r} {n}" for r, n in failures.most_common()))
+    disagree = [s for s in rows[:-1] if s.language_disagrees]
+    if disagree:
+        lines.append("language other than declared: " + ", ".join(f"{s.name} {s.language_disagrees}" for s in disagree))
     took = (summary.finished_at or datetime.now(UTC)) - summary.started_at
     lines.append(f"run {summary.run_id} took {took.total_seconds():.1f}s; watchlist {summary.watchlist_version}")
     return "\n".join(lines)

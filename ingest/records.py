@@ -23,6 +23,7 @@ class Candidate:
     feed_title: str = ""
     feed_published: datetime | None = None  # UTC, from the feed entry
     html_path: str | None = None  # set for saved pages: read from disk instead of fetching
+    language: str | None = None  # the language the sources file declares for the source, if any
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import calendar
 import html
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -59,7 +59,16 @@ class Discovery:
 
 def discover(source: Source, fetcher: PoliteFetcher | httpx.Client, settings: Settings,
              state: FeedState | None = None) -> Discovery:
-    """The candidates a source lists now; with `state`, feeds are fetched conditionally and `state` updated."""
+    """The candidates a source lists now; with `state`, feeds are fetched conditionally and `state` updated.
+    Each candidate carries the source's declared language (the extraction weighs it against detection)."""
+    found = _discover(source, fetcher, settings, state)
+    if source.language:
+        found.candidates = [replace(c, language=source.language) for c in found.candidates]
+    return found
+
+
+def _discover(source: Source, fetcher: PoliteFetcher | httpx.Client, settings: Settings,
+              state: FeedState | None) -> Discovery:
     if source.kind in ("feed", "sitemap", "homepage"):
         fetcher = polite(fetcher, settings)
     if source.kind == "feed":

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from ingest.extract import extract_article
+from ingest.language import choose_language
 from ingest.mentions import Matcher
 from ingest.records import Article, Candidate, Failure
 from ingest.store import article_id, content_hash
@@ -51,7 +52,8 @@ def process_page(candidate: Candidate, body: bytes, final_url: str, encoding: st
         published_at=extracted.published_at,
         published_source=extracted.published_source,
         authors=tuple(extracted.authors),
-        language=extracted.language,
+        # the page's choice (detection, else its <html lang>) weighed against the source's declared language
+        language=choose_language(extracted.text, extracted.language, candidate.language).language,
         mentions=tuple(mentions),
     )
 
