@@ -10,70 +10,21 @@ from __future__ import annotations
 import io
 import json
 import os
-import socket
-import subprocess
-import time
-import urllib.request
 import zipfile
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
+from tests.browserkit import CHROMIUM, Dashboard, launch_browser, wait_chart
+
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 
-playwright_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 if not Path(CHROMIUM).exists():
     pytest.skip("Debian's chromium is not installed at /usr/bin/chromium", allow_module_level=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Dashboard:
-    """`streamlit run dashboard/app.py` on a free port, started from an unrelated working directory."""
-
-    def __init__(self, store: Path, workdir: Path, extra_env: dict | None = None, port: int | None = None) -> None:
-        self.port = port or _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, NEWSMON_STORE=str(store), NEWSMON_DASHBOARD_CACHE=str(workdir / "dashboard-cache"),
-                   **(extra_env or {}))
-        if "NEWSMON_PASSWORD" not in (extra_env or {}):
-            env.pop("NEWSMON_PASSWORD", None)
-        self.log = open(workdir / f"streamlit-{self.port}.log", "w")  # noqa: SIM115 - closed in stop()
-        from dashboard.serve import streamlit_command
-
-        self.proc = subprocess.Popen(
-            streamlit_command("127.0.0.1", self.port), cwd=workdir, env=env, stdout=self.log, stderr=subprocess.STDOUT
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
-                    if r.read().strip() == b"ok":
-                        return
-            except OSError:
-                time.sleep(0.3)
-            if self.proc.poll() is not None:
-                break
-        self.stop()
-        raise RuntimeError(f"dashboard did not start; log: {(workdir / f'streamlit-{self.port}.log').read_text()}")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
 
 
 @pytest.fixture(scope="module")
@@ -84,12 +35,7 @@ def dashboard(tiny_store_session, tmp_path_factory):
     d.stop()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
+browser = pytest.fixture(scope="module")(launch_browser)
 
 
 @pytest.fixture
@@ -111,11 +57,6 @@ POINTS_JS = """(traceIndex) => {
 }"""
 
 
-def _wait_chart(page):
-    page.wait_for_selector(".js-plotly-plot .scatterlayer .trace path.point", state="attached")
-    page.wait_for_timeout(500)  # let plotly finish its layout before reading positions
-
-
 def _expected(tiny, kind: str, entity: str, bucket: str) -> int:
     """Ground truth from the records themselves, not from the dashboard's queries."""
 
@@ -129,7 +70,7 @@ def _expected(tiny, kind: str, entity: str, bucket: str) -> int:
 
 def test_click_point_lists_exactly_its_articles_then_open_and_download(dashboard, page, tiny_store_session):
     page.goto(f"{dashboard.url}/explore?people=alice-example&bucket=week")
-    _wait_chart(page)
+    wait_chart(page)
     points = page.evaluate(POINTS_JS, 0)
     best = max((p for p in points if p["value"]), key=lambda p: p["value"])
     kind, entity, bucket = best["custom"][:3]
@@ -184,7 +125,7 @@ def _open_first_article(page) -> None:
 
 def test_back_from_an_article_returns_to_the_same_list_and_selection(dashboard, page, tiny_store_session):
     page.goto(f"{dashboard.url}/explore?people=alice-example&bucket=week")
-    _wait_chart(page)
+    wait_chart(page)
     points = [p for p in page.evaluate(POINTS_JS, 0) if p["value"]]
     best = max(points, key=lambda p: p["value"])
     kind, entity, bucket = best["custom"][:3]
@@ -221,7 +162,7 @@ def test_back_from_an_article_returns_to_the_same_list_and_selection(dashboard, 
     # Another point, then Back: the first point's list again; a click on the other point still counts.
     def click_point(day: str) -> None:
         page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
-        _wait_chart(page)
+        wait_chart(page)
         p = next(p for p in page.evaluate(POINTS_JS, 0) if p["custom"][2] == day)
         page.mouse.click(p["x"], p["y"])
 
@@ -237,7 +178,7 @@ def test_back_from_an_article_returns_to_the_same_list_and_selection(dashboard, 
 
 def test_back_after_a_filter_change_restores_the_filters(dashboard, page):
     page.goto(f"{dashboard.url}/explore?people=alice-example")
-    _wait_chart(page)
+    wait_chart(page)
     weekly = _traces(page)
     page.get_by_role("combobox", name="Per").click()
     page.get_by_role("option", name="month").click()
@@ -255,22 +196,20 @@ def test_back_after_a_filter_change_restores_the_filters(dashboard, page):
 
 def test_box_selection_lists_the_union_of_its_points(dashboard, page, tiny_store_session):
     page.goto(f"{dashboard.url}/explore?people=carol-test&bucket=month")
-    _wait_chart(page)
+    wait_chart(page)
     points = [p for p in page.evaluate(POINTS_JS, 0) if p["value"]]
     assert len(points) == 3  # January, February, March
     first, second = points[0], points[1]
-    page.locator(".js-plotly-plot").hover()
-    page.locator('.modebar-btn[data-title="Box Select"]').click()  # the toolbar's box tool, as a user would
-    y = max(first["y"], second["y"]) + 5
-    page.mouse.move(first["x"] - 15, y)
-    page.mouse.down()
-    page.mouse.move((first["x"] + second["x"]) / 2, y, steps=5)
-    page.mouse.move(second["x"] + 15, y, steps=5)
-    page.mouse.up()
-    expected = sum(1 for a in tiny_store_session.articles
-                   if a.published_at.date() < date(2024, 3, 1) and any(m.entity_id == "carol-test" for m in a.mentions))
+    _box_select(page, first, second)
+    expected = _carol_before_march(tiny_store_session)
     assert expected == first["value"] + second["value"]
     page.get_by_text(f"{expected} articles behind 2 selected points", exact=False).first.wait_for()
+
+
+def _carol_before_march(tiny) -> int:
+    """Articles mentioning Carol Test in January and February 2024: the tiny store's two boxed monthly points."""
+    return sum(1 for a in tiny.articles
+               if a.published_at.date() < date(2024, 3, 1) and any(m.entity_id == "carol-test" for m in a.mentions))
 
 
 def _box_select(page, first: dict, second: dict) -> None:
@@ -286,12 +225,11 @@ def _box_select(page, first: dict, second: dict) -> None:
 
 def test_why_the_spike_explains_every_boxed_point_then_lists_them_in_explore(dashboard, page, tiny_store_session):
     page.goto(f"{dashboard.url}/?people=carol-test&bucket=month")
-    _wait_chart(page)
+    wait_chart(page)
     points = [p for p in page.evaluate(POINTS_JS, 0) if p["value"]]
     assert [p["custom"][2][:10] for p in points] == ["2024-01-01", "2024-02-01", "2024-03-01"]
     _box_select(page, points[0], points[1])
-    expected = sum(1 for a in tiny_store_session.articles
-                   if a.published_at.date() < date(2024, 3, 1) and any(m.entity_id == "carol-test" for m in a.mentions))
+    expected = _carol_before_march(tiny_store_session)
     covers = "2 selected points: Carol Test (months of 2024-01-01, 2024-02-01)"
     page.get_by_text(covers, exact=False).first.wait_for()
     assert f"{covers}. {expected} articles compared with" in page.inner_text("body")
@@ -324,7 +262,7 @@ def _traces(page) -> list[dict]:
 
 def test_filter_by_person_in_the_sidebar_and_by_date_in_the_url(dashboard, page, tiny_store_session):
     page.goto(f"{dashboard.url}/explore?people=bob-sample&bucket=day&start=2024-02-01&end=2024-02-29")
-    _wait_chart(page)
+    wait_chart(page)
     (trace,) = _traces(page)
     assert trace["name"] == "Bob Sample"
     days = [c[2] for c in trace["custom"]]
@@ -346,18 +284,18 @@ def test_filter_by_person_in_the_sidebar_and_by_date_in_the_url(dashboard, page,
 
 def test_a_copied_url_restores_the_same_view(dashboard, browser, page):
     page.goto(f"{dashboard.url}/explore?people=alice-example")
-    _wait_chart(page)
+    wait_chart(page)
     page.get_by_text("Share of articles").click()
     page.wait_for_url("**scale=share**")
     page.get_by_role("combobox", name="Per").click()
     page.get_by_role("option", name="month").click()
     page.wait_for_url("**bucket=month**")
-    _wait_chart(page)
+    wait_chart(page)
     url = page.url
     before = _traces(page)
     other = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     other.goto(url)
-    _wait_chart(other)
+    wait_chart(other)
     other.wait_for_timeout(500)
     assert _traces(other) == before
     assert other.evaluate("() => document.querySelector('.js-plotly-plot').layout.yaxis.tickformat") == ".1%"
@@ -373,7 +311,7 @@ def test_every_export_downloads_a_valid_file(dashboard, page):
     from dashboard.export import png_text
 
     page.goto(f"{dashboard.url}/explore?people=alice-example,bob-sample")
-    _wait_chart(page)
+    wait_chart(page)
     got = {}
     for label in ("PNG", "SVG", "PDF", "HTML", "CSV", "Parquet"):
         with page.expect_download(timeout=60_000) as dl:
@@ -396,95 +334,6 @@ def test_every_export_downloads_a_valid_file(dashboard, page):
                                            "newsmon-timeline.parquet"}
 
 
-def test_password_gate_sends_no_data_before_sign_in(browser, tiny_store_session, tmp_path):
-    d = Dashboard(tiny_store_session.root, tmp_path, {"NEWSMON_PASSWORD": "correct horse",
-                                                      "NEWSMON_WATCHLIST": str(tiny_store_session.watchlist)})
-    try:
-        ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-        pg = ctx.new_page()
-        frames: list[str] = []
-        pg.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(
-            payload if isinstance(payload, str) else payload.decode("latin-1"))))
-        pg.goto(f"{d.url}/explore")
-        pg.get_by_label("Password", exact=True).wait_for()
-        pg.wait_for_timeout(1000)
-        assert pg.locator(".js-plotly-plot").count() == 0
-        everything = pg.content() + "".join(frames)
-        for secret in ("Alice Example", "alice-example", "Daily Fiction", "news.example"):
-            assert secret not in everything, secret
-        pg.get_by_label("Password", exact=True).fill("correct horse")
-        pg.get_by_role("button", name="Sign in").click()
-        _wait_chart(pg)
-        ctx.close()
-    finally:
-        d.stop()
-
-
-def _frames(pg) -> list[str]:
-    frames: list[str] = []
-    pg.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(
-        payload if isinstance(payload, str) else payload.decode("latin-1"))))
-    return frames
-
-
-def test_oidc_login_through_a_real_authorization_code_flow(browser, tiny_store_session, tmp_path):
-    """A fake OIDC provider on 127.0.0.1; `[auth]` in the server's .streamlit/secrets.toml; Streamlit's own st.login.
-
-    Before login: a login button, and nothing from the store on the page or the websocket, even with query
-    parameters that would open an article. After the provider's round trip: the chart. A user outside the
-    allow-list (NEWSMON_ALLOWED_USERS) is refused after the same round trip."""
-    from tests.oidc_provider import FakeProvider
-
-    provider = FakeProvider({"sub": "u1", "email": "ana@newsroom.example", "email_verified": True, "name": "Ana"})
-    port = _free_port()
-    (tmp_path / ".streamlit").mkdir()
-    (tmp_path / ".streamlit" / "secrets.toml").write_text(
-        provider.secrets_toml(f"http://127.0.0.1:{port}/oauth2callback"), encoding="utf-8")
-    d = Dashboard(tiny_store_session.root, tmp_path, {"NEWSMON_WATCHLIST": str(tiny_store_session.watchlist),
-                                                      "NEWSMON_ALLOWED_USERS": "@newsroom.example"}, port=port)
-    try:
-        ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-        pg = ctx.new_page()
-        pg.set_default_timeout(30_000)
-        frames = _frames(pg)
-        pg.goto(f"{d.url}/explore?people=alice-example&article={tiny_store_session.hostile_id}"
-                "&is_logged_in=true&email=ana%40newsroom.example")
-        pg.get_by_role("button", name="Log in").wait_for()
-        pg.wait_for_timeout(1000)
-        assert pg.locator(".js-plotly-plot, .nm-body").count() == 0
-        everything = pg.content() + "".join(frames)
-        # (the URL's own "people=alice-example" may come back in the page info; a quoted id would be store data)
-        for secret in ("Alice Example", '"alice-example"', "Daily Fiction", "news.example/", "xss"):
-            assert secret not in everything, secret
-        assert provider.logins == 0
-
-        pg.get_by_role("button", name="Log in").click()
-        pg.wait_for_url(f"{d.url}/**")
-        pg.get_by_text("Logged in as ana@newsroom.example").wait_for()
-        assert provider.logins == 1
-        pg.goto(f"{d.url}/explore?people=alice-example")
-        _wait_chart(pg)
-        pg.get_by_role("button", name="Log out").click()
-        pg.get_by_role("button", name="Log in").wait_for()
-        ctx.close()
-
-        provider.user = {**provider.user, "email": "mallory@elsewhere.example"}
-        ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-        pg = ctx.new_page()
-        pg.set_default_timeout(30_000)
-        frames = _frames(pg)
-        pg.goto(f"{d.url}/explore?people=alice-example")
-        pg.get_by_role("button", name="Log in").click()
-        pg.get_by_text("mallory@elsewhere.example may not use this dashboard").wait_for()
-        pg.wait_for_timeout(500)
-        assert pg.locator(".js-plotly-plot").count() == 0
-        assert "Alice Example" not in pg.content() + "".join(frames)
-        ctx.close()
-    finally:
-        d.stop()
-        provider.stop()
-
-
 def test_readme_screenshot(browser, tmp_path):
     """Regenerates docs/screenshot.png from the demo store when NEWSMON_SCREENSHOT_STORE is set."""
     store = os.environ.get("NEWSMON_SCREENSHOT_STORE")
@@ -496,7 +345,7 @@ def test_readme_screenshot(browser, tmp_path):
         pg = ctx.new_page()
         pg.set_default_timeout(60_000)
         pg.goto(f"{d.url}/")  # the Overview: headline figures and the timeline with its spikes
-        _wait_chart(pg)
+        wait_chart(pg)
         pg.wait_for_timeout(1500)
         (REPO / "docs").mkdir(exist_ok=True)
         pg.screenshot(path=str(REPO / "docs" / "screenshot.png"))
