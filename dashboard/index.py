@@ -129,7 +129,8 @@ def connect(
         return con
     _sync(con, store, art_cols)
     # The text index (dashboard/search.py) catches up in the background; searches scan until it is ready.
-    search.start(index_path, [Path(p) for p in _files(store.articles_dir)])
+    search.start(index_path, [Path(p) for p in _files(store.articles_dir)],
+                 {Path(p).name: Path(p) for p in _files(store.mentions_dir)})
     return con
 
 

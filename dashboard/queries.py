@@ -12,10 +12,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from dashboard import search
+from dashboard import facets, search
 from dashboard.filters import BUCKETS, SORTS, Filters
 from dashboard.selection import PairKey, PointKey
 
@@ -64,8 +65,12 @@ def bucket_range(first: date, last: date, bucket: str) -> list[date]:
     return out
 
 
-def _base(f: Filters, alias: str, params: dict, con: duckdb.DuckDBPyConnection | None = None) -> list[str]:
-    """Conditions shared by every mentions query: dates, sources, languages, full-text search (needs `con`)."""
+def _base(
+    f: Filters, alias: str, params: dict, con: duckdb.DuckDBPyConnection | None = None, hits: np.ndarray | None = None
+) -> list[str]:
+    """Conditions shared by every mentions query: dates, sources, languages, full-text search (needs `con`).
+
+    `hits`: the search's article keys when the caller already has them (narrowed in the text index)."""
     conds = [f"{alias}.published_at IS NOT NULL"]
     if f.start is not None:
         params["d_start"] = _day_start(f.start)
@@ -87,13 +92,14 @@ def _base(f: Filters, alias: str, params: dict, con: duckdb.DuckDBPyConnection |
     if terms:
         if con is None:
             raise ValueError("a full-text search needs the connection (its text index)")
-        conds.append(_search_cond(con, terms, f"{alias}.{'id' if alias == 'a' else 'article_id'}", params))
+        conds.append(_search_cond(con, terms, f"{alias}.{'id' if alias == 'a' else 'article_id'}", params, hits))
     return conds
 
 
-def _search_cond(con: duckdb.DuckDBPyConnection, terms: tuple, idcol: str, params: dict) -> str:
+def _search_cond(con: duckdb.DuckDBPyConnection, terms: tuple, idcol: str, params: dict,
+                 hits: np.ndarray | None = None) -> str:
     """Articles matching the search: keys from the text index when it is ready, else the exact scan."""
-    keys = search.keys_or_none(con, terms)
+    keys = hits if hits is not None else search.keys_or_none(con, terms)
     if keys is None:
         return f"{idcol} IN (SELECT t.id FROM articles_raw t WHERE {search.scan_condition(terms, params)})"
     con.register("search_hits", pa.table({"key": keys}))  # per connection; the next search replaces it
@@ -194,6 +200,9 @@ def timeline_counts(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
             f" FROM rollup r WHERE {' AND '.join(conds)} GROUP BY ALL ORDER BY 1"
         )
         return con.execute(sql, params).df()
+    ti = search.ready(con)
+    if ti is not None:  # aggregated in the text index
+        return facets.timeline_counts(ti, f, search.parse(f.search))
     conds = _base(f, "m", params, con) + [_entities(f, params)]
     sql = (
         f"SELECT {_bucket(f, params)} AS bucket, m.kind, m.entity_id,"
@@ -244,7 +253,10 @@ def drilldown(
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {SORTS}")
     params: dict = {}
-    conds = _base(f, "m", params, con)
+    hits, ti, terms = None, search.ready(con), search.parse(f.search)
+    if terms and ti is not None:  # the search narrowed to the selection in the text index: only its articles cross
+        hits = facets.drill_keys(ti, f, terms, points, pairs, bucket_end)
+    conds = _base(f, "m", params, con, hits)
     window = having = ""
     if points:
         conds.append(_point_conds(points, f.bucket, params))
@@ -313,6 +325,9 @@ def article_mentions(con: duckdb.DuckDBPyConnection, article_id: str) -> pd.Data
 def top_sources(con: duckdb.DuckDBPyConnection, f: Filters, n: int = 10) -> pd.DataFrame:
     """Sources with the most articles mentioning any selected entity."""
     params: dict = {"n": n}
+    ti = search.ready(con) if search.parse(f.search) else None
+    if ti is not None:
+        return facets.top_sources(ti, f, search.parse(f.search), n)
     conds = _base(f, "m", params, con) + [_entities(f, params)]
     return con.execute(
         "SELECT m.source, count(DISTINCT m.article_id) AS articles FROM mentions m"
@@ -341,6 +356,9 @@ def co_mentions(con: duckdb.DuckDBPyConnection, f: Filters, n: int = 12) -> pd.D
             " GROUP BY ALL ORDER BY articles DESC, a, b"
         )
         return con.execute(sql, params).df()
+    ti = search.ready(con)
+    if ti is not None:
+        return facets.co_mentions(ti, f, search.parse(f.search), n)
     conds = _base(f, "m", params, con) + ["m.kind = 'person'"]
     if len(f.people) >= 2:
         params["people"] = list(f.people)
@@ -410,6 +428,9 @@ def period_article_ids(con: duckdb.DuckDBPyConnection, f: Filters, limit: int, s
 
 def count_articles(con: duckdb.DuckDBPyConnection, f: Filters, selected: bool) -> int:
     """Articles under the filters, mentioning a selected entity or not."""
+    ti = search.ready(con) if search.parse(f.search) else None
+    if ti is not None:
+        return facets.count_articles(ti, f, search.parse(f.search), selected)
     params: dict = {}
     if selected:
         conds = _base(f, "m", params, con) + [_entities(f, params)]

@@ -48,7 +48,7 @@ HELP = (
 )
 WORD_CLASS = r"\pL\pN"  # RE2 (DuckDB) and Rust regex spell the same Unicode categories alike
 TOKEN_RE = r"[\p{L}\p{N}]+"
-SCHEMA_VERSION = "1"  # bump when the schema or the tokenizer changes: an older index is rebuilt
+SCHEMA_VERSION = "2"  # bump when the schema or the tokenizer changes: an older index is rebuilt
 KEY_SQL = "CAST(hash({col}) >> 1 AS BIGINT)"  # the article key both sides compute (DuckDB's hash)
 
 
@@ -136,51 +136,51 @@ class TextIndex:
         sb.add_text_field("batch", tokenizer_name="raw")
         sb.add_text_field("title", tokenizer_name="words")
         sb.add_text_field("body", tokenizer_name="words")
+        # What the filters and the timeline need, so that a search's counts are aggregated in tantivy and only
+        # small results cross into Python (dashboard/facets.py). Absent day/ts: the article has no date.
+        sb.add_integer_field("day", indexed=True, fast=True)  # UTC days since 1970-01-01
+        sb.add_integer_field("ts", fast=True)  # published_at, microseconds since the epoch (drill-down order)
+        sb.add_text_field("source", tokenizer_name="raw", fast=True)
+        sb.add_text_field("lang", tokenizer_name="raw")  # "=" + coalesce(language, "")
+        sb.add_integer_field("first", indexed=True)  # 1: the first article of its story (or in none)
+        sb.add_text_field("ent", tokenizer_name="raw", fast=True)  # "kind:entity_id" of each entity it mentions
+        sb.add_json_field("mc", fast=True, tokenizer_name="raw")  # {ent_key(kind, id): mention rows}
         self._schema = sb.build()
         index = tantivy.Index(self._schema, path=str(self.directory))
         index.register_tokenizer("words", _analyzer())
         meta.write_text(json.dumps(want))
         return index
 
-    def sync(self, files: list[Path], threads: int = 2) -> None:
-        """Index the article files not yet in the index and delete those gone from the store, then get ready.
+    def sync(self, files: list[Path], mentions: dict[str, Path] | None = None, threads: int = 2) -> None:
+        """Index the batches not yet in the index and delete those gone from the store, then get ready.
 
-        A file is known by name, size and mtime, so a compaction's hard-linked unchanged files are not redone.
+        A batch is its articles file and its mentions file (`mentions`: file name -> path), each known by
+        name, size and mtime: a compaction's hard-linked unchanged files are not redone, and a recount (new
+        mentions files) re-indexes its batches, so the index never answers with stale mentions.
         """
+        mentions = mentions or {}
         index = self._open(rebuild=False)
         index.reload()
         have = {t for t, _ in index.searcher().terms_with_prefix("batch", "")}
-        now = {_file_id(p): p for p in files}
+        now = {}
+        for p in files:
+            m = mentions.get(p.name)
+            now[_file_id(p) + "|" + (_file_id(m) if m is not None and m.exists() else "-")] = (p, m)
         gone, new = sorted(have - now.keys()), sorted(now.keys() - have)
         if gone or new:
-            con = duckdb.connect(":memory:")
             writer = index.writer(heap_size=96_000_000, num_threads=threads)
             for b in gone:
                 writer.delete_documents_by_term("batch", b)
-            import tantivy
-
             for b in new:
-                keys = con.sql(f"SELECT {KEY_SQL.format(col='id')} FROM read_parquet($p)",
-                               params={"p": str(now[b])}).fetchnumpy()
-                keys = next(iter(keys.values())).tolist()
-                # streamed in small batches: a store file can hold 200 MB of text, the server has 600 MB in all
-                batches = pq.ParquetFile(now[b]).iter_batches(batch_size=2_000, columns=["title", "text"])
-                i = 0
-                for chunk in batches:
-                    for ti, bo in zip(chunk.column(0).to_pylist(), chunk.column(1).to_pylist(), strict=True):
-                        writer.add_document(tantivy.Document(key=keys[i], batch=b, title=ti or "", body=bo or ""))
-                        i += 1
-                if i != len(keys):
-                    raise RuntimeError(f"{now[b]}: {len(keys)} ids but {i} texts")
-                writer.commit()  # one commit per file: an interrupted build keeps the files it finished
+                _add_batch(writer, b, *now[b])
+                writer.commit()  # one commit per batch: an interrupted build keeps the batches it finished
             writer.wait_merging_threads()
-            con.close()
             index.reload()
         self._searcher = index.searcher()
         self.ready.set()
 
-    def keys(self, terms: tuple[Term, ...]) -> np.ndarray:
-        """The keys of the articles matching every term (int64, unordered)."""
+    def search_query(self, terms: tuple[Term, ...]):
+        """The tantivy query true for the articles matching every term (title or body)."""
         import tantivy
 
         Q, Occur = tantivy.Query, tantivy.Occur
@@ -200,7 +200,14 @@ class TextIndex:
                 ors.append((Occur.Should, q))
             musts.append((Occur.Must, Q.boolean_query(ors)))
         # constant scores: no ranking wanted, only the set (cheaper to collect)
-        query = Q.const_score_query(Q.boolean_query(musts), 1.0)
+        return Q.const_score_query(Q.boolean_query(musts), 1.0)
+
+    def keys(self, terms: tuple[Term, ...]) -> np.ndarray:
+        """The keys of the articles matching every term (int64, unordered)."""
+        return self.keys_of(self.search_query(terms))
+
+    def keys_of(self, query) -> np.ndarray:
+        """The keys of the articles a tantivy query matches (int64, unordered)."""
         s = self._searcher
         n = s.search(query, limit=1, count=True).count
         if not n:
@@ -211,6 +218,63 @@ class TextIndex:
     def doc_freq(self, word: str) -> int:
         """Articles whose body has the word (the benchmark picks its search words by this)."""
         return self._searcher.doc_freq("body", word)
+
+
+def ent_key(kind: str, entity_id: str) -> str:
+    """The JSON key of an entity's mention count in the `mc` field (hex: any id is a safe path segment)."""
+    return "x" + f"{kind}:{entity_id}".encode().hex()
+
+
+_ART_COLS = ("id", "title", "text", "published_at", "source", "language", "story_id")
+_DAY_US = 86_400_000_000
+
+
+def _add_batch(writer, batch: str, articles: Path, mentions: Path | None) -> None:
+    """Add one batch's articles: text, the filters' fields and the entities its mention rows name."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import tantivy
+
+    per: dict[str, tuple[list[str], dict[str, int]]] = {}
+    if mentions is not None and mentions.exists():
+        m = pq.read_table(mentions, columns=["article_id", "kind", "entity_id"])
+        g = m.group_by(["article_id", "kind", "entity_id"]).aggregate([([], "count_all")])
+        for aid, kind, eid, n in zip(*(g.column(c).to_pylist() for c in ("article_id", "kind", "entity_id",
+                                                                          "count_all")), strict=True):
+            ents, mc = per.setdefault(aid, ([], {}))
+            ents.append(f"{kind}:{eid}")
+            mc[ent_key(kind, eid)] = n
+    con = duckdb.connect(":memory:")
+    all_keys = con.execute(f"SELECT {KEY_SQL.format(col='id')} FROM read_parquet($p)", {"p": str(articles)}).fetchnumpy()
+    all_keys = next(iter(all_keys.values())).tolist()
+    con.close()
+    pf = pq.ParquetFile(articles)
+    cols = [c for c in _ART_COLS if c in pf.schema_arrow.names]
+    # streamed in small batches: a store file can hold 200 MB of text, the server has 600 MB in all
+    for chunk in pf.iter_batches(batch_size=2_000, columns=cols):
+        n = chunk.num_rows
+        col = {c: chunk.column(c) for c in cols}
+        ids = col["id"]
+        keys, all_keys = all_keys[:n], all_keys[n:]
+        ts = (pc.cast(col["published_at"], pa.int64()).to_pylist() if "published_at" in col else [None] * n)
+        nones = [None] * n
+        src = col["source"].to_pylist() if "source" in col else nones
+        lang = col["language"].to_pylist() if "language" in col else nones
+        story = col["story_id"].to_pylist() if "story_id" in col else nones
+        for i, (aid, ti, bo) in enumerate(zip(ids.to_pylist(), col["title"].to_pylist(), col["text"].to_pylist(),
+                                              strict=True)):
+            doc = {"key": keys[i], "batch": batch, "title": ti or "", "body": bo or "", "lang": "=" + (lang[i] or ""),
+                   "first": int(story[i] is None or story[i] == aid)}
+            if ts[i] is not None:
+                doc["ts"], doc["day"] = ts[i], ts[i] // _DAY_US
+            if src[i] is not None:
+                doc["source"] = src[i]
+            ents = per.get(aid)
+            if ents:
+                doc["ent"], doc["mc"] = ents
+            writer.add_document(tantivy.Document(**doc))
+    if all_keys:
+        raise RuntimeError(f"{articles}: more ids than texts")
 
 
 def _file_id(p: Path) -> str:
@@ -228,8 +292,11 @@ def text_index_dir(index_path: Path) -> Path:
     return index_path.with_name(index_path.stem + ".text")
 
 
-def start(index_path: Path, files: list[Path], wait: bool = False) -> TextIndex:
-    """Bring the text index of a DuckDB index file up to date in a background thread (or now, with `wait`)."""
+def start(index_path: Path, files: list[Path], mentions: dict[str, Path] | None = None, wait: bool = False) -> TextIndex:
+    """Bring the text index of a DuckDB index file up to date in a background thread (or now, with `wait`).
+
+    `files` are the store's articles files, `mentions` its mentions files by name (a batch's two files share it).
+    """
     key = str(Path(index_path).resolve())
     with _LOCK:
         ti = TextIndex(text_index_dir(Path(index_path)))
@@ -238,7 +305,7 @@ def start(index_path: Path, files: list[Path], wait: bool = False) -> TextIndex:
     def run() -> None:
         try:
             with _SYNC_LOCKS.setdefault(key, threading.Lock()):  # one writer per index in this process
-                ti.sync(files)
+                ti.sync(files, mentions)
         except Exception as exc:  # a broken index must not break the dashboard: search scans instead
             ti.error = f"{type(exc).__name__}: {exc}"
             log.warning("text index %s not usable, search scans the text: %s", ti.directory, ti.error)
@@ -258,12 +325,16 @@ def for_connection(con: duckdb.DuckDBPyConnection) -> TextIndex | None:
     return _INDEXES.get(str(Path(rows[0][0]).resolve())) if rows and rows[0][0] else None
 
 
+def ready(con: duckdb.DuckDBPyConnection) -> TextIndex | None:
+    """The connection's text index if it answers for the store's current files, else None (then: scan)."""
+    ti = for_connection(con)
+    return ti if ti is not None and ti.ready.is_set() and not ti.error else None
+
+
 def keys_or_none(con: duckdb.DuckDBPyConnection, terms: tuple[Term, ...]) -> np.ndarray | None:
     """The matching article keys from the text index, or None while it is not ready (then: scan)."""
-    ti = for_connection(con)
-    if ti is None or not ti.ready.is_set() or ti.error:
-        return None
-    return ti.keys(terms)
+    ti = ready(con)
+    return None if ti is None else ti.keys(terms)
 
 
 def status_line(con: duckdb.DuckDBPyConnection, text: str) -> str | None:
