@@ -14,6 +14,7 @@ seconds between the two steps, it sees a compaction's old and new files together
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from ingest.store import Store
 
 MANIFEST = "_newsmon_publish.json"
 TABLES = ("articles", "mentions", "runs", "signatures")
+FSSPEC_ENV = "NEWSMON_FSSPEC"  # set to 1: reach every URI through fsspec (s3fs, gcsfs), even where pyarrow has its own
 
 
 @dataclass(frozen=True)
@@ -35,11 +37,14 @@ class PublishReport:
 
 
 def open_destination(uri: str) -> tuple[pafs.FileSystem, str]:
-    """A pyarrow filesystem for `uri` (s3://, gs://, hdfs://, file://, a local path), else through fsspec."""
-    try:
-        return pafs.FileSystem.from_uri(uri)
-    except (pa.ArrowInvalid, ValueError):  # a scheme pyarrow has no native filesystem for
-        pass
+    """A pyarrow filesystem for `uri` (s3://, gs://, hdfs://, file://, a local path), else through fsspec.
+
+    With $NEWSMON_FSSPEC=1, fsspec for every URI (s3fs for s3://: its own credential chain and options)."""
+    if os.environ.get(FSSPEC_ENV, "").lower() not in ("1", "true", "yes") or "://" not in uri:
+        try:
+            return pafs.FileSystem.from_uri(uri)
+        except (pa.ArrowInvalid, ValueError):  # a scheme pyarrow has no native filesystem for
+            pass
     from fsspec.core import url_to_fs
 
     fs, path = url_to_fs(uri)

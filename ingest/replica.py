@@ -6,10 +6,15 @@ up to date incrementally. `newsmon dashboard --store s3://bucket/prefix` does th
 pulls again every few minutes while it serves.
 
 Consistency: the published manifest (`_newsmon_publish.json`, written last by each publish) is the list of
-files to hold. Files are downloaded under a temporary name and renamed; mentions before articles (the
-articles table is the commit point, as in the store itself); files the manifest no longer lists are deleted
-after every download has finished, so a dashboard reading the replica never misses a row. A file the
-manifest lists but the bucket no longer has (a publish ran meanwhile) is skipped and fetched next time.
+files to hold. Tables are pulled mentions before articles (the articles table is the commit point, as in the
+store itself), and a batch's articles file waits until its mentions file is held. When a table only gains
+files, each is downloaded under a temporary name and renamed into place. When files go or change (a
+compaction, a recount), the table's next generation is built beside it (kept files hard-linked, new ones
+downloaded) and swapped in with one symlink rename, as the store does: a reader never sees a compaction's old
+and merged files together (every row twice) nor misses a row. A pull interrupted anywhere (SIGKILL, a
+dropped connection) leaves the replica consistent and the next pull resumes: fetched files are recorded as
+they land (`_newsmon_pull.json`, and a progress file in an unfinished generation). A file the manifest lists
+but the bucket no longer has (a publish ran meanwhile) is skipped and fetched next time.
 
 A replica refuses writers (`Store.writer` sees `REPLICA_MARK`): ingest into the original store, then publish.
 """
@@ -18,17 +23,20 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow.fs as pafs
 
 from ingest.publish import MANIFEST, open_destination
-from ingest.store import REPLICA_MARK
+from ingest.store import REPLICA_MARK, STALE_GENERATION_SECONDS, _fsync_dir, _symlink_replace
 
 # Download order: the articles table last, because its files are what make a batch visible to readers.
 PULL_ORDER = ("runs", "signatures", "mentions", "articles")
 LOCAL_MANIFEST = "_newsmon_pull.json"
+BUILDING = ".newsmon-building.json"  # in a generation being built: the files it already holds (resume point)
 
 
 class ReplicaError(Exception):
@@ -56,31 +64,126 @@ def pull_store(uri: str, local: Path) -> PullReport:
         raise ReplicaError(f"{uri} holds no published store (no {MANIFEST}; run `newsmon store publish {uri}`)")
     local.mkdir(parents=True, exist_ok=True)
     (local / REPLICA_MARK).write_text(uri + "\n")
-    held = _read_local(local / LOCAL_MANIFEST)
-    downloaded = unchanged = missing = size = 0
+    pull = _Pull(fs, base, local, _read_local(local / LOCAL_MANIFEST))
     for table in PULL_ORDER:
-        for key in sorted(k for k in remote if k.split("/", 1)[0] == table):
-            target = local / key
-            if held.get(key) == remote[key] and target.exists():
-                unchanged += 1
+        want = {k: v for k, v in remote.items() if k.split("/", 1)[0] == table}
+        have = {k: v for k, v in pull.held.items() if k.split("/", 1)[0] == table}
+        if all(remote.get(k) == v for k, v in have.items()):
+            pull.add_in_place(table, want, remote)
+        else:  # files go or change (a compaction, a recount): build the table anew beside it, then swap
+            pull.replace_table(table, want)
+    _write_json(local / LOCAL_MANIFEST, pull.held)
+    return PullReport(pull.downloaded, pull.deleted, pull.unchanged, pull.missing, pull.size)
+
+
+class _Pull:
+    """One pull's state: what the replica holds (`held`, key -> published [size, mtime]) and the counts."""
+
+    def __init__(self, fs: pafs.FileSystem, base: str, local: Path, held: dict) -> None:
+        self.fs, self.base, self.local, self.held = fs, base, local, held
+        self.downloaded = self.deleted = self.unchanged = self.missing = self.size = 0
+
+    def live_dir(self, table: str) -> Path:
+        """The directory readers see for `table` (`table` -> `table.d/<gen>`), made on the first pull."""
+        link = self.local / table
+        if not link.exists() and not link.is_symlink():
+            (self.local / f"{table}.d" / "g0").mkdir(parents=True, exist_ok=True)
+            _symlink_replace(Path(f"{table}.d") / "g0", link)
+        return link
+
+    def add_in_place(self, table: str, want: dict, remote: dict) -> None:
+        """Only new files: each lands under its final name once complete (a batch appears whole)."""
+        live = self.live_dir(table)
+        for key in sorted(want):
+            target = self.local / key
+            if self.held.get(key) == want[key] and target.exists():
+                self.unchanged += 1
                 continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                size += _download(fs, f"{base}/{key}", target)
-            except FileNotFoundError:
-                missing += 1
+            name = key.split("/", 1)[1]
+            if table == "articles" and f"mentions/{name}" in remote and f"mentions/{name}" not in self.held:
+                self.missing += 1  # its mentions could not be fetched: the batch waits for the next pull
                 continue
-            held[key] = remote[key]
-            downloaded += 1
-            _write_json(local / LOCAL_MANIFEST, held)  # a pull killed midway keeps what it fetched
-    deleted = 0
-    for table in reversed(PULL_ORDER):  # articles first: a batch disappears for readers before its mentions
-        for key in sorted(k for k in held if k.split("/", 1)[0] == table and k not in remote):
-            (local / key).unlink(missing_ok=True)
-            del held[key]
-            deleted += 1
-    _write_json(local / LOCAL_MANIFEST, held)
-    return PullReport(downloaded, deleted, unchanged, missing, size)
+            if not self._fetch(key, live / name):
+                continue
+            self.held[key] = want[key]
+            _write_json(self.local / LOCAL_MANIFEST, self.held)  # a pull killed midway keeps what it fetched
+
+    def replace_table(self, table: str, want: dict) -> None:
+        """Build the table's new generation (kept files hard-linked), then swap it in with one rename.
+
+        Readers see the old table or the new, never both (a compaction's old and merged files together
+        would count every row twice). A pull interrupted here resumes in the same unfinished generation."""
+        link = self.live_dir(table)
+        gens = self.local / f"{table}.d"
+        current = gens / Path(os.readlink(link)).name if link.is_symlink() else None
+        new = _unfinished(gens, current) or gens / f"g{time.time_ns()}"
+        new.mkdir(parents=True, exist_ok=True)
+        progress = new / BUILDING
+        done = {k: v for k, v in _read_local(progress).items() if want.get(k) == v and (new / _name(k)).exists()}
+        for leftover in new.glob("*.parquet"):
+            if f"{table}/{leftover.name}" not in done:
+                leftover.unlink()
+        complete = True
+        for key in sorted(want):
+            target = new / _name(key)
+            if key in done:
+                self.unchanged += 1
+                continue
+            old = (self.local / key) if self.held.get(key) == want[key] else None
+            if old is not None and old.exists():
+                os.link(old, target)
+                self.unchanged += 1
+            elif not self._fetch(key, target):
+                complete = False
+                continue
+            done[key] = want[key]
+            _write_json(progress, done)
+        if not complete:
+            return  # readers stay on the current generation; the next pull finishes this one
+        gone = [k for k in self.held if k.split("/", 1)[0] == table and k not in want]
+        progress.unlink()
+        _fsync_dir(new)
+        if isinstance(current, Path) and not link.is_symlink():  # a replica made before generations
+            os.rename(link, gens / f"g{time.time_ns()}-old")
+            current = None
+        _symlink_replace(Path(f"{table}.d") / new.name, link)
+        _fsync_dir(self.local)
+        if current is not None and current.exists():
+            os.utime(current)  # its mtime now says when it went out of use
+        for k in gone:
+            del self.held[k]
+        self.held.update(want)
+        self.deleted += len(gone)
+        _write_json(self.local / LOCAL_MANIFEST, self.held)
+        _drop_stale(gens, keep={new.name, current.name if current else ""})
+
+    def _fetch(self, key: str, target: Path) -> bool:
+        try:
+            self.size += _download(self.fs, f"{self.base}/{key}", target)
+        except FileNotFoundError:
+            self.missing += 1  # a publish removed it after writing the manifest we read: fetched next time
+            return False
+        self.downloaded += 1
+        return True
+
+
+def _name(key: str) -> str:
+    return key.split("/", 1)[1]
+
+
+def _unfinished(gens: Path, current: Path | None) -> Path | None:
+    """The newest generation an interrupted pull was building (it holds its progress file), if any."""
+    building = sorted((p for p in gens.glob("g*") if (p / BUILDING).exists() and p != current),
+                      key=lambda p: p.stat().st_mtime_ns)
+    return building[-1] if building else None
+
+
+def _drop_stale(gens: Path, keep: set[str]) -> None:
+    """Generations replaced more than STALE_GENERATION_SECONDS ago go (a reader may still be listing one)."""
+    cutoff = time.time() - STALE_GENERATION_SECONDS
+    for old in gens.iterdir():
+        if old.name not in keep and old.is_dir() and old.stat().st_mtime < cutoff:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _download(fs: pafs.FileSystem, remote: str, target: Path) -> int:
