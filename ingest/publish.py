@@ -24,7 +24,9 @@ import pyarrow.fs as pafs
 from ingest.store import Store
 
 MANIFEST = "_newsmon_publish.json"
-TABLES = ("articles", "mentions", "runs", "signatures")
+# Upload order: the articles table last, as in the store, because a batch's articles file is what makes it
+# count; a reader of DEST during a publish never sees an article whose mentions are not there yet.
+TABLES = ("runs", "signatures", "mentions", "articles")
 FSSPEC_ENV = "NEWSMON_FSSPEC"  # set to 1: reach every URI through fsspec (s3fs, gcsfs), even where pyarrow has its own
 
 

@@ -42,3 +42,27 @@ def test_publish_through_fsspec(tmp_path: Path) -> None:
     fs = fsspec.filesystem("memory")
     assert report.uploaded >= 3
     assert any(p.endswith(".parquet") for p in fs.ls("/bucket/newsmon/articles", detail=False))
+
+
+def test_a_batch_is_uploaded_mentions_first_and_deleted_articles_first(tmp_path: Path, monkeypatch) -> None:
+    """A reader of the bucket during a publish never sees an article without its mentions."""
+    import ingest.publish as publish
+
+    store = Store(tmp_path / "store")
+    with store.writer() as w:
+        for i in range(3):
+            w.write_batch(make_articles(2, random.Random(20 + i), prefix=f"o{i}"), "v1")
+    sent: list[str] = []
+    real_upload = publish._upload
+    monkeypatch.setattr(publish, "_upload", lambda fs, local, remote: (sent.append(remote), real_upload(fs, local, remote)))
+    dest = (tmp_path / "bucket").as_uri()
+    publish_store(store, dest)
+    names = [p.name for p in sorted(store.articles_dir.glob("part-2*.parquet"))]
+    assert len(names) == 3
+    for name in names:
+        order = [r.rsplit("/", 2)[-2] for r in sent if r.endswith(name)]
+        assert order == ["mentions", "articles"]
+    compact_store(store, target_rows=100)
+    sent.clear()
+    report = publish_store(store, dest)
+    assert report.deleted == 6 and [r.rsplit("/", 2)[-2] for r in sent if "schema" not in r] == ["mentions", "articles"]
