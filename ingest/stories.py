@@ -1,7 +1,7 @@
 """Story clusters: near-duplicate articles across outlets (syndicated wire copies) share a story id.
 
 Each article's cleaned text becomes a MinHash signature of its word 5-grams (datasketch's permutations, computed
-here with numpy in one pass). A vectorised scan of the recent signatures (see `StoryIndex`) finds earlier
+here with numpy in one pass). An index of the recent signatures (sorted keys, see `StoryIndex`) finds earlier
 articles whose estimated Jaccard similarity is at least THRESHOLD within WINDOW_DAYS of publication; the article joins the story of the earliest of them, else
 it starts its own story (its own id). Story ids of stored articles never change: an article found later but
 published earlier joins the existing story rather than renaming it.
@@ -106,25 +106,35 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
 class StoryIndex:
     """Recent articles' signatures; `assign()` gives each new article its story id.
 
-    The signatures sit in one numpy matrix (NUM_PERM uint32 per article, about 0.6 KB with its id and time) and
-    a lookup scans it: the first PRE_PERMS values of every row are compared at once, and rows with at least
-    PRE_MIN equal values are compared in full. datasketch's MinHashLSH would also find candidates, but holds a
-    dict entry and a set per band per article: `benchmarks/stories.py --memory 20000` measured 8.9 KB an article
-    there (174 MB for 20,000) against 1.2 KB here (23 MB); the scan costs about 0.6 ms a lookup against 20,000
-    stored articles, and 5,000 new articles take about 2 s, signatures included."""
+    Memory is a few flat numpy arrays, no Python object per article: a row holds the signature (NUM_PERM
+    uint32, 512 bytes), the publication time, the article and story ids as bytes, a hash of the id and
+    KEYS sorted keys (264 bytes, below): about 0.85 KB an article with 16-character ids, plus at most a
+    quarter of spare capacity. Rows published more than two windows before the newest one are evicted.
+
+    A lookup wants the rows with at least PRE_MIN of their first PRE_PERMS values equal to the new signature's
+    (the pre-filter), then compares those rows in full. Rather than scan every row, each row's first PRE_PERMS
+    values are kept as packed (position, value, row) keys in one sorted uint64 array, so the rows sharing a
+    value at a position are one binary search away and a row's count of equal values is its number of hits.
+    The newest rows (fewer than BUFFER_ROWS + BUFFER_PER_SQRT * sqrt(rows)) are not in the sorted array yet:
+    they are scanned, then merged in (a linear merge of two sorted runs). The candidates, hence the story ids,
+    are exactly those of a scan of every row (tests/test_stories.py checks it against the scan); the cost grows
+    with the rows that share a value, not with the window (`benchmarks/stories.py --lookup`). One more key per
+    row, a hash of the article id at position PRE_PERMS, finds an article by id the same way."""
 
     def __init__(self, window_days: int = WINDOW_DAYS, threshold: float = THRESHOLD) -> None:
         self.window = timedelta(days=window_days)
         self.threshold = threshold
         self.pending: list[dict] = []  # rows not yet saved
-        self._row: dict[str, int] = {}  # article id -> row
-        self._ids: list[str | None] = []
-        self._story: list[str] = []
-        self._sigs = np.zeros((1024, NUM_PERM), dtype=np.uint32)
-        self._pre = np.zeros((1024, PRE_PERMS), dtype=np.uint32)  # contiguous copy of the first columns: the scan
-        self._at = np.zeros(1024, dtype=np.int64)  # publication time, microseconds since the epoch
-        self._alive = np.zeros(1024, dtype=bool)
-        self._n = 0
+        self._sigs = np.zeros((0, NUM_PERM), dtype=np.uint32)
+        self._at = np.zeros(0, dtype=np.int64)  # publication time, microseconds since the epoch
+        self._alive = np.zeros(0, dtype=bool)
+        self._idh = np.zeros(0, dtype=np.uint32)  # crc32 of the article id
+        self._ids = np.zeros(0, dtype="S16")  # article ids, UTF-8; the width grows to the longest id
+        self._story = np.zeros(0, dtype="S16")
+        self._keys = np.zeros(0, dtype=np.uint64)  # sorted keys of the live rows in [0, _indexed)
+        self._indexed = 0
+        self._n = 0  # rows used, live or evicted
+        self._live = 0
         self._newest = np.iinfo(np.int64).min
         self._oldest = np.iinfo(np.int64).max  # of the live rows: no eviction scan until the horizon passes it
 
@@ -138,16 +148,24 @@ class StoryIndex:
         since = (now or datetime.now(UTC)) - index.window
         dataset = ds.dataset(folder, format="parquet", schema=SIGNATURES_SCHEMA, exclude_invalid_files=False)
         table = dataset.to_table(filter=ds.field("published_at") >= pa.scalar(since, TS))
-        width = NUM_PERM * 4
-        ids, stories = table.column("article_id").to_pylist(), table.column("story_id").to_pylist()
-        times = table.column("published_at").cast(pa.int64()).to_numpy(zero_copy_only=False)
-        for aid, sid, at, raw in zip(ids, stories, times, table.column("minhash").to_pylist(), strict=True):
-            if raw is not None and len(raw) == width and aid not in index._row:
-                index._add(aid, sid, int(at), np.frombuffer(raw, dtype="<u4"))
+        ids = table.column("article_id").to_pylist()
+        raw = table.column("minhash").to_pylist()
+        seen: set[str] = set()  # a crash between two writes can leave a row twice: the first one counts
+        rows = []
+        for r, (aid, sig) in enumerate(zip(ids, raw, strict=True)):
+            if sig is not None and len(sig) == NUM_PERM * 4 and aid not in seen:
+                seen.add(aid)
+                rows.append(r)
+        if rows:
+            take = pa.array(rows, pa.int64())
+            sigs = np.frombuffer(b"".join(raw[r] for r in rows), dtype="<u4").reshape(-1, NUM_PERM)
+            times = table.column("published_at").cast(pa.int64()).take(take).to_numpy(zero_copy_only=False)
+            index._append([ids[r] for r in rows], table.column("story_id").take(take).to_pylist(), times, sigs)
+            index._merge()
         return index
 
     def __len__(self) -> int:
-        return len(self._row)
+        return self._live
 
     def assign(self, article_id: str, text: str, published_at: datetime | None,
                minhash: np.ndarray | None = None) -> str:
@@ -155,35 +173,57 @@ class StoryIndex:
 
         `minhash` may be given when `signature(text)` was computed elsewhere (an extraction worker); an empty
         one (NO_SIGNATURE) says the text is too short to have one."""
-        if article_id in self._row:
-            return self._story[self._row[article_id]]
+        row = self._find(article_id)
+        if row is not None:
+            return self._story[row].decode()
         when = published_at.astimezone(UTC) if published_at else datetime.now(UTC)
         sig = minhash if minhash is not None else signature(text)
         if sig is None or not len(sig):
             return article_id
         at = _micros(when)
         story = self._match(sig, at) or article_id
-        self._add(article_id, story, at, sig)
+        self._append([article_id], [story], np.array([at], dtype=np.int64), sig[None, :])
+        if self._n - self._indexed >= BUFFER_ROWS + BUFFER_PER_SQRT * np.sqrt(self._indexed):
+            self._merge()
         self.pending.append({"article_id": article_id, "story_id": story, "published_at": when,
                              "minhash": sig.astype("<u4").tobytes()})
         self._evict()
         return story
 
+    def _candidates(self, sig: np.ndarray) -> np.ndarray:
+        """Rows (live or not) with at least PRE_MIN of their first PRE_PERMS values equal to the signature's."""
+        pre = np.ascontiguousarray(sig[:PRE_PERMS])
+        hits = _hits(self._keys, _KEY_POS[:PRE_PERMS] | (pre.astype(np.uint64) << _VALUE_SHIFT))
+        rows, counts = np.unique(hits, return_counts=True)
+        recent = _count_equal(self._sigs[self._indexed:self._n, :PRE_PERMS], pre) >= PRE_MIN
+        return np.concatenate([rows[counts >= PRE_MIN], np.flatnonzero(recent) + self._indexed])
+
     def _match(self, sig: np.ndarray, at: int) -> str | None:
         """The story of the earliest live article within the window whose similarity reaches the threshold."""
-        n = self._n
-        if not n:
+        if not self._live:
             return None
-        near = _count_equal(self._pre[:n], np.ascontiguousarray(sig[:PRE_PERMS])) >= PRE_MIN
-        near &= self._alive[:n] & (np.abs(self._at[:n] - at) <= self._window_us)
-        rows = np.flatnonzero(near)
+        rows = self._candidates(sig)
+        rows = rows[self._alive[rows] & (np.abs(self._at[rows] - at) <= self._window_us)]
         if not rows.size:
             return None
         equal = np.count_nonzero(self._sigs[rows] == sig, axis=1)
         rows = rows[equal >= self.threshold * NUM_PERM]
         if not rows.size:
             return None
-        return min((int(self._at[r]), self._story[r]) for r in rows)[1]
+        return min((int(self._at[r]), self._story[r]) for r in rows)[1].decode()  # UTF-8 bytes sort as the str
+
+    def _find(self, article_id: str) -> int | None:
+        """The live row of an article id, if any."""
+        if not self._live:
+            return None
+        key = article_id.encode()
+        h = zlib.crc32(key)
+        hits = _hits(self._keys, _KEY_POS[PRE_PERMS:KEYS] | (np.uint64(h) << _VALUE_SHIFT))
+        recent = np.flatnonzero(self._idh[self._indexed:self._n] == h) + self._indexed
+        for row in np.concatenate([hits, recent]):
+            if self._alive[row] and self._ids[row] == key:
+                return int(row)
+        return None
 
     @property
     def _window_us(self) -> int:
@@ -203,43 +243,67 @@ class StoryIndex:
         self.pending = []
         return path
 
-    def _add(self, article_id: str, story_id: str, at: int, sig: np.ndarray) -> None:
-        if self._n == len(self._at):
-            self._grow()
-        row = self._n
-        self._sigs[row] = sig
-        self._pre[row] = sig[:PRE_PERMS]
-        self._at[row] = at
-        self._alive[row] = True
-        self._ids.append(article_id)
-        self._story.append(story_id)
-        self._row[article_id] = row
-        self._n += 1
-        self._newest = max(self._newest, at)
-        self._oldest = min(self._oldest, at)
+    def _append(self, ids: list[str], stories: list[str], at: np.ndarray, sigs: np.ndarray) -> None:
+        raw_ids = [a.encode() for a in ids]
+        raw_stories = [s.encode() for s in stories]
+        self._reserve(len(raw_ids), max(map(len, raw_ids)), max(map(len, raw_stories)))
+        lo, hi = self._n, self._n + len(raw_ids)
+        self._sigs[lo:hi] = sigs
+        self._at[lo:hi] = at
+        self._alive[lo:hi] = True
+        self._ids[lo:hi] = raw_ids
+        self._story[lo:hi] = raw_stories
+        self._idh[lo:hi] = [zlib.crc32(a) for a in raw_ids]
+        self._n, self._live = hi, self._live + len(raw_ids)
+        self._newest = max(self._newest, int(at.max()))
+        self._oldest = min(self._oldest, int(at.min()))
 
-    def _grow(self) -> None:
-        live = int(self._alive[: self._n].sum())
-        if live < self._n // 2:  # mostly evicted rows: compact instead of growing
-            keep = np.flatnonzero(self._alive[: self._n])
-            self._sigs[: len(keep)] = self._sigs[keep]
-            self._pre[: len(keep)] = self._pre[keep]
-            self._at[: len(keep)] = self._at[keep]
-            self._ids = [self._ids[r] for r in keep]
-            self._story = [self._story[r] for r in keep]
-            self._alive[:] = False
-            self._alive[: len(keep)] = True
-            self._n = len(keep)
-            self._row = {aid: i for i, aid in enumerate(self._ids)}
-            if self._n < len(self._at):
+    def _reserve(self, rows: int, id_width: int, story_width: int) -> None:
+        """Room for `rows` more rows: reuse evicted rows when they are most of the index, else grow by a quarter."""
+        if id_width > self._ids.dtype.itemsize:
+            self._ids = self._ids.astype(f"S{id_width}")
+        if story_width > self._story.dtype.itemsize:
+            self._story = self._story.astype(f"S{story_width}")
+        size = len(self._at)
+        if self._n + rows <= size:
+            return
+        if self._live < self._n // 2:
+            self._compact()
+            if self._n + rows <= size:
                 return
-        size = len(self._at) * 2
-        self._sigs = np.resize(self._sigs, (size, NUM_PERM))
-        self._pre = np.resize(self._pre, (size, PRE_PERMS))
-        self._at = np.resize(self._at, size)
-        alive = np.zeros(size, dtype=bool)
-        alive[: self._n] = self._alive[: self._n]
-        self._alive = alive
+        size = max(self._n + rows, size + max(1024, size // 4))
+        if size > _ROW_MASK:
+            raise OverflowError(f"a story index holds at most {int(_ROW_MASK)} rows")
+        for name in ("_sigs", "_at", "_alive", "_idh", "_ids", "_story"):
+            old = getattr(self, name)
+            new = np.zeros((size, *old.shape[1:]), dtype=old.dtype)
+            new[: self._n] = old[: self._n]
+            setattr(self, name, new)
+
+    def _compact(self) -> None:
+        keep = np.flatnonzero(self._alive[: self._n])
+        for name in ("_sigs", "_at", "_idh", "_ids", "_story"):
+            arr = getattr(self, name)
+            arr[: len(keep)] = arr[keep]
+        self._alive[:] = False
+        self._alive[: len(keep)] = True
+        self._n = len(keep)
+        self._keys, self._indexed = self._keys[:0], 0
+        self._merge()
+
+    def _merge(self) -> None:
+        """Add the keys of the rows not yet indexed to the sorted array, dropping those of evicted rows."""
+        lo, hi = self._indexed, self._n
+        rows = np.arange(lo, hi, dtype=np.uint64)[self._alive[lo:hi]]
+        values = np.empty((len(rows), KEYS), dtype=np.uint64)
+        values[:, :PRE_PERMS] = self._sigs[rows, :PRE_PERMS]
+        values[:, PRE_PERMS] = self._idh[rows]
+        new = (_KEY_POS | (values << _VALUE_SHIFT) | rows[:, None]).ravel()
+        new.sort()
+        old = self._keys[self._alive[self._keys & _ROW_MASK]]
+        keys = np.concatenate([old, new])
+        keys.sort(kind="stable")  # two sorted runs: timsort merges them in linear time
+        self._keys, self._indexed = keys, hi
 
     def _evict(self) -> None:
         """Forget articles published more than two windows before the newest one: memory stays flat on long
@@ -247,13 +311,34 @@ class StoryIndex:
         horizon = self._newest - 2 * self._window_us
         if horizon <= self._oldest:
             return
-        old = np.flatnonzero(self._alive[: self._n] & (self._at[: self._n] < horizon))
-        for r in old:
-            self._alive[r] = False
-            self._row.pop(self._ids[r], None)
-            self._ids[r] = None
+        old = self._alive[: self._n] & (self._at[: self._n] < horizon)
+        self._alive[: self._n] &= ~old
+        self._live -= int(old.sum())
         live = self._at[: self._n][self._alive[: self._n]]
         self._oldest = int(live.min()) if live.size else np.iinfo(np.int64).max
+
+
+# Sorted keys: position (6 bits) | value (32 bits) | row (26 bits), so one position's equal values are one range.
+KEYS = PRE_PERMS + 1  # the first PRE_PERMS signature values, then the article id's hash
+_VALUE_SHIFT = np.uint64(26)
+_ROW_MASK = np.uint64((1 << 26) - 1)
+_KEY_POS = np.arange(KEYS, dtype=np.uint64) << np.uint64(58)
+# Rows not yet in the sorted keys, scanned at each lookup; merged in when there are this many. A merge rewrites
+# the sorted keys (about 20 ms per 100,000 rows), so the buffer grows with the square root of the rows:
+# the scan and the merges then both cost O(sqrt(rows)) a lookup. Tuned with `benchmarks/stories.py --lookup`.
+BUFFER_ROWS, BUFFER_PER_SQRT = 256, 8
+
+
+def _hits(keys: np.ndarray, prefixes: np.ndarray) -> np.ndarray:
+    """The rows of every key that starts with one of `prefixes` (position and value, row bits zero)."""
+    lo = np.searchsorted(keys, prefixes, "left")
+    hi = np.searchsorted(keys, prefixes | _ROW_MASK, "right")
+    lens = hi - lo
+    total = int(lens.sum())
+    if not total:
+        return np.empty(0, dtype=np.int64)
+    idx = np.arange(total) + np.repeat(lo - np.cumsum(lens) + lens, lens)
+    return (keys[idx] & _ROW_MASK).astype(np.int64)
 
 
 _BYTE_SUM = np.uint64(0x0101010101010101)

@@ -9,13 +9,17 @@ import pyarrow.parquet as pq
 import pytest
 from datasketch import MinHash
 
+from ingest import stories
 from ingest.store import Store
 from ingest.stories import (
     NO_SIGNATURE,
     NUM_PERM,
+    PRE_MIN,
+    PRE_PERMS,
     SEED,
     THRESHOLD,
     StoryIndex,
+    _count_equal,
     minhash_of,
     prune_signatures,
     shingle_hashes,
@@ -221,8 +225,6 @@ def test_similarity(a: np.ndarray, b: np.ndarray, expected: float) -> None:
 
 
 def test_count_equal_matches_numpy() -> None:
-    from ingest.stories import PRE_PERMS, _count_equal
-
     rng = np.random.default_rng(5)
     rows = rng.integers(0, 4, (500, PRE_PERMS), dtype=np.uint32)
     values = rng.integers(0, 4, PRE_PERMS, dtype=np.uint32)
@@ -257,3 +259,99 @@ def test_prune_merges_signature_files_and_drops_old_rows(tmp_path: Path) -> None
     assert len(files) == 1 and pq.read_table(files[0]).num_rows == 3
     again = StoryIndex.load(store)
     assert len(again) == 3 and again.assign("copy", texts["s1c0"], now) == "s1"
+
+
+# --- the sorted keys find exactly what a scan of every row finds ----------------------------------------------------
+
+class ScanIndex(StoryIndex):
+    """The lookup as it was before the sorted keys: the pre-filter applied to every row by a scan. The reference
+    the index must equal (here) and the baseline of `benchmarks/stories.py --lookup`."""
+
+    def _candidates(self, sig: np.ndarray) -> np.ndarray:
+        pre = np.ascontiguousarray(sig[:PRE_PERMS])
+        return np.flatnonzero(_count_equal(self._sigs[: self._n, :PRE_PERMS], pre) >= PRE_MIN)
+
+
+@pytest.fixture
+def small_buffer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Merge the newest rows into the sorted keys every few rows, so that lookups go through both parts."""
+    monkeypatch.setattr(stories, "BUFFER_ROWS", 8)
+    monkeypatch.setattr(stories, "BUFFER_PER_SQRT", 0.5)
+
+
+def _live_candidates(index: StoryIndex, sig: np.ndarray) -> set[int]:
+    rows = index._candidates(sig)
+    return {int(r) for r in rows[index._alive[rows]]}
+
+
+def test_index_equals_a_scan_on_the_labelled_set(small_buffer: None) -> None:
+    texts, _, _ = labelled_set(stories=40, copies=4, seed=3)
+    t0 = datetime(2024, 8, 13, tzinfo=UTC)
+    index, scan = StoryIndex(), ScanIndex()
+    for n, aid in enumerate(sorted(texts, key=lambda a: (a[-1], a))):  # copies of a story before and after it
+        sig = signature(texts[aid])
+        assert _live_candidates(index, sig) == _live_candidates(scan, sig)
+        when = t0 + timedelta(minutes=n)
+        assert index.assign(aid, "", when, sig) == scan.assign(aid, "", when, sig), aid
+    assert index._indexed > 100  # most rows were found through the sorted keys
+
+
+def _near_copy(rng: np.random.Generator, base: np.ndarray, keep: int, keep_pre: int) -> np.ndarray:
+    """A signature equal to `base` at `keep_pre` of the first PRE_PERMS positions and `keep` positions in all."""
+    sig = rng.integers(0, 2**32, NUM_PERM, dtype=np.uint64).astype(np.uint32)
+    same = np.concatenate([rng.choice(PRE_PERMS, keep_pre, replace=False),
+                           PRE_PERMS + rng.choice(NUM_PERM - PRE_PERMS, keep - keep_pre, replace=False)])
+    sig[same] = base[same]
+    return sig
+
+
+def test_index_equals_a_scan_at_the_edges(small_buffer: None) -> None:
+    """Copies at the pre-filter's and the threshold's edges (3-5 of the first 32 values, 40-42 of 128 equal), ids
+    seen twice, times over seven windows and out of order (evictions, compactions): the same candidates and ids."""
+    rng = np.random.default_rng(17)
+    t0 = datetime(2024, 1, 1, tzinfo=UTC)
+    index, scan = StoryIndex(window_days=1), ScanIndex(window_days=1)
+    bases = [rng.integers(0, 2**32, NUM_PERM, dtype=np.uint64).astype(np.uint32) for _ in range(40)]
+    joined = 0
+    for i in range(1500):
+        base = bases[rng.integers(len(bases))]
+        sig = base if rng.random() < 0.1 else _near_copy(rng, base, int(rng.integers(40, 43)), int(rng.integers(3, 6)))
+        aid = f"a{rng.integers(i + 1)}" if rng.random() < 0.05 else f"a{i}"  # now and then an id seen before
+        when = t0 + timedelta(minutes=4 * i + int(rng.integers(-24 * 60, 24 * 60)))  # ~7 days, a day out of order
+        assert _live_candidates(index, sig) == _live_candidates(scan, sig)
+        got = index.assign(aid, "", when, sig)
+        assert got == scan.assign(aid, "", when, sig), i
+        joined += got != aid
+        assert len(index) == len(scan)
+    assert joined > 300 and index._indexed > 0
+    assert index._n < 1200  # evicted rows were compacted away
+
+
+def test_ids_of_any_length_and_script_are_found_again() -> None:
+    rng = np.random.default_rng(2)
+    t0 = datetime(2024, 1, 1, tzinfo=UTC)
+    index = StoryIndex()
+    base = rng.integers(0, 2**32, NUM_PERM, dtype=np.uint64).astype(np.uint32)
+    long_id = "статья-" + "x" * 40
+    assert index.assign("a", "", t0, base) == "a"
+    assert index.assign(long_id, "", t0, base) == "a"
+    assert index.assign("b" * 30, "", t0, base.copy()) == "a"
+    index._merge()
+    assert index.assign(long_id, "", t0, None) == "a" and index._find(long_id) == 1
+    assert index._find("a" * 17) is None and len(index) == 3
+
+
+def test_load_keeps_the_first_of_a_row_written_twice(tmp_path: Path) -> None:
+    texts, _, _ = labelled_set(stories=2, copies=1)
+    store = Store(tmp_path / "store")
+    now = datetime.now(UTC)
+    first = StoryIndex()
+    first.assign("x", texts["s0"], now - timedelta(days=1))
+    first.save(store, "part-1.parquet")
+    second = StoryIndex()  # the re-run after a crash between the signatures and the articles file
+    second.assign("x", texts["s1"], now - timedelta(days=1))
+    second.assign("y", texts["s1c0"], now)
+    second.save(store, "part-2.parquet")
+    again = StoryIndex.load(store)
+    assert len(again) == 2
+    assert again.assign("z", texts["s0c0"], now) == "x"  # x's first signature (s0) counts
