@@ -99,3 +99,23 @@ def decode_points(raw: str | None) -> list[PointKey]:
         if len(keys) >= MAX_URL_POINTS:
             break
     return keys
+
+
+def encode_pairs(pairs: list[PairKey]) -> str:
+    """The `pair` query parameter: `a:b` items (entity ids, a < b) joined by commas."""
+    return ",".join(f"{p.a}:{p.b}" for p in pairs[:MAX_URL_POINTS])
+
+
+def decode_pairs(raw: str | None) -> list[PairKey]:
+    """Read `encode_pairs` back; a malformed item (not two different ids) is skipped, duplicates dropped."""
+    keys: list[PairKey] = []
+    for item in (raw or "").split(","):
+        a, sep, b = item.partition(":")
+        if not sep or not a or not b or a == b or ":" in b:
+            continue
+        key = PairKey(*sorted((a, b)))
+        if key not in keys:
+            keys.append(key)
+        if len(keys) >= MAX_URL_POINTS:
+            break
+    return keys

@@ -17,9 +17,10 @@ from streamlit.errors import StreamlitSecretNotFoundError
 from dashboard import access, cache, search
 from dashboard.filters import BUCKETS, MEASURES, PRESETS, SCALES, Filters
 from dashboard.names import Names
+from dashboard.urlstate import PAGE_PARAMS
 
 CTX_KEY = "_newsmon_ctx"
-KEEP_PARAMS = ("article", "sel")  # page-level parameters (open article, chart selection) the filter sync keeps
+KEEP_PARAMS = PAGE_PARAMS  # page-level parameters (open article, chart selections) the filter sync keeps
 PRESET_LABELS = {"7d": "7 days", "30d": "30 days", "1y": "1 year", "all": "All", "custom": "Custom"}
 
 
@@ -213,18 +214,6 @@ def sync_url(f: Filters) -> None:
         if k in st.query_params:
             want[k] = st.query_params[k]
     if dict(st.query_params) != want:
-        st.query_params.from_dict(want)
-
-
-def set_page_params(**changes: str | None) -> None:
-    """Set (or, with None, remove) page parameters in one URL update: one browser history entry, not several."""
-    want = dict(st.query_params)
-    for k, v in changes.items():
-        if v is None:
-            want.pop(k, None)
-        else:
-            want[k] = v
-    if want != dict(st.query_params):
         st.query_params.from_dict(want)
 
 

@@ -113,3 +113,26 @@ def test_a_selection_in_the_url_lists_its_articles(monkeypatch, tiny_store):
     assert not at.exception, at.exception
     assert any(m.value.startswith(f"**{want:,} articles** behind Alice Example, week of {week}") for m in at.markdown)
     assert at.query_params["sel"] in (params["sel"], [params["sel"]])  # kept as given: the URL is the selection's record
+
+
+def test_a_co_mention_cell_and_an_article_in_the_url_are_restored(monkeypatch, tiny_store):
+    both = [a for a in tiny_store.articles
+            if {"alice-example", "bob-sample"} <= {m.entity_id for m in a.mentions if m.kind == "person"}]
+    assert both
+    params = {"people": "alice-example,bob-sample", "pair": "bob-sample:alice-example,bogus", "article": both[0].id}
+    at = run(monkeypatch, tiny_store.root, "screens/entities.py", params=params, watchlist=tiny_store.watchlist)
+    assert not at.exception, at.exception
+    assert any(m.value.startswith(f"**{len(both):,} articles** behind Alice Example with Bob Sample")
+               for m in at.markdown)
+    opened = f"**{both[0].source}** · {both[0].published_at:%Y-%m-%d %H:%M} UTC"
+    assert any(m.value.startswith(opened) for m in at.markdown)  # the open article is shown
+    assert len(at.get("html")) == 1
+
+
+def test_an_overview_selection_in_the_url_explains_it_again(monkeypatch, tiny_store):
+    params = {"people": "carol-test", "bucket": "month", "sel": "person:carol-test:2024-01-01,person:nobody:2024-01-01"}
+    at = run(monkeypatch, tiny_store.root, "screens/overview.py", params=params, watchlist=tiny_store.watchlist)
+    assert not at.exception, at.exception
+    assert any("**Why the spike?** 1 selected point: Carol Test (month of 2024-01-01)" in m.value
+               for m in at.markdown)
+    assert any(b.label == "List the articles behind 1 selected point(s) in Explore" for b in at.button)

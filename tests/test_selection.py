@@ -68,3 +68,25 @@ def test_url_selection_keeps_the_good_items_and_drops_duplicates():
 
     got = decode_points("person:a:2024-01-01,bogus,person:a:2024-01-01,topic:t:2024-01-08")
     assert got == [PointKey("person", "a", date(2024, 1, 1)), PointKey("topic", "t", date(2024, 1, 8))]
+
+
+def test_pairs_round_trip_through_the_url_parameter():
+    from dashboard.selection import PairKey, decode_pairs, encode_pairs
+
+    pairs = [PairKey("alice-example", "bob-sample"), PairKey("bob-sample", "carol-test")]
+    raw = encode_pairs(pairs)
+    assert raw == "alice-example:bob-sample,bob-sample:carol-test"
+    assert decode_pairs(raw) == pairs
+
+
+@pytest.mark.parametrize("raw", [None, "", "alice", "a:a", ":b", "a:", "a:b:c", ",,"])
+def test_malformed_url_pairs_are_ignored(raw):
+    from dashboard.selection import decode_pairs
+
+    assert decode_pairs(raw) == []
+
+
+def test_url_pairs_are_ordered_and_deduplicated():
+    from dashboard.selection import PairKey, decode_pairs
+
+    assert decode_pairs("b:a,a:b,x:x,c:a") == [PairKey("a", "b"), PairKey("a", "c")]

@@ -1,10 +1,15 @@
-"""People & topics: the watchlist with its counts under the filters, and who is mentioned with whom."""
+"""People & topics: the watchlist with its counts under the filters, and who is mentioned with whom.
+
+The co-mention cell selected (`pair`) and the open article (`article`) live in the URL (dashboard/urlstate.py):
+Back from an article returns to the same cell's list, and a copied link reopens both.
+"""
 
 import pandas as pd
 import streamlit as st
 
 from dashboard import cache, charts, views
-from dashboard.selection import selected_pairs
+from dashboard.selection import decode_pairs, encode_pairs, selected_pairs
+from dashboard.urlstate import UrlSelection
 
 ctx = views.shell_context()
 st.title("People & topics")
@@ -35,19 +40,23 @@ if ctx is not None and not (ctx.empty and views.no_data(ctx)):
                                 f"ent-{kind}")
 
     st.subheader("Mentioned together")
+    url = UrlSelection("entities", "pair", encode_pairs, decode_pairs)
     pairs = cache.query(ctx.root, ctx.version, "co_mentions", f, n=12)
+    clicked = []
     if pairs.empty:
         st.info("No two people are mentioned in the same article under these filters.")
     else:
         scope = "the selected people" if len(f.people) >= 2 else "the 12 most-mentioned people"
         fig = charts.co_mentions_figure(pairs, ctx.names, title=f"Articles mentioning both ({scope})")
-        event = st.plotly_chart(fig, key="co-mentions", on_select="rerun", selection_mode=("points",), theme=None)
+        event = st.plotly_chart(fig, key=url.chart_key("co-mentions"), on_select="rerun",
+                                selection_mode=("points",), theme=None)
         views.chart_exports(fig, views.make_manifest(ctx, "co-mentions", len(pairs)), pairs, "newsmon-co-mentions",
                             "co")
-        chosen = selected_pairs(event)
-        if chosen:
-            opened = views.drilldown_section(ctx, "co-list", pairs=chosen)
-            if opened:
-                views.article_view(ctx, opened)
-        else:
-            st.caption("Click a cell to list the articles that mention both people.")
+        clicked = selected_pairs(event)
+    chosen = url.selected(clicked, reset=("co-list-page",))
+    if chosen:
+        url.opened(views.drilldown_section(ctx, "co-list", pairs=chosen, generation=url.generation))
+    elif not pairs.empty:
+        st.caption("Click a cell to list the articles that mention both people.")
+    if opened := url.article():
+        views.article_view(ctx, opened)

@@ -1,9 +1,14 @@
-"""Overview: headline figures, the timeline with spike markers, why a spike, top sources and terms."""
+"""Overview: headline figures, the timeline with spike markers, why a spike, top sources and terms.
+
+The selected points (`sel`) live in the URL (dashboard/urlstate.py), as on Explore: Back returns to the
+selection before, and a copied link shows the same "why the spike?" again.
+"""
 
 import streamlit as st
 
 from dashboard import cache, charts, explain, views
-from dashboard.selection import encode_points
+from dashboard.selection import decode_points, encode_points
+from dashboard.urlstate import UrlSelection
 
 ctx = views.shell_context()
 st.title("Overview")
@@ -23,7 +28,9 @@ if ctx is not None and not views.no_data(ctx):
         st.caption(f"Period: {first:%d %B %Y} to {last:%d %B %Y} (UTC).")
     series = views.timeline_series(ctx)
     marks = explain.spikes(series)
-    series, points = views.timeline_section(ctx, key="overview-timeline", spikes=marks)
+    url = UrlSelection("overview", "sel", encode_points, decode_points)
+    series, clicked = views.timeline_section(ctx, key=url.chart_key("overview-timeline"), spikes=marks)
+    points = [p for p in url.selected(clicked) if (p.kind, p.entity_id) in f.entities]
     if points:
         views.why_section(ctx, points)
         if st.button(f"List the articles behind {len(points)} selected point(s) in Explore", type="primary"):
