@@ -38,7 +38,7 @@ def _query(ti: TextIndex, f: Filters, terms: tuple[Term, ...], *extra):
     import tantivy
 
     Q, Occur, schema = tantivy.Query, tantivy.Occur, ti._schema
-    musts = [ti.search_query(terms)]
+    musts = [ti.search_query(terms)] if terms else []  # no search: the filters alone (a co-mention cell)
     if f.start is not None or f.end is not None:
         lo = _day(f.start) if f.start is not None else None
         hi = _day(f.end) if f.end is not None else None
@@ -134,14 +134,11 @@ def co_mentions(ti: TextIndex, f: Filters, terms: tuple[Term, ...], n: int) -> p
                          "articles": pd.Series([r[2] for r in rows], dtype=np.int64)})
 
 
-def drill_keys(
+def drill_query(
     ti: TextIndex, f: Filters, terms: tuple[Term, ...], points: list[PointKey] | None, pairs: list[PairKey] | None,
     bucket_end,
-) -> np.ndarray:
-    """The keys of the articles behind the points (or co-mention cells) under the filters and the search.
-
-    The search is narrowed inside tantivy to the selection first, so only the drill-down's own articles cross.
-    """
+):
+    """The articles behind the points (or co-mention cells) under the filters and the search, as a tantivy query."""
     import tantivy
 
     Q, Occur, schema = tantivy.Query, tantivy.Occur, ti._schema
@@ -156,4 +153,32 @@ def drill_keys(
         ors.append(Q.boolean_query([(Occur.Must, _ents(ti, [("person", p.a)])),
                                     (Occur.Must, _ents(ti, [("person", p.b)]))]))
     sel = Q.boolean_query([(Occur.Should, q) for q in ors]) if ors else Q.empty_query()
-    return ti.keys_of(_query(ti, f, terms, sel))
+    return _query(ti, f, terms, sel)
+
+
+def page(ti: TextIndex, query, offset: int, limit: int, descending: bool) -> tuple[int, np.ndarray, int]:
+    """A page of a drill-down in publication order: (all matches, candidate keys, offset among the candidates).
+
+    tantivy orders by time only; the list orders ties by article id. So the candidates are every match whose
+    time lies within the page's first and last time, and the caller takes its page from them (sorted by time,
+    then id) after skipping the returned offset: the matches before the page's first time are not candidates.
+    """
+    import tantivy
+
+    Q, Occur, schema, s = tantivy.Query, tantivy.Occur, ti._schema, ti._searcher
+    res = s.search(query, limit=offset + limit, count=True, order_by_field="ts",
+                   order=tantivy.Order.Desc if descending else tantivy.Order.Asc)
+    hits = res.hits[offset:]
+    if not hits:
+        return int(res.count), np.zeros(0, np.int64), 0
+    first, last = hits[0][0], hits[-1][0]
+    integer = tantivy.FieldType.Integer
+    if descending:
+        before = Q.range_query(schema, "ts", integer, first, None, include_lower=False)
+        within = Q.range_query(schema, "ts", integer, last, first)
+    else:
+        before = Q.range_query(schema, "ts", integer, None, first, include_upper=False)
+        within = Q.range_query(schema, "ts", integer, first, last)
+    n_before = s.search(Q.boolean_query([(Occur.Must, query), (Occur.Must, before)]), limit=1, count=True).count
+    keys = ti.keys_of(Q.boolean_query([(Occur.Must, query), (Occur.Must, within)]))
+    return int(res.count), keys, offset - int(n_before)

@@ -3,7 +3,7 @@
 `connect(root)` gives a connection where these names exist (the queries in `queries.py` use only these):
 
     articles         article metadata (no text)      mentions         every mention row, with its article's
-                                                                      language and first-of-story flag
+                     and its key (search.KEY_SQL)                     language, first-of-story flag and key
     articles_raw     every article column, text too  runs, annotations the run log, event annotations
     rollup           (day, kind, entity_id, source, language, first) → articles, mentions
     coverage_rollup  (day, source, language, first)  → articles stored ("first": a story's first article)
@@ -31,6 +31,9 @@ from dashboard import search
 from ingest.store import Store
 
 ARTICLE_COLS = "id, url, source, title, authors, published_at, published_source, fetched_at, language, content_hash"
+# The article key the text index returns (search.KEY_SQL), kept as a column: a search joins on it without
+# hashing every row per query (in the index file it is computed once, when a batch is loaded).
+KEY = search.KEY_SQL.format(col="m.article_id")
 MENTION_COLS = 'article_id, entity_id, kind, field, start, "end", matched, rule, published_at, source'
 
 
@@ -38,7 +41,7 @@ def _mentions_sql(src: str) -> str:
     """Mention rows with their article's language and first-of-story flag, so filters on them need no join."""
     cols = ", ".join(f"m.{c.strip()}" for c in MENTION_COLS.split(","))
     return (
-        f"SELECT {cols}, coalesce(a.language, '') AS language,"
+        f"SELECT {cols}, coalesce(a.language, '') AS language, {KEY} AS key,"
         " coalesce(a.story_id IS NULL OR a.story_id = a.id, true) AS first"
         f" FROM {src} m LEFT JOIN articles a ON a.id = m.article_id"
     )
@@ -68,7 +71,7 @@ def _coverage_sql(src: str, story: bool) -> str:
     )
 
 
-INDEX_VERSION = "3"  # bump when a table's columns change: an older index is rebuilt
+INDEX_VERSION = "4"  # bump when a table's columns change: an older index is rebuilt
 
 
 def default_index_path(root: Path) -> Path:
@@ -118,7 +121,8 @@ def connect(
         if t == "annotations" and not (store.root / "annotations").is_dir():
             continue
         con.execute(f"CREATE OR REPLACE VIEW {t} AS SELECT * FROM read_parquet({_q(src)}, union_by_name = true)")
-    art_cols = ARTICLE_COLS + (", story_id" if story else ", NULL::VARCHAR AS story_id")
+    art_cols = (ARTICLE_COLS + (", story_id" if story else ", NULL::VARCHAR AS story_id")
+                + f", {search.KEY_SQL.format(col='id')} AS key")
     if not indexed:
         con.execute(f"CREATE OR REPLACE VIEW articles AS SELECT {art_cols} FROM articles_raw")
         con.execute("CREATE OR REPLACE VIEW mentions AS "

@@ -89,21 +89,24 @@ def _base(
         # A story's id is the id of its first article: keeping those keys keeps each story once.
         conds.append("(a.story_id IS NULL OR a.story_id = a.id)" if alias == "a" else f"{alias}.first")
     terms = search.parse(f.search)
-    if terms:
+    if hits is not None:  # the text index already applied the search (and maybe narrowed to a selection)
+        con.register("search_hits", pa.table({"key": hits}))  # per connection; the next search replaces it
+        conds.append(f"{alias}.key IN (SELECT key FROM search_hits)")
+    elif terms:
         if con is None:
             raise ValueError("a full-text search needs the connection (its text index)")
-        conds.append(_search_cond(con, terms, f"{alias}.{'id' if alias == 'a' else 'article_id'}", params, hits))
+        conds.append(_search_cond(con, terms, alias, params))
     return conds
 
 
-def _search_cond(con: duckdb.DuckDBPyConnection, terms: tuple, idcol: str, params: dict,
-                 hits: np.ndarray | None = None) -> str:
+def _search_cond(con: duckdb.DuckDBPyConnection, terms: tuple, alias: str, params: dict) -> str:
     """Articles matching the search: keys from the text index when it is ready, else the exact scan."""
-    keys = hits if hits is not None else search.keys_or_none(con, terms)
+    keys = search.keys_or_none(con, terms)
     if keys is None:
+        idcol = f"{alias}.{'id' if alias == 'a' else 'article_id'}"
         return f"{idcol} IN (SELECT t.id FROM articles_raw t WHERE {search.scan_condition(terms, params)})"
     con.register("search_hits", pa.table({"key": keys}))  # per connection; the next search replaces it
-    return f"{search.KEY_SQL.format(col=idcol)} IN (SELECT key FROM search_hits)"
+    return f"{alias}.key IN (SELECT key FROM search_hits)"
 
 
 def _entities(f: Filters, params: dict) -> str:
@@ -253,9 +256,16 @@ def drilldown(
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {SORTS}")
     params: dict = {}
-    hits, ti, terms = None, search.ready(con), search.parse(f.search)
-    if terms and ti is not None:  # the search narrowed to the selection in the text index: only its articles cross
-        hits = facets.drill_keys(ti, f, terms, points, pairs, bucket_end)
+    hits = total = None
+    ti, terms = search.ready(con), search.parse(f.search)
+    if ti is not None and (terms or pairs):
+        # The text index narrows the search to the selection (and, in time order, to the page): only those
+        # articles cross into DuckDB. Also without a search for co-mention cells (both people: one AND there).
+        q = facets.drill_query(ti, f, terms, points, pairs, bucket_end)
+        if sort == "published_at" and limit is not None:
+            total, hits, offset = facets.page(ti, q, offset, limit, descending)
+        else:
+            hits = ti.keys_of(q)
     conds = _base(f, "m", params, con, hits)
     window = having = ""
     if points:
@@ -302,6 +312,8 @@ def drilldown(
             f" FROM pg JOIN articles a ON a.id = pg.article_id{window} ORDER BY pg.{order}"
         )
     df = con.execute(sql, params).df()
+    if total is not None:
+        df["n_total"] = total  # the page came from the text index's candidates; the count from the index
     cands = params["cands"]
     df["entities"] = [[c for i, c in enumerate(cands) if int(b) >> i & 1] for b in df.pop("entity_bits")]
     return df[[c for c in df.columns if c != "n_total"] + ["n_total"]]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from dashboard import queries
+from dashboard import queries, search
 from dashboard.filters import Filters
 from dashboard.index import INDEX_VERSION
 from ingest.records import Mention
@@ -72,7 +72,7 @@ def test_index_answers_like_the_files_and_follows_new_batches(tmp_path):
 def test_index_rebuilds_when_mentions_are_replaced(tmp_path):
     tiny = build_tiny_store(tmp_path / "store")
     index = tmp_path / "idx.duckdb"
-    queries.connect(tiny.root, index_path=index)
+    assert search.wait(queries.connect(tiny.root, index_path=index), 60)  # the text index too, with the old mentions
     # A recount swaps in a new generation where nobody but Carol is mentioned.
     import pyarrow.dataset as ds
 
@@ -88,6 +88,10 @@ def test_index_rebuilds_when_mentions_are_replaced(tmp_path):
     con = queries.connect(tiny.root, index_path=index)
     got = set(queries.entity_counts(con)["entity_id"])
     assert got == {"carol-test"}
+    assert search.wait(con, 60)  # searches are answered by the text index: its mention fields were redone
+    f = Filters(people=("alice-example", "carol-test"), search="the")
+    assert set(queries.timeline_counts(con, f)["entity_id"]) == {"carol-test"}
+    assert queries.co_mentions(con, Filters(search="the")).empty
     same(frames(con), frames(queries.connect(tiny.root)))
 
 

@@ -245,3 +245,24 @@ def test_search_aggregates_in_the_index_match_the_scan_under_every_filter(tmp_pa
             _same(got, want, f"{q} {f}")
             seen += len(want[0])
     assert seen > 100  # the comparisons see real timelines, not empty frames
+    # pages in time order with ties (the index orders by time, the list by time then id); pairs without a search
+    a = tiny.articles[0]
+    same_time = [replace(a, id=article_id(f"https://news.example/tie-{i}"), url=f"https://news.example/tie-{i}",
+                         published_at=datetime(2024, 3, 20, 12, 0, tzinfo=UTC), story_id=None,
+                         mentions=(Mention("alice-example", "person", "body", 0, 1, "A"),
+                                   Mention("bob-sample", "person", "body", 2, 3, "B")) * (1 + i % 2))
+                 for i in range(7)]
+    with tiny.store.writer() as w:
+        w.write_batch(same_time)
+    con = queries.connect(tiny.root, index_path=tmp_path / "idx.duckdb")
+    assert search.wait(con, 60)
+    scan = queries.connect(tiny.root)
+    for f in (Filters(people=("alice-example",)), Filters(people=("alice-example",), search="the")):
+        point = [PointKey("person", "alice-example", datetime(2024, 3, 18).date())]
+        pair = [PairKey("alice-example", "bob-sample")]
+        for off in range(0, 14, 3):
+            for desc in (True, False):
+                for sel in ({"points": point}, {"pairs": pair}):
+                    args = dict(sel, limit=3, offset=off, descending=desc)
+                    got, want = queries.drilldown(con, f, **args), queries.drilldown(scan, f, **args)
+                    pd.testing.assert_frame_equal(got, want, check_dtype=False, obj=f"{f} {args}")
