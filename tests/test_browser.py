@@ -353,3 +353,103 @@ def test_readme_screenshot(browser, tmp_path):
     finally:
         d.stop()
     assert (REPO / "docs" / "screenshot.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _both(tiny, a: str, b: str) -> int:
+    """Articles that mention both people: ground truth from the records."""
+    return sum(1 for art in tiny.articles if {a, b} <= {m.entity_id for m in art.mentions if m.kind == "person"})
+
+
+def _click_custom(page, want) -> None:
+    """Click the point of the page's first chart whose custom data starts with `want`."""
+    page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
+    wait_chart(page)
+    p = next(p for p in page.evaluate(POINTS_JS, 0) if p["custom"][:len(want)] == list(want))
+    page.mouse.click(p["x"], p["y"])
+
+
+def test_co_mentions_cell_and_article_survive_back_and_a_copied_url(dashboard, browser, page, tiny_store_session):
+    page.goto(f"{dashboard.url}/entities?people=alice-example,bob-sample,carol-test")
+    wait_chart(page)
+    expected = _both(tiny_store_session, "alice-example", "bob-sample")
+    _click_custom(page, ["alice-example", "bob-sample"])
+    listed = f"{expected} articles behind Alice Example with Bob Sample"
+    page.get_by_text(listed, exact=False).first.wait_for()
+    page.wait_for_url("**pair=alice-example%3Abob-sample**")
+    list_url = page.url
+    assert "article=" not in list_url
+
+    _open_first_article(page)
+    page.wait_for_url("**article=**")
+    article_url, title = page.url, page.locator(".nm-title").inner_text()
+    page.go_back()
+    page.wait_for_url(list_url)
+    page.locator(".nm-body").wait_for(state="detached")
+    page.get_by_text(listed, exact=False).first.wait_for()  # the same cell's list
+    _open_first_article(page)  # nothing stays chosen: the list opens it again
+    assert page.locator(".nm-title").inner_text() == title
+
+    # Another cell, then Back: the first cell's list again.
+    other = _both(tiny_store_session, "bob-sample", "carol-test")
+    _click_custom(page, ["bob-sample", "carol-test"])
+    page.get_by_text(f"{other} articles behind Bob Sample with Carol Test", exact=False).first.wait_for()
+    assert "article=" not in page.url
+    page.go_back()
+    page.wait_for_url("**article=**")  # the history entry before the click had the article open
+    page.get_by_text(listed, exact=False).first.wait_for()
+    page.locator(".nm-title").wait_for()
+
+    # Copied links restore the list, and the list with its article, in a new browser context.
+    other_page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    other_page.set_default_timeout(30_000)
+    other_page.goto(list_url)
+    other_page.get_by_text(listed, exact=False).first.wait_for()
+    assert other_page.locator(".nm-body").count() == 0
+    other_page.goto(article_url)
+    other_page.get_by_text(listed, exact=False).first.wait_for()
+    other_page.locator(".nm-title").wait_for()
+    assert other_page.locator(".nm-title").inner_text() == title
+    other_page.context.close()
+
+
+def test_overview_selection_survives_back_a_trip_to_explore_and_a_copied_url(dashboard, browser, page,
+                                                                            tiny_store_session):
+    page.goto(f"{dashboard.url}/?people=carol-test&bucket=month")
+    wait_chart(page)
+    january = "1 selected point: Carol Test (month of 2024-01-01)"
+    _click_custom(page, ["person", "carol-test", "2024-01-01"])
+    page.get_by_text(january, exact=False).first.wait_for()
+    page.wait_for_url("**sel=person%3Acarol-test%3A2024-01-01**")
+    jan_url = page.url
+    _click_custom(page, ["person", "carol-test", "2024-02-01"])
+    page.get_by_text("1 selected point: Carol Test (month of 2024-02-01)", exact=False).first.wait_for()
+    page.go_back()  # the January selection again, explained again
+    page.wait_for_url(jan_url)
+    page.get_by_text(january, exact=False).first.wait_for()
+    assert "month of 2024-02-01" not in page.inner_text("body")
+
+    # On to Explore's list of the same point, open an article, Back: the same list.
+    in_jan = sum(1 for a in tiny_store_session.articles if a.published_at.date() < date(2024, 2, 1)
+                 and any(m.entity_id == "carol-test" for m in a.mentions))
+    page.get_by_role("button", name="List the articles behind 1 selected point(s) in Explore").click()
+    listed = f"{in_jan} articles behind Carol Test, month of 2024-01-01"
+    page.get_by_text(listed, exact=False).first.wait_for()
+    page.wait_for_url("**/explore?**sel=person%3Acarol-test%3A2024-01-01**")
+    explore_url = page.url
+    _open_first_article(page)
+    page.wait_for_url("**article=**")
+    page.go_back()
+    page.wait_for_url(explore_url)
+    page.locator(".nm-body").wait_for(state="detached")
+    page.get_by_text(listed, exact=False).first.wait_for()
+    page.go_back()  # and Back again: the Overview with its selection explained
+    page.wait_for_url(jan_url)
+    page.get_by_text(january, exact=False).first.wait_for()
+
+    # A copied Overview link shows the same selection explained.
+    other = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    other.set_default_timeout(30_000)
+    other.goto(jan_url)
+    other.get_by_text(january, exact=False).first.wait_for()
+    other.get_by_role("button", name="List the articles behind 1 selected point(s) in Explore").wait_for()
+    other.context.close()
