@@ -28,8 +28,8 @@ pages = [
     st.Page(_PAGES / "entities.py", title="People & topics", icon=":material/groups:"),
     st.Page(_PAGES / "health.py", title="Sources & health", icon=":material/monitor_heart:"),
 ]
-page = st.navigation(pages)
-ctx = shell.sidebar()
+page = st.navigation(pages, position="hidden")  # the sidebar draws the menu: its links keep the filters
+ctx = shell.sidebar(pages)
 if ctx is None:
     st.stop()
 page.run()

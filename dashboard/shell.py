@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hmac
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -122,10 +123,21 @@ def search_status(root: Path, text: str) -> str | None:
         return None
 
 
-def sidebar() -> Context | None:
-    """Draw the filters; return the page context, or None when the store is missing or empty."""
+def page_links(pages: Sequence, params: dict[str, str]) -> None:
+    """The page menu: each link carries the current filters, so moving to another page keeps them.
+
+    (Streamlit's own menu drops every query parameter, and the sidebar would then read the bare URL as
+    "no filters".) A page's own selection and open article stay behind: they belong to that page."""
+    for p in pages:
+        st.page_link(p, query_params=params or None)
+
+
+def sidebar(pages: Sequence = ()) -> Context | None:
+    """Draw the page menu and the filters; return the page context, or None when the store is missing or empty."""
     root = cache.store_root()
     if not cache.store_exists(root):
+        with st.sidebar:
+            page_links(pages, {})
         st.info(f"No newsmon store at `{root}` yet. Run `newsmon demo` or `newsmon ingest` first.")
         return None
     version = cache.store_version(root)
@@ -154,6 +166,7 @@ def sidebar() -> Context | None:
         if any(v not in allowed for v in ss.get(key, [])):
             ss[key] = [v for v in ss.get(key, []) if v in allowed]
     with st.sidebar:
+        menu = st.container()
         st.header("Filters")
         p_opts = list(people["entity_id"]) + [p for p in ss.get("f_people", []) if p not in set(people["entity_id"])]
         t_opts = list(topics["entity_id"]) + [t for t in ss.get("f_topics", []) if t not in set(topics["entity_id"])]
@@ -197,6 +210,8 @@ def sidebar() -> Context | None:
         unique=bool(ss.get("f_unique")) and bool(summary.get("has_stories")),
     )
     sync_url(f)
+    with menu:
+        page_links(pages, f.to_query_params())
     ctx = Context(root, version, summary, names, f.resolved(summary["last"]))
     ss[CTX_KEY] = ctx
     return ctx

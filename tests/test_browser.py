@@ -453,3 +453,24 @@ def test_overview_selection_survives_back_a_trip_to_explore_and_a_copied_url(das
     other.get_by_text(january, exact=False).first.wait_for()
     other.get_by_role("button", name="List the articles behind 1 selected point(s) in Explore").wait_for()
     other.context.close()
+
+
+def test_the_page_menu_keeps_the_filters_and_back_returns_to_the_selection(dashboard, page, tiny_store_session):
+    start = (f"{dashboard.url}/explore?people=bob-sample&bucket=month"
+             f"&sel=person%3Abob-sample%3A2024-01-01&article={tiny_store_session.hostile_id}")
+    page.goto(start)
+    page.locator(".nm-body").wait_for()
+    listed = "articles behind Bob Sample, month of 2024-01-01"
+    page.get_by_text(listed, exact=False).first.wait_for()
+    page.locator("[data-testid=stSidebar]").get_by_role("link", name="People & topics").click()
+    page.wait_for_url("**/entities?**")
+    page.get_by_role("heading", name="People & topics").wait_for()
+    assert "people=bob-sample" in page.url and "bucket=month" in page.url  # the filters came along...
+    assert "sel=" not in page.url and "article=" not in page.url  # ...not Explore's own selection
+    page.wait_for_timeout(500)
+    sidebar = page.locator("[data-testid=stSidebar]").inner_text()
+    assert "Bob Sample" in sidebar
+    page.go_back()
+    page.wait_for_url(start)
+    page.locator(".nm-body").wait_for()
+    page.get_by_text(listed, exact=False).first.wait_for()
