@@ -210,3 +210,125 @@ def test_relearning_runs_in_the_process_pool_and_reaches_the_workers(tmp_path: P
     assert line in learning.for_workers["Widget"] and learning.for_workers["Widget"].examples == ()
     assert line in learning.boilerplate["Widget"].examples
     assert line in load_boilerplate(tmp_path, "Widget")
+
+
+class _Gate:
+    """A server-side request log for feeds that answer only once `width` requests have been open at the same time
+    (or after `patience` seconds), then after `hold` seconds more: discovery one source after another shows up as
+    start, end, start, end ..."""
+
+    def __init__(self, width: int, patience: float = 5.0, hold: float = 0.0) -> None:
+        import threading
+
+        self.width, self.patience, self.hold = width, patience, hold
+        self.log: list[tuple[str, str]] = []
+        self.open = self.most_open = 0
+        self.cond = threading.Condition()
+
+    def route(self, body: str):
+        import time
+        from http.server import BaseHTTPRequestHandler
+
+        def serve(h: BaseHTTPRequestHandler) -> None:
+            with self.cond:
+                self.log.append(("start", h.path))
+                self.open += 1
+                self.most_open = max(self.most_open, self.open)
+                self.cond.notify_all()
+                self.cond.wait_for(lambda: self.most_open >= self.width, timeout=self.patience)
+            time.sleep(self.hold)
+            try:
+                reply(body, ctype="application/rss+xml")(h)
+            finally:
+                with self.cond:
+                    self.open -= 1
+                    self.log.append(("end", h.path))
+
+        return serve
+
+
+def test_sources_are_discovered_at_once(tmp_path: Path) -> None:
+    """Four slow feeds on one host: all four requests are open before the first is answered."""
+    from ingest.fetch import make_client
+    from ingest.pipeline import RunSummary, _plan
+    from ingest.politeness import PoliteFetcher
+
+    pages, items = site(8, seed=3)
+    gate = _Gate(width=4)
+    with LocalServer({}) as srv:
+        for k in range(4):
+            srv.routes[f"/feed{k}"] = gate.route(rss(srv.url, items[2 * k:2 * k + 2]))
+        s = settings(tmp_path, per_host=4, fetch_threads=8, respect_robots=False)
+        summary = RunSummary("r", __import__("datetime").datetime.now())
+        with make_client(s) as client:
+            todo = _plan([Source("feed", f"{srv.url}/feed{k}", f"F{k}") for k in range(4)],
+                         PoliteFetcher(client, s), s, summary, set())
+    assert [event for event, _ in gate.log[:4]] == ["start"] * 4, gate.log
+    assert gate.most_open == 4, gate.log
+    assert [c.url for c in todo] == [srv.url + path for _, path, _ in items]  # in the sources' order
+
+
+def test_parallel_discovery_keeps_each_hosts_limit(tmp_path: Path) -> None:
+    """With per_host = 2, discovery of four feeds on one host never has more than two requests open."""
+    from ingest.fetch import make_client
+    from ingest.pipeline import RunSummary, _plan
+    from ingest.politeness import PoliteFetcher
+
+    pages, items = site(4, seed=3)
+    gate = _Gate(width=2, hold=0.3)
+    with LocalServer({}) as srv:
+        for k in range(4):
+            srv.routes[f"/feed{k}"] = gate.route(rss(srv.url, items[k:k + 1]))
+        s = settings(tmp_path, per_host=2, fetch_threads=8, respect_robots=False)
+        summary = RunSummary("r", __import__("datetime").datetime.now())
+        with make_client(s) as client:
+            _plan([Source("feed", f"{srv.url}/feed{k}", f"F{k}") for k in range(4)], PoliteFetcher(client, s), s,
+                  summary, set())
+    assert gate.most_open == 2 and len(gate.log) == 8, gate.log
+
+
+def test_parallel_discovery_gives_the_sequential_result(tmp_path: Path) -> None:
+    """Sources discovered at once or one by one: the same candidates in the same order, the same counts and reasons
+    per source (a feed listed twice gets its 304 the second time either way)."""
+    from datetime import UTC, datetime
+    from http.server import BaseHTTPRequestHandler
+
+    from ingest.feedstate import FeedState
+    from ingest.fetch import make_client
+    from ingest.pipeline import RunSummary, _plan
+    from ingest.politeness import PoliteFetcher
+
+    pages, items = site(9, seed=17)
+    routes = {p: reply(body, ctype=ct) for p, (ct, body) in pages.items()}
+
+    def etag_feed(h: BaseHTTPRequestHandler) -> None:
+        if h.headers.get("If-None-Match") == '"v1"':
+            h.send_response(304)
+            h.end_headers()
+            return
+        reply(rss(srv.url, items[6:] + items[:1]), ctype="application/rss+xml", headers={"ETag": '"v1"'})(h)
+
+    with LocalServer(routes) as srv:
+        srv.routes["/a"] = reply(rss(srv.url, items[:4]), ctype="application/rss+xml")
+        srv.routes["/b"] = reply(rss(srv.url, items[3:6]), ctype="application/rss+xml")  # one URL also in /a
+        srv.routes["/e"] = etag_feed
+        urls = tmp_path / "urls.txt"
+        urls.write_text(f"{srv.url}{items[8][1]}\n{srv.url}/nowhere\n")
+        sources = [Source("feed", srv.url + "/a", "A"), Source("feed", srv.url + "/gone", "Gone"),
+                   Source("feed", srv.url + "/b", "B"), Source("feed", srv.url + "/e", "E"),
+                   Source("urls", str(urls), "U"), Source("feed", srv.url + "/e", "E")]
+
+        def outcome(threads: int) -> tuple:
+            s = settings(tmp_path, fetch_threads=threads)
+            summary = RunSummary("r", datetime.now(UTC))
+            with make_client(s) as client:
+                todo = _plan(sources, PoliteFetcher(client, s), s, summary, set(), FeedState())
+            stats = {n: (s.found, s.skipped, s.duplicate, dict(s.failures)) for n, s in summary.sources.items()}
+            return [c.url for c in todo], stats
+
+        one_by_one, at_once = outcome(1), outcome(8)
+    assert one_by_one == at_once
+    todo, stats = at_once
+    assert list(stats) == ["A", "Gone", "B", "E", "U"] and stats["Gone"][3] == {"feed-http-404": 1}, stats
+    assert stats["B"][:3] == (3, 0, 1) and stats["E"][:3] == (4, 0, 1), stats  # the second /e got a 304: no more
+    assert len(todo) == 10 and todo[-1].endswith("/nowhere"), todo
