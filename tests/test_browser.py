@@ -141,6 +141,15 @@ def test_back_from_an_article_returns_to_the_same_list_and_selection(dashboard, 
     page.wait_for_url("**article=**")
     title = page.locator(".nm-title").inner_text()
 
+    # The link, copied into a new browser context, opens the same list and article.
+    copy = page.context.browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    copy.set_default_timeout(30_000)
+    copy.goto(page.url)
+    copy.get_by_text(listed, exact=False).first.wait_for()
+    copy.locator(".nm-title").wait_for()
+    assert copy.locator(".nm-title").inner_text() == title
+    copy.context.close()
+
     page.go_back()
     page.wait_for_url(list_url)
     page.locator(".nm-body").wait_for(state="detached")  # the article view is gone...

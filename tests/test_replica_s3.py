@@ -311,3 +311,32 @@ def test_the_cli_publishes_and_pulls_over_s3(s3, tmp_path: Path) -> None:
     assert pull.returncode == 0, pull.stderr
     assert f"pulled {uri} into" in pull.stdout
     assert _ids(tmp_path / "replica") == sorted(a.id for a in tiny.articles)
+
+
+def test_the_dashboard_serves_a_bucket_and_pulls_it_again(s3, tmp_path: Path, monkeypatch) -> None:
+    """`newsmon dashboard --store s3://...`: a replica is pulled, served, and brought up to date while serving."""
+    from click.testing import CliRunner
+
+    from ingest import cli
+
+    tiny = build_tiny_store(tmp_path / "store")
+    uri = f"s3://{BUCKET}/dashboard/newsmon"
+    publish_store(tiny.store, uri)
+    monkeypatch.setenv("NEWSMON_REPLICAS", str(tmp_path / "replicas"))
+    served: dict = {}
+
+    def fake_serve(root, watchlist, host, port, every=None, tick=None):
+        served["before"] = dashboard_counts(root, FILTERS)
+        with tiny.store.writer() as w:
+            w.write_batch(make_articles(4, random.Random(15), prefix="d"), "v1")
+        compact_store(tiny.store, target_rows=1000)
+        publish_store(tiny.store, uri)
+        tick()
+        served["after"], served["ids"] = dashboard_counts(root, FILTERS), _ids(root)
+
+    monkeypatch.setattr(cli, "serve_dashboard", fake_serve)
+    want_before = dashboard_counts(tiny.root, FILTERS)
+    result = CliRunner().invoke(cli.main, ["dashboard", "--store", uri, "--refresh", "1m"])
+    assert result.exit_code == 0, result.output
+    assert served["before"] == want_before
+    assert served["after"] == dashboard_counts(tiny.root, FILTERS) and served["ids"] == _ids(tiny.root)
