@@ -143,9 +143,9 @@ class _Pull:
         gone = [k for k in self.held if k.split("/", 1)[0] == table and k not in want]
         progress.unlink()
         _fsync_dir(new)
-        if isinstance(current, Path) and not link.is_symlink():  # a replica made before generations
-            os.rename(link, gens / f"g{time.time_ns()}-old")
-            current = None
+        if not link.is_symlink():  # a replica pulled before generations: its plain directory moves aside
+            current = gens / f"g{time.time_ns()}-plain"
+            os.rename(link, current)  # (readers miss the table for the instant until the link below lands)
         _symlink_replace(Path(f"{table}.d") / new.name, link)
         _fsync_dir(self.local)
         if current is not None and current.exists():

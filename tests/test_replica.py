@@ -148,3 +148,38 @@ def test_ingest_publish_failure_keeps_the_stored_articles(tmp_path: Path) -> Non
     assert result.exit_code == 1 and "stored, but cannot publish" in result.output
     assert "Traceback" not in result.output
     assert len(_ids(tmp_path / "store")) == 1
+
+
+def test_a_replica_made_before_generations_is_moved_onto_them(tmp_path: Path, monkeypatch) -> None:
+    """Replicas pulled by older versions hold plain table directories: the first compaction pull links them."""
+    import shutil
+
+    import ingest.replica as replica_mod
+
+    store, arts = _store_with_batches(tmp_path / "store", 3, seed=8)
+    bucket = str(tmp_path / "bucket")
+    publish_store(store, bucket)
+    replica = tmp_path / "replica"
+    pull_store(bucket, replica)
+    for table in ("articles", "mentions", "runs"):  # make it look like an old replica
+        real = (replica / table).resolve()
+        (replica / table).unlink()
+        shutil.copytree(real, replica / table)
+        shutil.rmtree(replica / f"{table}.d")
+    compact_store(store, target_rows=100)
+    publish_store(store, bucket)
+    monkeypatch.setattr(replica_mod, "STALE_GENERATION_SECONDS", -1)  # drop replaced generations at once
+    report = pull_store(bucket, replica)
+    assert report.deleted > 0
+    assert (replica / "articles").is_symlink() and (replica / "mentions").is_symlink()
+    assert _ids(replica) == sorted(a.id for a in arts)
+    gens = sorted(p.name for p in (replica / "articles.d").iterdir())
+    assert len(gens) == 2 and gens[1].endswith("-plain")  # the replaced one stays until the next swap...
+    with store.writer() as w:
+        w.write_batch(make_articles(4, random.Random(9), prefix="n"), "v1")
+    compact_store(store, target_rows=100)
+    publish_store(store, bucket)
+    pull_store(bucket, replica)
+    now = sorted(p.name for p in (replica / "articles.d").iterdir())
+    assert len(now) == 2 and gens[1] not in now  # ...then goes once it has been out of use long enough
+    assert len(_ids(replica)) == 16
