@@ -30,6 +30,9 @@ def connect(
     return _connect(root, threads=threads, index_path=index_path, memory_limit=memory_limit)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def _day_start(d: date) -> datetime:
     return datetime(d.year, d.month, d.day, tzinfo=UTC)
 
@@ -263,18 +266,23 @@ def drilldown(
         # articles cross into DuckDB. Also without a search for co-mention cells (both people: one AND there).
         q = facets.drill_query(ti, f, terms, points, pairs, bucket_end)
         if sort == "published_at" and limit is not None:
-            total, hits, offset = facets.page(ti, q, offset, limit, descending)
+            total, hits, offset, span = facets.page(ti, q, offset, limit, descending)
+            if span is not None:  # the candidates' time span: DuckDB reads only those blocks of both tables
+                params["c_min"], params["c_max"] = (_EPOCH + timedelta(microseconds=x) for x in span)
         else:
             hits = ti.keys_of(q)
     conds = _base(f, "m", params, con, hits)
     window = having = ""
+    if "c_min" in params:
+        conds.append("m.published_at BETWEEN $c_min AND $c_max")
+        window = " AND a.published_at BETWEEN $c_min AND $c_max"
     if points:
         conds.append(_point_conds(points, f.bucket, params))
         # Every article behind a point lies in its bucket: bounding the join by time lets DuckDB skip the
         # blocks of other weeks in the index's articles table (sorted by published_at).
         params["w_min"] = _day_start(min(p.bucket for p in points))
         params["w_max"] = _day_start(max(bucket_end(p.bucket, f.bucket) for p in points))
-        window = " AND a.published_at >= $w_min AND a.published_at < $w_max"
+        window += " AND a.published_at >= $w_min AND a.published_at < $w_max"
     else:
         having = _pair_having(pairs or [], params)
         conds.append("m.kind = 'person'")
@@ -411,7 +419,9 @@ def entity_article_ids(
 ) -> list[str]:
     """Ids of articles mentioning the entity in [start, end), newest first, at most `limit`."""
     params: dict = {"k": kind, "e": entity_id, "s": _day_start(start), "t": _day_start(end), "lim": limit}
-    conds = _base(f, "m", params, con) + [
+    ti, terms = search.ready(con), search.parse(f.search)
+    hits = facets.newest(ti, f, terms, limit, [(kind, entity_id)], (start, end)) if ti and terms else None
+    conds = _base(f, "m", params, con, hits) + [
         "m.kind = $k",
         "m.entity_id = $e",
         "m.published_at >= $s",
@@ -428,12 +438,14 @@ def entity_article_ids(
 def period_article_ids(con: duckdb.DuckDBPyConnection, f: Filters, limit: int, selected: bool) -> list[str]:
     """Newest articles under the filters: those mentioning a selected entity, or all stored ones."""
     params: dict = {"lim": limit}
+    ti, terms = search.ready(con), search.parse(f.search)
+    hits = facets.newest(ti, f, terms, limit, list(f.entities) if selected else None) if ti and terms else None
     if selected:
-        conds = _base(f, "m", params, con) + [_entities(f, params)]
+        conds = _base(f, "m", params, con, hits) + [_entities(f, params)]
         sql = (f"SELECT m.article_id, max(m.published_at) p FROM mentions m WHERE {' AND '.join(conds)}"
                " GROUP BY 1 ORDER BY p DESC, 1 LIMIT $lim")
     else:
-        conds = _base(f, "a", params, con)
+        conds = _base(f, "a", params, con, hits)
         sql = f"SELECT a.id FROM articles a WHERE {' AND '.join(conds)} ORDER BY a.published_at DESC, 1 LIMIT $lim"
     return [r[0] for r in con.execute(sql, params).fetchall()]
 

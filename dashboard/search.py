@@ -49,7 +49,8 @@ HELP = (
 WORD_CLASS = r"\pL\pN"  # RE2 (DuckDB) and Rust regex spell the same Unicode categories alike
 TOKEN_RE = r"[\p{L}\p{N}]+"
 SCHEMA_VERSION = "2"  # bump when the schema or the tokenizer changes: an older index is rebuilt
-KEY_SQL = "CAST(hash({col}) >> 1 AS BIGINT)"  # the article key both sides compute (DuckDB's hash)
+KEY_SQL = "CAST(hash({col}) >> 1 AS BIGINT)"
+FIELDS = ("title", "body")  # a term matches in either  # the article key both sides compute (DuckDB's hash)
 
 
 @dataclass(frozen=True)
@@ -179,26 +180,27 @@ class TextIndex:
         self._searcher = index.searcher()
         self.ready.set()
 
+    def field_query(self, t: Term, field: str):
+        """The tantivy query true when the term matches in one field ("title" or "body")."""
+        import tantivy
+
+        Q = tantivy.Query
+        if t.prefix and len(t.words) == 1:
+            return Q.regex_query(self._schema, field, _rust_escape(t.words[0]) + ".*")
+        if t.prefix:
+            pats = [_rust_escape(w) for w in t.words[:-1]] + [_rust_escape(t.words[-1]) + ".*"]
+            return Q.regex_phrase_query(self._schema, field, pats)
+        if len(t.words) == 1:
+            return Q.term_query(self._schema, field, t.words[0])
+        return Q.phrase_query(self._schema, field, list(t.words))
+
     def search_query(self, terms: tuple[Term, ...]):
         """The tantivy query true for the articles matching every term (title or body)."""
         import tantivy
 
         Q, Occur = tantivy.Query, tantivy.Occur
-        musts = []
-        for t in terms:
-            ors = []
-            for field in ("title", "body"):
-                if t.prefix and len(t.words) == 1:
-                    q = Q.regex_query(self._schema, field, _rust_escape(t.words[0]) + ".*")
-                elif t.prefix:
-                    pats = [_rust_escape(w) for w in t.words[:-1]] + [_rust_escape(t.words[-1]) + ".*"]
-                    q = Q.regex_phrase_query(self._schema, field, pats)
-                elif len(t.words) == 1:
-                    q = Q.term_query(self._schema, field, t.words[0])
-                else:
-                    q = Q.phrase_query(self._schema, field, list(t.words))
-                ors.append((Occur.Should, q))
-            musts.append((Occur.Must, Q.boolean_query(ors)))
+        musts = [(Occur.Must, Q.boolean_query([(Occur.Should, self.field_query(t, fld)) for fld in FIELDS]))
+                 for t in terms]
         # constant scores: no ranking wanted, only the set (cheaper to collect)
         return Q.const_score_query(Q.boolean_query(musts), 1.0)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -218,7 +218,9 @@ def _all_answers(con, f: Filters) -> list:
     tl = queries.timeline_counts(con, f).sort_values(["bucket", "kind", "entity_id"], ignore_index=True)
     out = [tl, queries.count_articles(con, f, selected=True), queries.count_articles(con, f, selected=False),
            queries.top_sources(con, f), queries.co_mentions(con, f), queries.co_mentions(con, f.with_(people=()), n=2),
-           queries.entity_totals(con, f)]
+           queries.entity_totals(con, f), queries.period_article_ids(con, f, 4, selected=True),
+           queries.period_article_ids(con, f, 4, selected=False),
+           queries.entity_article_ids(con, f, "person", "alice-example", date(2024, 3, 1), date(2024, 3, 21), 3)]
     points = [PointKey(r.kind, r.entity_id, pd.Timestamp(r.bucket).date()) for r in tl.itertuples()]
     for sel in (points[:1], points[-3:]):  # one point, and a box of several
         if sel:
@@ -266,3 +268,8 @@ def test_search_aggregates_in_the_index_match_the_scan_under_every_filter(tmp_pa
                     args = dict(sel, limit=3, offset=off, descending=desc)
                     got, want = queries.drilldown(con, f, **args), queries.drilldown(scan, f, **args)
                     pd.testing.assert_frame_equal(got, want, check_dtype=False, obj=f"{f} {args}")
+        for n in (1, 3, 8):  # the newest articles, cut inside the seven of the same time
+            assert queries.period_article_ids(con, f, n, True) == queries.period_article_ids(scan, f, n, True)
+            assert queries.entity_article_ids(con, f, "person", "alice-example", date(2024, 3, 18), date(2024, 3, 21),
+                                              n) == queries.entity_article_ids(scan, f, "person", "alice-example",
+                                                                               date(2024, 3, 18), date(2024, 3, 21), n)
