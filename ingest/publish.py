@@ -53,10 +53,24 @@ def open_destination(uri: str) -> tuple[pafs.FileSystem, str]:
     return pafs.PyFileSystem(pafs.FSSpecHandler(fs)), path
 
 
+def has_directories(fs: pafs.FileSystem) -> bool:
+    """True for filesystems where a file needs its directory made first (local paths, fsspec's memory).
+
+    Object stores have no directories: there, making one only writes marker objects, and s3fs or gcsfs
+    would create a missing *bucket* (a typo in the URI would make a new bucket, not fail)."""
+    if isinstance(fs, pafs.LocalFileSystem):
+        return True
+    protocol = getattr(getattr(getattr(fs, "handler", None), "fs", None), "protocol", ())
+    protocols = (protocol,) if isinstance(protocol, str) else tuple(protocol or ())
+    return bool({"file", "local", "memory"} & set(protocols))
+
+
 def publish_store(store: Store, uri: str) -> PublishReport:
     fs, base = open_destination(uri)
     base = base.rstrip("/")
-    fs.create_dir(base, recursive=True)
+    mkdirs = has_directories(fs)
+    if mkdirs:
+        fs.create_dir(base, recursive=True)
     previous = _read_manifest(fs, f"{base}/{MANIFEST}")
     current: dict[str, list[int]] = {}
     uploaded = unchanged = size_up = 0
@@ -64,7 +78,8 @@ def publish_store(store: Store, uri: str) -> PublishReport:
         folder = store.root / table
         if not folder.exists():
             continue
-        fs.create_dir(f"{base}/{table}", recursive=True)
+        if mkdirs:
+            fs.create_dir(f"{base}/{table}", recursive=True)
         for path in sorted(folder.glob("*.parquet")):
             stat = path.stat()
             key = f"{table}/{path.name}"

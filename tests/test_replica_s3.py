@@ -340,3 +340,12 @@ def test_the_dashboard_serves_a_bucket_and_pulls_it_again(s3, tmp_path: Path, mo
     assert result.exit_code == 0, result.output
     assert served["before"] == want_before
     assert served["after"] == dashboard_counts(tiny.root, FILTERS) and served["ids"] == _ids(tiny.root)
+
+
+def test_a_missing_bucket_is_an_error_not_a_new_bucket(s3, backend, tmp_path: Path) -> None:
+    """s3fs would create a bucket for a mistyped name if the publish made "directories" on an object store."""
+    tiny = build_tiny_store(tmp_path / "store")
+    with pytest.raises(OSError, match="(?i)bucket"):
+        publish_store(tiny.store, f"s3://no-such-bucket-{backend}/newsmon")
+    s3["fs"].invalidate_cache()
+    assert not s3["fs"].exists(f"no-such-bucket-{backend}")
