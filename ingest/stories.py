@@ -194,7 +194,11 @@ class StoryIndex:
         """Rows (live or not) with at least PRE_MIN of their first PRE_PERMS values equal to the signature's."""
         pre = np.ascontiguousarray(sig[:PRE_PERMS])
         hits = _hits(self._keys, _KEY_POS[:PRE_PERMS] | (pre.astype(np.uint64) << _VALUE_SHIFT))
-        rows, counts = np.unique(hits, return_counts=True)
+        if len(hits) > self._indexed // 16:  # many hits (texts sharing much stock wording): counting beats sorting
+            counts = np.bincount(hits, minlength=self._indexed)
+            rows = np.arange(len(counts))
+        else:
+            rows, counts = np.unique(hits, return_counts=True)
         recent = _count_equal(self._sigs[self._indexed:self._n, :PRE_PERMS], pre) >= PRE_MIN
         return np.concatenate([rows[counts >= PRE_MIN], np.flatnonzero(recent) + self._indexed])
 
@@ -272,7 +276,7 @@ class StoryIndex:
             if self._n + rows <= size:
                 return
         size = max(self._n + rows, size + max(1024, size // 4))
-        if size > _ROW_MASK:
+        if size >= _ROW_MASK:
             raise OverflowError(f"a story index holds at most {int(_ROW_MASK)} rows")
         for name in ("_sigs", "_at", "_alive", "_idh", "_ids", "_story"):
             old = getattr(self, name)
@@ -300,7 +304,7 @@ class StoryIndex:
         values[:, PRE_PERMS] = self._idh[rows]
         new = (_KEY_POS | (values << _VALUE_SHIFT) | rows[:, None]).ravel()
         new.sort()
-        old = self._keys[self._alive[self._keys & _ROW_MASK]]
+        old = self._keys if self._live == self._n else self._keys[self._alive[self._keys & _ROW_MASK]]
         keys = np.concatenate([old, new])
         keys.sort(kind="stable")  # two sorted runs: timsort merges them in linear time
         self._keys, self._indexed = keys, hi
@@ -326,13 +330,14 @@ _KEY_POS = np.arange(KEYS, dtype=np.uint64) << np.uint64(58)
 # Rows not yet in the sorted keys, scanned at each lookup; merged in when there are this many. A merge rewrites
 # the sorted keys (about 20 ms per 100,000 rows), so the buffer grows with the square root of the rows:
 # the scan and the merges then both cost O(sqrt(rows)) a lookup. Tuned with `benchmarks/stories.py --lookup`.
-BUFFER_ROWS, BUFFER_PER_SQRT = 256, 8
+BUFFER_ROWS, BUFFER_PER_SQRT = 256, 3
 
 
 def _hits(keys: np.ndarray, prefixes: np.ndarray) -> np.ndarray:
     """The rows of every key that starts with one of `prefixes` (position and value, row bits zero)."""
-    lo = np.searchsorted(keys, prefixes, "left")
-    hi = np.searchsorted(keys, prefixes | _ROW_MASK, "right")
+    # One search for both ends; "left" for the upper one too, as no row number is _ROW_MASK (see _reserve).
+    bounds = np.searchsorted(keys, np.concatenate([prefixes, prefixes | _ROW_MASK]))
+    lo, hi = bounds[: len(prefixes)], bounds[len(prefixes):]
     lens = hi - lo
     total = int(lens.sum())
     if not total:
