@@ -10,8 +10,9 @@ files to hold. Tables are pulled mentions before articles (the articles table is
 store itself), and a batch's articles file waits until its mentions file is held. When a table only gains
 files, each is downloaded under a temporary name and renamed into place. When files go or change (a
 compaction, a recount), the table's next generation is built beside it (kept files hard-linked, new ones
-downloaded) and swapped in with one symlink rename, as the store does: a reader never sees a compaction's old
-and merged files together (every row twice) nor misses a row. A pull interrupted anywhere (SIGKILL, a
+downloaded); once every such table is complete they are swapped in back to back, each with one symlink
+rename, as the store does: a reader never sees a compaction's old and merged files together (every row
+twice) nor misses a row, and an interrupted download leaves the replica exactly as it was. A pull interrupted anywhere (SIGKILL, a
 dropped connection) leaves the replica consistent and the next pull resumes: fetched files are recorded as
 they land (`_newsmon_pull.json`, and a progress file in an unfinished generation). A file the manifest lists
 but the bucket no longer has (a publish ran meanwhile) is skipped and fetched next time.
@@ -65,13 +66,20 @@ def pull_store(uri: str, local: Path) -> PullReport:
     local.mkdir(parents=True, exist_ok=True)
     (local / REPLICA_MARK).write_text(uri + "\n")
     pull = _Pull(fs, base, local, _read_local(local / LOCAL_MANIFEST))
+    want = {t: {k: v for k, v in remote.items() if k.split("/", 1)[0] == t} for t in PULL_ORDER}
+    # Tables whose files go or change (a compaction, a recount) are built anew beside the live ones; the
+    # others only gain files, which land in place: those of the articles table last (the commit point).
+    replaced = [t for t in PULL_ORDER
+                if any(remote.get(k) != v for k, v in pull.held.items() if k.split("/", 1)[0] == t)]
     for table in PULL_ORDER:
-        want = {k: v for k, v in remote.items() if k.split("/", 1)[0] == table}
-        have = {k: v for k, v in pull.held.items() if k.split("/", 1)[0] == table}
-        if all(remote.get(k) == v for k, v in have.items()):
-            pull.add_in_place(table, want, remote)
-        else:  # files go or change (a compaction, a recount): build the table anew beside it, then swap
-            pull.replace_table(table, want)
+        if table != "articles" and table not in replaced:
+            pull.add_in_place(table, want[table], remote)
+    built = {t: pull.build_table(t, want[t]) for t in replaced}
+    if all(built.values()):  # every new generation complete: swap them in back to back (mentions first)
+        for table in replaced:
+            pull.swap_table(table, built[table], want[table])
+    if "articles" not in replaced:
+        pull.add_in_place("articles", want["articles"], remote)
     _write_json(local / LOCAL_MANIFEST, pull.held)
     return PullReport(pull.downloaded, pull.deleted, pull.unchanged, pull.missing, pull.size)
 
@@ -108,11 +116,11 @@ class _Pull:
             self.held[key] = want[key]
             _write_json(self.local / LOCAL_MANIFEST, self.held)  # a pull killed midway keeps what it fetched
 
-    def replace_table(self, table: str, want: dict) -> None:
-        """Build the table's new generation (kept files hard-linked), then swap it in with one rename.
+    def build_table(self, table: str, want: dict) -> Path | None:
+        """Build the table's next generation (kept files hard-linked, others downloaded); None if incomplete.
 
-        Readers see the old table or the new, never both (a compaction's old and merged files together
-        would count every row twice). A pull interrupted here resumes in the same unfinished generation."""
+        Nothing changes for readers until `swap_table`: they never see a compaction's old and merged files
+        together (every row twice). A pull interrupted here resumes in the same unfinished generation."""
         link = self.live_dir(table)
         gens = self.local / f"{table}.d"
         current = gens / Path(os.readlink(link)).name if link.is_symlink() else None
@@ -120,6 +128,7 @@ class _Pull:
         new.mkdir(parents=True, exist_ok=True)
         progress = new / BUILDING
         done = {k: v for k, v in _read_local(progress).items() if want.get(k) == v and (new / _name(k)).exists()}
+        _write_json(progress, done)  # marks the generation unfinished from the start
         for leftover in new.glob("*.parquet"):
             if f"{table}/{leftover.name}" not in done:
                 leftover.unlink()
@@ -134,22 +143,26 @@ class _Pull:
                 os.link(old, target)
                 self.unchanged += 1
             elif not self._fetch(key, target):
-                complete = False
+                complete = False  # readers stay on the current generation; the next pull finishes this one
                 continue
             done[key] = want[key]
             _write_json(progress, done)
-        if not complete:
-            return  # readers stay on the current generation; the next pull finishes this one
-        gone = [k for k in self.held if k.split("/", 1)[0] == table and k not in want]
-        progress.unlink()
         _fsync_dir(new)
+        return new if complete else None
+
+    def swap_table(self, table: str, new: Path, want: dict) -> None:
+        """Make the built generation the live one, with one rename of the table's symlink."""
+        link, gens = self.local / table, self.local / f"{table}.d"
+        current = gens / Path(os.readlink(link)).name if link.is_symlink() else None
         if not link.is_symlink():  # a replica pulled before generations: its plain directory moves aside
             current = gens / f"g{time.time_ns()}-plain"
             os.rename(link, current)  # (readers miss the table for the instant until the link below lands)
         _symlink_replace(Path(f"{table}.d") / new.name, link)
         _fsync_dir(self.local)
+        (new / BUILDING).unlink(missing_ok=True)  # live now: no longer an unfinished generation
         if current is not None and current.exists():
             os.utime(current)  # its mtime now says when it went out of use
+        gone = [k for k in self.held if k.split("/", 1)[0] == table and k not in want]
         for k in gone:
             del self.held[k]
         self.held.update(want)
