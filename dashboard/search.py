@@ -15,10 +15,14 @@ Two ways to answer it, which give the same articles (tests/test_search.py checks
 - the **scan** (`scan_condition`): SQL over `articles_raw` (regular expressions on the lower-cased title and
   text). Always right, always current; about 20 s at a million real-length articles.
 - the **index** (`TextIndex`): a tantivy index in the dashboard's cache directory, beside the DuckDB index,
-  tokenized the same way (regex `[\\p{L}\\p{N}]+`, then lower case). It returns the matching articles'
-  keys, `hash(id) >> 1` as DuckDB computes it, which the queries join with the mentions. It is built and
-  brought up to date (new article files added, files gone deleted) in a background thread; until that
-  finishes, `keys_or_none` returns None and the queries use the scan, so a query never waits on a build.
+  tokenized the same way (regex `[\\p{L}\\p{N}]+`, then lower case). Each article document also carries
+  what the filters and the timeline need (day, time, source, language, first-of-story flag, the entities its
+  mention rows name and how many rows each), so that `dashboard/facets.py` aggregates a search's counts in
+  tantivy; where DuckDB must finish the work it gets the matching articles' keys, `hash(id) >> 1` as DuckDB
+  computes it (a column of the DuckDB index). A batch is its articles file and its mentions file: a recount's
+  new mentions files re-index their batches, so the index never answers with stale mentions. It is built and
+  brought up to date (new batches added, batches gone or changed deleted) in a background thread; until that
+  finishes, `ready` returns None and the queries use the scan, so a query never waits on a build.
 
 Known differences between the two, none seen on the real pages: lower-casing is Rust's in the index and
 DuckDB's in the scan (they differ for a few letters such as Turkish İ); tantivy drops words longer than
