@@ -42,6 +42,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(1, str(ROOT / "benchmarks"))  # ingest_parts; after the root, so `ingest` is the package
 
 from ingest import worker  # noqa: E402
 from ingest.pipeline import run_ingest  # noqa: E402
@@ -50,6 +51,7 @@ from ingest.settings import Settings  # noqa: E402
 from ingest.sources import Source  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "data" / "extraction-dev"
+FEED_DATE = datetime(2025, 1, 1, tzinfo=UTC)  # every feed item's pubDate
 
 
 def distinct(body: bytes, i: int) -> bytes:
@@ -109,19 +111,23 @@ class SlowServer:
         body = self.pages[i % len(self.pages)]
         return distinct(body, i) if self.mark else body
 
+    def page_url(self, i: int) -> str:
+        return f"{self.url}/a/{i}"
+
     def feed(self) -> bytes:
-        when = format_datetime(datetime(2025, 1, 1, tzinfo=UTC))
-        items = "".join(f"<item><title>{i}</title><link>{self.url}/a/{i}</link><pubDate>{when}</pubDate></item>"
+        when = format_datetime(FEED_DATE)
+        items = "".join(f"<item><title>{i}</title><link>{self.page_url(i)}</link><pubDate>{when}</pubDate></item>"
                         for i in range(self.n))
         return f'<?xml version="1.0"?><rss version="2.0"><channel><title>bench</title>{items}</channel></rss>'.encode()
 
 
-def _extract_all(args: tuple[list[bytes], int]) -> int:
-    pages, start = args
+def _extract_all(pages: list[tuple[str, bytes]]) -> int:
+    """The extraction of each (URL, page) as the ingest runs it: the page's URL on the test server, the feed's
+    date and source name (the ingest's worker also applies learnt boilerplate and computes the signature:
+    `ingest_parts` times those apart)."""
     now = datetime.now(UTC)
-    for i, body in enumerate(pages):
-        worker.process_page(Candidate(f"https://bench.example/a/{start + i}", "bench"), body,
-                            f"https://bench.example/a/{start + i}", None, now)
+    for url, body in pages:
+        worker.process_page(Candidate(url, "bench", str(url.rsplit("/", 1)[1]), FEED_DATE), body, url, None, now)
     return len(pages)
 
 
@@ -155,14 +161,14 @@ def measuring(out: list[Measured], pages: int = 0) -> Iterator[list[Measured]]:
                         (load, os.getloadavg()[0])))
 
 
-def extraction_only(pages: list[bytes], processes: int) -> Measured:
+def extraction_only(pages: list[tuple[str, bytes]], processes: int) -> Measured:
     worker.init_worker(None)
     out: list[Measured] = []
     with measuring(out, len(pages)):
         if processes == 1:
-            _extract_all((pages, 0))
+            _extract_all(pages)
         else:
-            chunks = [(pages[i::processes * 8], i) for i in range(processes * 8)]
+            chunks = [pages[i::processes * 8] for i in range(processes * 8)]
             with ProcessPoolExecutor(processes, initializer=worker.init_worker, initargs=(None,)) as pool:
                 list(pool.map(_extract_all, chunks))
     return out[0]
@@ -197,6 +203,17 @@ def newspaper_loop(server: SlowServer, n: int) -> float:
     return n / (time.perf_counter() - t)
 
 
+def print_parts(pages: list[bytes], url_of) -> None:
+    """Where a worker's CPU goes on these pages (the ingest's own code, timed part by part in this process)."""
+    import ingest_parts
+
+    timers, n, stored = ingest_parts.stored_path(pages, url_of, published=FEED_DATE)
+    only = ingest_parts.extraction_only_path(pages, url_of, published=FEED_DATE)
+    print(f"\nthe worker's stored path by part, first {n} pages in one process ({stored} articles; "
+          f"load {os.getloadavg()[0]:.1f}):\n")
+    print(ingest_parts.table(timers, n, only))
+
+
 def rss_mb() -> float:
     with open("/proc/self/status") as fh:
         for line in fh:
@@ -213,12 +230,16 @@ def main() -> None:
     ap.add_argument("--extract-pages", type=int, default=1000, help="pages for the extraction-only runs")
     ap.add_argument("--soak", type=int, default=0, help="also run a SOAK-page ingest and report RSS at start and end")
     ap.add_argument("--repeat-pages", action="store_true", help="serve cycled pages unmarked: copies are duplicates")
+    ap.add_argument("--parts", type=int, default=400,
+                    help="pages for the table of the worker's CPU by part (benchmarks/ingest_parts.py); 0: no table")
     args = ap.parse_args()
     if not DEV.exists():
         sys.exit(f"extraction dev set not found at {DEV}")
     pages = load_pages()
     mark = not args.repeat_pages
-    sample = [distinct(pages[i % len(pages)], i) if mark else pages[i % len(pages)] for i in range(args.extract_pages)]
+    server = SlowServer(pages, args.pages, args.latency, mark)
+    # The extraction-only runs get the pages the ingest gets, with their URLs on the server and the feed's date.
+    sample = [(server.page_url(i), server.page(i)) for i in range(args.extract_pages)]
     cores = os.cpu_count() or 1
     ms = f"{args.latency * 1000:.0f} ms"
     rows = []
@@ -227,7 +248,6 @@ def main() -> None:
     rows.append(("extraction only, 1 process", one, one.ms(one.main_cpu), "1.00×"))
     many = extraction_only(sample, cores)
     rows.append((f"extraction only, {cores} processes", many, many.ms(many.child_cpu), f"{many.rate / one.rate:.2f}×"))
-    server = SlowServer(pages, args.pages, args.latency, mark)
     e2e, server_cpu, stored = end_to_end(server, cores)
     rows.append((f"newsmon ingest end to end ({ms} latency)", e2e, e2e.ms(e2e.main_cpu + e2e.child_cpu),
                  f"{e2e.rate / many.rate:.2f}× of parallel extraction"))
@@ -251,6 +271,8 @@ def main() -> None:
           f"{ingest_main:.1f} ms, test server {e2e.ms(server_cpu):.1f} ms (in the main process, counted above).")
     print(f"CPU-bound ratio (parallel extraction's CPU a page / the ingest's, server left out): "
           f"{many.ms(many.child_cpu) / (e2e.ms(e2e.child_cpu) + ingest_main):.2f}")
+    if args.parts:
+        print_parts([server.page(i) for i in range(args.parts)], server.page_url)
     if args.soak:
         soak = SlowServer(pages, args.soak, 0.0, mark)
         start = rss_mb()
