@@ -169,23 +169,57 @@ def extraction_only(pages: list[tuple[str, bytes]], processes: int) -> Measured:
             _extract_all(pages)
         else:
             chunks = [pages[i::processes * 8] for i in range(processes * 8)]
-            with ProcessPoolExecutor(processes, initializer=worker.init_worker, initargs=(None,)) as pool:
+            with ProcessPoolExecutor(processes, initializer=worker.init_worker, initargs=(None, True)) as pool:
                 list(pool.map(_extract_all, chunks))
     return out[0]
 
 
-def end_to_end(server: SlowServer, processes: int) -> tuple[Measured, float, int]:
+class TaskClock:
+    """CPU seconds the extraction workers spend inside `worker.process_for_store`, the page's task.
+
+    While it is active, `ingest.worker.process_for_store` is a wrapper that appends each call's CPU time to a file;
+    the worker processes, forked from this one during the run, inherit it (the pool pickles the task function by
+    name). The workers' CPU outside their tasks is then the pool's plumbing and the boilerplate relearning."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __enter__(self) -> TaskClock:
+        original = self.original = worker.process_for_store
+        path = str(self.path)
+
+        def process_for_store(*args):
+            t = time.process_time()
+            try:
+                return original(*args)
+            finally:
+                with open(path, "a") as fh:
+                    fh.write(f"{time.process_time() - t}\n")
+
+        process_for_store.__module__, process_for_store.__qualname__ = original.__module__, original.__qualname__
+        worker.process_for_store = process_for_store
+        return self
+
+    def __exit__(self, *exc) -> None:
+        worker.process_for_store = self.original
+
+    def seconds(self) -> float:
+        return sum(float(x) for x in self.path.read_text().split()) if self.path.exists() else 0.0
+
+
+def end_to_end(server: SlowServer, processes: int) -> tuple[Measured, float, int, float]:
     """The ingest of the server's feed: (its measure, CPU seconds the server's handlers used meanwhile, articles
-    stored)."""
+    stored, CPU seconds the workers spent in their page tasks)."""
     out: list[Measured] = []
     server_cpu = server.cpu
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(store=Path(tmp), allow_private=True, host_delay=0.0, per_host=32, fetch_threads=32,
-                            processes=processes, progress=False, respect_robots=False)
-        with measuring(out) as counted:
+        settings = Settings(store=Path(tmp) / "store", allow_private=True, host_delay=0.0, per_host=32,
+                            fetch_threads=32, processes=processes, progress=False, respect_robots=False)
+        with TaskClock(Path(tmp) / "tasks.txt") as tasks, measuring(out) as counted:
             summary = run_ingest([Source("feed", server.url + "/rss", "bench")], settings)
             counted.append(summary.total().fetched)
-    return out[0], server.cpu - server_cpu, summary.total().stored
+        in_tasks = tasks.seconds()
+    return out[0], server.cpu - server_cpu, summary.total().stored, in_tasks
 
 
 def newspaper_loop(server: SlowServer, n: int) -> float:
@@ -248,7 +282,7 @@ def main() -> None:
     rows.append(("extraction only, 1 process", one, one.ms(one.main_cpu), "1.00×"))
     many = extraction_only(sample, cores)
     rows.append((f"extraction only, {cores} processes", many, many.ms(many.child_cpu), f"{many.rate / one.rate:.2f}×"))
-    e2e, server_cpu, stored = end_to_end(server, cores)
+    e2e, server_cpu, stored, in_tasks = end_to_end(server, cores)
     rows.append((f"newsmon ingest end to end ({ms} latency)", e2e, e2e.ms(e2e.main_cpu + e2e.child_cpu),
                  f"{e2e.rate / many.rate:.2f}× of parallel extraction"))
     out: list[Measured] = []
@@ -269,6 +303,8 @@ def main() -> None:
           f"{'' if mark else ' (pages served unmarked: copies are duplicates)'}.")
     print(f"end to end, CPU per page: extraction workers {e2e.ms(e2e.child_cpu):.1f} ms, ingest main process "
           f"{ingest_main:.1f} ms, test server {e2e.ms(server_cpu):.1f} ms (in the main process, counted above).")
+    print(f"end to end, the workers' CPU per page: {e2e.ms(in_tasks):.1f} ms inside their page tasks "
+          f"(process_for_store), {e2e.ms(e2e.child_cpu - in_tasks):.1f} ms outside (the pool's plumbing, relearning).")
     print(f"CPU-bound ratio (parallel extraction's CPU a page / the ingest's, server left out): "
           f"{many.ms(many.child_cpu) / (e2e.ms(e2e.child_cpu) + ingest_main):.2f}")
     if args.parts:
@@ -276,7 +312,7 @@ def main() -> None:
     if args.soak:
         soak = SlowServer(pages, args.soak, 0.0, mark)
         start = rss_mb()
-        m, _, stored = end_to_end(soak, cores)
+        m, _, stored, _ = end_to_end(soak, cores)
         print(f"\nsoak: {m.pages} pages ({stored} stored) at {m.rate:.1f} pages/s; RSS of the ingest process {start:.0f} MB at start, "
               f"{rss_mb():.0f} MB at end")
 

@@ -45,8 +45,12 @@ _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)]*$")
 
 def paragraph_key(text: str) -> str:
     """A paragraph's identity for counting: case, Unicode forms, punctuation, years and spacing ignored."""
-    t = unicodedata.normalize("NFKC", text).casefold()
-    t = _YEARS.sub("0", _PUNCT.sub(" ", t))
+    # NFKC leaves ASCII as it is, and a text with neither "19" nor "20" has no year: both steps are skipped
+    # where they cannot change the key (a third of the key's time on the extraction dev set's paragraphs).
+    t = (text if text.isascii() else unicodedata.normalize("NFKC", text)).casefold()
+    t = _PUNCT.sub(" ", t)
+    if "19" in t or "20" in t:
+        t = _YEARS.sub("0", t)
     return " ".join(t.split())
 
 

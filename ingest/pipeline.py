@@ -271,7 +271,8 @@ def _fetch_and_process(todo: list[Candidate], fetcher: PoliteFetcher, settings: 
     watchlist = str(settings.watchlist) if settings.watchlist else None
     procs = None
     if settings.processes > 0:
-        procs = ProcessPoolExecutor(settings.processes, initializer=worker.init_worker, initargs=(watchlist,))
+        procs = ProcessPoolExecutor(settings.processes, initializer=worker.init_worker,
+                                    initargs=(watchlist, True))
         if learning is not None:
             learning.pool = procs
     else:

