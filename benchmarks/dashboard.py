@@ -72,7 +72,7 @@ def search_set(con, root: Path, n: int) -> list[tuple[str, str, int]]:
     for para in pool:
         toks = search._tokens(para)
         pairs.update({f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False) if a.isalpha() and b.isalpha()})
-    cands = [p for p, c in pairs.most_common(400)]
+    cands = [p for p, _ in sorted(pairs.items(), key=lambda x: (-x[1], x[0]))[:400]]  # ties by text: same picks every run
     dfs = {p: len(ti.keys(search.parse(f'"{p}"'))) for p in cands[::8]}
     for band, frac in (("phrase, medium", 0.01), ("phrase, common", 0.1)):
         out.append((band, '"' + min(dfs, key=lambda p: (abs(dfs[p] - frac * n), p)) + '"'))
