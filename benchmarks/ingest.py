@@ -242,10 +242,9 @@ def print_parts(pages: list[bytes], url_of) -> None:
     import ingest_parts
 
     timers, n, stored = ingest_parts.stored_path(pages, url_of, published=FEED_DATE)
-    only = ingest_parts.extraction_only_path(pages, url_of, published=FEED_DATE)
     print(f"\nthe worker's stored path by part, first {n} pages in one process ({stored} articles; "
           f"load {os.getloadavg()[0]:.1f}):\n")
-    print(ingest_parts.table(timers, n, only))
+    print(ingest_parts.table(timers, n))
 
 
 def rss_mb() -> float:
