@@ -328,8 +328,9 @@ _VALUE_SHIFT = np.uint64(26)
 _ROW_MASK = np.uint64((1 << 26) - 1)
 _KEY_POS = np.arange(KEYS, dtype=np.uint64) << np.uint64(58)
 # Rows not yet in the sorted keys, scanned at each lookup; merged in when there are this many. A merge rewrites
-# the sorted keys (about 20 ms per 100,000 rows), so the buffer grows with the square root of the rows:
-# the scan and the merges then both cost O(sqrt(rows)) a lookup. Tuned with `benchmarks/stories.py --lookup`.
+# the sorted keys (11 ms to merge 2,000 rows into 100,000 at load 6), so the buffer grows with the square root of
+# the rows: the scan and the merges then both cost O(sqrt(rows)) a lookup. 3 balances a merge's cost per row
+# against a scanned row's; `benchmarks/stories.py --lookup` measures the result (the "assign ms" column).
 BUFFER_ROWS, BUFFER_PER_SQRT = 256, 3
 
 
