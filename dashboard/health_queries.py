@@ -41,9 +41,12 @@ def failures(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def runs(con: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFrame:
+    """The run log, newest first; `language_disagrees` is empty for runs logged before it was recorded."""
+    cols = {r[0] for r in con.execute("DESCRIBE runs").fetchall()}
+    disagrees = "language_disagrees" if "language_disagrees" in cols else "NULL::BIGINT AS language_disagrees"
     return con.execute(
         "SELECT run_id, source, started_at, finished_at, found, fetched, stored, duplicate, failed,"
-        " watchlist_version FROM runs ORDER BY started_at DESC, source LIMIT $n",
+        f" {disagrees}, watchlist_version FROM runs ORDER BY started_at DESC, source LIMIT $n",
         {"n": limit},
     ).df()
 

@@ -67,7 +67,7 @@ def compact_store(store: Store, target_rows: int = TARGET_ROWS) -> CompactReport
         runs = sorted(p for p in store.runs_dir.glob("run-*.parquet"))
         runs_files: dict[str, pa.Table | Path] = {}
         if len(runs) > 1:
-            runs_files[f"run-{_batch_name()}.parquet"] = pa.concat_tables([pq.read_table(r) for r in runs])
+            runs_files[f"run-{_batch_name()}.parquet"] = pa.concat_tables([pq.read_table(r) for r in runs], promote_options="default")  # older run files lack newer columns
         else:
             runs_files.update({r.name: r for r in runs})
         mentions = [p for p in store.mentions_dir.glob("part-*.parquet") if p.name != SCHEMA_FILE]

@@ -23,6 +23,7 @@ from ingest import worker
 from ingest.boilerplate import SiteBoilerplate, learn_source_boilerplate
 from ingest.feedstate import FeedState, load_feed_state, save_feed_state
 from ingest.fetch import make_client
+from ingest.known import KnownKeys
 from ingest.language import declared_language
 from ingest.politeness import PoliteFetcher
 from ingest.reclean import LEARN_PAGES, learn_store_boilerplate
@@ -87,7 +88,10 @@ def run_ingest(sources: Iterable[Source], settings: Settings) -> RunSummary:
     store = Store(Path(settings.store))
     with store.writer() as writer, make_client(settings) as client:
         fetcher = PoliteFetcher(client, settings)  # discovery and pages share robots.txt and each host's schedule
-        known_ids, known_hashes = store.known_ids(), store.known_hashes()
+        # The store's ids and content hashes as 8-byte keys (ingest/known.py): 16 bytes a stored article, not ~240.
+        stored = store.exists()
+        known_ids = KnownKeys(store.read_column("articles", "id") if stored else ())
+        known_hashes = KnownKeys(store.read_column("articles", "content_hash") if stored else ())
         stories = StoryIndex.load(store)
         # Each source's furniture learnt from its stored pages (and relearnt as this run stores more), applied
         # to its new pages by the extraction workers.
@@ -199,7 +203,7 @@ class _Learning:
 
 
 def _plan(sources: Iterable[Source], fetcher: PoliteFetcher, settings: Settings, summary: RunSummary,
-          known_ids: set[str], feed_state: FeedState | None = None,
+          known_ids: KnownKeys, feed_state: FeedState | None = None,
           feed_urls: dict[str, str] | None = None) -> list[Candidate]:
     """Discover every source's candidates; drop URLs listed twice and, unless refetching, URLs already stored."""
     todo, seen = [], set()
@@ -375,6 +379,7 @@ def _run_rows(summary: RunSummary) -> list[dict]:
             "failed": s.failed,
             "failures": list(s.failures.items()),
             "watchlist_version": summary.watchlist_version,
+            "language_disagrees": s.language_disagrees,
         }
         for s in summary.sources.values()
     ]

@@ -76,6 +76,7 @@ MENTIONS_SCHEMA = pa.schema(
         ("published_at", TS),
         ("source", pa.string()),
         ("watchlist_version", pa.string()),
+        ("language_disagrees", pa.int64()),  # stored articles surely in another language than declared
     ]
 )
 
@@ -92,6 +93,7 @@ RUNS_SCHEMA = pa.schema(
         ("failed", pa.int64()),
         ("failures", pa.map_(pa.string(), pa.int64())),
         ("watchlist_version", pa.string()),
+        ("language_disagrees", pa.int64()),  # stored articles surely in another language than declared
     ]
 )
 
@@ -188,16 +190,6 @@ class Store:
     def read_column(self, table: str, column: str) -> pa.ChunkedArray:
         dataset = ds.dataset(self.root / table, format="parquet", exclude_invalid_files=False)
         return dataset.to_table(columns=[column]).column(column)
-
-    def known_ids(self) -> set[str]:
-        if not self.exists():
-            return set()
-        return set(self.read_column("articles", "id").to_pylist())
-
-    def known_hashes(self) -> set[str]:
-        if not self.exists():
-            return set()
-        return set(self.read_column("articles", "content_hash").to_pylist())
 
     def count(self, table: str = "articles") -> int:
         if not self.exists():

@@ -38,6 +38,12 @@ def test_declared_language_labels_unclear_pages_and_disagreements_are_counted(tm
     stats = summary.stats("Declared French")
     assert stats.stored == 2 and stats.language_disagrees == 1
     assert "language other than declared: Declared French 1" in format_summary(summary)
+    # the run log keeps it too, for the Sources & health page
+    from dashboard import health_queries
+    from dashboard.index import connect
+
+    log = health_queries.runs(connect(tmp_path / "store"))
+    assert log.set_index("source").loc["Declared French", "language_disagrees"] == 1
 
 
 def test_one_robots_txt_per_host_for_discovery_and_pages(tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ def test_init_creates_readable_empty_tables(tmp_path: Path) -> None:
     store.init()
     for table in ("articles", "mentions", "runs"):
         assert duckdb.sql(f"select count(*) from read_parquet('{store.glob(table)}')").fetchall() == [(0,)]
-    assert store.count() == 0 and store.known_ids() == set()
+    assert store.count() == 0 and store.read_column("articles", "id").to_pylist() == []
 
 
 def test_batches_round_trip_in_any_reader(tmp_path: Path) -> None:
@@ -47,7 +47,7 @@ def test_batches_round_trip_in_any_reader(tmp_path: Path) -> None:
         w.write_batch(articles[:3], "v1")
         w.write_batch(articles[3:], "v1")
     assert store.count() == 5
-    assert store.known_ids() == {a.id for a in articles}
+    assert sorted(store.read_column("articles", "id").to_pylist()) == sorted(a.id for a in articles)
     df = pd.read_parquet(store.articles_dir)  # pandas reads the directory as it is
     assert sorted(df["id"]) == sorted(a.id for a in articles)
     assert str(df["published_at"].dtype).startswith("datetime64") and "UTC" in str(df["published_at"].dtype)
@@ -132,3 +132,23 @@ def test_compact_merges_files_and_keeps_every_row(tmp_path: Path) -> None:
     with store.writer() as w:  # the store is still writable, and recovery keeps every committed file
         w.write_batch(make_articles(2, random.Random(5), prefix="b"))
     assert store.count("articles") == 32
+
+
+def test_compact_merges_run_logs_written_before_a_column_was_added(tmp_path: Path) -> None:
+    """Run files from before `language_disagrees` existed merge with newer ones; the old rows read as empty."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from ingest.compact import compact_store
+    from ingest.store import RUNS_SCHEMA
+
+    store = Store(tmp_path)
+    with store.writer() as w:
+        w.write_run([{"run_id": "new", "source": "Example", "found": 3, "failures": [], "language_disagrees": 2}])
+    old_schema = pa.schema([f for f in RUNS_SCHEMA if f.name != "language_disagrees"])
+    pq.write_table(pa.Table.from_pylist([{"run_id": "old", "source": "Example", "found": 1, "failures": []}],
+                                        schema=old_schema), store.runs_dir / "run-0000-old.parquet")
+    compact_store(store)
+    rows = duckdb.sql(f"select run_id, language_disagrees from read_parquet('{store.glob('runs')}', union_by_name = true)"
+                      " where run_id is not null order by 1").fetchall()
+    assert rows == [("new", 2), ("old", None)]
