@@ -76,7 +76,6 @@ MENTIONS_SCHEMA = pa.schema(
         ("published_at", TS),
         ("source", pa.string()),
         ("watchlist_version", pa.string()),
-        ("language_disagrees", pa.int64()),  # stored articles surely in another language than declared
     ]
 )
 
