@@ -32,7 +32,7 @@ from pathlib import Path
 import pyarrow.fs as pafs
 
 from ingest.publish import MANIFEST, open_destination
-from ingest.store import REPLICA_MARK, STALE_GENERATION_SECONDS, _fsync_dir, _symlink_replace
+from ingest.store import REPLICA_MARK, STALE_GENERATION_SECONDS, fsync_dir, symlink_replace
 
 # Download order: the articles table last, because its files are what make a batch visible to readers.
 PULL_ORDER = ("runs", "signatures", "mentions", "articles")
@@ -96,7 +96,7 @@ class _Pull:
         link = self.local / table
         if not link.exists() and not link.is_symlink():
             (self.local / f"{table}.d" / "g0").mkdir(parents=True, exist_ok=True)
-            _symlink_replace(Path(f"{table}.d") / "g0", link)
+            symlink_replace(Path(f"{table}.d") / "g0", link)
         return link
 
     def add_in_place(self, table: str, want: dict, remote: dict) -> None:
@@ -147,7 +147,7 @@ class _Pull:
                 continue
             done[key] = want[key]
             _write_json(progress, done)
-        _fsync_dir(new)
+        fsync_dir(new)
         return new if complete else None
 
     def swap_table(self, table: str, new: Path, want: dict) -> None:
@@ -157,8 +157,8 @@ class _Pull:
         if not link.is_symlink():  # a replica pulled before generations: its plain directory moves aside
             current = gens / f"g{time.time_ns()}-plain"
             os.rename(link, current)  # (readers miss the table for the instant until the link below lands)
-        _symlink_replace(Path(f"{table}.d") / new.name, link)
-        _fsync_dir(self.local)
+        symlink_replace(Path(f"{table}.d") / new.name, link)
+        fsync_dir(self.local)
         (new / BUILDING).unlink(missing_ok=True)  # live now: no longer an unfinished generation
         if current is not None and current.exists():
             os.utime(current)  # its mtime now says when it went out of use

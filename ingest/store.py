@@ -175,7 +175,7 @@ class Store:
             for table in GENERATIONAL:
                 if not (self.root / table).exists():
                     (self.root / f"{table}.d" / "g0").mkdir(parents=True, exist_ok=True)
-                    _symlink_replace(Path(f"{table}.d") / "g0", self.root / table)
+                    symlink_replace(Path(f"{table}.d") / "g0", self.root / table)
         except OSError as exc:
             raise StoreError(f"cannot create the store at {self.root}: {exc.strerror}") from exc
         for d, schema in (  # articles last: its schema file is what `exists()` looks for
@@ -271,9 +271,9 @@ class StoreWriter:
                 os.link(content, new / name)
             else:
                 _write_atomic(content.cast(SCHEMAS[table]), new / name)
-        _fsync_dir(new)
-        _symlink_replace(Path(f"{table}.d") / new.name, link)
-        _fsync_dir(self.store.root)
+        fsync_dir(new)
+        symlink_replace(Path(f"{table}.d") / new.name, link)
+        fsync_dir(self.store.root)
         if current is not None and (gens / Path(current).name).exists():
             os.utime(gens / Path(current).name)  # its mtime now says when it went out of use
         # Older generations go once they have been out of use for a while: a reader that resolved the link
@@ -338,19 +338,21 @@ def _write_atomic(table: pa.Table, path: Path) -> None:
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise StoreError(f"cannot write {path}: {exc.strerror}") from exc
 
 
-def _symlink_replace(target: Path, link: Path) -> None:
+def symlink_replace(target: Path, link: Path) -> None:
+    """Point `link` at `target` atomically (a new link renamed over the old one)."""
     tmp = link.with_name(f".{link.name}.{secrets.token_hex(3)}.tmp")
     os.symlink(target, tmp)
     os.replace(tmp, link)
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a directory's entries (renames, new files) durable."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
