@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 KINDS = ("person", "topic")
+K = TypeVar("K")
 
 
 @dataclass(frozen=True, order=True)
@@ -84,21 +85,18 @@ def encode_points(points: list[PointKey]) -> str:
 
 def decode_points(raw: str | None) -> list[PointKey]:
     """Read `encode_points` back; a malformed item is skipped (a URL is user input), duplicates dropped."""
-    keys: list[PointKey] = []
-    for item in (raw or "").split(","):
-        kind, _, rest = item.partition(":")
-        entity_id, _, day = rest.rpartition(":")
-        if kind not in KINDS or not entity_id:
-            continue
-        try:
-            key = PointKey(kind, entity_id, date.fromisoformat(day))
-        except ValueError:
-            continue
-        if key not in keys:
-            keys.append(key)
-        if len(keys) >= MAX_URL_POINTS:
-            break
-    return keys
+    return _decode_items(raw, _point)
+
+
+def _point(item: str) -> PointKey | None:
+    kind, _, rest = item.partition(":")
+    entity_id, _, day = rest.rpartition(":")  # an entity id may hold ":"; the day never does
+    if kind not in KINDS or not entity_id:
+        return None
+    try:
+        return PointKey(kind, entity_id, date.fromisoformat(day))
+    except ValueError:
+        return None
 
 
 def encode_pairs(pairs: list[PairKey]) -> str:
@@ -108,14 +106,24 @@ def encode_pairs(pairs: list[PairKey]) -> str:
 
 def decode_pairs(raw: str | None) -> list[PairKey]:
     """Read `encode_pairs` back; a malformed item (not two different ids) is skipped, duplicates dropped."""
-    keys: list[PairKey] = []
+    return _decode_items(raw, _pair)
+
+
+def _pair(item: str) -> PairKey | None:
+    a, sep, b = item.partition(":")
+    if not sep or not a or not b or a == b or ":" in b:
+        return None
+    return PairKey(*sorted((a, b)))
+
+
+def _decode_items(raw: str | None, parse: Callable[[str], K | None]) -> list[K]:
+    """The comma-separated items of a URL parameter, each read by `parse` (None: malformed, skipped), in order,
+    without duplicates, at most MAX_URL_POINTS."""
+    keys: list[K] = []
     for item in (raw or "").split(","):
-        a, sep, b = item.partition(":")
-        if not sep or not a or not b or a == b or ":" in b:
-            continue
-        key = PairKey(*sorted((a, b)))
-        if key not in keys:
+        key = parse(item)
+        if key is not None and key not in keys:
             keys.append(key)
-        if len(keys) >= MAX_URL_POINTS:
-            break
+            if len(keys) >= MAX_URL_POINTS:
+                break
     return keys

@@ -1,6 +1,6 @@
 """Plotly selection events (as Streamlit hands them over) → point and pair keys."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -90,3 +90,14 @@ def test_url_pairs_are_ordered_and_deduplicated():
     from dashboard.selection import PairKey, decode_pairs
 
     assert decode_pairs("b:a,a:b,x:x,c:a") == [PairKey("a", "b"), PairKey("a", "c")]
+
+
+def test_url_selections_are_capped_after_dropping_bad_items_and_duplicates():
+    from dashboard.selection import MAX_URL_POINTS, decode_pairs, decode_points
+
+    days = [date(2020, 1, 1) + timedelta(days=i) for i in range(MAX_URL_POINTS + 50)]
+    raw = ",".join(["bogus", "person:a:2020-01-01"] + [f"person:a:{d.isoformat()}" for d in days])
+    got = decode_points(raw)
+    assert len(got) == MAX_URL_POINTS and got[0] == PointKey("person", "a", days[0]) and got[-1].bucket == days[-51]
+    pairs = decode_pairs(",".join(["x:x", "a:p0", "p0:a"] + [f"a:p{i}" for i in range(MAX_URL_POINTS + 50)]))
+    assert len(pairs) == MAX_URL_POINTS and pairs[:2] == [PairKey("a", "p0"), PairKey("a", "p1")]
