@@ -19,6 +19,7 @@ from dashboard.filters import SORTS, Filters
 from dashboard.selection import PairKey, PointKey, selected_points
 from dashboard.series import export_frame
 from dashboard.shell import Context, context
+from dashboard.urlstate import SORT_WORDS, UrlList
 
 PAGE_SIZE = 50
 GUESSED = {"fetched": "date guessed: time of fetching", "url": "date from the URL: time unknown", "": "date source unknown"}
@@ -118,13 +119,14 @@ def drilldown_section(
 ) -> str | None:
     """Exactly the articles behind the selection, sortable and paged; returns the article id to open.
 
-    A new `generation` draws the row selection and the "Open an article" box afresh (nothing chosen): the
+    The order and page are the URL's (`urlstate.UrlList`). A new `generation` draws the row selection and the "Open an article" box afresh (nothing chosen): the
     browser keeps a widget's value when only its server-side state is dropped."""
     points, pairs = points or [], pairs or []
+    url = UrlList(key)  # the sort order and page live in the URL (`sort`, `page`)
     c1, c2, c3 = st.columns([2, 1, 1])
-    sort = c1.selectbox("Sort by", SORTS, key=f"{key}-sort",
-                        format_func=lambda s: {"published_at": "date"}.get(s, s))
-    desc = c2.toggle("Descending", value=True, key=f"{key}-desc")
+    sort = c1.selectbox("Sort by", SORTS, key=url.sort_key, on_change=url.changed,
+                        format_func=lambda s: SORT_WORDS.get(s, s))
+    desc = c2.toggle("Descending", key=url.desc_key, on_change=url.changed)
     try:
         first = cache.drilldown(ctx.root, ctx.version, ctx.filters, tuple(points), tuple(pairs), sort, desc, 1, 0)
     except Exception as exc:  # noqa: BLE001 - shown to the user, cache cleared
@@ -134,7 +136,10 @@ def drilldown_section(
         return None
     total = int(first["n_total"].iloc[0]) if not first.empty else 0
     pages = max(1, -(-total // PAGE_SIZE))
-    page = c3.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, key=f"{key}-page")
+    page = url.page(pages)
+    c3.number_input(f"Page (of {pages})", min_value=1, max_value=pages, key=url.page_key, on_change=url.changed)
+    if page < url.view.page:
+        st.caption(f"The link asks for page {url.view.page:,}; this list has {pages:,}: showing the last one.")
     what = (
         point_label(ctx, points[0]) if len(points) == 1
         else f"{len(points)} selected points" if points
@@ -149,7 +154,7 @@ def drilldown_section(
             value = f" · the point's {ctx.filters.measure} count is {int(row['count'].iloc[0]):,}"
     st.markdown(f"**{total:,} articles** behind {what}{value}", help="Every article, not a sample.")
     df = cache.drilldown(ctx.root, ctx.version, ctx.filters, tuple(points), tuple(pairs), sort, desc,
-                         PAGE_SIZE, (int(page) - 1) * PAGE_SIZE)
+                         PAGE_SIZE, (page - 1) * PAGE_SIZE)
     if df.empty:
         return None
     view = pd.DataFrame({
@@ -159,8 +164,9 @@ def drilldown_section(
         "who / what": [", ".join(ctx.names.get(_kind(ctx, e), e) for e in ents) for ents in df["entities"]],
         "link": df["url"],
     })
+    shown = f"{generation}-{sort}-{desc}-{page}"  # another page or order: a fresh table, with no row chosen
     sel = st.dataframe(view, hide_index=True, width="stretch", on_select="rerun",
-                       selection_mode="single-row", key=f"{key}-table-{generation}",
+                       selection_mode="single-row", key=f"{key}-table-{shown}",
                        column_config={"link": st.column_config.LinkColumn("link", display_text="original ↗")})
     f = ctx.filters
 
@@ -176,7 +182,7 @@ def drilldown_section(
     ids = list(df["id"])
     labels = {r.id: f"{r.published_at:%Y-%m-%d} · {r.source} · {r.title}" for r in df.itertuples(index=False)}
     rows = sel.selection.rows if sel is not None and hasattr(sel, "selection") else []
-    chosen = st.selectbox("Open an article", ids, index=None, format_func=labels.get, key=f"{key}-open-{generation}",
+    chosen = st.selectbox("Open an article", ids, index=None, format_func=labels.get, key=f"{key}-open-{shown}",
                           placeholder="Choose an article to read (or select a row above)")
     if rows:
         return ids[rows[0]]

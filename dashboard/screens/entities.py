@@ -53,7 +53,7 @@ if ctx is not None and not (ctx.empty and views.no_data(ctx)):
         views.chart_exports(fig, views.make_manifest(ctx, "co-mentions", len(pairs)), pairs, "newsmon-co-mentions",
                             "co")
         clicked = selected_pairs(event)
-    chosen = url.selected(clicked, reset=("co-list-page",))
+    chosen = url.selected(clicked)
     if chosen:
         url.opened(views.drilldown_section(ctx, "co-list", pairs=chosen, generation=url.generation))
     elif not pairs.empty:

@@ -15,7 +15,7 @@ st.title("Explore")
 if ctx is not None and not views.no_data(ctx):
     url = UrlSelection("explore", "sel", encode_points, decode_points)
     series, clicked = views.timeline_section(ctx, key=url.chart_key("explore-timeline"))
-    points = [p for p in url.selected(clicked, reset=("explore-list-page",))
+    points = [p for p in url.selected(clicked)
               if (p.kind, p.entity_id) in ctx.filters.entities]
     if points:
         st.subheader("Articles")
