@@ -21,7 +21,8 @@ Two ways to answer it, which give the same articles (tests/test_search.py checks
   tantivy; where DuckDB must finish the work it gets the matching articles' keys, `hash(id) >> 1` as DuckDB
   computes it (a column of the DuckDB index). A batch is its articles file and its mentions file: a recount's
   new mentions files re-index their batches, so the index never answers with stale mentions. It is built and
-  brought up to date (new batches added, batches gone or changed deleted) in a background thread; until that
+  brought up to date (new batches added, batches gone or changed deleted) in a child process
+  (`dashboard/search_build.py`: a thread of the server held its GIL and slowed the first page); until that
   finishes, `ready` returns None and the queries use the scan, so a query never waits on a build.
 
 Known differences between the two, none seen on the real pages: lower-casing is Rust's in the index and
@@ -31,11 +32,13 @@ DuckDB's in the scan (they differ for a few letters such as Turkish İ); tantivy
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import re
 import shutil
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,6 +128,7 @@ class TextIndex:
         self.ready = threading.Event()  # set when the index answers for the store's current files
         self.done = threading.Event()  # set when the sync has finished, well or not
         self.error: str | None = None
+        self.pid: int | None = None  # the build process, once one is started (dashboard/search_build.py)
         self._searcher = None
         self._schema = None
 
@@ -132,7 +136,7 @@ class TextIndex:
         import tantivy
 
         meta = self.directory / "newsmon.json"
-        want = {"schema": SCHEMA_VERSION, "duckdb": duckdb.__version__}  # keys are DuckDB's hash()
+        want = self._want()
         if rebuild or not meta.exists() or json.loads(meta.read_text()) != want:
             shutil.rmtree(self.directory, ignore_errors=True)
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -156,6 +160,20 @@ class TextIndex:
         meta.write_text(json.dumps(want))
         return index
 
+    def _want(self) -> dict:
+        return {"schema": SCHEMA_VERSION, "duckdb": duckdb.__version__}  # keys are DuckDB's hash()
+
+    @contextmanager
+    def _writing(self):
+        """The index's lock file, held while writing: one writer per index, across threads and processes."""
+        self.directory.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.directory.with_name(self.directory.name + ".lock"), "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)  # waits for a writer that is already at it (flock: per open file)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
     def sync(self, files: list[Path], mentions: dict[str, Path] | None = None, threads: int = 2) -> None:
         """Index the batches not yet in the index and delete those gone from the store, then get ready.
 
@@ -163,26 +181,46 @@ class TextIndex:
         name, size and mtime: a compaction's hard-linked unchanged files are not redone, and a recount (new
         mentions files) re-indexes its batches, so the index never answers with stale mentions.
         """
-        mentions = mentions or {}
-        index = self._open(rebuild=False)
-        index.reload()
-        have = {t for t, _ in index.searcher().terms_with_prefix("batch", "")}
-        now = {}
-        for p in files:
-            m = mentions.get(p.name)
-            now[_file_id(p) + "|" + (_file_id(m) if m is not None and m.exists() else "-")] = (p, m)
-        gone, new = sorted(have - now.keys()), sorted(now.keys() - have)
-        if gone or new:
-            writer = index.writer(heap_size=96_000_000, num_threads=threads)
-            for b in gone:
-                writer.delete_documents_by_term("batch", b)
-            for b in new:
-                _add_batch(writer, b, *now[b])
-                writer.commit()  # one commit per batch: an interrupted build keeps the batches it finished
-            writer.wait_merging_threads()
+        now = _batches(files, mentions or {})
+        with self._writing():
+            index = self._open(rebuild=False)
             index.reload()
+            have = {t for t, _ in index.searcher().terms_with_prefix("batch", "")}
+            gone, new = sorted(have - now.keys()), sorted(now.keys() - have)
+            if gone or new:
+                writer = index.writer(heap_size=96_000_000, num_threads=threads)
+                for b in gone:
+                    writer.delete_documents_by_term("batch", b)
+                for b in new:
+                    _add_batch(writer, b, *now[b])
+                    writer.commit()  # one commit per batch: an interrupted build keeps the batches it finished
+                writer.wait_merging_threads()
+                index.reload()
+            tmp = self.directory / "batches.json.tmp"  # what open_current compares: written once all is committed
+            tmp.write_text(json.dumps(sorted(now)))
+            tmp.replace(self.directory / "batches.json")
         self._searcher = index.searcher()
         self.ready.set()
+
+    def open_current(self, files: list[Path], mentions: dict[str, Path] | None = None) -> bool:
+        """Open the index for searching if its last completed sync was of exactly these batches (then ready).
+
+        False, and nothing opened, if not. Read only, no lock: the server opens what a build process (or an
+        earlier server) finished. (The index's own batch terms cannot tell: an empty batch has none, and a
+        deleted batch's term stays in the term dictionary until its segment is merged.)
+        """
+        meta, done = self.directory / "newsmon.json", self.directory / "batches.json"
+        if not (meta.exists() and done.exists()) or json.loads(meta.read_text()) != self._want():
+            return False
+        if set(json.loads(done.read_text())) != _batches(files, mentions or {}).keys():
+            return False
+        import tantivy
+
+        index = tantivy.Index.open(str(self.directory))
+        index.register_tokenizer("words", _analyzer())
+        self._schema, self._searcher = index.schema, index.searcher()
+        self.ready.set()
+        return True
 
     def field_query(self, t: Term, field: str):
         """The tantivy query true when the term matches in one field ("title" or "body")."""
@@ -283,6 +321,15 @@ def _add_batch(writer, batch: str, articles: Path, mentions: Path | None) -> Non
         raise RuntimeError(f"{articles}: more ids than texts")
 
 
+def _batches(files: list[Path], mentions: dict[str, Path]) -> dict[str, tuple[Path, Path | None]]:
+    """The store's batches as the index names them: "articles file id|mentions file id" -> the two paths."""
+    now = {}
+    for p in files:
+        m = mentions.get(p.name)
+        now[_file_id(p) + "|" + (_file_id(m) if m is not None and m.exists() else "-")] = (p, m)
+    return now
+
+
 def _file_id(p: Path) -> str:
     st = p.stat()
     return f"{p.name}:{st.st_size}:{st.st_mtime_ns}"
@@ -290,7 +337,6 @@ def _file_id(p: Path) -> str:
 
 _INDEXES: dict[str, TextIndex] = {}
 _LOCK = threading.Lock()
-_SYNC_LOCKS: dict[str, threading.Lock] = {}
 
 
 def text_index_dir(index_path: Path) -> Path:
@@ -299,30 +345,40 @@ def text_index_dir(index_path: Path) -> Path:
 
 
 def start(index_path: Path, files: list[Path], mentions: dict[str, Path] | None = None, wait: bool = False) -> TextIndex:
-    """Bring the text index of a DuckDB index file up to date in a background thread (or now, with `wait`).
+    """Bring the text index of a DuckDB index file up to date in a child process (or in this one, now, with `wait`).
 
     `files` are the store's articles files, `mentions` its mentions files by name (a batch's two files share it).
+    An index that already holds exactly these batches is opened at once, with no build.
     """
     key = str(Path(index_path).resolve())
+    mentions = mentions or {}
     with _LOCK:
         ti = TextIndex(text_index_dir(Path(index_path)))
-        _INDEXES[key] = ti  # until its sync is done, searches scan (the old one may miss new files)
-
-    def run() -> None:
-        try:
-            with _SYNC_LOCKS.setdefault(key, threading.Lock()):  # one writer per index in this process
-                ti.sync(files, mentions)
-        except Exception as exc:  # a broken index must not break the dashboard: search scans instead
-            ti.error = f"{type(exc).__name__}: {exc}"
-            log.warning("text index %s not usable, search scans the text: %s", ti.directory, ti.error)
-        finally:
+        _INDEXES[key] = ti  # until it is ready, searches scan (the old one may miss new files)
+    try:
+        if ti.open_current(files, mentions):
             ti.done.set()
+            return ti
+    except Exception as exc:  # noqa: BLE001 - unreadable or half-written: the build below redoes it
+        log.info("text index %s not opened as it is (%s): building", ti.directory, exc)
+    if not wait:
+        from dashboard import search_build
 
-    if wait:
-        run()
-    else:
-        threading.Thread(target=run, name="newsmon-text-index", daemon=True).start()
+        search_build.spawn(ti, files, mentions)
+        return ti
+    try:
+        ti.sync(files, mentions)
+    except Exception as exc:  # a broken index must not break the dashboard: search scans instead
+        failed(ti, f"{type(exc).__name__}: {exc}")
+    finally:
+        ti.done.set()
     return ti
+
+
+def failed(ti: TextIndex, error: str) -> None:
+    """Record why the index cannot answer (searches scan) and say so in the log."""
+    ti.error = error
+    log.warning("text index %s not usable, search scans the text: %s", ti.directory, error)
 
 
 def for_connection(con: duckdb.DuckDBPyConnection) -> TextIndex | None:

@@ -1,0 +1,144 @@
+"""The text index's build in a child process: `python -m dashboard.search_build`, and the server side that runs it.
+
+Why a process: building the index (reading Parquet, making a Python document per article) in a thread of the
+Streamlit server took the GIL from the thread drawing the first page and from the event loop that sends it,
+so the first chart on the demo store came 0.5-1 s later (docs/benchmarks.md, "Dashboard").
+
+The protocol: the server writes the job (index directory, the store's files) as one JSON line to the child's
+stdin and keeps that pipe open. The child brings the index up to date with `search.TextIndex.sync` (which
+holds the index's lock file: one writer per index, whichever process), prints one JSON line, `{"ok": true}`
+or `{"error": "..."}`, and exits. The server's watcher thread then opens the finished index and sets it ready;
+a child that fails or dies without the "ok" line is reported (`ti.error`, a log warning) and searches go on
+scanning. A child never outlives the server: it exits when its stdin reaches EOF (the server is gone, however
+it went), on Linux the kernel also sends it SIGTERM when the server's watcher thread dies, and the server
+terminates running children at exit. The watcher thread reaps its child, so none is left a zombie.
+"""
+
+from __future__ import annotations
+
+import atexit
+import ctypes
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from dashboard import search
+
+NICE = 10  # below the server and the browser: the build may wait, the page should not
+_ROOT = Path(__file__).resolve().parent.parent
+_RUNNING: set[subprocess.Popen] = set()
+_RUNNING_LOCK = threading.Lock()
+_STOPPING = threading.Event()  # the server is exiting: a child ended by stop_all is no failure to report
+
+
+def spawn(ti: search.TextIndex, files: list[Path], mentions: dict[str, Path]) -> threading.Thread:
+    """Start the child that brings `ti` up to date, and the thread that waits for it (its `done` is set then)."""
+    job = {"dir": str(ti.directory), "files": [str(p) for p in files],
+           "mentions": {k: str(v) for k, v in mentions.items()}, "parent": os.getpid()}
+
+    def watch() -> None:
+        proc = None
+        try:
+            env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(_ROOT), os.environ.get("PYTHONPATH")])))
+            proc = subprocess.Popen([sys.executable, "-m", "dashboard.search_build"], stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, env=env, text=True)
+            with _RUNNING_LOCK:
+                _RUNNING.add(proc)
+            ti.pid = proc.pid
+            proc.stdin.write(json.dumps(job) + "\n")
+            proc.stdin.flush()
+            line = proc.stdout.readline()  # the result, or "" when the child died first
+            code = proc.wait()
+            result = json.loads(line) if line.strip() else {}
+            if not result.get("ok") and _STOPPING.is_set():
+                ti.error = "stopped: the server is exiting"
+            elif not result.get("ok"):
+                search.failed(ti, result.get("error") or f"the build process {_ended(code)}")
+            elif not ti.open_current(files, mentions):
+                search.failed(ti, "the built index does not hold the store's files")
+        except Exception as exc:  # noqa: BLE001 - whatever went wrong, searches scan and the page says so
+            search.failed(ti, f"{type(exc).__name__}: {exc}")
+        finally:
+            if proc is not None:
+                _close(proc)
+            ti.done.set()
+
+    thread = threading.Thread(target=watch, name="newsmon-text-index", daemon=True)
+    thread.start()
+    return thread
+
+
+def _ended(code: int) -> str:
+    return f"was killed by {signal.Signals(-code).name}" if code < 0 else f"ended with exit code {code}"
+
+
+def _close(proc: subprocess.Popen) -> None:
+    with _RUNNING_LOCK:
+        _RUNNING.discard(proc)
+    for f in (proc.stdin, proc.stdout):
+        try:
+            f.close()
+        except OSError:
+            pass
+    proc.wait()
+
+
+@atexit.register
+def stop_all(grace: float = 5.0) -> None:
+    """Terminate the build children still running (at the server's exit), then reap them."""
+    _STOPPING.set()
+    with _RUNNING_LOCK:
+        procs = list(_RUNNING)
+    for p in procs:
+        p.terminate()
+    deadline = time.monotonic() + grace
+    for p in procs:
+        try:
+            p.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def _die_with_parent(parent: int) -> None:
+    """Exit when the server goes: SIGTERM from the kernel (Linux), and EOF on stdin everywhere."""
+    if sys.platform.startswith("linux"):
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # the server died before the line above took effect
+        os._exit(3)
+
+    def eof() -> None:
+        while os.read(0, 4096):  # the fd, not sys.stdin: a thread blocked in sys.stdin stalls the exit
+            pass
+        os._exit(3)  # EOF: the server closed the pipe or is gone
+
+    threading.Thread(target=eof, daemon=True).start()
+
+
+def main() -> int:
+    """The child: read the job, bring the index up to date, print the result line."""
+    job = json.loads(sys.stdin.readline())
+    _die_with_parent(job["parent"])
+    try:
+        os.nice(NICE)
+    except OSError:
+        pass
+    t = time.perf_counter()
+    ti = search.TextIndex(Path(job["dir"]))
+    try:
+        ti.sync([Path(p) for p in job["files"]], {k: Path(v) for k, v in job["mentions"].items()})
+    except Exception as exc:  # noqa: BLE001 - reported to the server, which scans instead
+        print(json.dumps({"error": f"{type(exc).__name__}: {exc}"}), flush=True)
+        return 1
+    print(json.dumps({"ok": True, "seconds": round(time.perf_counter() - t, 3)}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
