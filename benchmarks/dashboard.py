@@ -1,7 +1,7 @@
 """Dashboard query benchmark on a generated store of 1,000,000 articles and >= 5,000,000 mentions.
 
     .venv/bin/python benchmarks/dashboard.py [--store /tmp/newsmon-bench] [--articles 1000000] [--repeat 20] [--server]
-    .venv/bin/python benchmarks/dashboard.py --server-only --store data/demo-store   # first chart on the demo
+    .venv/bin/python benchmarks/dashboard.py --server-only --store data/demo-store [--runs 3] [--baseline REV]
 
 Generates the store once (rows written in the store's own schema and layout, article text made of the real
 pages' paragraphs: benchmarks/dashboard_store.py; reused on later runs), then times each dashboard query over several filter combinations with DuckDB (the dashboard's own
@@ -165,10 +165,17 @@ def main() -> None:
                     help="pandas on the search rows too (at 1M its text match over 4 GB of text was OOM-killed at 22 GB)")
     ap.add_argument("--no-pandas-search", action="store_true", help="the default: no pandas on the search rows")
     ap.add_argument("--server-only", action="store_true",
-                    help="only the server figures, on an existing store (e.g. --store data/demo-store)")
+                    help="only the server figures, on an existing store (e.g. --store data/demo-store): the first "
+                         "chart in the browser over --runs fresh starts (benchmarks/first_chart.py), then RSS")
+    ap.add_argument("--runs", type=int, default=3, help="--server-only: fresh server starts timed to the first chart")
+    ap.add_argument("--baseline", default=None,
+                    help="--server-only: also time the first chart of this git revision's dashboard, run for run")
     args = ap.parse_args()
     args.no_pandas_search = not args.pandas_search
     if args.server_only:
+        from benchmarks.first_chart import first_chart_table
+
+        first_chart_table(args.store, args.runs, args.baseline)
         server_figures(args.store, args.server_cache, args.server_search)
         return
     store = Store(args.store)
