@@ -1,6 +1,9 @@
-"""What the browser tests share: Debian's chromium, a `streamlit run` server on a free port, chart helpers.
+"""What the browser tests share: Debian's chromium, a `streamlit run` server on a free port, fixtures, chart helpers.
 
-Used by tests/test_browser.py (charts, drill-down, exports) and tests/test_browser_access.py (sign-in gates).
+Used by tests/test_browser.py (charts, clicks, drill-down, escaping, exports), tests/test_browser_urlstate.py (the
+URL as the view's record: Back, Forward, copied links) and tests/test_browser_access.py (sign-in gates). The
+fixtures `browser` and `dashboard` are session-wide (tests/conftest.py imports them): one chromium and one server
+on the tiny store for every module.
 """
 
 from __future__ import annotations
@@ -11,7 +14,10 @@ import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
+
+import pytest
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -72,9 +78,41 @@ def launch_browser() -> Iterator:
         b.close()
 
 
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    """One headless chromium for every browser test."""
+    yield from launch_browser()
+
+
+@pytest.fixture(scope="session")
+def dashboard(tiny_store_session, tmp_path_factory) -> Iterator[Dashboard]:
+    """The dashboard on the session's tiny store, with its watchlist (shared: tests only read the store)."""
+    d = Dashboard(tiny_store_session.root, tmp_path_factory.mktemp("cwd"),
+                  {"NEWSMON_WATCHLIST": str(tiny_store_session.watchlist)})
+    yield d
+    d.stop()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context (no cookies, no session) and its page."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    pg = ctx.new_page()
+    pg.set_default_timeout(30_000)
+    yield pg
+    ctx.close()
+
+
 def wait_chart(page) -> None:
     page.wait_for_selector(".js-plotly-plot .scatterlayer .trace path.point", state="attached")
     page.wait_for_timeout(500)  # let plotly finish its layout before reading positions
+
+
+def settled(page) -> None:
+    """Wait until the app's script run is over (Streamlit marks it on its root element), and a moment more for
+    the browser to draw what it sent."""
+    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", state="attached")
+    page.wait_for_timeout(300)
 
 
 def websocket_frames(pg) -> list[str]:
@@ -83,3 +121,48 @@ def websocket_frames(pg) -> list[str]:
     pg.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(
         payload if isinstance(payload, str) else payload.decode("latin-1"))))
     return frames
+
+
+POINTS_JS = """(traceIndex) => {
+  const gd = document.querySelector('.js-plotly-plot');
+  const traces = gd.querySelectorAll('.scatterlayer .trace');
+  return Array.from(traces[traceIndex].querySelectorAll('path.point')).map(p => {
+    const r = p.getBoundingClientRect(); const d = p.__data__;
+    return {x: r.x + r.width / 2, y: r.y + r.height / 2, value: d.y, custom: gd.data[traceIndex].customdata[d.i]};
+  });
+}"""
+
+
+def week_count(tiny, kind: str, entity: str, bucket: str) -> int:
+    """Articles of the week starting `bucket` that mention the entity: ground truth from the records themselves,
+    not from the dashboard's queries."""
+    start = date.fromisoformat(bucket)
+    return sum(
+        1 for a in tiny.articles
+        if start <= a.published_at.date() < start + timedelta(days=7)
+        and any(m.kind == kind and m.entity_id == entity for m in a.mentions)
+    )
+
+
+def open_first_article(page) -> None:
+    """Choose the first article in the list's "Open an article" box and wait for its text."""
+    combo = page.get_by_role("combobox", name="Open an article")
+    combo.click()
+    if not page.get_by_role("option").first.is_visible():
+        combo.press("ArrowDown")
+    page.get_by_role("option").first.click()
+    page.locator(".nm-body").wait_for()
+
+
+def traces(page) -> list[dict]:
+    return page.evaluate("""() => document.querySelector('.js-plotly-plot')._fullData
+        .filter(t => t.type === 'scatter' && t.name !== 'Spike')
+        .map(t => ({name: t.name, x: Array.from(t.x), y: Array.from(t.y), custom: t.customdata}))""")
+
+
+def click_custom(page, want) -> None:
+    """Click the point of the page's first chart whose custom data starts with `want`."""
+    page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
+    wait_chart(page)
+    p = next(p for p in page.evaluate(POINTS_JS, 0) if p["custom"][:len(want)] == list(want))
+    page.mouse.click(p["x"], p["y"])

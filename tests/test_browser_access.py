@@ -6,15 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.browserkit import CHROMIUM, Dashboard, free_port, launch_browser, wait_chart, websocket_frames
+from tests.browserkit import CHROMIUM, Dashboard, free_port, wait_chart, websocket_frames
 
 pytestmark = pytest.mark.browser
 
 pytest.importorskip("playwright.sync_api")
 if not Path(CHROMIUM).exists():
     pytest.skip("Debian's chromium is not installed at /usr/bin/chromium", allow_module_level=True)
-
-browser = pytest.fixture(scope="module")(launch_browser)
 
 
 def test_password_gate_sends_no_data_before_sign_in(browser, tiny_store_session, tmp_path):

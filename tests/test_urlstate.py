@@ -63,19 +63,23 @@ ALL_MONTHS = ",".join(f"person:{p}:2024-0{m}-01" for p in ("alice-example", "bob
                       for m in (1, 2, 3))
 
 
-def _explore(monkeypatch, tiny, **params) -> AppTest:
+def _open(monkeypatch, tiny, page: str, params: dict[str, str]) -> AppTest:
     monkeypatch.setenv("NEWSMON_STORE", str(tiny.root))
     monkeypatch.setenv("NEWSMON_DASHBOARD_CACHE", str(tiny.root.parent / "dashboard-cache"))
     monkeypatch.setenv("NEWSMON_WATCHLIST", str(tiny.watchlist))
     monkeypatch.delenv("NEWSMON_PASSWORD", raising=False)
     at = AppTest.from_file(APP, default_timeout=60)
-    base = {"people": "alice-example,bob-sample,carol-test", "bucket": "month", "sel": ALL_MONTHS}
-    for k, v in {**base, **params}.items():
+    for k, v in params.items():
         at.query_params[k] = v
     at.run()
-    at.switch_page("screens/explore.py").run()
+    at.switch_page(page).run()
     assert not at.exception, at.exception
     return at
+
+
+def _explore(monkeypatch, tiny, **params) -> AppTest:
+    base = {"people": "alice-example,bob-sample,carol-test", "bucket": "month", "sel": ALL_MONTHS}
+    return _open(monkeypatch, tiny, "screens/explore.py", {**base, **params})
 
 
 def _titles_in_the_list(at: AppTest) -> list[str]:
@@ -115,3 +119,12 @@ def test_changing_the_order_in_the_list_writes_it_to_the_url_and_goes_back_to_pa
     assert at.query_params[PAGE] in ("2", ["2"]) and at.query_params[SORT] in ("-mentions", ["-mentions"])
     at.toggle(key="explore-list-desc").set_value(False).run()
     assert at.query_params[SORT] in ("mentions", ["mentions"]) and PAGE not in at.query_params
+
+
+def test_the_co_mention_list_reads_its_order_from_the_url_too(monkeypatch, tiny_store):
+    params = {"people": "alice-example,bob-sample", "pair": "alice-example:bob-sample", "sort": "-title"}
+    at = _open(monkeypatch, tiny_store, "screens/entities.py", params)
+    both = [a.title for a in tiny_store.articles
+            if {"alice-example", "bob-sample"} <= {m.entity_id for m in a.mentions if m.kind == "person"}]
+    assert at.selectbox(key="co-list-sort").value == "title" and at.toggle(key="co-list-desc").value is True
+    assert _titles_in_the_list(at) == sorted(both, reverse=True)[:50]
