@@ -1,7 +1,8 @@
 """People & topics: the watchlist with its counts under the filters, and who is mentioned with whom.
 
-The co-mention cell selected (`pair`) and the open article (`article`) live in the URL (dashboard/urlstate.py):
-Back from an article returns to the same cell's list, and a copied link reopens both.
+The co-mention cell selected (`pair`), the open article (`article`) and the list's order and page (`sort`, `page`)
+live in the URL (dashboard/urlstate.py): Back from an article returns to the same cell's list at the same page,
+and a copied link reopens all of it.
 """
 
 import pandas as pd

@@ -1,7 +1,8 @@
 """Explore: the timeline, exactly the articles behind a clicked point, and the article text.
 
-The selection (`sel`) and the open article (`article`) live in the URL (dashboard/urlstate.py), so each is a
-browser history entry: Back from an article returns to the same list, and a copied link reopens both.
+The selection (`sel`), the open article (`article`) and the list's order and page (`sort`, `page`) live in the URL
+(dashboard/urlstate.py), so each is a browser history entry: Back from an article returns to the same list at the
+same page, and a copied link reopens all of it.
 """
 
 import streamlit as st
