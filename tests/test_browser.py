@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 from tests.browserkit import (
-    CHROMIUM,
     POINTS_JS,
     Dashboard,
     open_first_article,
+    require_chromium,
     traces,
     wait_chart,
     week_count,
@@ -32,9 +32,7 @@ pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parent.parent
 
-pytest.importorskip("playwright.sync_api")
-if not Path(CHROMIUM).exists():
-    pytest.skip("Debian's chromium is not installed at /usr/bin/chromium", allow_module_level=True)
+require_chromium()
 
 
 def test_click_point_lists_exactly_its_articles_then_open_and_download(dashboard, page, tiny_store_session):

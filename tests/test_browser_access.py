@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.browserkit import CHROMIUM, Dashboard, free_port, wait_chart, websocket_frames
+from tests.browserkit import Dashboard, free_port, require_chromium, wait_chart, websocket_frames
 
 pytestmark = pytest.mark.browser
 
-pytest.importorskip("playwright.sync_api")
-if not Path(CHROMIUM).exists():
-    pytest.skip("Debian's chromium is not installed at /usr/bin/chromium", allow_module_level=True)
+require_chromium()
 
 
 def test_password_gate_sends_no_data_before_sign_in(browser, tiny_store_session, tmp_path):

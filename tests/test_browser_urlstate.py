@@ -7,15 +7,14 @@ Fixtures and helpers: tests/browserkit.py.
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from tests.browserkit import (
-    CHROMIUM,
     POINTS_JS,
     click_custom,
     open_first_article,
+    require_chromium,
     settled,
     traces,
     wait_chart,
@@ -24,9 +23,7 @@ from tests.browserkit import (
 
 pytestmark = pytest.mark.browser
 
-pytest.importorskip("playwright.sync_api")
-if not Path(CHROMIUM).exists():
-    pytest.skip("Debian's chromium is not installed at /usr/bin/chromium", allow_module_level=True)
+require_chromium()
 
 
 def test_back_from_an_article_returns_to_the_same_list_and_selection(dashboard, page, tiny_store_session):
