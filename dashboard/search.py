@@ -44,7 +44,6 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
-import pyarrow.parquet as pq
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +180,8 @@ class TextIndex:
         name, size and mtime: a compaction's hard-linked unchanged files are not redone, and a recount (new
         mentions files) re-indexes its batches, so the index never answers with stale mentions.
         """
+        from dashboard import search_build  # the documents' making lives with the build process
+
         now = _batches(files, mentions or {})
         with self._writing():
             index = self._open(rebuild=False)
@@ -192,7 +193,7 @@ class TextIndex:
                 for b in gone:
                     writer.delete_documents_by_term("batch", b)
                 for b in new:
-                    _add_batch(writer, b, *now[b])
+                    search_build.add_batch(writer, b, *now[b])
                     writer.commit()  # one commit per batch: an interrupted build keeps the batches it finished
                 writer.wait_merging_threads()
                 index.reload()
@@ -267,58 +268,6 @@ class TextIndex:
 def ent_key(kind: str, entity_id: str) -> str:
     """The JSON key of an entity's mention count in the `mc` field (hex: any id is a safe path segment)."""
     return "x" + f"{kind}:{entity_id}".encode().hex()
-
-
-_ART_COLS = ("id", "title", "text", "published_at", "source", "language", "story_id")
-_DAY_US = 86_400_000_000
-
-
-def _add_batch(writer, batch: str, articles: Path, mentions: Path | None) -> None:
-    """Add one batch's articles: text, the filters' fields and the entities its mention rows name."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import tantivy
-
-    per: dict[str, tuple[list[str], dict[str, int]]] = {}
-    if mentions is not None and mentions.exists():
-        m = pq.read_table(mentions, columns=["article_id", "kind", "entity_id"])
-        g = m.group_by(["article_id", "kind", "entity_id"]).aggregate([([], "count_all")])
-        for aid, kind, eid, n in zip(*(g.column(c).to_pylist() for c in ("article_id", "kind", "entity_id",
-                                                                          "count_all")), strict=True):
-            ents, mc = per.setdefault(aid, ([], {}))
-            ents.append(f"{kind}:{eid}")
-            mc[ent_key(kind, eid)] = n
-    con = duckdb.connect(":memory:")
-    all_keys = con.execute(f"SELECT {KEY_SQL.format(col='id')} FROM read_parquet($p)", {"p": str(articles)}).fetchnumpy()
-    all_keys = next(iter(all_keys.values())).tolist()
-    con.close()
-    pf = pq.ParquetFile(articles)
-    cols = [c for c in _ART_COLS if c in pf.schema_arrow.names]
-    # streamed in small batches: a store file can hold 200 MB of text, the server has 600 MB in all
-    for chunk in pf.iter_batches(batch_size=2_000, columns=cols):
-        n = chunk.num_rows
-        col = {c: chunk.column(c) for c in cols}
-        ids = col["id"]
-        keys, all_keys = all_keys[:n], all_keys[n:]
-        ts = (pc.cast(col["published_at"], pa.int64()).to_pylist() if "published_at" in col else [None] * n)
-        nones = [None] * n
-        src = col["source"].to_pylist() if "source" in col else nones
-        lang = col["language"].to_pylist() if "language" in col else nones
-        story = col["story_id"].to_pylist() if "story_id" in col else nones
-        for i, (aid, ti, bo) in enumerate(zip(ids.to_pylist(), col["title"].to_pylist(), col["text"].to_pylist(),
-                                              strict=True)):
-            doc = {"key": keys[i], "batch": batch, "title": ti or "", "body": bo or "", "lang": "=" + (lang[i] or ""),
-                   "first": int(story[i] is None or story[i] == aid)}
-            if ts[i] is not None:
-                doc["ts"], doc["day"] = ts[i], ts[i] // _DAY_US
-            if src[i] is not None:
-                doc["source"] = src[i]
-            ents = per.get(aid)
-            if ents:
-                doc["ent"], doc["mc"] = ents
-            writer.add_document(tantivy.Document(**doc))
-    if all_keys:
-        raise RuntimeError(f"{articles}: more ids than texts")
 
 
 def _batches(files: list[Path], mentions: dict[str, Path]) -> dict[str, tuple[Path, Path | None]]:

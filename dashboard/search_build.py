@@ -27,6 +27,11 @@ import threading
 import time
 from pathlib import Path
 
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
 from dashboard import search
 
 NICE = 10  # below the server and the browser: the build may wait, the page should not
@@ -71,6 +76,56 @@ def spawn(ti: search.TextIndex, files: list[Path], mentions: dict[str, Path]) ->
     thread = threading.Thread(target=watch, name="newsmon-text-index", daemon=True)
     thread.start()
     return thread
+
+
+_ART_COLS = ("id", "title", "text", "published_at", "source", "language", "story_id")
+_DAY_US = 86_400_000_000
+
+
+def add_batch(writer, batch: str, articles: Path, mentions: Path | None) -> None:
+    """Add one batch's articles: text, the filters' fields and the entities its mention rows name."""
+    import tantivy
+
+    per: dict[str, tuple[list[str], dict[str, int]]] = {}
+    if mentions is not None and mentions.exists():
+        m = pq.read_table(mentions, columns=["article_id", "kind", "entity_id"])
+        g = m.group_by(["article_id", "kind", "entity_id"]).aggregate([([], "count_all")])
+        for aid, kind, eid, n in zip(*(g.column(c).to_pylist() for c in ("article_id", "kind", "entity_id",
+                                                                          "count_all")), strict=True):
+            ents, mc = per.setdefault(aid, ([], {}))
+            ents.append(f"{kind}:{eid}")
+            mc[search.ent_key(kind, eid)] = n
+    con = duckdb.connect(":memory:")
+    all_keys = con.execute(f"SELECT {search.KEY_SQL.format(col='id')} FROM read_parquet($p)", {"p": str(articles)}).fetchnumpy()
+    all_keys = next(iter(all_keys.values())).tolist()
+    con.close()
+    pf = pq.ParquetFile(articles)
+    cols = [c for c in _ART_COLS if c in pf.schema_arrow.names]
+    # streamed in small batches: a store file can hold 200 MB of text (and this process runs beside the server)
+    for chunk in pf.iter_batches(batch_size=2_000, columns=cols):
+        n = chunk.num_rows
+        col = {c: chunk.column(c) for c in cols}
+        ids = col["id"]
+        keys, all_keys = all_keys[:n], all_keys[n:]
+        ts = (pc.cast(col["published_at"], pa.int64()).to_pylist() if "published_at" in col else [None] * n)
+        nones = [None] * n
+        src = col["source"].to_pylist() if "source" in col else nones
+        lang = col["language"].to_pylist() if "language" in col else nones
+        story = col["story_id"].to_pylist() if "story_id" in col else nones
+        for i, (aid, ti, bo) in enumerate(zip(ids.to_pylist(), col["title"].to_pylist(), col["text"].to_pylist(),
+                                              strict=True)):
+            doc = {"key": keys[i], "batch": batch, "title": ti or "", "body": bo or "", "lang": "=" + (lang[i] or ""),
+                   "first": int(story[i] is None or story[i] == aid)}
+            if ts[i] is not None:
+                doc["ts"], doc["day"] = ts[i], ts[i] // _DAY_US
+            if src[i] is not None:
+                doc["source"] = src[i]
+            ents = per.get(aid)
+            if ents:
+                doc["ent"], doc["mc"] = ents
+            writer.add_document(tantivy.Document(**doc))
+    if all_keys:
+        raise RuntimeError(f"{articles}: more ids than texts")
 
 
 def _ended(code: int) -> str:
