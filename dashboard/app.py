@@ -21,6 +21,13 @@ st.set_page_config(page_title="newsmon", page_icon="📰", layout="wide")
 if not shell.gate():
     st.stop()
 
+# The browser fetches and starts Streamlit's chart code (plotly.js, 4.7 MB) only when a page first shows a chart.
+# An empty chart here, gone once the sidebar is drawn, makes it do that while the server still computes the page:
+# the first chart on the demo store came ~1-3 s sooner (benchmarks/first_chart.py; docs/benchmarks.md "Dashboard").
+warm = st.empty()
+warm.plotly_chart({"data": [{"type": "scatter", "x": [], "y": []}], "layout": {"height": 10}}, theme=None,
+                  key="_warm_plotly", config={"staticPlot": True, "displayModeBar": False})
+
 _PAGES = Path(__file__).resolve().parent / "screens"  # not pages/: see screens/__init__.py
 pages = [
     st.Page(_PAGES / "overview.py", title="Overview", icon=":material/newspaper:", default=True),
@@ -30,6 +37,7 @@ pages = [
 ]
 page = st.navigation(pages, position="hidden")  # the sidebar draws the menu: its links keep the filters
 ctx = shell.sidebar(pages)
+warm.empty()
 if ctx is None:
     st.stop()
 page.run()
