@@ -26,7 +26,6 @@ import gzip
 import json
 import os
 import platform
-import resource
 import sys
 import tempfile
 import threading
@@ -247,21 +246,14 @@ def print_parts(pages: list[bytes], url_of) -> None:
     print(ingest_parts.table(timers, n))
 
 
-def rss_mb() -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pages", type=int, default=5000)
     ap.add_argument("--latency", type=float, default=0.1)
     ap.add_argument("--loop-pages", type=int, default=300, help="pages for newspaper3k's sequential loop")
     ap.add_argument("--extract-pages", type=int, default=1000, help="pages for the extraction-only runs")
-    ap.add_argument("--soak", type=int, default=0, help="also run a SOAK-page ingest and report RSS at start and end")
+    ap.add_argument("--soak", type=int, default=0,
+                    help="also run a SOAK-page ingest and report its memory (benchmarks/ingest_soak.py)")
     ap.add_argument("--repeat-pages", action="store_true", help="serve cycled pages unmarked: copies are duplicates")
     ap.add_argument("--parts", type=int, default=400,
                     help="pages for the table of the worker's CPU by part (benchmarks/ingest_parts.py); 0: no table")
@@ -308,12 +300,11 @@ def main() -> None:
           f"{many.ms(many.child_cpu) / (e2e.ms(e2e.child_cpu) + ingest_main):.2f}")
     if args.parts:
         print_parts([server.page(i) for i in range(args.parts)], server.page_url)
-    if args.soak:
-        soak = SlowServer(pages, args.soak, 0.0, mark)
-        start = rss_mb()
-        m, _, stored, _ = end_to_end(soak, cores)
-        print(f"\nsoak: {m.pages} pages ({stored} stored) at {m.rate:.1f} pages/s; RSS of the ingest process {start:.0f} MB at start, "
-              f"{rss_mb():.0f} MB at end")
+    if args.soak:  # benchmarks/ingest_soak.py: RSS of the main process and the workers, slope, expected growth
+        import ingest_soak
+
+        print("\n" + ingest_soak.report(ingest_soak.run(pages, args.soak, 1, ingest_soak.DAYS, False, cores),
+                                        ingest_soak.DAYS))
 
 
 if __name__ == "__main__":
