@@ -218,7 +218,7 @@ def test_the_page_menu_keeps_the_filters_and_back_returns_to_the_selection(dashb
              f"&sel=person%3Abob-sample%3A2024-01-01&article={tiny_store_session.hostile_id}")
     page.goto(start)
     page.locator(".nm-body").wait_for()
-    listed = "articles behind Alice Example, month of 2024-01-01"
+    listed = "articles behind Bob Sample, month of 2024-01-01"
     page.get_by_text(listed, exact=False).first.wait_for()
     page.locator("[data-testid=stSidebar]").get_by_role("link", name="People & topics").click()
     page.wait_for_url("**/entities?**")
