@@ -170,12 +170,14 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3, help="--server-only: fresh server starts timed to the first chart")
     ap.add_argument("--baseline", default=None,
                     help="--server-only: also time the first chart of this git revision's dashboard, run for run")
+    ap.add_argument("--preload", action="store_true",
+                    help="--server-only: also time the server started with the libraries imported (dashboard/serve.py)")
     args = ap.parse_args()
     args.no_pandas_search = not args.pandas_search
     if args.server_only:
         from benchmarks.first_chart import first_chart_table
 
-        first_chart_table(args.store, args.runs, args.baseline)
+        first_chart_table(args.store, args.runs, args.baseline, args.preload)
         server_figures(args.store, args.server_cache, args.server_search)
         return
     store = Store(args.store)

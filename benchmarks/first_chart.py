@@ -1,6 +1,6 @@
 """Time from opening the dashboard to its first chart, measured in a real browser, on a freshly started server.
 
-    .venv/bin/python benchmarks/first_chart.py --store data/demo-store [--runs 5] [--baseline 8141826]
+    .venv/bin/python benchmarks/first_chart.py --store data/demo-store [--runs 5] [--baseline 8141826] [--preload]
     .venv/bin/python benchmarks/dashboard.py --server-only --store data/demo-store   # the same, then the server's RSS
 
 Each run copies the store to a new directory and gives the server a new cache directory, so the DuckDB index
@@ -11,6 +11,8 @@ attached to the page. The server's own start (to healthy) is reported beside it,
 
 With `--baseline REV` the same is done, run for run and in alternating order, with the dashboard of git
 revision REV (`git archive` into a temporary directory): the before/after pair of one run on one machine.
+`--preload` adds this tree served with `streamlit_command(preload=True)` (dashboard/serve.py: the first
+page's libraries imported before the server starts; its start to healthy is longer by as much).
 """
 
 from __future__ import annotations
@@ -51,12 +53,12 @@ def _port() -> int:
         return s.getsockname()[1]
 
 
-def first_chart_once(browser, store: Path, tree: Path, work: Path) -> tuple[float, float]:
+def first_chart_once(browser, store: Path, tree: Path, work: Path, preload: bool = False) -> tuple[float, float]:
     """(server start to healthy, page open to first chart) in seconds, for the dashboard in `tree`."""
     copy, cache = work / "store", work / "cache"
     shutil.copytree(store, copy)
     port = _port()
-    argv = streamlit_command("127.0.0.1", port)
+    argv = streamlit_command("127.0.0.1", port, preload=preload)
     argv[argv.index(str(ROOT / "dashboard" / "app.py"))] = str(tree / "dashboard" / "app.py")
     env = dict(os.environ, NEWSMON_STORE=str(copy), NEWSMON_DASHBOARD_CACHE=str(cache), PYTHONPATH=str(tree))
     t = time.perf_counter()
@@ -85,24 +87,27 @@ def first_chart_once(browser, store: Path, tree: Path, work: Path) -> tuple[floa
         proc.wait(timeout=30)
 
 
-def first_chart_table(store: Path, runs: int = 3, baseline: str | None = None) -> dict[str, list[float]]:
+def first_chart_table(store: Path, runs: int = 3, baseline: str | None = None,
+                      preload: bool = False) -> dict[str, list[float]]:
     """Run and print the table: min / median / max and every run, per variant."""
     from playwright.sync_api import sync_playwright
 
     work = Path(tempfile.mkdtemp(prefix="newsmon-first-chart-"))
-    variants = [("this tree", ROOT)]
+    variants = [("this tree", ROOT, False)]
+    if preload:
+        variants.append(("this tree, preload (dashboard/serve.py)", ROOT, True))
     if baseline:
-        variants.append((f"baseline {baseline}", extract(baseline, work / "baseline")))
-    got: dict[str, list[tuple[float, float]]] = {name: [] for name, _ in variants}
+        variants.append((f"baseline {baseline}", extract(baseline, work / "baseline"), False))
+    got: dict[str, list[tuple[float, float]]] = {name: [] for name, _, _ in variants}
     load = [os.getloadavg()[0]]
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_ARGS)
             for i in range(runs):
-                for name, tree in variants if i % 2 == 0 else variants[::-1]:  # alternate which goes first
-                    run_dir = work / f"run-{i}-{len(got[name])}-{name.split()[0]}"
+                for name, tree, pre in variants if i % 2 == 0 else variants[::-1]:  # alternate which goes first
+                    run_dir = work / f"run-{i}-{len(got[name])}"
                     run_dir.mkdir()
-                    got[name].append(first_chart_once(browser, store, tree, run_dir))
+                    got[name].append(first_chart_once(browser, store, tree, run_dir, pre))
                     shutil.rmtree(run_dir, ignore_errors=True)
                     load.append(os.getloadavg()[0])
             browser.close()
@@ -124,8 +129,10 @@ def main() -> None:
     ap.add_argument("--store", type=Path, default=ROOT / "data" / "demo-store")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--baseline", default=None, help="also time the dashboard of this git revision, run for run")
+    ap.add_argument("--preload", action="store_true",
+                    help="also time this tree served by `python -m dashboard.serve` (libraries imported at start)")
     args = ap.parse_args()
-    first_chart_table(args.store, args.runs, args.baseline)
+    first_chart_table(args.store, args.runs, args.baseline, args.preload)
 
 
 if __name__ == "__main__":

@@ -33,10 +33,35 @@ THEME = {
 }
 
 
-def streamlit_command(address: str = "127.0.0.1", port: int = 8501, python: str | None = None) -> list[str]:
-    """argv for `python -m streamlit run dashboard/app.py` bound to `address:port` with newsmon's theme."""
-    argv = [python or sys.executable, "-m", "streamlit", "run", str(APP),
+# What the first page imports that Streamlit itself does not: imported before the server starts (`preload`),
+# the first page does not spend ~0.5 s (quiet; ~1.4 s loaded) on it (benchmarks/first_chart.py --preload).
+# Not in a thread beside the server's start: plotly probes `sys.modules` for a half-imported pandas.
+PRELOAD = ("pandas", "duckdb", "pyarrow.parquet", "plotly.graph_objects", "plotly.subplots")
+
+
+def streamlit_command(address: str = "127.0.0.1", port: int = 8501, python: str | None = None,
+                      preload: bool = False) -> list[str]:
+    """argv for `python -m streamlit run dashboard/app.py` bound to `address:port` with newsmon's theme.
+
+    With `preload`, `python -m dashboard.serve run ...`: the same, after importing PRELOAD."""
+    argv = [python or sys.executable, "-m", "dashboard.serve" if preload else "streamlit", "run", str(APP),
             "--server.address", address, "--server.port", str(port)]
     for key, value in {**SERVER, **THEME}.items():
         argv += [f"--{key}", value]
     return argv
+
+
+def main() -> None:
+    """`python -m dashboard.serve run ...`: Streamlit's own command line, once PRELOAD is imported."""
+    import importlib
+
+    for name in PRELOAD:
+        importlib.import_module(name)
+    from streamlit.web.cli import main as streamlit_main
+
+    sys.argv[0] = "streamlit"
+    streamlit_main()
+
+
+if __name__ == "__main__":
+    main()
