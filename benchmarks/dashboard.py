@@ -30,7 +30,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.dashboard_store import NoDevSet, corpus, generate, people_names  # noqa: E402
-from dashboard import queries, search  # noqa: E402
+from dashboard import dispatch, queries, search  # noqa: E402
 from dashboard.filters import Filters  # noqa: E402
 from dashboard.selection import PairKey, PointKey  # noqa: E402
 from ingest.store import Store  # noqa: E402
@@ -147,6 +147,56 @@ def pd_co(art, men, f: Filters) -> pd.DataFrame:
     return j.groupby(["entity_id_x", "entity_id_y"]).size()
 
 
+def pd_entity_totals(art, men, f: Filters) -> pd.DataFrame:
+    m = pd_base(art, men, f)
+    g = m.groupby(["kind", "entity_id"])
+    return pd.DataFrame({"articles": g["article_id"].nunique(), "mentions": g.size(),
+                         "last_seen": g["published_at"].max()}).sort_values("articles", ascending=False)
+
+
+def interim_rows(con, searches: list[tuple[str, str, int]], repeat: int) -> list[tuple]:
+    """The queries while the text index re-indexes after a recount: the index used before gives the search's keys,
+    DuckDB counts the mention rows (dashboard/dispatch.py); one run of the exact scan for comparison.
+
+    The pending re-index is simulated in this process (a text index that never gets ready takes the current
+    one's place, which is kept as the previous), so the figures are the query path's, not a recount's."""
+    ready = search.for_connection(con)
+    pending = search.TextIndex(ready.directory)
+    key = next(k for k, v in search._INDEXES.items() if v is ready)
+    search._INDEXES[key] = pending
+    dispatch.keep_previous(pending, ready)
+    rows = []
+    try:
+        last = queries.store_summary(con)["last"]
+        for band, q, _ in searches:
+            if band not in ("word, rare", "word, common", "name (phrase)"):
+                continue
+            f = Filters(people=("person-000",), bucket="week", search=q)
+            d = timed(lambda f=f: dispatch.timeline_counts(con, f), repeat)
+            rows.append(("timeline, index pending", f"1 person, all time, search {band}", statistics.median(d),
+                         p95(d), float("nan")))
+            d = timed(lambda f=f: dispatch.drilldown(con, f, [PointKey("person", "person-000", last - timedelta(
+                days=last.weekday()))], limit=50), repeat)
+            rows.append(("drill-down (page of 50), index pending", f"1 person, last week, search {band}",
+                         statistics.median(d), p95(d), float("nan")))
+            d = timed(lambda q=q: dispatch.co_mentions(con, Filters(search=q)), max(3, repeat // 3))
+            rows.append(("co-mentions, index pending", f"all time, search {band}", statistics.median(d), p95(d),
+                         float("nan")))
+            d = timed(lambda q=q: dispatch.entity_totals(con, Filters(search=q)), max(3, repeat // 3))
+            rows.append(("entity totals, index pending", f"all time, search {band}", statistics.median(d), p95(d),
+                         float("nan")))
+        band, q, _ = searches[0]
+        search._INDEXES[key] = search.TextIndex(ready.directory)  # and no previous index: the scan
+        dispatch._PREVIOUS.clear()
+        f = Filters(people=("person-000",), bucket="week", search=q)
+        d = timed(lambda: dispatch.timeline_counts(con, f), 1)
+        rows.append(("timeline, no index (exact scan, 1 run)", f"1 person, all time, search {band}",
+                     statistics.median(d), p95(d), float("nan")))
+    finally:
+        search._INDEXES[key] = ready
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--store", type=Path, default=Path("/tmp/newsmon-bench-text"))
@@ -164,6 +214,8 @@ def main() -> None:
     ap.add_argument("--pandas-search", action="store_true",
                     help="pandas on the search rows too (at 1M its text match over 4 GB of text was OOM-killed at 22 GB)")
     ap.add_argument("--no-pandas-search", action="store_true", help="the default: no pandas on the search rows")
+    ap.add_argument("--interim", action="store_true",
+                    help="also time searches while the text index re-indexes after a recount (and one exact scan)")
     ap.add_argument("--server-only", action="store_true",
                     help="only the server figures, on an existing store (e.g. --store data/demo-store): the first "
                          "chart in the browser over --runs fresh starts (benchmarks/first_chart.py), then RSS")
@@ -259,6 +311,12 @@ def main() -> None:
         skip = bool(f.search) and args.no_pandas_search
         p = [float("nan")] if skip else [x + PD_TEXT_S.get(f.search, 0) for x in timed(lambda f=f: pd_co(art, men, f), 3)]
         rows.append(("co-mentions (12 people)", name, statistics.median(d), p95(d), p95(p)))
+    for name, f in co.items():  # the People & topics table
+        d = timed(lambda f=f: queries.entity_totals(con, f), max(5, args.repeat // 2))
+        skip = bool(f.search) and args.no_pandas_search
+        p = [float("nan")] if skip else [x + PD_TEXT_S.get(f.search, 0) for x in
+                                         timed(lambda f=f: pd_entity_totals(art, men, f), 3)]
+        rows.append(("entity totals (every person and topic)", name, statistics.median(d), p95(d), p95(p)))
     for name, f in co.items():
         if name == "1 year":
             continue
@@ -268,6 +326,8 @@ def main() -> None:
                                                                         offset=off), args.repeat)
             rows.append(("drill-down (co-mention cell)", f"{name}, {what}: {int(pair.articles):,} articles",
                          statistics.median(d), p95(d), float("nan")))
+    if args.interim and searches:
+        rows += interim_rows(con, searches, args.repeat)
 
     print(f"\nStore: {n_art:,} articles, {n_men:,} mentions ({args.store}); DuckDB threads: "
           f"{args.threads or os.cpu_count()}; {args.repeat} runs each; pandas load (not in the timings): {load_s:.1f} s")

@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from dashboard import health_queries, queries, series
+from dashboard import dispatch, health_queries, queries, series
 from dashboard.filters import Filters
 from dashboard.names import Names, load_names
 from dashboard.selection import PairKey, PointKey
@@ -97,7 +97,7 @@ def entity_counts(root: Path, version: str) -> pd.DataFrame:
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
 def timeline(root: Path, version: str, f: Filters, first: date, last: date) -> pd.DataFrame:
     with _cursor(root) as con:
-        counts = queries.timeline_counts(con, f)
+        counts = dispatch.timeline_counts(con, f)
         cov = queries.coverage(con, f)
     return series.assemble(counts, cov, f, first, last)
 
@@ -108,7 +108,7 @@ def drilldown(
     sort: str, descending: bool, limit: int | None, offset: int,
 ) -> pd.DataFrame:
     with _cursor(root) as con:
-        return queries.drilldown(con, f, list(points), list(pairs), sort, descending, limit, offset)
+        return dispatch.drilldown(con, f, list(points), list(pairs), sort, descending, limit, offset)
 
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
@@ -119,10 +119,10 @@ def article(root: Path, version: str, article_id: str) -> tuple[dict | None, pd.
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
 def query(root: Path, version: str, name: str, f: Filters | None = None, **kwargs) -> pd.DataFrame:
-    """Any other whitelisted query of `queries` by name (panels, health tables, annotations)."""
+    """Any other whitelisted query of `dispatch` or `health_queries` by name (panels, health tables, annotations)."""
     if name not in _PLAIN:
         raise ValueError(f"not a cached query: {name}")
-    fn = getattr(health_queries if name in _HEALTH else queries, name)
+    fn = getattr(health_queries if name in _HEALTH else dispatch, name)
     with _cursor(root) as con:
         return fn(con, f, **kwargs) if f is not None else fn(con, **kwargs)
 
@@ -140,8 +140,8 @@ def top_terms(root: Path, version: str, f: Filters, cap: int, exclude: tuple[str
     from dashboard import explain
 
     with _cursor(root) as con:
-        target = queries.period_article_ids(con, f, cap, selected=True)
-        base = queries.period_article_ids(con, f, cap, selected=False)
+        target = dispatch.period_article_ids(con, f, cap, selected=True)
+        base = dispatch.period_article_ids(con, f, cap, selected=False)
         t, b = queries.texts(con, target), queries.texts(con, base)
     terms = explain.over_represented(explain.term_counts(t["title"] + "\n" + t["text"]),
                                      explain.term_counts(b["title"] + "\n" + b["text"]), exclude=exclude)

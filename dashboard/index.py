@@ -13,8 +13,10 @@ Without an index they are views over the Parquet files (always current, slow pas
 `index_path`, articles (minus text), mentions and both rollups are kept as native DuckDB tables in that file,
 sorted by entity and time so a one-person query reads only that person's blocks; the article view reads the
 Parquet files. Beside the file, `search.py` keeps a text index of titles and texts (tantivy), brought up to date
-in a background thread at every connect; until it is ready, a search scans the Parquet files. The index is brought up to date at every connect: files of new batches are
-added; if a file it holds has gone (a recount swapped the mentions, a compaction rewrote articles) it is rebuilt.
+in the background at every connect; until it is ready a search uses the text index this process used before if
+only the mentions changed (a recount), else scans the Parquet files (dashboard/dispatch.py). The DuckDB index is
+brought up to date at every connect: files of new batches are added; if a file it holds has gone (a recount
+swapped the mentions, a compaction rewrote articles) it is rebuilt.
 The rollups are exact: an article and all its mentions are written in one batch (same file name), so per-file
 distinct counts add up. This module writes DDL only; every query lives in `queries.py`.
 """
@@ -132,9 +134,14 @@ def connect(
         con.execute(f"CREATE OR REPLACE VIEW pair_rollup AS {PAIRS_SQL.format(src='mentions')}")
         return con
     _sync(con, store, art_cols)
-    # The text index (dashboard/search.py) catches up in the background; searches scan until it is ready.
-    search.start(index_path, [Path(p) for p in _files(store.articles_dir)],
-                 {Path(p).name: Path(p) for p in _files(store.mentions_dir)})
+    # The text index (dashboard/search.py) catches up in the background. Meanwhile the one this process used
+    # until now still gives a search's keys if the articles files are the same (a recount): dashboard/dispatch.py.
+    from dashboard import dispatch
+
+    previous = search.for_connection(con)
+    ti = search.start(index_path, [Path(p) for p in _files(store.articles_dir)],
+                      {Path(p).name: Path(p) for p in _files(store.mentions_dir)})
+    dispatch.keep_previous(ti, previous)
     return con
 
 

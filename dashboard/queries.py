@@ -1,9 +1,14 @@
-"""Every SQL query of the dashboard: DuckDB over the store's Parquet files. No streamlit here.
+"""Every SQL query of the dashboard: DuckDB over the store's Parquet files (or its local index). No streamlit here.
 
 Each query takes a connection and a frozen `Filters` and returns a DataFrame. Values are bound parameters;
 what the user picks as a bucket or a sort column goes through a whitelist, never into the SQL as typed.
 Times are bucketed in UTC. An article counts in the bucket of its `published_at`; articles without one
 are left out of timelines and drill-downs alike, so a point and its list always agree.
+
+Under a full-text search a query takes `hits`, the matching articles' keys from the text index, or, without
+them, scans the text (exact, ~20 s at a million articles). Which one, or whether the text index answers by
+itself, is decided in `dashboard/dispatch.py`: the dashboard calls its functions (also reachable here, as
+`queries.timeline_counts` and so on).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from dashboard import facets, search
+from dashboard import search
 from dashboard.filters import BUCKETS, SORTS, Filters
 from dashboard.selection import PairKey, PointKey
 
@@ -71,9 +76,9 @@ def bucket_range(first: date, last: date, bucket: str) -> list[date]:
 def _base(
     f: Filters, alias: str, params: dict, con: duckdb.DuckDBPyConnection | None = None, hits: np.ndarray | None = None
 ) -> list[str]:
-    """Conditions shared by every mentions query: dates, sources, languages, full-text search (needs `con`).
+    """Conditions shared by every mentions query: dates, sources, languages, full-text search.
 
-    `hits`: the search's article keys when the caller already has them (narrowed in the text index)."""
+    `hits`: the search's article keys from the text index (needs `con`); without them a search scans the text."""
     conds = [f"{alias}.published_at IS NOT NULL"]
     if f.start is not None:
         params["d_start"] = _day_start(f.start)
@@ -91,25 +96,15 @@ def _base(
     if f.unique:
         # A story's id is the id of its first article: keeping those keys keeps each story once.
         conds.append("(a.story_id IS NULL OR a.story_id = a.id)" if alias == "a" else f"{alias}.first")
-    terms = search.parse(f.search)
-    if hits is not None:  # the text index already applied the search (and maybe narrowed to a selection)
+    if hits is not None:  # the text index applied the search (and maybe narrowed it to a selection)
+        if con is None:
+            raise ValueError("search hits need the connection")
         con.register("search_hits", pa.table({"key": hits}))  # per connection; the next search replaces it
         conds.append(f"{alias}.key IN (SELECT key FROM search_hits)")
-    elif terms:
-        if con is None:
-            raise ValueError("a full-text search needs the connection (its text index)")
-        conds.append(_search_cond(con, terms, alias, params))
-    return conds
-
-
-def _search_cond(con: duckdb.DuckDBPyConnection, terms: tuple, alias: str, params: dict) -> str:
-    """Articles matching the search: keys from the text index when it is ready, else the exact scan."""
-    keys = search.keys_or_none(con, terms)
-    if keys is None:
+    elif terms := search.parse(f.search):  # the exact scan of the text
         idcol = f"{alias}.{'id' if alias == 'a' else 'article_id'}"
-        return f"{idcol} IN (SELECT t.id FROM articles_raw t WHERE {search.scan_condition(terms, params)})"
-    con.register("search_hits", pa.table({"key": keys}))  # per connection; the next search replaces it
-    return f"{alias}.key IN (SELECT key FROM search_hits)"
+        conds.append(f"{idcol} IN (SELECT t.id FROM articles_raw t WHERE {search.scan_condition(terms, params)})")
+    return conds
 
 
 def _entities(f: Filters, params: dict) -> str:
@@ -192,7 +187,7 @@ def _rollup_ok(f: Filters) -> bool:
     return not search.parse(f.search)
 
 
-def timeline_counts(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+def timeline_sql(con: duckdb.DuckDBPyConnection, f: Filters, hits: np.ndarray | None = None) -> pd.DataFrame:
     """Per bucket and selected entity: articles that mention it, and mention rows. Only non-zero rows.
 
     Read from the per-day rollup unless there is a full-text search, which needs the articles' text.
@@ -206,10 +201,7 @@ def timeline_counts(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
             f" FROM rollup r WHERE {' AND '.join(conds)} GROUP BY ALL ORDER BY 1"
         )
         return con.execute(sql, params).df()
-    ti = search.ready(con)
-    if ti is not None:  # aggregated in the text index
-        return facets.timeline_counts(ti, f, search.parse(f.search))
-    conds = _base(f, "m", params, con) + [_entities(f, params)]
+    conds = _base(f, "m", params, con, hits) + [_entities(f, params)]
     sql = (
         f"SELECT {_bucket(f, params)} AS bucket, m.kind, m.entity_id,"
         " count(DISTINCT m.article_id) AS articles, count(*) AS mentions"
@@ -239,7 +231,15 @@ def _pair_having(pairs: list[PairKey], params: dict) -> str:
     return " HAVING " + " OR ".join(ors)
 
 
-def drilldown(
+def check_selection(points: list[PointKey] | None, pairs: list[PairKey] | None, sort: str) -> None:
+    """A drill-down needs points or pairs, and a whitelisted sort column."""
+    if not points and not pairs:
+        raise ValueError("drilldown needs points or pairs")
+    if sort not in SORTS:
+        raise ValueError(f"sort must be one of {SORTS}")
+
+
+def drilldown_sql(
     con: duckdb.DuckDBPyConnection,
     f: Filters,
     points: list[PointKey] | None = None,
@@ -248,32 +248,24 @@ def drilldown(
     descending: bool = True,
     limit: int | None = None,
     offset: int = 0,
+    hits: np.ndarray | None = None,
+    total: int | None = None,
+    span: tuple[int, int] | None = None,
 ) -> pd.DataFrame:
     """Exactly the articles behind the selected points (or co-mention cells): every one, no sample.
 
     For one point the row count equals the point's value under measure "articles"; the `mentions`
     column sums to its value under measure "mentions". Column `n_total` is the full count before paging.
+    `hits`: the search's keys, maybe narrowed to the selection's (or the page's) candidates by the text index;
+    then `total` is the selection's full count and `offset` the page's offset among the candidates, which lie
+    in `span` (µs since the epoch, first and last; DuckDB reads only those blocks of both tables).
     """
-    if not points and not pairs:
-        raise ValueError("drilldown needs points or pairs")
-    if sort not in SORTS:
-        raise ValueError(f"sort must be one of {SORTS}")
+    check_selection(points, pairs, sort)
     params: dict = {}
-    hits = total = None
-    ti, terms = search.ready(con), search.parse(f.search)
-    if ti is not None and (terms or pairs):
-        # The text index narrows the search to the selection (and, in time order, to the page): only those
-        # articles cross into DuckDB. Also without a search for co-mention cells (both people: one AND there).
-        q = facets.drill_query(ti, f, terms, points, pairs, bucket_end)
-        if sort == "published_at" and limit is not None:
-            total, hits, offset, span = facets.page(ti, q, offset, limit, descending)
-            if span is not None:  # the candidates' time span: DuckDB reads only those blocks of both tables
-                params["c_min"], params["c_max"] = (_EPOCH + timedelta(microseconds=x) for x in span)
-        else:
-            hits = ti.keys_of(q)
     conds = _base(f, "m", params, con, hits)
     window = having = ""
-    if "c_min" in params:
+    if span is not None:
+        params["c_min"], params["c_max"] = (_EPOCH + timedelta(microseconds=x) for x in span)
         conds.append("m.published_at BETWEEN $c_min AND $c_max")
         window = " AND a.published_at BETWEEN $c_min AND $c_max"
     if points:
@@ -342,13 +334,11 @@ def article_mentions(con: duckdb.DuckDBPyConnection, article_id: str) -> pd.Data
     ).df()
 
 
-def top_sources(con: duckdb.DuckDBPyConnection, f: Filters, n: int = 10) -> pd.DataFrame:
+def top_sources_sql(con: duckdb.DuckDBPyConnection, f: Filters, n: int = 10,
+                    hits: np.ndarray | None = None) -> pd.DataFrame:
     """Sources with the most articles mentioning any selected entity."""
     params: dict = {"n": n}
-    ti = search.ready(con) if search.parse(f.search) else None
-    if ti is not None:
-        return facets.top_sources(ti, f, search.parse(f.search), n)
-    conds = _base(f, "m", params, con) + [_entities(f, params)]
+    conds = _base(f, "m", params, con, hits) + [_entities(f, params)]
     return con.execute(
         "SELECT m.source, count(DISTINCT m.article_id) AS articles FROM mentions m"
         f" WHERE {' AND '.join(conds)} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $n",
@@ -356,7 +346,8 @@ def top_sources(con: duckdb.DuckDBPyConnection, f: Filters, n: int = 10) -> pd.D
     ).df()
 
 
-def co_mentions(con: duckdb.DuckDBPyConnection, f: Filters, n: int = 12) -> pd.DataFrame:
+def co_mentions_sql(con: duckdb.DuckDBPyConnection, f: Filters, n: int = 12,
+                    hits: np.ndarray | None = None) -> pd.DataFrame:
     """Pairs of people mentioned in the same article, among the `n` most-mentioned people under the filters.
 
     Columns a, b (a < b), articles. If two or more people are selected, the matrix is over them.
@@ -376,10 +367,7 @@ def co_mentions(con: duckdb.DuckDBPyConnection, f: Filters, n: int = 12) -> pd.D
             " GROUP BY ALL ORDER BY articles DESC, a, b"
         )
         return con.execute(sql, params).df()
-    ti = search.ready(con)
-    if ti is not None:
-        return facets.co_mentions(ti, f, search.parse(f.search), n)
-    conds = _base(f, "m", params, con) + ["m.kind = 'person'"]
+    conds = _base(f, "m", params, con, hits) + ["m.kind = 'person'"]
     if len(f.people) >= 2:
         params["people"] = list(f.people)
         conds.append("list_contains($people::VARCHAR[], m.entity_id)")
@@ -395,10 +383,10 @@ def co_mentions(con: duckdb.DuckDBPyConnection, f: Filters, n: int = 12) -> pd.D
     return con.execute(sql, params).df()
 
 
-def entity_totals(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+def entity_totals_sql(con: duckdb.DuckDBPyConnection, f: Filters, hits: np.ndarray | None = None) -> pd.DataFrame:
     """Every entity's articles and mentions under the filters (entity selection ignored)."""
     params: dict = {}
-    conds = _base(f, "m", params, con)
+    conds = _base(f, "m", params, con, hits)
     return con.execute(
         "SELECT m.kind, m.entity_id, count(DISTINCT m.article_id) AS articles, count(*) AS mentions,"
         " count(*) FILTER (WHERE m.field = 'title') AS in_titles, max(m.published_at) AS last_seen"
@@ -414,13 +402,12 @@ def texts(con: duckdb.DuckDBPyConnection, ids: list[str]) -> pd.DataFrame:
     ).df()
 
 
-def entity_article_ids(
-    con: duckdb.DuckDBPyConnection, f: Filters, kind: str, entity_id: str, start: date, end: date, limit: int
+def entity_article_ids_sql(
+    con: duckdb.DuckDBPyConnection, f: Filters, kind: str, entity_id: str, start: date, end: date, limit: int,
+    hits: np.ndarray | None = None,
 ) -> list[str]:
     """Ids of articles mentioning the entity in [start, end), newest first, at most `limit`."""
     params: dict = {"k": kind, "e": entity_id, "s": _day_start(start), "t": _day_start(end), "lim": limit}
-    ti, terms = search.ready(con), search.parse(f.search)
-    hits = facets.newest(ti, f, terms, limit, [(kind, entity_id)], (start, end)) if ti and terms else None
     conds = _base(f, "m", params, con, hits) + [
         "m.kind = $k",
         "m.entity_id = $e",
@@ -435,11 +422,10 @@ def entity_article_ids(
     return [r[0] for r in rows]
 
 
-def period_article_ids(con: duckdb.DuckDBPyConnection, f: Filters, limit: int, selected: bool) -> list[str]:
+def period_article_ids_sql(con: duckdb.DuckDBPyConnection, f: Filters, limit: int, selected: bool,
+                           hits: np.ndarray | None = None) -> list[str]:
     """Newest articles under the filters: those mentioning a selected entity, or all stored ones."""
     params: dict = {"lim": limit}
-    ti, terms = search.ready(con), search.parse(f.search)
-    hits = facets.newest(ti, f, terms, limit, list(f.entities) if selected else None) if ti and terms else None
     if selected:
         conds = _base(f, "m", params, con, hits) + [_entities(f, params)]
         sql = (f"SELECT m.article_id, max(m.published_at) p FROM mentions m WHERE {' AND '.join(conds)}"
@@ -450,15 +436,27 @@ def period_article_ids(con: duckdb.DuckDBPyConnection, f: Filters, limit: int, s
     return [r[0] for r in con.execute(sql, params).fetchall()]
 
 
-def count_articles(con: duckdb.DuckDBPyConnection, f: Filters, selected: bool) -> int:
+def count_articles_sql(con: duckdb.DuckDBPyConnection, f: Filters, selected: bool,
+                       hits: np.ndarray | None = None) -> int:
     """Articles under the filters, mentioning a selected entity or not."""
-    ti = search.ready(con) if search.parse(f.search) else None
-    if ti is not None:
-        return facets.count_articles(ti, f, search.parse(f.search), selected)
     params: dict = {}
     if selected:
-        conds = _base(f, "m", params, con) + [_entities(f, params)]
+        conds = _base(f, "m", params, con, hits) + [_entities(f, params)]
         sql = f"SELECT count(DISTINCT m.article_id) FROM mentions m WHERE {' AND '.join(conds)}"
     else:
-        sql = f"SELECT count(*) FROM articles a WHERE {' AND '.join(_base(f, 'a', params, con))}"
+        sql = f"SELECT count(*) FROM articles a WHERE {' AND '.join(_base(f, 'a', params, con, hits))}"
     return int(con.execute(sql, params).fetchone()[0])
+
+
+# The dashboard's queries that pick who answers (the SQL above, or the text index) live in dashboard/dispatch.py;
+# callers may still reach them here (queries.timeline_counts, queries.drilldown, ...).
+_DISPATCHED = ("timeline_counts", "drilldown", "top_sources", "co_mentions", "count_articles", "entity_totals",
+               "period_article_ids", "entity_article_ids")
+
+
+def __getattr__(name: str):
+    if name in _DISPATCHED:
+        from dashboard import dispatch
+
+        return getattr(dispatch, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

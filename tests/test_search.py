@@ -18,8 +18,11 @@ from dashboard.filters import Filters
 from dashboard.search import Term
 from dashboard.selection import PairKey, PointKey
 from ingest.records import Mention
+from ingest.recount import recount
 from ingest.store import article_id, content_hash
+from ingest.watchlist import parse_watchlist
 from tests.conftest import build_tiny_store
+from tests.test_recount import WATCHLIST
 
 DEV_SET = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "extraction-dev"
 
@@ -247,6 +250,14 @@ def test_search_aggregates_in_the_index_match_the_scan_under_every_filter(tmp_pa
             _same(got, want, f"{q} {f}")
             seen += len(want[0])
     assert seen > 100  # the comparisons see real timelines, not empty frames
+    # a search that changes who the most-mentioned people are: the matrix is over the search's top people
+    store_top = set(queries.co_mentions(scan, Filters(), n=2)[["a", "b"]].iloc[0])
+    moved = 0
+    for q in ("carol", "bob", "alice", "Geneva"):
+        got, want = queries.co_mentions(con, Filters(search=q), n=2), queries.co_mentions(scan, Filters(search=q), n=2)
+        pd.testing.assert_frame_equal(got, want, check_dtype=False, obj=q)
+        moved += len(want) and set(want[["a", "b"]].iloc[0]) != store_top
+    assert moved
     # pages in time order with ties (the index orders by time, the list by time then id); pairs without a search
     a = tiny.articles[0]
     same_time = [replace(a, id=article_id(f"https://news.example/tie-{i}"), url=f"https://news.example/tie-{i}",
@@ -273,3 +284,54 @@ def test_search_aggregates_in_the_index_match_the_scan_under_every_filter(tmp_pa
             assert queries.entity_article_ids(con, f, "person", "alice-example", date(2024, 3, 18), date(2024, 3, 21),
                                               n) == queries.entity_article_ids(scan, f, "person", "alice-example",
                                                                                date(2024, 3, 18), date(2024, 3, 21), n)
+
+
+RECOUNT_WATCHLIST = WATCHLIST + '\n[[topics]]\nid = "talks"\nlabel = "Talks"\nany = ["talks"]\n'  # carol-test gone
+
+
+def test_after_a_recount_a_search_takes_the_previous_index_keys_never_its_counts(tmp_path, monkeypatch):
+    """While the text index re-indexes after a recount, the one used before gives the search's keys (its text and
+    the articles' fields are still right) and DuckDB counts the new mention rows: the same answers as the scan."""
+    tiny = build_tiny_store(tmp_path / "store")
+    _add_extra(tiny)
+    index = tmp_path / "idx.duckdb"
+    con = queries.connect(tiny.root, index_path=index)
+    assert search.wait(con, 60)
+    f = FILTERS[0].with_(topics=("ceasefire", "talks"))
+    before = [_all_answers(con, f.with_(search=q)) for q in SEARCHES]
+    recount(tiny.root, parse_watchlist(RECOUNT_WATCHLIST), processes=0)  # carol-test gone, topic "talks" new
+
+    def pending(index_path, files, mentions=None, wait=False):  # the re-index never finishes during the test
+        ti = search.TextIndex(search.text_index_dir(index_path))
+        search._INDEXES[str(Path(index_path).resolve())] = ti
+        return ti
+
+    def no_scan(*args, **kwargs):
+        raise AssertionError("the text was scanned")
+
+    monkeypatch.setattr(search, "start", pending)
+    con = queries.connect(tiny.root, index_path=index)
+    assert search.status(con) == "building" and search.ready(con) is None
+    scan = queries.connect(tiny.root)
+    changed = 0
+    for q, old in zip(SEARCHES, before, strict=True):
+        want = _all_answers(scan, f.with_(search=q))
+        with monkeypatch.context() as m:
+            m.setattr(search, "scan_condition", no_scan)
+            got = _all_answers(con, f.with_(search=q))
+        _same(got, want, q)
+        changed += any(not (x.equals(y) if isinstance(x, pd.DataFrame) else x == y)
+                       for x, y in zip(old, want, strict=False))
+    assert changed >= 4  # the recount changed the answers: stale counts would have shown
+    # a new batch besides: the index used before lacks its articles, so a search scans until the re-index is done
+    a = tiny.articles[0]
+    with tiny.store.writer() as w:
+        w.write_batch([replace(a, id=article_id("https://news.example/late"), url="https://news.example/late")])
+    con = queries.connect(tiny.root, index_path=index)
+    with monkeypatch.context() as m:
+        m.setattr(search, "scan_condition", no_scan)
+        with pytest.raises(AssertionError, match="scanned"):
+            queries.timeline_counts(con, f.with_(search="talks"))
+    got, want = (queries.timeline_counts(c, f.with_(search="talks")).sort_values(["bucket", "kind", "entity_id"],
+                                                                                 ignore_index=True) for c in (con, scan))
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)
