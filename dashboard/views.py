@@ -119,8 +119,9 @@ def drilldown_section(
 ) -> str | None:
     """Exactly the articles behind the selection, sortable and paged; returns the article id to open.
 
-    The order and page are the URL's (`urlstate.UrlList`). A new `generation` draws the row selection and the "Open an article" box afresh (nothing chosen): the
-    browser keeps a widget's value when only its server-side state is dropped."""
+    The order and page are the URL's (`urlstate.UrlList`). A new `generation` draws the row selection and the
+    "Open an article" box afresh (nothing chosen): the browser keeps a widget's value when only its server-side
+    state is dropped."""
     points, pairs = points or [], pairs or []
     url = UrlList(key)  # the sort order and page live in the URL (`sort`, `page`)
     c1, c2, c3 = st.columns([2, 1, 1])
