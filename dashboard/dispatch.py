@@ -130,8 +130,8 @@ def co_mentions(con: duckdb.DuckDBPyConnection, f: Filters, n: int = 12) -> pd.D
 def entity_totals(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Every entity's articles, mentions, mentions in titles and last mention under the filters."""
     terms, ti, fresh = _search(con, f)
-    if fresh and (df := facets.entity_totals(ti, f, terms)) is not None:
-        return df
+    if fresh:
+        return facets.entity_totals(ti, f, terms)
     return queries.entity_totals_sql(con, f, _keys(ti, f, terms))
 
 

@@ -113,23 +113,6 @@ def holds_articles(ti: TextIndex, files: list[Path]) -> bool:
     return have == want
 
 
-_FIELDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # index -> {field name: in its schema}
-
-
-def _has(ti: TextIndex, field: str) -> bool:
-    """Whether the index's schema has the field (`pair`, `ec`: from schema 3 on)."""
-    import tantivy
-
-    known = _FIELDS.setdefault(ti, {})
-    if field not in known:
-        try:
-            tantivy.Query.term_query(ti._schema, field, "")
-            known[field] = True
-        except ValueError:
-            known[field] = False
-    return known[field]
-
-
 def _ents(ti: TextIndex, ents: list[tuple[str, str]]):
     import tantivy
 
@@ -194,50 +177,24 @@ def co_mentions(ti: TextIndex, f: Filters, terms: tuple[Term, ...], n: int) -> p
     """
     people = [f"person:{p}" for p in f.people] if len(f.people) >= 2 else None
     q = _query(ti, f, terms, _ents(ti, [("person", p) for p in f.people]) if people else None)
-    agg: dict = {"e": {"terms": {"field": "ent", "size": _BIG, "include": people or "person:.*"}}}
-    if not _has(ti, "pair"):
-        return _co_mentions_nested(ti, f, terms, n, q, agg)
-    agg["p"] = {"terms": {"field": "pair", "size": _BIG}}
+    agg = {"e": {"terms": {"field": "ent", "size": _BIG, "include": people or "person:.*"}},
+           "p": {"terms": {"field": "pair", "size": _BIG}}}
     res = ti._searcher.aggregate(q, agg)
     counts = {b["key"].partition(":")[2]: int(b["doc_count"]) for b in res["e"]["buckets"]}
     top = set(sorted(counts, key=lambda e: (-counts[e], e))[:n])
     rows = [(a, b, int(x["doc_count"])) for x in res["p"]["buckets"]
             for a, _, b in [x["key"].partition("\t")] if a in top and b in top]
     rows.sort(key=lambda r: (-r[2], r[0], r[1]))
-    return _pairs_frame(rows)
-
-
-def _pairs_frame(rows: list[tuple[str, str, int]]) -> pd.DataFrame:
     return pd.DataFrame({"a": pd.Series([r[0] for r in rows], dtype=str), "b": pd.Series([r[1] for r in rows], dtype=str),
                          "articles": pd.Series([r[2] for r in rows], dtype=np.int64)})
 
 
-def _co_mentions_nested(ti: TextIndex, f: Filters, terms: tuple[Term, ...], n: int, q, agg: dict) -> pd.DataFrame:
-    """An index built before the `pair` field (schema 2): people, then pairs nested over the top people."""
-    per = ti._searcher.aggregate(q, agg)
-    counts = {b["key"].partition(":")[2]: int(b["doc_count"]) for b in per["e"]["buckets"]}
-    top = sorted(counts, key=lambda e: (-counts[e], e))[:n]
-    if len(top) < 2:
-        rows = []
-    else:
-        keys = [f"person:{p}" for p in top]
-        agg = {"e": {"terms": {"field": "ent", "size": _BIG, "include": keys},
-                     "aggs": {"p": {"terms": {"field": "ent", "size": _BIG, "include": keys}}}}}
-        res = ti._searcher.aggregate(_query(ti, f, terms, _ents(ti, [("person", p) for p in top])), agg)
-        rows = [(b["key"].partition(":")[2], sub["key"].partition(":")[2], int(sub["doc_count"]))
-                for b in res["e"]["buckets"] for sub in b["p"]["buckets"]]
-        rows = sorted((r for r in rows if r[0] < r[1]), key=lambda r: (-r[2], r[0], r[1]))
-    return _pairs_frame(rows)
-
-
-def entity_totals(ti: TextIndex, f: Filters, terms: tuple[Term, ...]) -> pd.DataFrame | None:
+def entity_totals(ti: TextIndex, f: Filters, terms: tuple[Term, ...]) -> pd.DataFrame:
     """As `queries.entity_totals_sql`: every entity's articles, mention rows, title mention rows and last mention
-    time under the filters and the search; None if the index has no `ec` field (built before schema 3).
+    time under the filters and the search.
 
     One aggregation: the `ec` terms ("kind:id|rows|title rows") give the first three, a terms aggregation of the
     entities with the newest time nested gives the last."""
-    if not _has(ti, "ec"):
-        return None
     agg = {"c": {"terms": {"field": "ec", "size": _BIG}},
            "e": {"terms": {"field": "ent", "size": _BIG}, "aggs": {"t": {"max": {"field": "ts"}}}}}
     res = ti._searcher.aggregate(_query(ti, f, terms), agg)

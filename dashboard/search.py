@@ -54,7 +54,7 @@ HELP = (
 )
 WORD_CLASS = r"\pL\pN"  # RE2 (DuckDB) and Rust regex spell the same Unicode categories alike
 TOKEN_RE = r"[\p{L}\p{N}]+"
-SCHEMA_VERSION = "2"  # bump when the schema or the tokenizer changes: an older index is rebuilt
+SCHEMA_VERSION = "3"  # bump when the schema or the tokenizer changes: an older index is rebuilt
 KEY_SQL = "CAST(hash({col}) >> 1 AS BIGINT)"
 FIELDS = ("title", "body")  # a term matches in either  # the article key both sides compute (DuckDB's hash)
 
@@ -153,6 +153,8 @@ class TextIndex:
         sb.add_integer_field("first", indexed=True)  # 1: the first article of its story (or in none)
         sb.add_text_field("ent", tokenizer_name="raw", fast=True)  # "kind:entity_id" of each entity it mentions
         sb.add_json_field("mc", fast=True, tokenizer_name="raw")  # {ent_key(kind, id): mention rows}
+        sb.add_text_field("pair", tokenizer_name="raw", fast=True)  # pair_key(a, b) of each two people it names
+        sb.add_text_field("ec", tokenizer_name="raw", fast=True)  # "kind:entity_id|rows|title rows" of each entity
         self._schema = sb.build()
         index = tantivy.Index(self._schema, path=str(self.directory))
         index.register_tokenizer("words", _analyzer())
@@ -263,6 +265,11 @@ class TextIndex:
     def doc_freq(self, word: str) -> int:
         """Articles whose body has the word (the benchmark picks its search words by this)."""
         return self._searcher.doc_freq("body", word)
+
+
+def pair_key(a: str, b: str) -> str:
+    """The `pair` term of two people's ids, a < b: co-mentions count pairs in one flat aggregation (facets.py)."""
+    return f"{a}\t{b}"
 
 
 def ent_key(kind: str, entity_id: str) -> str:

@@ -86,15 +86,17 @@ def add_batch(writer, batch: str, articles: Path, mentions: Path | None) -> None
     """Add one batch's articles: text, the filters' fields and the entities its mention rows name."""
     import tantivy
 
-    per: dict[str, tuple[list[str], dict[str, int]]] = {}
+    per: dict[str, tuple[list[str], dict[str, int], list[str]]] = {}
     if mentions is not None and mentions.exists():
-        m = pq.read_table(mentions, columns=["article_id", "kind", "entity_id"])
-        g = m.group_by(["article_id", "kind", "entity_id"]).aggregate([([], "count_all")])
-        for aid, kind, eid, n in zip(*(g.column(c).to_pylist() for c in ("article_id", "kind", "entity_id",
-                                                                          "count_all")), strict=True):
-            ents, mc = per.setdefault(aid, ([], {}))
+        m = pq.read_table(mentions, columns=["article_id", "kind", "entity_id", "field"])
+        m = m.append_column("in_title", pc.cast(pc.equal(m.column("field"), "title"), pa.int64()))
+        g = m.group_by(["article_id", "kind", "entity_id"]).aggregate([([], "count_all"), ("in_title", "sum")])
+        cols = ("article_id", "kind", "entity_id", "count_all", "in_title_sum")
+        for aid, kind, eid, n, t in zip(*(g.column(c).to_pylist() for c in cols), strict=True):
+            ents, mc, ec = per.setdefault(aid, ([], {}, []))
             ents.append(f"{kind}:{eid}")
             mc[search.ent_key(kind, eid)] = n
+            ec.append(f"{kind}:{eid}|{n}|{t}")
     con = duckdb.connect(":memory:")
     all_keys = con.execute(f"SELECT {search.KEY_SQL.format(col='id')} FROM read_parquet($p)", {"p": str(articles)}).fetchnumpy()
     all_keys = next(iter(all_keys.values())).tolist()
@@ -122,7 +124,10 @@ def add_batch(writer, batch: str, articles: Path, mentions: Path | None) -> None
                 doc["source"] = src[i]
             ents = per.get(aid)
             if ents:
-                doc["ent"], doc["mc"] = ents
+                doc["ent"], doc["mc"], doc["ec"] = ents
+                people = sorted(e.partition(":")[2] for e in ents[0] if e.startswith("person:"))
+                if len(people) > 1:
+                    doc["pair"] = [search.pair_key(a, b) for i, a in enumerate(people) for b in people[i + 1:]]
             writer.add_document(tantivy.Document(**doc))
     if all_keys:
         raise RuntimeError(f"{articles}: more ids than texts")
