@@ -323,6 +323,25 @@ def run(pages: list[bytes], n: int, runs: int, days: float | None, trace: bool, 
     return {"samples": probe.samples, "workers": workers, "runs": between, "maps": maps}
 
 
+def from_log(log: Path, workers_file: Path | None) -> dict:
+    """The result of a soak rebuilt from its --log (and its workers' file), e.g. to report on one still running,
+    as one run from its first sample to its last."""
+    samples, clock = [], []
+    for line in log.read_text().splitlines():
+        at, text = line.split(" ", 1)
+        samples.append(eval(text, {"Sample": Sample, "nan": float("nan")}))  # noqa: S307 - our own log's reprs
+        h, m, sec = map(int, at.split(":"))
+        clock.append(h * 3600 + m * 60 + sec)
+    last = samples[-1]
+    result = {"samples": samples, "runs": [(samples[0].rss, last.rss, last.pages, last.stored, clock[-1] - clock[0])],
+              "maps": [("first sample", samples[0].maps), ("last sample", last.maps)], "workers": {}}
+    if workers_file:
+        probe = Probe.__new__(Probe)
+        probe.workers_file = workers_file
+        result["workers"] = Probe.workers(probe)
+    return result
+
+
 def report(result: dict, days: float | None) -> str:
     s: list[Sample] = result["samples"]
     out = []
@@ -401,10 +420,15 @@ def main() -> None:
     ap.add_argument("--trace", action="store_true", help="also trace the main process's Python heap (slower)")
     ap.add_argument("--processes", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--log", type=Path, help="append each sample to this file as it is taken")
+    ap.add_argument("--from-log", type=Path, metavar="LOG", help="only report on the soak that wrote LOG")
+    ap.add_argument("--workers-file", type=Path, help="with --from-log: its workers' samples (in its temporary folder)")
     args = ap.parse_args()
+    days = None if args.archive_dates else args.days
+    if args.from_log:
+        print(report(from_log(args.from_log, args.workers_file), days))
+        return
     if not pages_mod.DEV.exists():
         sys.exit(f"extraction dev set not found at {pages_mod.DEV}")
-    days = None if args.archive_dates else args.days
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; MALLOC_ARENA_MAX={os.environ.get('MALLOC_ARENA_MAX', 'unset')}; "
           f"load {os.getloadavg()}", flush=True)
     result = run(pages_mod.load_pages(), args.pages, args.runs, days, args.trace, args.processes, args.log)

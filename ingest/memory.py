@@ -5,22 +5,23 @@ Python objects freed by a run go back to the C allocator, which on glibc keeps t
 them), and pyarrow's pool (mimalloc) keeps what it freed too. Neither is a leak: the bytes are reused by later
 allocations. But the process's RSS then measures its high-water mark, not what it holds, and over hours the
 free chunks of a fragmented heap are what grows (benchmarks/ingest_soak.py measures both: glibc's bytes in use
-and the free bytes it keeps). `release()` hands the free pages back to the system; the ingest calls it at the
-end of each run and every few batches of a long one.
+and the free bytes it keeps). `tune()` makes glibc keep less (fewer arenas, page bodies mapped apart), and
+`release()` hands the free pages back to the system; the ingest tunes before each run and releases at its end
+and every few batches of a long one.
 """
 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import gc
-import logging
 
 import pyarrow as pa
 
-log = logging.getLogger(__name__)
-
-M_ARENA_MAX = -8  # mallopt's parameter number for the arena limit (glibc's malloc.h)
+M_MMAP_THRESHOLD, M_ARENA_MAX = -3, -8  # mallopt's parameter numbers (glibc's malloc.h)
+# The ingest's settings (`tune`), chosen on benchmarks/ingest_soak.py runs with MALLOC_ARENA_MAX=2 and
+# MALLOC_MMAP_THRESHOLD_=131072 (the same settings from the environment) against the defaults.
+ARENAS = 2
+MMAP_THRESHOLD = 128 * 1024
 
 
 def _glibc() -> ctypes.CDLL | None:
@@ -44,6 +45,17 @@ def release(collect: bool = False) -> bool:
         gc.collect()
     pa.default_memory_pool().release_unused()
     return bool(_LIBC.malloc_trim(0)) if _LIBC is not None else False
+
+
+def tune(arenas: int = ARENAS, mmap_threshold: int = MMAP_THRESHOLD) -> bool:
+    """Set glibc's allocator for a long ingest; True if glibc took both settings. Called before the run's threads
+    start: glibc fixes its arena limit when a ninth arena is wanted, and keeps the arenas it has made.
+
+    - At most `arenas` arenas: the fetch threads share them instead of each keeping free chunks in its own.
+    - Blocks of `mmap_threshold` bytes and more (page bodies) are mapped on their own and unmapped when freed.
+      glibc's default threshold starts there but rises to the largest block freed so far (up to 32 MB), after
+      which page bodies are carved from the arenas and leave holes that only `release` hands back."""
+    return limit_arenas(arenas) and _LIBC is not None and _LIBC.mallopt(M_MMAP_THRESHOLD, mmap_threshold) == 1
 
 
 def limit_arenas(count: int) -> bool:

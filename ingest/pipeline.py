@@ -86,6 +86,7 @@ class RunSummary:
 
 def run_ingest(sources: Iterable[Source], settings: Settings) -> RunSummary:
     """Collect every source's articles into the store; a bad page or feed is counted, never fatal."""
+    memory.tune()  # glibc: 2 arenas, page bodies mapped apart (ingest/memory.py); before the run's threads start
     try:
         return _run(sources, settings)
     finally:

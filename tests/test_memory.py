@@ -41,9 +41,16 @@ def test_limit_arenas_is_accepted_by_glibc() -> None:
     assert memory.limit_arenas(64) is True  # above glibc's default limit on a small machine: changes nothing
 
 
-def test_the_ingest_releases_memory_every_few_batches_and_after_the_run(tmp_path: Path, monkeypatch) -> None:
-    calls: list[bool] = []
+@glibc
+def test_tune_sets_both_allocator_settings() -> None:
+    assert memory.tune() is True
+
+
+def test_the_ingest_tunes_the_allocator_first_and_releases_memory_every_few_batches_and_after_the_run(
+        tmp_path: Path, monkeypatch) -> None:
+    calls: list[bool | str] = []
     monkeypatch.setattr(memory, "release", lambda collect=False: calls.append(collect))
+    monkeypatch.setattr(memory, "tune", lambda: calls.append("tune"))
     monkeypatch.setattr(pipeline, "RELEASE_EVERY", 2)
     pages, items = site(10, seed=5)
     with LocalServer({p: reply(body, ctype=ct) for p, (ct, body) in pages.items()}) as srv:
@@ -52,7 +59,7 @@ def test_the_ingest_releases_memory_every_few_batches_and_after_the_run(tmp_path
                             progress=False, batch_size=2)
         summary = run_ingest([Source("feed", srv.url + "/rss")], settings)
     assert summary.total().stored == 10
-    assert calls == [False, False, True]  # after batches 2 and 4 of 5, then the whole run's, with a collection
+    assert calls == ["tune", False, False, True]  # after batches 2 and 4 of 5, then the whole run's, with a collection
 
 
 def test_the_ingest_releases_memory_after_a_failed_run(tmp_path: Path, monkeypatch) -> None:
