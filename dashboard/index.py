@@ -5,7 +5,7 @@
     articles         article metadata (no text)      mentions         every mention row, with its article's
                      and its key (search.KEY_SQL)                     language, first-of-story flag and key
     articles_raw     every article column, text too  runs, annotations the run log, event annotations
-    rollup           (day, kind, entity_id, source, language, first) → articles, mentions
+    rollup           (day, kind, entity_id, source, language, first) → articles, mentions, in_titles, last_seen
     coverage_rollup  (day, source, language, first)  → articles stored ("first": a story's first article)
     pair_rollup      (day, source, language, first, a, b) → articles mentioning both people a < b
 
@@ -53,7 +53,8 @@ def _mentions_sql(src: str) -> str:
 _FIRST = "(a.story_id IS NULL OR a.story_id = a.id)"
 ROLLUP_SQL = (
     "SELECT CAST(m.published_at AS DATE) AS day, m.kind, m.entity_id, m.source, coalesce(a.language, '') AS language,"
-    f" {_FIRST} AS first, count(DISTINCT m.article_id) AS articles, count(*) AS mentions"
+    f" {_FIRST} AS first, count(DISTINCT m.article_id) AS articles, count(*) AS mentions,"
+    " count(*) FILTER (WHERE m.field = 'title') AS in_titles, max(m.published_at) AS last_seen"
     " FROM {src} m JOIN articles a ON a.id = m.article_id WHERE m.published_at IS NOT NULL GROUP BY ALL"
 )
 PAIRS_SQL = (
@@ -73,7 +74,7 @@ def _coverage_sql(src: str, story: bool) -> str:
     )
 
 
-INDEX_VERSION = "4"  # bump when a table's columns change: an older index is rebuilt
+INDEX_VERSION = "5"  # bump when a table's columns change: an older index is rebuilt
 
 
 def default_index_path(root: Path) -> Path:

@@ -384,8 +384,18 @@ def co_mentions_sql(con: duckdb.DuckDBPyConnection, f: Filters, n: int = 12,
 
 
 def entity_totals_sql(con: duckdb.DuckDBPyConnection, f: Filters, hits: np.ndarray | None = None) -> pd.DataFrame:
-    """Every entity's articles and mentions under the filters (entity selection ignored)."""
+    """Every entity's articles and mentions under the filters (entity selection ignored).
+
+    Read from the per-day rollup unless there is a full-text search."""
     params: dict = {}
+    if _rollup_ok(f):
+        return con.execute(
+            "SELECT r.kind, r.entity_id, CAST(sum(r.articles) AS BIGINT) AS articles,"
+            " CAST(sum(r.mentions) AS BIGINT) AS mentions, CAST(sum(r.in_titles) AS BIGINT) AS in_titles,"
+            f" max(r.last_seen) AS last_seen FROM rollup r WHERE {' AND '.join(_day_conds(f, params))}"
+            " GROUP BY ALL ORDER BY articles DESC, entity_id",
+            params,
+        ).df()
     conds = _base(f, "m", params, con, hits)
     return con.execute(
         "SELECT m.kind, m.entity_id, count(DISTINCT m.article_id) AS articles, count(*) AS mentions,"

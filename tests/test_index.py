@@ -34,6 +34,11 @@ def frames(con) -> list[pd.DataFrame]:
     rolled = queries.co_mentions(con, Filters(languages=("en",), unique=True))
     raw = queries.co_mentions(con, Filters(languages=("en",), unique=True, search="the"))
     pd.testing.assert_frame_equal(rolled, raw, check_dtype=False)
+    for f in (Filters(), *FILTERS):  # People & topics: the rollup path against the raw path
+        rolled = queries.entity_totals(con, f.with_(search="")).sort_values(["kind", "entity_id"], ignore_index=True)
+        raw = queries.entity_totals(con, f.with_(search="the")).sort_values(["kind", "entity_id"], ignore_index=True)
+        pd.testing.assert_frame_equal(rolled, raw, check_dtype=False)
+        out.append(rolled)
     for f in FILTERS[:3] + FILTERS[4:]:
         rolled = queries.timeline_counts(con, f).sort_values(["bucket", "kind", "entity_id"], ignore_index=True)
         raw = queries.timeline_counts(con, f.with_(search="the")).sort_values(["bucket", "kind", "entity_id"],
