@@ -23,7 +23,8 @@ if not shell.gate():
 
 # The browser fetches and starts Streamlit's chart code (plotly.js, 4.7 MB) only when a page first shows a chart.
 # An empty chart here, gone once the sidebar is drawn, makes it do that while the server still computes the page:
-# the first chart on the demo store came ~1-3 s sooner (benchmarks/first_chart.py; docs/benchmarks.md "Dashboard").
+# on the demo store the first chart came in 7.9 s instead of 11.3 s (median of 4 fresh starts each, machine at
+# load ~17; benchmarks/first_chart.py), the chart code being ready ~1.5 s before the chart's data arrived.
 warm = st.empty()
 warm.plotly_chart({"data": [{"type": "scatter", "x": [], "y": []}], "layout": {"height": 10}}, theme=None,
                   key="_warm_plotly", config={"staticPlot": True, "displayModeBar": False})
