@@ -23,7 +23,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from dashboard import facets, queries, search
+from dashboard import buckets, facets, queries, search
 from dashboard.filters import Filters
 from dashboard.search import TextIndex
 from dashboard.selection import PairKey, PointKey
@@ -98,7 +98,7 @@ def drilldown(
     if fresh:
         # The text index narrows the search to the selection (and, in time order, to the page): only those
         # articles cross into DuckDB. Also without a search for co-mention cells (both people: one AND there).
-        q = facets.drill_query(ti, f, terms, points, pairs, queries.bucket_end)
+        q = facets.drill_query(ti, f, terms, points, pairs, buckets.bucket_end)
         if sort == "published_at" and limit is not None:
             total, hits, offset, span = facets.page(ti, q, offset, limit, descending)
         else:

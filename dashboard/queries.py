@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from dashboard import search
+from dashboard.buckets import bucket_end, bucket_range, bucket_start  # noqa: F401 - also imported from here
 from dashboard.filters import BUCKETS, SORTS, Filters
 from dashboard.selection import PairKey, PointKey
 
@@ -40,37 +41,6 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def _day_start(d: date) -> datetime:
     return datetime(d.year, d.month, d.day, tzinfo=UTC)
-
-
-def bucket_start(d: date, bucket: str) -> date:
-    """The first day of the bucket holding `d` (weeks start on Monday, as DuckDB's date_trunc)."""
-    if bucket == "day":
-        return d
-    if bucket == "week":
-        return d - timedelta(days=d.weekday())
-    if bucket == "month":
-        return d.replace(day=1)
-    raise ValueError(f"unknown bucket {bucket!r}")
-
-
-def bucket_end(start: date, bucket: str) -> date:
-    """The first day after the bucket that starts on `start`."""
-    if bucket == "day":
-        return start + timedelta(days=1)
-    if bucket == "week":
-        return start + timedelta(days=7)
-    if bucket == "month":
-        return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
-    raise ValueError(f"unknown bucket {bucket!r}")
-
-
-def bucket_range(first: date, last: date, bucket: str) -> list[date]:
-    """Every bucket start from the one holding `first` to the one holding `last`."""
-    out, b = [], bucket_start(first, bucket)
-    while b <= last:
-        out.append(b)
-        b = bucket_end(b, bucket)
-    return out
 
 
 def _base(
