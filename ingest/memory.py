@@ -2,7 +2,7 @@
 
 Python objects freed by a run go back to the C allocator, which on glibc keeps them as free chunks in its arenas
 (one per thread that allocated, up to 8 per core: the 32 fetch threads spread their page bodies over 16 of
-them), and pyarrow's pool (mimalloc) keeps what it freed too. Neither is a leak: the bytes are reused by later
+them), and pyarrow's default pool (mimalloc) keeps what it freed too. Neither is a leak: the bytes are reused by later
 allocations. But the process's RSS then measures its high-water mark, not what it holds, and over hours the
 free chunks of a fragmented heap are what grows (benchmarks/ingest_soak.py measures both: glibc's bytes in use
 and the free bytes it keeps). `tune()` makes glibc keep less (fewer arenas, page bodies mapped apart), and
@@ -48,13 +48,19 @@ def release(collect: bool = False) -> bool:
 
 
 def tune(arenas: int = ARENAS, mmap_threshold: int = MMAP_THRESHOLD) -> bool:
-    """Set glibc's allocator for a long ingest; True if glibc took both settings. Called before the run's threads
+    """Set the allocators for a long ingest; True if glibc took both its settings. Called before the run's threads
     start: glibc fixes its arena limit when a ninth arena is wanted, and keeps the arenas it has made.
+
+    - pyarrow allocates from the C allocator (its system pool) rather than its bundled mimalloc: over
+      `--every` runs, mimalloc kept about 21 MB more after each 500-page run that `release_unused` did not give
+      back, the system pool nothing (benchmarks/ingest_soak.py --runs 3, ARROW_DEFAULT_MEMORY_POOL=system).
+      The ingest's tables are small (a batch of 200 articles): the allocator's speed does not show.
 
     - At most `arenas` arenas: the fetch threads share them instead of each keeping free chunks in its own.
     - Blocks of `mmap_threshold` bytes and more (page bodies) are mapped on their own and unmapped when freed.
       glibc's default threshold starts there but rises to the largest block freed so far (up to 32 MB), after
       which page bodies are carved from the arenas and leave holes that only `release` hands back."""
+    pa.set_memory_pool(pa.system_memory_pool())
     return limit_arenas(arenas) and _LIBC is not None and _LIBC.mallopt(M_MMAP_THRESHOLD, mmap_threshold) == 1
 
 

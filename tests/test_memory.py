@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from ingest import memory, pipeline
@@ -42,8 +43,9 @@ def test_limit_arenas_is_accepted_by_glibc() -> None:
 
 
 @glibc
-def test_tune_sets_both_allocator_settings() -> None:
+def test_tune_sets_both_glibc_settings_and_pyarrows_system_pool() -> None:
     assert memory.tune() is True
+    assert pa.default_memory_pool().backend_name == "system"
 
 
 def test_the_ingest_tunes_the_allocator_first_and_releases_memory_every_few_batches_and_after_the_run(
