@@ -56,6 +56,15 @@ def _text_index(con: duckdb.DuckDBPyConnection) -> tuple[TextIndex | None, bool]
     return None, False
 
 
+def status_line(con: duckdb.DuckDBPyConnection, text: str) -> str | None:
+    """The line under the search box: search.status_line, told apart for the interim after a recount."""
+    line = search.status_line(con, text)
+    if line is not None and search.status(con) == "building" and _text_index(con)[0] is not None:
+        return ("The search index is being brought up to date after a recount: results come from the previous "
+                "index and the current mention rows meanwhile (slower).")
+    return line
+
+
 def _article_files(con: duckdb.DuckDBPyConnection) -> list[Path]:
     """The store's articles files the DuckDB index loaded at connect (its `loaded` table)."""
     return [Path(r[0]) for r in con.execute("SELECT path FROM loaded WHERE tbl = 'articles'").fetchall()]

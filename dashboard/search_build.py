@@ -183,7 +183,10 @@ def _die_with_parent(parent: int) -> None:
 
 def main() -> int:
     """The child: read the job, bring the index up to date, print the result line."""
-    job = json.loads(sys.stdin.readline())
+    line = sys.stdin.readline()
+    if not line.strip():  # the server went before sending the job
+        return 0
+    job = json.loads(line)
     _die_with_parent(job["parent"])
     try:
         os.nice(NICE)

@@ -15,7 +15,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from dashboard import access, cache, search
+from dashboard import access, cache, dispatch, search
 from dashboard.filters import BUCKETS, MEASURES, PRESETS, SCALES, Filters
 from dashboard.names import Names
 from dashboard.urlstate import PAGE_PARAMS
@@ -118,7 +118,7 @@ def search_status(root: Path, text: str) -> str | None:
     if not text.strip():
         return None
     try:
-        return search.status_line(cache.cursor(root), text)
+        return dispatch.status_line(cache.cursor(root), text)
     except Exception:  # noqa: BLE001 - a caption only; the search itself reports its own errors
         return None
 

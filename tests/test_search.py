@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from dashboard import queries, search
+from dashboard import dispatch, queries, search
 from dashboard.filters import Filters
 from dashboard.search import Term
 from dashboard.selection import PairKey, PointKey
@@ -312,7 +312,9 @@ def test_after_a_recount_a_search_takes_the_previous_index_keys_never_its_counts
     monkeypatch.setattr(search, "start", pending)
     con = queries.connect(tiny.root, index_path=index)
     assert search.status(con) == "building" and search.ready(con) is None
+    assert "previous index" in dispatch.status_line(con, "talks")
     scan = queries.connect(tiny.root)
+    assert "full scan" in dispatch.status_line(scan, "talks") and dispatch.status_line(con, " ") is None
     changed = 0
     for q, old in zip(SEARCHES, before, strict=True):
         want = _all_answers(scan, f.with_(search=q))
@@ -328,6 +330,7 @@ def test_after_a_recount_a_search_takes_the_previous_index_keys_never_its_counts
     with tiny.store.writer() as w:
         w.write_batch([replace(a, id=article_id("https://news.example/late"), url="https://news.example/late")])
     con = queries.connect(tiny.root, index_path=index)
+    assert "full scan" in dispatch.status_line(con, "talks")
     with monkeypatch.context() as m:
         m.setattr(search, "scan_condition", no_scan)
         with pytest.raises(AssertionError, match="scanned"):
