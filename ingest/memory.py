@@ -53,8 +53,11 @@ def tune(arenas: int = ARENAS, mmap_threshold: int = MMAP_THRESHOLD) -> bool:
 
     - pyarrow allocates from the C allocator (its system pool) rather than its bundled mimalloc: over
       `--every` runs, mimalloc kept about 21 MB more after each 500-page run that `release_unused` did not give
-      back, the system pool nothing (benchmarks/ingest_soak.py --runs 3, ARROW_DEFAULT_MEMORY_POOL=system).
-      The ingest's tables are small (a batch of 200 articles): the allocator's speed does not show.
+      back; with ARROW_DEFAULT_MEMORY_POOL=system, 2 MB (benchmarks/ingest_soak.py --pages 500 --runs 3).
+      `set_memory_pool` here reaches pyarrow's Python calls only: its C++ readers (dataset scans, Parquet
+      reads) keep the default pool, which only that environment variable, set before pyarrow is first
+      imported, changes (with this call alone: +5 to +6 MB a run). The ingest's tables are small (a batch of
+      200 articles): the allocator's speed does not show.
 
     - At most `arenas` arenas: the fetch threads share them instead of each keeping free chunks in its own.
     - Blocks of `mmap_threshold` bytes and more (page bodies) are mapped on their own and unmapped when freed.
