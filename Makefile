@@ -4,7 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: help install demo demo-store dashboard test test-fast lint bench bench-extraction bench-mentions bench-dashboard bench-ingest bench-stories bench-demo screenshot clean
+.PHONY: help install demo demo-store dashboard test test-fast lint bench bench-extraction bench-mentions bench-dashboard bench-ingest bench-stories bench-soak bench-demo screenshot clean
 
 help:
 	@echo "make demo      set up .venv, build the demo store through the real ingest, serve the dashboard on :8501"
@@ -55,6 +55,9 @@ bench-ingest: $(STAMP)
 
 bench-stories: $(STAMP)
 	$(BIN)/python benchmarks/stories.py
+
+bench-soak: $(STAMP)
+	$(BIN)/python -W ignore benchmarks/ingest_soak.py --pages 20000
 
 bench-demo: $(STAMP)
 	$(BIN)/python benchmarks/demo.py

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pyarrow as pa
@@ -72,3 +73,16 @@ def test_the_ingest_releases_memory_after_a_failed_run(tmp_path: Path, monkeypat
     with pytest.raises(WatchlistError):
         run_ingest([Source("feed", "http://127.0.0.1:9/rss")], Settings(store=tmp_path / "store", watchlist=bad))
     assert calls == [True]
+
+
+def test_importing_ingest_puts_pyarrow_on_the_c_allocator_unless_told_otherwise():
+    import subprocess
+    import sys
+
+    code = "import ingest, pyarrow as pa; print(pa.default_memory_pool().backend_name)"
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    got = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert got.stdout.strip() == "system"
+    got = subprocess.run([sys.executable, "-c", code], env={**env, "ARROW_DEFAULT_MEMORY_POOL": "jemalloc"},
+                         capture_output=True, text=True, check=True)
+    assert got.stdout.strip() in {"jemalloc", "mimalloc"}  # an explicit setting wins (jemalloc if built in)
