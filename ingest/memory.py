@@ -48,22 +48,16 @@ def release(collect: bool = False) -> bool:
 
 
 def tune(arenas: int = ARENAS, mmap_threshold: int = MMAP_THRESHOLD) -> bool:
-    """Set the allocators for a long ingest; True if glibc took both its settings. Called before the run's threads
-    start: glibc fixes its arena limit when a ninth arena is wanted, and keeps the arenas it has made.
-
-    - pyarrow allocates from the C allocator (its system pool) rather than its bundled mimalloc: over
-      `--every` runs, mimalloc kept about 21 MB more after each 500-page run that `release_unused` did not give
-      back; with ARROW_DEFAULT_MEMORY_POOL=system, 2 MB (benchmarks/ingest_soak.py --pages 500 --runs 3).
-      `set_memory_pool` here reaches pyarrow's Python calls only: its C++ readers (dataset scans, Parquet
-      reads) keep the default pool, which only that environment variable, set before pyarrow is first
-      imported, changes (with this call alone: +5 to +6 MB a run). The ingest's tables are small (a batch of
-      200 articles): the allocator's speed does not show.
+    """Set glibc for a long ingest; True if it took both settings. Called before the run's threads start: glibc
+    fixes its arena limit when a ninth arena is wanted, and keeps the arenas it has made. (pyarrow's allocator is
+    chosen once, before pyarrow is imported: `ingest/__init__.py` makes it the C allocator, which `release`
+    trims; mimalloc kept ~21 MB more after each 500-page `--every` run, benchmarks/ingest_soak.py --pages 500
+    --runs 3. Setting it here too would override a user's explicit ARROW_DEFAULT_MEMORY_POOL.)
 
     - At most `arenas` arenas: the fetch threads share them instead of each keeping free chunks in its own.
     - Blocks of `mmap_threshold` bytes and more (page bodies) are mapped on their own and unmapped when freed.
       glibc's default threshold starts there but rises to the largest block freed so far (up to 32 MB), after
       which page bodies are carved from the arenas and leave holes that only `release` hands back."""
-    pa.set_memory_pool(pa.system_memory_pool())
     return limit_arenas(arenas) and _LIBC is not None and _LIBC.mallopt(M_MMAP_THRESHOLD, mmap_threshold) == 1
 
 
