@@ -15,7 +15,11 @@ Two ways to answer it, which give the same articles (tests/test_search.py checks
 - the **scan** (`scan_condition`): SQL over `articles_raw` (regular expressions on the lower-cased title and
   text). Always right, always current; about 20 s at a million real-length articles.
 - the **index** (`TextIndex`): a tantivy index in the dashboard's cache directory, beside the DuckDB index,
-  tokenized the same way (regex `[\\p{L}\\p{N}]+`, then lower case). Each article document also carries
+  tokenized the same way (regex `[\\p{L}\\p{N}]+`, then lower case). The text's pairs of adjacent words are
+  indexed too (`body_pairs`, as Elasticsearch's `index_phrases` does): a two-word phrase is then one term, not
+  two long posting lists intersected and their positions compared (a name in quotes in 58% of a million
+  articles: ~70 ms as a phrase; see docs/dashboard.md); longer phrases check positions only where all their
+  pairs are. Each article document also carries
   what the filters and the timeline need (day, time, source, language, first-of-story flag, the entities its
   mention rows name and how many rows each), so that `dashboard/facets.py` aggregates a search's counts in
   tantivy; where DuckDB must finish the work it gets the matching articles' keys, `hash(id) >> 1` as DuckDB
@@ -27,7 +31,7 @@ Two ways to answer it, which give the same articles (tests/test_search.py checks
 
 Known differences between the two, none seen on the real pages: lower-casing is Rust's in the index and
 DuckDB's in the scan (they differ for a few letters such as Turkish İ); tantivy drops words longer than
-65,530 bytes; two article ids with the same 63-bit hash would both match (odds ~1e-7 at a million articles).
+65,530 bytes (and pairs of words longer than that together); two article ids with the same 63-bit hash would both match (odds ~1e-7 at a million articles).
 """
 
 from __future__ import annotations
@@ -54,7 +58,7 @@ HELP = (
 )
 WORD_CLASS = r"\pL\pN"  # RE2 (DuckDB) and Rust regex spell the same Unicode categories alike
 TOKEN_RE = r"[\p{L}\p{N}]+"
-SCHEMA_VERSION = "3"  # bump when the schema or the tokenizer changes: an older index is rebuilt
+SCHEMA_VERSION = "4"  # bump when the schema or the tokenizer changes: an older index is rebuilt
 KEY_SQL = "CAST(hash({col}) >> 1 AS BIGINT)"
 FIELDS = ("title", "body")  # a term matches in either  # the article key both sides compute (DuckDB's hash)
 
@@ -82,6 +86,8 @@ def parse(text: str) -> tuple[Term, ...]:
 
 
 _ANALYZER = None
+_PAIRS = None
+PAIR_JOIN = "_"  # between the two words of a `body_pairs` term: never inside a word (not a letter or digit)
 
 
 def _analyzer():
@@ -92,6 +98,22 @@ def _analyzer():
         _ANALYZER = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(TOKEN_RE))
                      .filter(tantivy.Filter.lowercase()).build())
     return _ANALYZER
+
+
+def _pairs_analyzer():
+    """`body_pairs` terms are written out by `pairs_text`, one per space-separated token."""
+    global _PAIRS
+    if _PAIRS is None:
+        import tantivy
+
+        _PAIRS = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
+    return _PAIRS
+
+
+def pairs_text(text: str) -> str:
+    """The `body_pairs` value of a text: each two adjacent words of the index's own words, "a_b", space-separated."""
+    t = _tokens(text)
+    return " ".join(map(PAIR_JOIN.join, zip(t, t[1:])))
 
 
 def _tokens(text: str) -> list[str]:
@@ -144,6 +166,7 @@ class TextIndex:
         sb.add_text_field("batch", tokenizer_name="raw")
         sb.add_text_field("title", tokenizer_name="words")
         sb.add_text_field("body", tokenizer_name="words")
+        sb.add_text_field("body_pairs", tokenizer_name="pairs", index_option="basic")  # docs only: no positions
         # What the filters and the timeline need, so that a search's counts are aggregated in tantivy and only
         # small results cross into Python (dashboard/facets.py). Absent day/ts: the article has no date.
         sb.add_integer_field("day", indexed=True, fast=True)  # UTC days since 1970-01-01
@@ -157,7 +180,7 @@ class TextIndex:
         sb.add_text_field("ec", tokenizer_name="raw", fast=True)  # "kind:entity_id|rows|title rows" of each entity
         self._schema = sb.build()
         index = tantivy.Index(self._schema, path=str(self.directory))
-        index.register_tokenizer("words", _analyzer())
+        _register(index)
         meta.write_text(json.dumps(want))
         return index
 
@@ -220,24 +243,35 @@ class TextIndex:
         import tantivy
 
         index = tantivy.Index.open(str(self.directory))
-        index.register_tokenizer("words", _analyzer())
+        _register(index)
         self._schema, self._searcher = index.schema, index.searcher()
         self.ready.set()
         return True
 
     def field_query(self, t: Term, field: str):
-        """The tantivy query true when the term matches in one field ("title" or "body")."""
+        """The tantivy query true when the term matches in one field ("title" or "body").
+
+        In the body, a phrase's whole-word pairs are terms of `body_pairs`: two words are that one term; more
+        must have all their pairs, and only there are positions compared (tantivy's intersection is led by the
+        shortest posting list)."""
         import tantivy
 
-        Q = tantivy.Query
+        Q, Occur = tantivy.Query, tantivy.Occur
         if t.prefix and len(t.words) == 1:
             return Q.regex_query(self._schema, field, _rust_escape(t.words[0]) + ".*")
-        if t.prefix:
-            pats = [_rust_escape(w) for w in t.words[:-1]] + [_rust_escape(t.words[-1]) + ".*"]
-            return Q.regex_phrase_query(self._schema, field, pats)
         if len(t.words) == 1:
             return Q.term_query(self._schema, field, t.words[0])
-        return Q.phrase_query(self._schema, field, list(t.words))
+        whole = t.words[:-1] if t.prefix else t.words
+        pairs = ([Q.term_query(self._schema, "body_pairs", a + PAIR_JOIN + b) for a, b in zip(whole, whole[1:])]
+                 if field == "body" else [])
+        if len(pairs) == 1 and not t.prefix:
+            return pairs[0]
+        if t.prefix:
+            pats = [_rust_escape(w) for w in t.words[:-1]] + [_rust_escape(t.words[-1]) + ".*"]
+            exact = Q.regex_phrase_query(self._schema, field, pats)
+        else:
+            exact = Q.phrase_query(self._schema, field, list(t.words))
+        return Q.boolean_query([(Occur.Must, q) for q in [*pairs, exact]]) if pairs else exact
 
     def search_query(self, terms: tuple[Term, ...]):
         """The tantivy query true for the articles matching every term (title or body)."""
@@ -265,6 +299,11 @@ class TextIndex:
     def doc_freq(self, word: str) -> int:
         """Articles whose body has the word (the benchmark picks its search words by this)."""
         return self._searcher.doc_freq("body", word)
+
+
+def _register(index) -> None:
+    index.register_tokenizer("words", _analyzer())
+    index.register_tokenizer("pairs", _pairs_analyzer())
 
 
 def pair_key(a: str, b: str) -> str:

@@ -116,7 +116,8 @@ def add_batch(writer, batch: str, articles: Path, mentions: Path | None) -> None
         story = col["story_id"].to_pylist() if "story_id" in col else nones
         for i, (aid, ti, bo) in enumerate(zip(ids.to_pylist(), col["title"].to_pylist(), col["text"].to_pylist(),
                                               strict=True)):
-            doc = {"key": keys[i], "batch": batch, "title": ti or "", "body": bo or "", "lang": "=" + (lang[i] or ""),
+            doc = {"key": keys[i], "batch": batch, "title": ti or "", "body": bo or "",
+                   "body_pairs": search.pairs_text(bo or ""), "lang": "=" + (lang[i] or ""),
                    "first": int(story[i] is None or story[i] == aid)}
             if ts[i] is not None:
                 doc["ts"], doc["day"] = ts[i], ts[i] // _DAY_US

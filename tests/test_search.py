@@ -28,7 +28,8 @@ DEV_SET = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "e
 
 EXTRA = [  # (title, text): accents, case, punctuation, digits, words inside words
     ("Élections à Paris", "L'ÉTÉ 2024 : les élections, enfin ! Alice Example a voté."),
-    ("Ceasefire-talks resume", "The cease-fire talks (again) resumed; hostages freed... truce holds."),
+    ("Ceasefire-talks resume", "The cease-fire talks (again) resumed; hostages freed... truce holds. "
+                               "Truce talks envoy talks resume\n\ntalks."),
     ("Hostage truce", "A hostage truce was agreed. Hostage-truce talks: day 2. Bob Sample said so."),
     ("Straße und Maße", "Die STRASSE war voll; Ünïcode Wörter, naïve café, São Paulo 3-2."),
     ("Numbers", "Version 10.5.3 shipped on 2024-03-05 at 10:05, not 105. 東京 and Москва."),
@@ -47,6 +48,10 @@ QUERIES = [
     "strasse", "москва", "東京",
     # punctuation and digits
     "10.5.3", "10", "2024-03", "(again)", "; hostages", "truce.", "cease-fire", "3-2", ":", "***",
+    # phrases of three words: the pairs are all there, the phrase only sometimes (the positions decide);
+    # a phrase over a paragraph break
+    '"truce talks envoy"', '"envoy talks resume"', '"truce talks resume"', '"resume talks"',
+    '"talks envoy tal*"', '"truce talks res*"', '"talks resume talks"', '"truce truce"',
     # no hits
     "zzzqx", "talks zzzqx", '"hostage zzz truce"', "xyz-abc",
 ]
@@ -123,6 +128,8 @@ def test_search_with_the_index_matches_the_scan(tmp_path):
     assert _answers(scan, "elections")[1] == []  # accents count
     assert len(_answers(scan, "ÉLECTIONS")[1]) == 1
     assert _answers(scan, "***")[1] == _answers(scan, "")[1]  # nothing searchable: no filter
+    # each pair of "truce talks resume" is in the text, the phrase is not: the index must compare positions
+    assert len(_answers(scan, '"truce talks envoy"')[1]) == 1 and _answers(scan, '"truce talks resume"')[1] == []
 
 
 def test_text_index_follows_added_and_removed_files(tmp_path):
@@ -192,8 +199,12 @@ def test_index_and_scan_agree_on_real_pages(tmp_path):
     con.execute(f"CREATE VIEW articles_raw AS SELECT * FROM read_parquet('{path}')")
     words = sorted({w for _, t in pages[::7] for w in search._tokens(t)[:400:37]})
     two = [" ".join(search._tokens(t)[i:i + 2]) for _, t in pages[::11] for i in (5, 50)]
-    queries_ = words + [w[:3] + "*" for w in words[::5]] + [f'"{p}"' for p in two if " " in p]
-    assert len(queries_) > 200
+    toks = [search._tokens(t) for _, t in pages[::13]]
+    three = [" ".join(t[i:i + 3]) for t in toks for i in (7, 70)]  # all there
+    gapped = [" ".join(t[i:i + 2] + t[i + 3:i + 4]) for t in toks for i in (9, 90)]  # mostly not: a word left out
+    queries_ = (words + [w[:3] + "*" for w in words[::5]] + [f'"{p}"' for p in two + three + gapped if " " in p]
+                + [f'"{p[:-1]}*"' for p in three[::3] if p.count(" ") == 2])
+    assert len(queries_) > 250
     for q in queries_:
         terms = search.parse(q)
         if not terms:
