@@ -44,6 +44,7 @@ import shutil
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import duckdb
@@ -113,7 +114,7 @@ def _pairs_analyzer():
 def pairs_text(text: str) -> str:
     """The `body_pairs` value of a text: each two adjacent words of the index's own words, "a_b", space-separated."""
     t = _tokens(text)
-    return " ".join(map(PAIR_JOIN.join, zip(t, t[1:])))
+    return " ".join(map(PAIR_JOIN.join, pairwise(t)))
 
 
 def _tokens(text: str) -> list[str]:
@@ -262,7 +263,7 @@ class TextIndex:
         if len(t.words) == 1:
             return Q.term_query(self._schema, field, t.words[0])
         whole = t.words[:-1] if t.prefix else t.words
-        pairs = ([Q.term_query(self._schema, "body_pairs", a + PAIR_JOIN + b) for a, b in zip(whole, whole[1:])]
+        pairs = ([Q.term_query(self._schema, "body_pairs", a + PAIR_JOIN + b) for a, b in pairwise(whole)]
                  if field == "body" else [])
         if len(pairs) == 1 and not t.prefix:
             return pairs[0]

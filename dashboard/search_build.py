@@ -28,9 +28,6 @@ import time
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from dashboard import search
 
@@ -78,60 +75,68 @@ def spawn(ti: search.TextIndex, files: list[Path], mentions: dict[str, Path]) ->
     return thread
 
 
-_ART_COLS = ("id", "title", "text", "published_at", "source", "language", "story_id")
 _DAY_US = 86_400_000_000
+_BATCH_ROWS = 2_000
+
+
+def _batch_sql(have: set[str], mentions: bool) -> str:
+    """One streamed query: each article's fields and the entities its mention rows name (rows, title rows).
+
+    Columns an older store lacks are NULL. DuckDB streams the articles file in vectors and holds only the
+    per-article entity lists, so the memory does not grow with the batch (a 50,000-article file holds
+    ~220 MB of text; reading it whole and the mention rows as Python objects peaked at ~820 MB)."""
+    def col(c: str, expr: str | None = None) -> str:
+        return (expr or f"a.{c}") if c in have else "NULL"
+
+    ents = ("""SELECT article_id, list(ent ORDER BY ent) AS ents, list(n ORDER BY ent) AS ns, list(t ORDER BY ent) AS tn
+               FROM (SELECT article_id, kind || ':' || entity_id AS ent, count(*) AS n,
+                            count(*) FILTER (WHERE field = 'title') AS t
+                     FROM read_parquet($m) GROUP BY ALL) GROUP BY article_id""" if mentions else
+            "SELECT NULL::VARCHAR AS article_id, NULL::VARCHAR[] AS ents, NULL::BIGINT[] AS ns, NULL::BIGINT[] AS tn"
+            " WHERE false")
+    return f"""WITH e AS ({ents})
+        SELECT {search.KEY_SQL.format(col='a.id')} AS key, a.id, coalesce({col('title')}, '') AS title,
+               coalesce({col('text')}, '') AS text, {col('published_at', 'epoch_us(a.published_at)')} AS ts,
+               {col('source')} AS source, coalesce({col('language')}, '') AS lang, {col('story_id')} AS story,
+               e.ents, e.ns, e.tn
+        FROM read_parquet($a) a LEFT JOIN e ON e.article_id = a.id"""
 
 
 def add_batch(writer, batch: str, articles: Path, mentions: Path | None) -> None:
     """Add one batch's articles: text, the filters' fields and the entities its mention rows name."""
     import tantivy
 
-    per: dict[str, tuple[list[str], dict[str, int], list[str]]] = {}
-    if mentions is not None and mentions.exists():
-        m = pq.read_table(mentions, columns=["article_id", "kind", "entity_id", "field"])
-        m = m.append_column("in_title", pc.cast(pc.equal(m.column("field"), "title"), pa.int64()))
-        g = m.group_by(["article_id", "kind", "entity_id"]).aggregate([([], "count_all"), ("in_title", "sum")])
-        cols = ("article_id", "kind", "entity_id", "count_all", "in_title_sum")
-        for aid, kind, eid, n, t in zip(*(g.column(c).to_pylist() for c in cols), strict=True):
-            ents, mc, ec = per.setdefault(aid, ([], {}, []))
-            ents.append(f"{kind}:{eid}")
-            mc[search.ent_key(kind, eid)] = n
-            ec.append(f"{kind}:{eid}|{n}|{t}")
-    con = duckdb.connect(":memory:")
-    all_keys = con.execute(f"SELECT {search.KEY_SQL.format(col='id')} FROM read_parquet($p)", {"p": str(articles)}).fetchnumpy()
-    all_keys = next(iter(all_keys.values())).tolist()
-    con.close()
-    pf = pq.ParquetFile(articles)
-    cols = [c for c in _ART_COLS if c in pf.schema_arrow.names]
-    # streamed in small batches: a store file can hold 200 MB of text (and this process runs beside the server)
-    for chunk in pf.iter_batches(batch_size=2_000, columns=cols):
-        n = chunk.num_rows
-        col = {c: chunk.column(c) for c in cols}
-        ids = col["id"]
-        keys, all_keys = all_keys[:n], all_keys[n:]
-        ts = (pc.cast(col["published_at"], pa.int64()).to_pylist() if "published_at" in col else [None] * n)
-        nones = [None] * n
-        src = col["source"].to_pylist() if "source" in col else nones
-        lang = col["language"].to_pylist() if "language" in col else nones
-        story = col["story_id"].to_pylist() if "story_id" in col else nones
-        for i, (aid, ti, bo) in enumerate(zip(ids.to_pylist(), col["title"].to_pylist(), col["text"].to_pylist(),
-                                              strict=True)):
-            doc = {"key": keys[i], "batch": batch, "title": ti or "", "body": bo or "",
-                   "body_pairs": search.pairs_text(bo or ""), "lang": "=" + (lang[i] or ""),
-                   "first": int(story[i] is None or story[i] == aid)}
-            if ts[i] is not None:
-                doc["ts"], doc["day"] = ts[i], ts[i] // _DAY_US
-            if src[i] is not None:
-                doc["source"] = src[i]
-            ents = per.get(aid)
-            if ents:
-                doc["ent"], doc["mc"], doc["ec"] = ents
-                people = sorted(e.partition(":")[2] for e in ents[0] if e.startswith("person:"))
-                if len(people) > 1:
-                    doc["pair"] = [search.pair_key(a, b) for i, a in enumerate(people) for b in people[i + 1:]]
-            writer.add_document(tantivy.Document(**doc))
-    if all_keys:
-        raise RuntimeError(f"{articles}: more ids than texts")
+    # one thread and no order kept: this process runs beside the server and may take its time. (No memory
+    # limit: a store file written as one large row group needs its column chunks read, and a build that fails
+    # leaves searches scanning.)
+    con = duckdb.connect(":memory:", config={"threads": "1",
+                                              "preserve_insertion_order": "false",
+                                              "disabled_optimizers": "build_side_probe_side"})
+    try:
+        params = {"a": str(articles)}
+        have = {r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet($a)", params).fetchall()}
+        if mentions is not None and mentions.exists():
+            params["m"] = str(mentions)
+        reader = con.sql(_batch_sql(have, "m" in params), params=params).to_arrow_reader(_BATCH_ROWS)
+        for chunk in reader:
+            rows = zip(*(chunk.column(c).to_pylist() for c in chunk.schema.names), strict=True)
+            for key, aid, title, text, ts, source, lang, story, ents, ns, tn in rows:
+                doc = {"key": key, "batch": batch, "title": title, "body": text, "body_pairs": search.pairs_text(text),
+                       "lang": "=" + lang, "first": int(story is None or story == aid)}
+                if ts is not None:
+                    doc["ts"], doc["day"] = ts, ts // _DAY_US
+                if source is not None:
+                    doc["source"] = source
+                if ents:
+                    doc["ent"] = ents
+                    doc["mc"] = {search.ent_key(*e.split(":", 1)): n for e, n in zip(ents, ns, strict=True)}
+                    doc["ec"] = [f"{e}|{n}|{t}" for e, n, t in zip(ents, ns, tn, strict=True)]
+                    people = sorted(e.partition(":")[2] for e in ents if e.startswith("person:"))
+                    if len(people) > 1:
+                        doc["pair"] = [search.pair_key(a, b) for i, a in enumerate(people) for b in people[i + 1:]]
+                writer.add_document(tantivy.Document(**doc))
+    finally:
+        con.close()
 
 
 def _ended(code: int) -> str:
