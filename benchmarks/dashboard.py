@@ -222,14 +222,14 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3, help="--server-only: fresh server starts timed to the first chart")
     ap.add_argument("--baseline", default=None,
                     help="--server-only: also time the first chart of this git revision's dashboard, run for run")
-    ap.add_argument("--preload", action="store_true",
-                    help="--server-only: also time the server started with the libraries imported (dashboard/serve.py)")
+    ap.add_argument("--plain", action="store_true",
+                    help="--server-only: also time a plain `streamlit run` (no preload; dashboard/serve.py)")
     args = ap.parse_args()
     args.no_pandas_search = not args.pandas_search
     if args.server_only:
         from benchmarks.first_chart import first_chart_table
 
-        first_chart_table(args.store, args.runs, args.baseline, args.preload)
+        first_chart_table(args.store, args.runs, args.baseline, args.plain)
         server_figures(args.store, args.server_cache, args.server_search)
         return
     store = Store(args.store)
@@ -373,7 +373,7 @@ def server_figures(store: Path, cache: Path | None = None, search_q: str = "") -
     env = dict(os.environ, NEWSMON_STORE=str(store), NEWSMON_DASHBOARD_CACHE=cache_dir)
     from dashboard.serve import streamlit_command
 
-    proc = subprocess.Popen(streamlit_command("127.0.0.1", port), env=env, stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen(streamlit_command("127.0.0.1", port, preload=True), env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
         for _ in range(200):

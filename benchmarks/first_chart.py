@@ -1,18 +1,19 @@
 """Time from opening the dashboard to its first chart, measured in a real browser, on a freshly started server.
 
-    .venv/bin/python benchmarks/first_chart.py --store data/demo-store [--runs 5] [--baseline 8141826] [--preload]
+    .venv/bin/python benchmarks/first_chart.py --store data/demo-store [--runs 5] [--baseline 8141826] [--plain]
     .venv/bin/python benchmarks/dashboard.py --server-only --store data/demo-store   # the same, then the server's RSS
 
 Each run copies the store to a new directory and gives the server a new cache directory, so the DuckDB index
 and the text index are built from scratch as on a first start; starts `streamlit run` (dashboard/serve.py's
-command) and waits for `/_stcore/health`; opens the Overview in a new headless chromium context (no HTTP cache:
+command as `newsmon dashboard` runs it: `streamlit_command(preload=True)`, the first page's libraries
+imported before the server starts) and waits for `/_stcore/health`; opens the Overview in a new headless chromium context (no HTTP cache:
 the page's scripts are fetched as on a first visit) and times from `goto` to the first chart's first point
 attached to the page. The server's own start (to healthy) is reported beside it, not included.
 
 With `--baseline REV` the same is done, run for run and in alternating order, with the dashboard of git
 revision REV (`git archive` into a temporary directory): the before/after pair of one run on one machine.
-`--preload` adds this tree served with `streamlit_command(preload=True)` (dashboard/serve.py: the first
-page's libraries imported before the server starts; its start to healthy is longer by as much).
+`--plain` adds this tree served by a plain `streamlit run` (no preload: the first page imports pandas, DuckDB,
+pyarrow and plotly itself; its start to healthy is shorter by as much).
 """
 
 from __future__ import annotations
@@ -88,14 +89,14 @@ def first_chart_once(browser, store: Path, tree: Path, work: Path, preload: bool
 
 
 def first_chart_table(store: Path, runs: int = 3, baseline: str | None = None,
-                      preload: bool = False) -> dict[str, list[float]]:
+                      plain: bool = False) -> dict[str, list[float]]:
     """Run and print the table: min / median / max and every run, per variant."""
     from playwright.sync_api import sync_playwright
 
     work = Path(tempfile.mkdtemp(prefix="newsmon-first-chart-"))
-    variants = [("this tree", ROOT, False)]
-    if preload:
-        variants.append(("this tree, preload (dashboard/serve.py)", ROOT, True))
+    variants = [("this tree (newsmon dashboard: preload)", ROOT, True)]
+    if plain:
+        variants.append(("this tree, plain streamlit run", ROOT, False))
     if baseline:
         variants.append((f"baseline {baseline}", extract(baseline, work / "baseline"), False))
     got: dict[str, list[tuple[float, float]]] = {name: [] for name, _, _ in variants}
@@ -129,10 +130,10 @@ def main() -> None:
     ap.add_argument("--store", type=Path, default=ROOT / "data" / "demo-store")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--baseline", default=None, help="also time the dashboard of this git revision, run for run")
-    ap.add_argument("--preload", action="store_true",
-                    help="also time this tree served by `python -m dashboard.serve` (libraries imported at start)")
+    ap.add_argument("--plain", action="store_true",
+                    help="also time this tree served by a plain `streamlit run` (no libraries imported at start)")
     args = ap.parse_args()
-    first_chart_table(args.store, args.runs, args.baseline, args.preload)
+    first_chart_table(args.store, args.runs, args.baseline, args.plain)
 
 
 if __name__ == "__main__":

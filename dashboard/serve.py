@@ -33,8 +33,9 @@ THEME = {
 }
 
 
-# What the first page imports that Streamlit itself does not: imported before the server starts (`preload`),
-# the first page does not spend ~0.5 s (quiet; ~1.4 s loaded) on it (benchmarks/first_chart.py --preload).
+# What the first page imports that Streamlit itself does not: imported before the server starts (`preload`,
+# as `newsmon dashboard` and `newsmon demo` start it), the first page does not spend ~0.5 s (quiet; ~1.4 s
+# loaded) on it (benchmarks/first_chart.py; --plain times the server without it).
 # Not in a thread beside the server's start: plotly probes `sys.modules` for a half-imported pandas.
 PRELOAD = ("pandas", "duckdb", "pyarrow.parquet", "plotly.graph_objects", "plotly.subplots")
 

@@ -54,3 +54,23 @@ def test_the_preloading_command_is_streamlits_run_after_the_imports():
 def test_the_server_imports_pandas_at_start_only_when_preloading(tmp_path):
     assert _pandas_loaded_before_any_page(True, tmp_path)
     assert not _pandas_loaded_before_any_page(False, tmp_path)
+
+
+def test_newsmon_dashboard_starts_the_preloading_server(tmp_path, monkeypatch):
+    """`newsmon dashboard` (and `newsmon demo`) run the server through dashboard.serve, with the imports done."""
+    from ingest import cli
+
+    started = []
+
+    class Proc:
+        def __init__(self, argv, env):
+            started.append((argv, env))
+
+        def wait(self, timeout=None):
+            return 0
+
+    monkeypatch.setattr(cli.subprocess, "Popen", Proc)
+    cli.serve_dashboard(tmp_path, None, "127.0.0.1", 8600)
+    (argv, env), = started
+    assert argv == streamlit_command("127.0.0.1", 8600, preload=True)
+    assert argv[1:4] == ["-m", "dashboard.serve", "run"] and env["NEWSMON_STORE"] == str(tmp_path.resolve())
