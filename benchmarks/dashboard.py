@@ -281,6 +281,8 @@ def main() -> None:
         combos[f"1 person, all time, search {band}"] = base.with_(search=q)
         if band in ("word, rare", "word, medium", "word, common"):
             combos[f"1 person, 1 year, 5 sources, search {band}"] = base.with_(search=q, **year5)
+        if band in ("word, common", "phrase, common", "name (phrase)"):  # one aggregation per selected entity
+            combos[f"3 people + 1 topic, month, search {band}"] = combos["3 people + 1 topic, month"].with_(search=q)
     rows = []
     for name, f in combos.items():
         d = timed(lambda f=f: (queries.timeline_counts(con, f), queries.coverage(con, f)), args.repeat)

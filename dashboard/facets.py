@@ -20,7 +20,9 @@ used before (its articles' fields are still right: dashboard/dispatch.py). No st
 
 from __future__ import annotations
 
+import os
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from itertools import product
 from pathlib import Path
@@ -35,6 +37,8 @@ from dashboard.selection import PairKey, PointKey
 
 _EPOCH = date(1970, 1, 1)
 _BIG = 1 << 20  # terms aggregation size: every source and entity, so counts are exact
+# tantivy releases the GIL while it searches: one selected entity's aggregation per core at once
+_POOL = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)), thread_name_prefix="newsmon-facets")
 
 
 def _day(d: date) -> int:
@@ -124,12 +128,18 @@ def _selected(ti: TextIndex, f: Filters):
 
 
 def timeline_counts(ti: TextIndex, f: Filters, terms: tuple[Term, ...]) -> pd.DataFrame:
-    """As `queries.timeline_counts`: per bucket and selected entity, articles and mention rows (non-zero rows)."""
-    parts = []
-    for kind, eid in f.entities:
+    """As `queries.timeline_counts`: per bucket and selected entity, articles and mention rows (non-zero rows).
+
+    One aggregation per entity, run side by side (one aggregation over all of them, with a count and a sum per
+    entity in each day, was ~2x slower under a broad search: every day sums every entity's field)."""
+    def days(ent: tuple[str, str]) -> list[dict]:
         agg = {"d": {"histogram": {"field": "day", "interval": 1, "min_doc_count": 1},
-                     "aggs": {"m": {"sum": {"field": f"mc.{ent_key(kind, eid)}"}}}}}
-        buckets = ti._searcher.aggregate(_query(ti, f, terms, _ents(ti, [(kind, eid)])), agg)["d"]["buckets"]
+                     "aggs": {"m": {"sum": {"field": f"mc.{ent_key(*ent)}"}}}}}
+        return ti._searcher.aggregate(_query(ti, f, terms, _ents(ti, [ent])), agg)["d"]["buckets"]
+
+    ents = list(f.entities)
+    parts = []
+    for (kind, eid), buckets in zip(ents, _POOL.map(days, ents) if len(ents) > 1 else map(days, ents), strict=True):
         if buckets:
             parts.append(pd.DataFrame({
                 "day": np.array([b["key"] for b in buckets], np.int64),
