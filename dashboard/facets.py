@@ -32,7 +32,7 @@ import pandas as pd
 
 from dashboard import search
 from dashboard.filters import Filters
-from dashboard.search import FIELDS, Term, TextIndex, ent_key
+from dashboard.search import Term, TextIndex, ent_key
 from dashboard.selection import PairKey, PointKey
 
 _EPOCH = date(1970, 1, 1)
@@ -77,8 +77,7 @@ def _query(ti: TextIndex, f: Filters, terms: tuple[Term, ...], *extra, dated: bo
     if not terms:
         q = all_of(musts)
     elif len(terms) <= 3:
-        alts = [all_of([ti.field_query(t, fld) for t, fld in zip(terms, combo, strict=True)] + musts)
-                for combo in product(FIELDS, repeat=len(terms))]
+        alts = [all_of([*combo, *musts]) for combo in product(*(ti.alternatives(t) for t in terms))]
         q = Q.boolean_query([(Occur.Should, a) for a in alts])
     else:
         q = all_of([ti.search_query(terms)] + musts)

@@ -15,11 +15,11 @@ Two ways to answer it, which give the same articles (tests/test_search.py checks
 - the **scan** (`scan_condition`): SQL over `articles_raw` (regular expressions on the lower-cased title and
   text). Always right, always current; about 20 s at a million real-length articles.
 - the **index** (`TextIndex`): a tantivy index in the dashboard's cache directory, beside the DuckDB index,
-  tokenized the same way (regex `[\\p{L}\\p{N}]+`, then lower case). The text's pairs of adjacent words are
-  indexed too (`body_pairs`, as Elasticsearch's `index_phrases` does): a two-word phrase is then one term, not
-  two long posting lists intersected and their positions compared (a name in quotes in 58% of a million
-  articles: ~70 ms as a phrase; see docs/dashboard.md); longer phrases check positions only where all their
-  pairs are. Each article document also carries
+  tokenized the same way (regex `[\\p{L}\\p{N}]+`, then lower case). The pairs of adjacent words of the
+  title and of the text are terms too (`pairs`, as Elasticsearch's `index_phrases` does): a two-word phrase
+  is then one term, not two long posting lists intersected and their positions compared, in two fields (a
+  name in quotes in 58% of a million articles: ~70 ms as a phrase; see docs/dashboard.md); longer phrases
+  check positions only where all their pairs are. Each article document also carries
   what the filters and the timeline need (day, time, source, language, first-of-story flag, the entities its
   mention rows name and how many rows each), so that `dashboard/facets.py` aggregates a search's counts in
   tantivy; where DuckDB must finish the work it gets the matching articles' keys, `hash(id) >> 1` as DuckDB
@@ -59,7 +59,7 @@ HELP = (
 )
 WORD_CLASS = r"\pL\pN"  # RE2 (DuckDB) and Rust regex spell the same Unicode categories alike
 TOKEN_RE = r"[\p{L}\p{N}]+"
-SCHEMA_VERSION = "4"  # bump when the schema or the tokenizer changes: an older index is rebuilt
+SCHEMA_VERSION = "5"  # bump when the schema or the tokenizer changes: an older index is rebuilt
 KEY_SQL = "CAST(hash({col}) >> 1 AS BIGINT)"
 FIELDS = ("title", "body")  # a term matches in either  # the article key both sides compute (DuckDB's hash)
 
@@ -88,7 +88,7 @@ def parse(text: str) -> tuple[Term, ...]:
 
 _ANALYZER = None
 _PAIRS = None
-PAIR_JOIN = "_"  # between the two words of a `body_pairs` term: never inside a word (not a letter or digit)
+PAIR_JOIN = "_"  # between the two words of a `pairs` term: never inside a word (not a letter or digit)
 
 
 def _analyzer():
@@ -102,7 +102,7 @@ def _analyzer():
 
 
 def _pairs_analyzer():
-    """`body_pairs` terms are written out by `pairs_text`, one per space-separated token."""
+    """`pairs` terms are written out by `pairs_text`, one per space-separated token."""
     global _PAIRS
     if _PAIRS is None:
         import tantivy
@@ -111,10 +111,10 @@ def _pairs_analyzer():
     return _PAIRS
 
 
-def pairs_text(text: str) -> str:
-    """The `body_pairs` value of a text: each two adjacent words of the index's own words, "a_b", space-separated."""
-    t = _tokens(text)
-    return " ".join(map(PAIR_JOIN.join, pairwise(t)))
+def pairs_text(*texts: str) -> str:
+    """The `pairs` value of an article's title and text: each two adjacent words of either (the index's own
+    words, "a_b"), space-separated; none across from the title to the text."""
+    return " ".join(" ".join(map(PAIR_JOIN.join, pairwise(_tokens(t)))) for t in texts if t)
 
 
 def _tokens(text: str) -> list[str]:
@@ -167,7 +167,7 @@ class TextIndex:
         sb.add_text_field("batch", tokenizer_name="raw")
         sb.add_text_field("title", tokenizer_name="words")
         sb.add_text_field("body", tokenizer_name="words")
-        sb.add_text_field("body_pairs", tokenizer_name="pairs", index_option="basic")  # docs only: no positions
+        sb.add_text_field("pairs", tokenizer_name="pairs", index_option="basic")  # docs only: no positions
         # What the filters and the timeline need, so that a search's counts are aggregated in tantivy and only
         # small results cross into Python (dashboard/facets.py). Absent day/ts: the article has no date.
         sb.add_integer_field("day", indexed=True, fast=True)  # UTC days since 1970-01-01
@@ -249,38 +249,40 @@ class TextIndex:
         self.ready.set()
         return True
 
-    def field_query(self, t: Term, field: str):
-        """The tantivy query true when the term matches in one field ("title" or "body").
+    def alternatives(self, t: Term) -> list:
+        """Tantivy queries, one of which is true exactly when the term matches the title or the text.
 
-        In the body, a phrase's whole-word pairs are terms of `body_pairs`: two words are that one term; more
-        must have all their pairs, and only there are positions compared (tantivy's intersection is led by the
-        shortest posting list)."""
+        A phrase's whole-word pairs are terms of `pairs`: two words are that one term, in either field; more
+        must have all their pairs, and only there are positions compared, in the title or in the text
+        (tantivy's intersection is led by the shortest posting list). One alternative per field otherwise:
+        the caller puts each inside its own intersection with the filters (dashboard/facets.py)."""
         import tantivy
 
         Q, Occur = tantivy.Query, tantivy.Occur
-        if t.prefix and len(t.words) == 1:
-            return Q.regex_query(self._schema, field, _rust_escape(t.words[0]) + ".*")
-        if len(t.words) == 1:
-            return Q.term_query(self._schema, field, t.words[0])
         whole = t.words[:-1] if t.prefix else t.words
-        pairs = ([Q.term_query(self._schema, "body_pairs", a + PAIR_JOIN + b) for a, b in pairwise(whole)]
-                 if field == "body" else [])
-        if len(pairs) == 1 and not t.prefix:
-            return pairs[0]
-        if t.prefix:
-            pats = [_rust_escape(w) for w in t.words[:-1]] + [_rust_escape(t.words[-1]) + ".*"]
-            exact = Q.regex_phrase_query(self._schema, field, pats)
-        else:
-            exact = Q.phrase_query(self._schema, field, list(t.words))
-        return Q.boolean_query([(Occur.Must, q) for q in [*pairs, exact]]) if pairs else exact
+        pairs = [Q.term_query(self._schema, "pairs", a + PAIR_JOIN + b) for a, b in pairwise(whole)]
+        if len(t.words) == 2 and not t.prefix:
+            return pairs
+        alts = []
+        for field in FIELDS:
+            if t.prefix and len(t.words) == 1:
+                q = Q.regex_query(self._schema, field, _rust_escape(t.words[0]) + ".*")
+            elif len(t.words) == 1:
+                q = Q.term_query(self._schema, field, t.words[0])
+            elif t.prefix:
+                pats = [_rust_escape(w) for w in t.words[:-1]] + [_rust_escape(t.words[-1]) + ".*"]
+                q = Q.regex_phrase_query(self._schema, field, pats)
+            else:
+                q = Q.phrase_query(self._schema, field, list(t.words))
+            alts.append(Q.boolean_query([(Occur.Must, x) for x in [*pairs, q]]) if pairs else q)
+        return alts
 
     def search_query(self, terms: tuple[Term, ...]):
         """The tantivy query true for the articles matching every term (title or body)."""
         import tantivy
 
         Q, Occur = tantivy.Query, tantivy.Occur
-        musts = [(Occur.Must, Q.boolean_query([(Occur.Should, self.field_query(t, fld)) for fld in FIELDS]))
-                 for t in terms]
+        musts = [(Occur.Must, Q.boolean_query([(Occur.Should, a) for a in self.alternatives(t)])) for t in terms]
         # constant scores: no ranking wanted, only the set (cheaper to collect)
         return Q.const_score_query(Q.boolean_query(musts), 1.0)
 

@@ -121,7 +121,7 @@ def add_batch(writer, batch: str, articles: Path, mentions: Path | None) -> None
         for chunk in reader:
             rows = zip(*(chunk.column(c).to_pylist() for c in chunk.schema.names), strict=True)
             for key, aid, title, text, ts, source, lang, story, ents, ns, tn in rows:
-                doc = {"key": key, "batch": batch, "title": title, "body": text, "body_pairs": search.pairs_text(text),
+                doc = {"key": key, "batch": batch, "title": title, "body": text, "pairs": search.pairs_text(title, text),
                        "lang": "=" + lang, "first": int(story is None or story == aid)}
                 if ts is not None:
                     doc["ts"], doc["day"] = ts, ts // _DAY_US

@@ -52,6 +52,8 @@ QUERIES = [
     # a phrase over a paragraph break
     '"truce talks envoy"', '"envoy talks resume"', '"truce talks resume"', '"resume talks"',
     '"talks envoy tal*"', '"truce talks res*"', '"talks resume talks"', '"truce truce"',
+    # two words in the title only; the title's last word and the text's first are not a phrase
+    '"ceasefire talks"', '"talks resume"', '"resume the"', '"paris l"',
     # no hits
     "zzzqx", "talks zzzqx", '"hostage zzz truce"', "xyz-abc",
 ]
@@ -130,6 +132,8 @@ def test_search_with_the_index_matches_the_scan(tmp_path):
     assert _answers(scan, "***")[1] == _answers(scan, "")[1]  # nothing searchable: no filter
     # each pair of "truce talks resume" is in the text, the phrase is not: the index must compare positions
     assert len(_answers(scan, '"truce talks envoy"')[1]) == 1 and _answers(scan, '"truce talks resume"')[1] == []
+    in_title = article_id("https://news.example/extra-1")  # "Ceasefire-talks resume" / "The cease-fire talks ..."
+    assert in_title in _answers(scan, '"ceasefire talks"')[1] and _answers(scan, '"resume the"')[1] == []
 
 
 def test_text_index_follows_added_and_removed_files(tmp_path):
