@@ -252,16 +252,22 @@ class TextIndex:
     def alternatives(self, t: Term) -> list:
         """Tantivy queries, one of which is true exactly when the term matches the title or the text.
 
-        A phrase's whole-word pairs are terms of `pairs`: two words are that one term, in either field; more
-        must have all their pairs, and only there are positions compared, in the title or in the text
-        (tantivy's intersection is led by the shortest posting list). One alternative per field otherwise:
-        the caller puts each inside its own intersection with the filters (dashboard/facets.py)."""
+        A phrase's pairs of words are terms of `pairs`: two words are that one term, in either field, and
+        "two wor*" is the pairs starting "two_wor"; more words must have all their pairs (the last one as
+        such a prefix), and only there are positions compared, in the title or in the text (tantivy's
+        intersection is led by the shortest posting list; a phrase with a prefix alone expands the prefix
+        over the whole field: 0.8 s for "in dem j*" at a million articles, 80 ms inside the pairs). One
+        alternative per field otherwise: the caller puts each inside its own intersection with the filters
+        (dashboard/facets.py)."""
         import tantivy
 
         Q, Occur = tantivy.Query, tantivy.Occur
         whole = t.words[:-1] if t.prefix else t.words
         pairs = [Q.term_query(self._schema, "pairs", a + PAIR_JOIN + b) for a, b in pairwise(whole)]
-        if len(t.words) == 2 and not t.prefix:
+        if t.prefix and len(t.words) > 1:
+            pairs.append(Q.regex_query(self._schema, "pairs", _rust_escape(t.words[-2]) + PAIR_JOIN
+                                       + _rust_escape(t.words[-1]) + ".*"))
+        if len(t.words) == 2:
             return pairs
         alts = []
         for field in FIELDS:

@@ -207,7 +207,8 @@ def test_index_and_scan_agree_on_real_pages(tmp_path):
     three = [" ".join(t[i:i + 3]) for t in toks for i in (7, 70)]  # all there
     gapped = [" ".join(t[i:i + 2] + t[i + 3:i + 4]) for t in toks for i in (9, 90)]  # mostly not: a word left out
     queries_ = (words + [w[:3] + "*" for w in words[::5]] + [f'"{p}"' for p in two + three + gapped if " " in p]
-                + [f'"{p[:-1]}*"' for p in three[::3] if p.count(" ") == 2])
+                + [f'"{p[:-1]}*"' for p in three[::3] if p.count(" ") == 2]
+                + [f'"{p[:-2]}*"' for p in two[::2] if " " in p and len(p.rsplit(" ", 1)[1]) > 2])
     assert len(queries_) > 250
     for q in queries_:
         terms = search.parse(q)
