@@ -57,7 +57,10 @@ def search_set(con, root: Path, n: int) -> list[tuple[str, str, int]]:
 
     Words (letters only, 4+ characters) whose df is nearest 0.3% (rare: the rarest band this store has, see
     benchmarks/dashboard_store.py), 3% (medium) and 20% (common) of the articles; the two-word phrases of the
-    real pages' paragraphs nearest 1% and 10%; the medium word's first five letters as a prefix; a person's name.
+    real pages' paragraphs nearest 1% and 10%; the medium word's first five letters as a prefix; the three-word
+    phrase nearest 1%; the common phrase with its last word cut to two letters and a *; the three-word phrase
+    with its last word cut to one letter and a * (the slowest kind: positions compared after a prefix); a
+    person's name.
     """
     ti = search.for_connection(con)
     terms = ti._searcher.terms_with_prefix("body", "", limit=None)
@@ -77,6 +80,17 @@ def search_set(con, root: Path, n: int) -> list[tuple[str, str, int]]:
     for band, frac in (("phrase, medium", 0.01), ("phrase, common", 0.1)):
         out.append((band, '"' + min(dfs, key=lambda p: (abs(dfs[p] - frac * n), p)) + '"'))
     out.append(("prefix", out[1][1][:5] + "*"))
+    triples: Counter = Counter()
+    for para in pool:
+        toks = search._tokens(para)
+        triples.update({" ".join(t) for t in zip(toks, toks[1:], toks[2:], strict=False) if all(w.isalpha() for w in t)})
+    cands = [p for p, _ in sorted(triples.items(), key=lambda x: (-x[1], x[0]))[:400]]
+    dfs3 = {p: len(ti.keys(search.parse(f'"{p}"'))) for p in cands[::8]}
+    three = min(dfs3, key=lambda p: (abs(dfs3[p] - 0.01 * n), p))
+    out.append(("phrase of three words", f'"{three}"'))
+    common = out[4][1].strip('"')
+    out.append(("prefix phrase", '"' + common[:common.index(" ") + 3] + '*"'))  # "in dem" -> "in de*"
+    out.append(("prefix phrase of three", '"' + three[:three.rindex(" ") + 2] + '*"'))  # the last word's first letter
     out.append(("name (phrase)", f'"{people_names()[0]}"'))
     return [(band, q, len(ti.keys(search.parse(q)))) for band, q in out]
 
@@ -281,7 +295,7 @@ def main() -> None:
         combos[f"1 person, all time, search {band}"] = base.with_(search=q)
         if band in ("word, rare", "word, medium", "word, common"):
             combos[f"1 person, 1 year, 5 sources, search {band}"] = base.with_(search=q, **year5)
-        if band in ("word, common", "phrase, common", "name (phrase)"):  # one aggregation per selected entity
+        if band in ("word, common", "phrase, common", "prefix phrase of three", "name (phrase)"):  # one aggregation per entity
             combos[f"3 people + 1 topic, month, search {band}"] = combos["3 people + 1 topic, month"].with_(search=q)
     rows = []
     for name, f in combos.items():

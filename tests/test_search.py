@@ -51,7 +51,7 @@ QUERIES = [
     # phrases of three words: the pairs are all there, the phrase only sometimes (the positions decide);
     # a phrase over a paragraph break
     '"truce talks envoy"', '"envoy talks resume"', '"truce talks resume"', '"resume talks"',
-    '"talks envoy tal*"', '"truce talks res*"', '"talks resume talks"', '"truce truce"',
+    '"talks envoy tal*"', '"truce talks res*"', '"talks resume talks"', '"truce truce"', '"truce talks zz*"',
     # two words in the title only; the title's last word and the text's first are not a phrase
     '"ceasefire talks"', '"talks resume"', '"resume the"', '"paris l"',
     # no hits
@@ -134,6 +134,20 @@ def test_search_with_the_index_matches_the_scan(tmp_path):
     assert len(_answers(scan, '"truce talks envoy"')[1]) == 1 and _answers(scan, '"truce talks resume"')[1] == []
     in_title = article_id("https://news.example/extra-1")  # "Ceasefire-talks resume" / "The cease-fire talks ..."
     assert in_title in _answers(scan, '"ceasefire talks"')[1] and _answers(scan, '"resume the"')[1] == []
+
+
+def test_phrases_ending_in_a_prefix_with_many_endings_match_the_scan(tmp_path, monkeypatch):
+    """Past 64 endings in the pairs' dictionary, "a b c*" compares positions with the prefix expanded instead."""
+    tiny = build_tiny_store(tmp_path / "store")
+    _add_extra(tiny)
+    con = queries.connect(tiny.root, index_path=tmp_path / "idx.duckdb")
+    assert search.wait(con, 60)
+    scan = queries.connect(tiny.root)
+    monkeypatch.setattr(search.TextIndex, "_pair_ends", lambda self, word, prefix, most=64: None)
+    prefix_phrases = [q for q in QUERIES if q.endswith('*"') and q.count(" ") >= 2]
+    assert len(prefix_phrases) >= 3
+    for q in prefix_phrases:
+        _same(_answers(con, q), _answers(scan, q), q)
 
 
 def test_text_index_follows_added_and_removed_files(tmp_path):
