@@ -137,13 +137,13 @@ def test_search_with_the_index_matches_the_scan(tmp_path):
 
 
 def test_phrases_ending_in_a_prefix_with_many_endings_match_the_scan(tmp_path, monkeypatch):
-    """Past 64 endings in the pairs' dictionary, "a b c*" compares positions with the prefix expanded instead."""
+    """Past 256 endings in the pairs' dictionary, "a b c*" compares positions with the prefix expanded instead."""
     tiny = build_tiny_store(tmp_path / "store")
     _add_extra(tiny)
     con = queries.connect(tiny.root, index_path=tmp_path / "idx.duckdb")
     assert search.wait(con, 60)
     scan = queries.connect(tiny.root)
-    monkeypatch.setattr(search.TextIndex, "_pair_ends", lambda self, word, prefix, most=64: None)
+    monkeypatch.setattr(search.TextIndex, "_pair_ends", lambda self, word, prefix, most=256: None)
     prefix_phrases = [q for q in QUERIES if q.endswith('*"') and q.count(" ") >= 2]
     assert len(prefix_phrases) >= 3
     for q in prefix_phrases:
