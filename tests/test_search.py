@@ -132,6 +132,9 @@ def test_search_with_the_index_matches_the_scan(tmp_path):
     assert _answers(scan, "***")[1] == _answers(scan, "")[1]  # nothing searchable: no filter
     # each pair of "truce talks resume" is in the text, the phrase is not: the index must compare positions
     assert len(_answers(scan, '"truce talks envoy"')[1]) == 1 and _answers(scan, '"truce talks resume"')[1] == []
+    # a two-word phrase is one term of the pairs field (its speed at a million articles: docs/benchmarks.md)
+    ti = search.ready(con)
+    assert ti._searcher.doc_freq("pairs", "hostage_truce") >= 1 and len(ti.alternatives(Term(("hostage", "truce")))) == 1
     in_title = article_id("https://news.example/extra-1")  # "Ceasefire-talks resume" / "The cease-fire talks ..."
     assert in_title in _answers(scan, '"ceasefire talks"')[1] and _answers(scan, '"resume the"')[1] == []
 
