@@ -4,13 +4,13 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: help install demo demo-store dashboard test test-fast lint bench bench-extraction bench-mentions bench-dashboard bench-ingest bench-stories bench-soak bench-demo screenshot clean
+.PHONY: help install demo demo-store dashboard test test-fast lint bench bench-extraction bench-mentions bench-dashboard bench-ingest bench-stories bench-soak bench-demo bench-first-chart screenshot clean
 
 help:
 	@echo "make demo      set up .venv, build the demo store through the real ingest, serve the dashboard on :8501"
 	@echo "make test      run the whole test suite (unit, pipeline, browser)"
 	@echo "make lint      ruff"
-	@echo "make bench     every benchmark (bench-extraction, bench-mentions, bench-dashboard, bench-ingest)"
+	@echo "make bench     every benchmark (bench-extraction, bench-mentions, bench-dashboard, bench-ingest, ...)"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -39,7 +39,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check ingest dashboard tests benchmarks
 
-bench: bench-extraction bench-mentions bench-dashboard bench-ingest bench-stories bench-demo
+bench: bench-extraction bench-mentions bench-dashboard bench-first-chart bench-ingest bench-stories bench-demo
 
 bench-extraction: $(STAMP)
 	$(BIN)/python benchmarks/extraction.py
@@ -49,6 +49,10 @@ bench-mentions: $(STAMP)
 
 bench-dashboard: $(STAMP)
 	$(BIN)/python benchmarks/dashboard.py
+
+bench-first-chart: $(STAMP) demo-store
+	bash .ci/ensure-chromium
+	$(BIN)/python benchmarks/first_chart.py --store data/demo-store --runs 5 --plain
 
 bench-ingest: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
