@@ -31,7 +31,8 @@ Two ways to answer it, which give the same articles (tests/test_search.py checks
 
 Known differences between the two, none seen on the real pages: lower-casing is Rust's in the index and
 DuckDB's in the scan (they differ for a few letters such as Turkish İ); tantivy drops words longer than
-65,530 bytes (and pairs of words longer than that together); two article ids with the same 63-bit hash would both match (odds ~1e-7 at a million articles).
+65,530 bytes (and pairs of words longer than that together); two article ids with the same 63-bit hash would
+both match (odds ~1e-7 at a million articles).
 """
 
 from __future__ import annotations

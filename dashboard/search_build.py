@@ -82,9 +82,10 @@ _BATCH_ROWS = 2_000
 def _batch_sql(have: set[str], mentions: bool) -> str:
     """One streamed query: each article's fields and the entities its mention rows name (rows, title rows).
 
-    Columns an older store lacks are NULL. DuckDB streams the articles file in vectors and holds only the
-    per-article entity lists, so the memory does not grow with the batch (a 50,000-article file holds
-    ~220 MB of text; reading it whole and the mention rows as Python objects peaked at ~820 MB)."""
+    Columns an older store lacks are NULL. DuckDB streams the articles file in vectors and holds the
+    per-article entity lists, not the text (a 50,000-article file holds ~220 MB of text: building it peaked at
+    824 MB RSS with the file pre-buffered and the mention rows as Python objects, 716 MB so; docs/benchmarks.md,
+    "Session 5 runs")."""
     def col(c: str, expr: str | None = None) -> str:
         return (expr or f"a.{c}") if c in have else "NULL"
 
