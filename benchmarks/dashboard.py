@@ -73,18 +73,16 @@ def search_set(con, root: Path, n: int) -> list[tuple[str, str, int]]:
     out = [("word, rare", nearest(0.003)), ("word, medium", nearest(0.03)), ("word, common", nearest(0.2))]
     pool = [p for x in corpus(root.parent / (root.name + "-corpus.json")) for p in x["text"].split("\n\n")]
     pairs: Counter = Counter()
-    for para in pool:
+    triples: Counter = Counter()
+    for para in pool:  # each paragraph's word pairs and triples, counted once a paragraph
         toks = search._tokens(para)
         pairs.update({f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False) if a.isalpha() and b.isalpha()})
+        triples.update({" ".join(t) for t in zip(toks, toks[1:], toks[2:], strict=False) if all(w.isalpha() for w in t)})
     cands = [p for p, _ in sorted(pairs.items(), key=lambda x: (-x[1], x[0]))[:400]]  # ties by text: same picks every run
     dfs = {p: len(ti.keys(search.parse(f'"{p}"'))) for p in cands[::8]}
     for band, frac in (("phrase, medium", 0.01), ("phrase, common", 0.1)):
         out.append((band, '"' + min(dfs, key=lambda p: (abs(dfs[p] - frac * n), p)) + '"'))
     out.append(("prefix", out[1][1][:5] + "*"))
-    triples: Counter = Counter()
-    for para in pool:
-        toks = search._tokens(para)
-        triples.update({" ".join(t) for t in zip(toks, toks[1:], toks[2:], strict=False) if all(w.isalpha() for w in t)})
     cands = [p for p, _ in sorted(triples.items(), key=lambda x: (-x[1], x[0]))[:400]]
     dfs3 = {p: len(ti.keys(search.parse(f'"{p}"'))) for p in cands[::8]}
     three = min(dfs3, key=lambda p: (abs(dfs3[p] - 0.01 * n), p))
