@@ -5,7 +5,7 @@
 
 Generates the store once (rows written in the store's own schema and layout, article text made of the real
 pages' paragraphs: benchmarks/dashboard_store.py; reused on later runs), then times each dashboard query over several filter combinations with DuckDB (the dashboard's own
-`dashboard.queries` functions) and the same computation with pandas on DataFrames already in memory (the
+`dashboard.data.queries` functions) and the same computation with pandas on DataFrames already in memory (the
 pandas load time is reported separately). Prints a table of p50/p95 per query and the pandas/DuckDB ratio.
 With --server it also starts `streamlit run` on the store and reports the server's RSS after the pages are
 drawn in a headless chromium, and the time from opening the page to the first chart.
@@ -31,10 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.dashboard_store import NoDevSet, corpus, generate, people_names  # noqa: E402
 from benchmarks.server_memory import server_figures  # noqa: E402  (also imported from here)
-from dashboard import dispatch, queries, search  # noqa: E402
-from dashboard.filters import Filters  # noqa: E402
-from dashboard.selection import PairKey, PointKey  # noqa: E402
-from ingest.store import Store  # noqa: E402
+from dashboard.data import dispatch, queries, search  # noqa: E402
+from dashboard.data.filters import Filters  # noqa: E402
+from dashboard.data.selection import PairKey, PointKey  # noqa: E402
+from ingest.store.parquet import Store  # noqa: E402
 
 
 def timed(fn, repeat: int) -> list[float]:
@@ -169,7 +169,7 @@ def pd_entity_totals(art, men, f: Filters) -> pd.DataFrame:
 
 def interim_rows(con, searches: list[tuple[str, str, int]], repeat: int) -> list[tuple]:
     """The queries while the text index re-indexes after a recount: the index used before gives the search's keys,
-    DuckDB counts the mention rows (dashboard/dispatch.py); one run of the exact scan for comparison.
+    DuckDB counts the mention rows (dashboard/data/dispatch.py); one run of the exact scan for comparison.
 
     The pending re-index is simulated in this process (a text index that never gets ready takes the current
     one's place, which is kept as the previous), so the figures are the query path's, not a recount's."""
@@ -218,7 +218,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=None, help="DuckDB threads (default: all cores)")
     ap.add_argument("--server", action="store_true", help="also measure the Streamlit server (RSS, first chart)")
     ap.add_argument("--index", type=Path, default=Path("/tmp/newsmon-bench-text-index.duckdb"),
-                    help="the dashboard's local index file (dashboard/index.py)")
+                    help="the dashboard's local index file (dashboard/data/index.py)")
     ap.add_argument("--no-index", action="store_true", help="query views over the Parquet files instead")
     ap.add_argument("--server-cache", type=Path, default=None,
                     help="serve with this dashboard cache dir (an index built beforehand) instead of a new one")

@@ -1,7 +1,7 @@
 """The generated store of the dashboard benchmark: 1,000,000 articles with real-article text.
 
 Article bodies are made of paragraphs drawn from the cleaned texts of the 472 real pages of
-`../shared/data/extraction-dev` (extracted once with `ingest.extract.extract_article` and cached next to the
+`../shared/data/extraction-dev` (extracted once with `ingest.extract.article.extract_article` and cached next to the
 store, never in the repo): each article takes as many paragraphs as a randomly chosen real page has (capped at
 60), drawn at random from all pages, so lengths follow the real pages' (median ~3,600 characters) and the
 vocabulary is the real pages' (news, blogs, many languages). Titles are real titles. Every mention row of a
@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from ingest.store import ARTICLES_SCHEMA, MENTIONS_SCHEMA, Store, _write_atomic
+from ingest.store.parquet import ARTICLES_SCHEMA, MENTIONS_SCHEMA, Store, _write_atomic
 
 DEV_SET = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "extraction-dev"
 N_PEOPLE, N_TOPICS, N_SOURCES = 80, 25, 60
@@ -54,7 +54,7 @@ def corpus(cache: Path) -> list[dict]:
     cases = DEV_SET / "cases.jsonl"
     if not cases.exists():
         raise NoDevSet(f"{DEV_SET} is absent: the benchmark's article text is built from its 472 real pages")
-    from ingest.extract import extract_article
+    from ingest.extract.article import extract_article
     from ingest.records import Extracted
 
     out = []

@@ -33,7 +33,7 @@ COLUMNS = ("stored", "paragraphs", "no furniture", "no caption", "no headline", 
 def ingest_demo(corpus: Corpus, store: Path) -> None:
     from ingest.pipeline import format_summary, run_ingest
     from ingest.settings import Settings
-    from ingest.sources import Source
+    from ingest.sources.discover import Source
 
     settings = Settings().with_(store=store, allow_private=True, host_delay=0.0, per_host=8, progress=False)
     with DemoServer(corpus) as server:

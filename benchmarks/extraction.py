@@ -30,14 +30,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ingest import newspaper_fix  # noqa: E402
+from ingest.extract import newspaper_fix  # noqa: E402
 
 newspaper_fix.apply()  # newspaper3k as the project runs it: lxml-6 fix, offline tldextract (nothing else)
 
 import newspaper  # noqa: E402
 import trafilatura  # noqa: E402
 
-from ingest.extract import extract_article  # noqa: E402
+from ingest.extract.article import extract_article  # noqa: E402
 from ingest.records import Failure  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "data" / "extraction-dev"
@@ -192,10 +192,10 @@ def targets(scores: list[Score]) -> str:
 
 def ablation(cases: list[Case]) -> None:
     """F1 of the pieces of newsmon's merge, on newsmon's own parse of each page."""
-    from ingest.candidates import newspaper_paragraphs, parse_html, trafilatura_paragraphs
-    from ingest.candidates import run_newspaper as np_run
-    from ingest.combine import merge_candidates
-    from ingest.decoding import decode_html
+    from ingest.extract.candidates import newspaper_paragraphs, parse_html, trafilatura_paragraphs
+    from ingest.extract.candidates import run_newspaper as np_run
+    from ingest.extract.combine import merge_candidates
+    from ingest.fetch.decoding import decode_html
 
     variants: dict[str, list[str]] = {k: [] for k in (
         "newspaper3k body (our parse)", "trafilatura body (our parse)", "merge without furniture rules",
@@ -222,9 +222,9 @@ def ablation(cases: list[Case]) -> None:
 
 def rules_report(cases: list[Case]) -> None:
     """What the furniture rules removed from trafilatura's body: per rule, body snippets lost and junk removed."""
-    from ingest.candidates import parse_html, trafilatura_paragraphs
-    from ingest.decoding import decode_html
-    from ingest.furniture import furniture_kind
+    from ingest.extract.candidates import parse_html, trafilatura_paragraphs
+    from ingest.extract.furniture import furniture_kind
+    from ingest.fetch.decoding import decode_html
 
     lost, removed, lines = Counter(), Counter(), Counter()
     for case in cases:

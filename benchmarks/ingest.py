@@ -47,7 +47,7 @@ from ingest import worker  # noqa: E402
 from ingest.pipeline import run_ingest  # noqa: E402
 from ingest.records import Candidate  # noqa: E402
 from ingest.settings import Settings  # noqa: E402
-from ingest.sources import Source  # noqa: E402
+from ingest.sources.discover import Source  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "data" / "extraction-dev"
 FEED_DATE = datetime(2025, 1, 1, tzinfo=UTC)  # every feed item's pubDate
@@ -222,7 +222,7 @@ def end_to_end(server: SlowServer, processes: int) -> tuple[Measured, float, int
 
 
 def newspaper_loop(server: SlowServer, n: int) -> float:
-    import ingest.newspaper_fix  # noqa: F401, I001 - first: the offline tldextract and the lxml-6 fix
+    import ingest.extract.newspaper_fix  # noqa: F401, I001 - first: the offline tldextract and the lxml-6 fix
     from newspaper import Article
 
     t = time.perf_counter()

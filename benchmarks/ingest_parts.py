@@ -25,23 +25,24 @@ from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest import combine, extract, language, pipeline, worker
+from ingest import pipeline, worker
+from ingest.extract import article, combine, language
 from ingest.records import Article, Candidate
 
 # (module, attribute, row label, nested under): the rows of the table, in the order of the stored path.
 PARTS = [
     (worker, "extract_article", "extract_article (all of it)", None),
-    (extract, "decode_html", "decoding", "extract_article"),
-    (extract, "parse_html", "lxml parse", "extract_article"),
-    (extract, "run_newspaper", "newspaper3k (on a copy of the tree)", "extract_article"),
-    (extract, "trafilatura_paragraphs", "trafilatura", "extract_article"),
-    (extract, "newspaper_paragraphs", "newspaper3k paragraphs", "extract_article"),
-    (extract, "merge_candidates", "merge (with furniture rules)", "extract_article"),
+    (article, "decode_html", "decoding", "extract_article"),
+    (article, "parse_html", "lxml parse", "extract_article"),
+    (article, "run_newspaper", "newspaper3k (on a copy of the tree)", "extract_article"),
+    (article, "trafilatura_paragraphs", "trafilatura", "extract_article"),
+    (article, "newspaper_paragraphs", "newspaper3k paragraphs", "extract_article"),
+    (article, "merge_candidates", "merge (with furniture rules)", "extract_article"),
     (combine, "furniture_kind", "furniture rules in the merge", "merge_candidates"),
-    (extract, "remove_boilerplate", "applying learnt boilerplate", "extract_article"),
-    (extract, "_refuse", "refusal checks (not-found, login, links)", "extract_article"),
-    (extract, "pick_published", "dates", "extract_article"),
-    (extract, "detect_language", "language detection (py3langid)", "extract_article"),
+    (article, "remove_boilerplate", "applying learnt boilerplate", "extract_article"),
+    (article, "_refuse", "refusal checks (not-found, login, links)", "extract_article"),
+    (article, "pick_published", "dates", "extract_article"),
+    (article, "detect_language", "language detection (py3langid)", "extract_article"),
     (worker, "canonical_url", "canonical URL", None),
     (worker, "choose_language", "language choice (source declared)", None),
     (worker, "content_hash", "content hash", None),

@@ -44,7 +44,7 @@ sys.path.insert(1, str(ROOT / "benchmarks"))
 from benchmarks import ingest as pages_mod  # noqa: E402 - benchmarks/ingest.py: its pages and server
 from ingest import pipeline, worker  # noqa: E402
 from ingest.settings import Settings  # noqa: E402
-from ingest.sources import Source  # noqa: E402
+from ingest.sources.discover import Source  # noqa: E402
 
 WORKER_EVERY = 250  # pages between two samples inside a worker
 LAST = 10_000  # the slope is taken over the last LAST pages (or the last half of a shorter run)

@@ -1,4 +1,4 @@
-"""Calibration of ingest.language.SURE: how often a sure detection of a short excerpt contradicts its page.
+"""Calibration of ingest.extract.language.SURE: how often a sure detection of a short excerpt contradicts its page.
 
     .venv/bin/python benchmarks/language.py [--seed 7]
 
@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ingest.extract import extract_article  # noqa: E402
-from ingest.language import SURE, _langid  # noqa: E402
+from ingest.extract.article import extract_article  # noqa: E402
+from ingest.extract.language import SURE, _langid  # noqa: E402
 from ingest.records import Failure  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "data" / "extraction-dev"

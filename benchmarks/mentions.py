@@ -31,11 +31,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ingest.mentions import Matcher  # noqa: E402
+from ingest.mentions.matcher import Matcher  # noqa: E402
+from ingest.mentions.recount import recount  # noqa: E402
+from ingest.mentions.watchlist import Watchlist, default_path, load_watchlist, parse_watchlist  # noqa: E402
 from ingest.records import Article  # noqa: E402
-from ingest.recount import recount  # noqa: E402
-from ingest.store import Store, article_id  # noqa: E402
-from ingest.watchlist import Watchlist, default_path, load_watchlist, parse_watchlist  # noqa: E402
+from ingest.store.parquet import Store, article_id  # noqa: E402
 
 LABELLED = ROOT / "tests" / "data" / "mentions_labelled.jsonl"
 

@@ -2,11 +2,11 @@
 
     .venv/bin/python benchmarks/stories.py [--articles 5000] [--sweep] [--memory 20000] [--lookup 5000,20000,...]
 
-Corpus: the labelled generator of tests/test_stories.py (synthetic wire stories, each run by up to four other
+Corpus: the labelled generator of tests/ingest/store/test_stories.py (synthetic wire stories, each run by up to four other
 outlets with their own furniture and edits), about 200 words per article, cycled to --articles. Both methods
 use 5-word shingles, 128 permutations and the same threshold; the table gives seconds and the number of
 stories each found (the true number is printed above it). --sweep adds the threshold calibration table behind
-ingest.stories.THRESHOLD: articles joined to a wrong story, and copies left as a story of their own.
+ingest.store.stories.THRESHOLD: articles joined to a wrong story, and copies left as a story of their own.
 --memory N compares the memory (tracemalloc peak) of N signatures in StoryIndex and in datasketch's MinHashLSH.
 --lookup W1,W2,... times one lookup against a window of W articles: the scan of every row that StoryIndex did
 before its sorted keys against the sorted keys, on the same index and the same 1,000 new articles, with their
@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 from datasketch import LeanMinHash, MinHash, MinHashLSH  # noqa: E402
 
-from ingest.stories import (  # noqa: E402
+from ingest.store.stories import (  # noqa: E402
     NUM_PERM,
     PRE_MIN,
     PRE_PERMS,
@@ -48,7 +48,7 @@ from ingest.stories import (  # noqa: E402
     _count_equal,
     signature,
 )
-from tests.test_stories import labelled_set, outlet_copy, wire_story  # noqa: E402
+from tests.ingest.store.test_stories import labelled_set, outlet_copy, wire_story  # noqa: E402
 
 _WORD = re.compile(r"\w+")
 

@@ -15,11 +15,11 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from dashboard import dispatch, health_queries, queries, series
-from dashboard.filters import Filters
-from dashboard.names import Names, load_names
-from dashboard.selection import PairKey, PointKey
-from ingest.store import Store
+from dashboard.data import dispatch, health, queries, series
+from dashboard.data.filters import Filters
+from dashboard.data.names import Names, load_names
+from dashboard.data.selection import PairKey, PointKey
+from ingest.store.parquet import Store
 
 TTL = 600  # seconds; the version key already invalidates on new data, the TTL only bounds memory
 
@@ -48,7 +48,7 @@ MEMORY_LIMIT = os.environ.get("NEWSMON_DASHBOARD_MEMORY", "320MB")
                    "later runs add only new batches)…")
 def _connection(root: str, version: str) -> duckdb.DuckDBPyConnection:
     """One connection per store version: a new batch or a recount makes the next rerun bring the index up to date."""
-    from dashboard.index import default_index_path
+    from dashboard.data.index import default_index_path
 
     use_index = os.environ.get("NEWSMON_DASHBOARD_INDEX", "1") != "0"
     return queries.connect(root, index_path=default_index_path(Path(root)) if use_index else None,
@@ -119,10 +119,10 @@ def article(root: Path, version: str, article_id: str) -> tuple[dict | None, pd.
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
 def query(root: Path, version: str, name: str, f: Filters | None = None, **kwargs) -> pd.DataFrame:
-    """Any other whitelisted query of `dispatch` or `health_queries` by name (panels, health tables, annotations)."""
+    """Any other whitelisted query of `dispatch` or `health` by name (panels, health tables, annotations)."""
     if name not in _PLAIN:
         raise ValueError(f"not a cached query: {name}")
-    fn = getattr(health_queries if name in _HEALTH else dispatch, name)
+    fn = getattr(health if name in _HEALTH else dispatch, name)
     with _cursor(root) as con:
         return fn(con, f, **kwargs) if f is not None else fn(con, **kwargs)
 

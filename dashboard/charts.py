@@ -12,8 +12,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboard.filters import Filters
-from dashboard.queries import bucket_end
+from dashboard.data.filters import Filters
+from dashboard.data.queries import bucket_end
 
 # Distinct in print and for the common colour-vision deficiencies (Okabe–Ito, darkened for white paper).
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#8C564B", "#332288"]

@@ -26,7 +26,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from dashboard.selection import PointKey
+from dashboard.data.selection import PointKey
 
 SPIKE_WINDOW = 8
 SPIKE_MIN_HISTORY = 4

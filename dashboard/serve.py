@@ -1,7 +1,7 @@
 """How to start the dashboard server: the `streamlit run` command line with newsmon's settings and theme.
 
 Streamlit reads `.streamlit/config.toml` only from the directory it is started in, so `newsmon dashboard`
-(started from anywhere) passes the same settings as flags. `tests/test_serve.py` checks that this module and
+(started from anywhere) passes the same settings as flags. `tests/dashboard/test_serve.py` checks that this module and
 `.streamlit/config.toml` agree.
 """
 

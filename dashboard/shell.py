@@ -15,9 +15,10 @@ from pathlib import Path
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from dashboard import access, cache, dispatch, search
-from dashboard.filters import BUCKETS, MEASURES, PRESETS, SCALES, Filters
-from dashboard.names import Names
+from dashboard import access, cache
+from dashboard.data import dispatch, search
+from dashboard.data.filters import BUCKETS, MEASURES, PRESETS, SCALES, Filters
+from dashboard.data.names import Names
 from dashboard.urlstate import PAGE_PARAMS
 
 CTX_KEY = "_newsmon_ctx"

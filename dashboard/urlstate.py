@@ -20,7 +20,7 @@ from typing import Generic, TypeVar
 
 import streamlit as st
 
-from dashboard.filters import SORTS
+from dashboard.data.filters import SORTS
 
 ARTICLE = "article"
 SELECTIONS = ("sel", "pair")  # timeline points (selection.encode_points), co-mention cells (encode_pairs)

@@ -15,9 +15,9 @@ if TYPE_CHECKING:
     import duckdb
 
 from dashboard import cache, charts, export, highlight
-from dashboard.filters import SORTS, Filters
-from dashboard.selection import PairKey, PointKey, selected_points
-from dashboard.series import export_frame
+from dashboard.data.filters import SORTS, Filters
+from dashboard.data.selection import PairKey, PointKey, selected_points
+from dashboard.data.series import export_frame
 from dashboard.shell import Context, context
 from dashboard.urlstate import SORT_WORDS, UrlList
 
@@ -172,7 +172,7 @@ def drilldown_section(
     f = ctx.filters
 
     def every_article() -> pd.DataFrame:  # read when a button is clicked: all rows, not just this page
-        from dashboard import queries
+        from dashboard.data import queries
 
         with cache.cursor(ctx.root) as con:
             full = queries.drilldown(con, f, list(points), list(pairs), sort, desc, None, 0)
@@ -253,7 +253,8 @@ def why_inputs(con: duckdb.DuckDBPyConnection, f: Filters, points: list[PointKey
     """Texts behind the selection and behind each selected entity's baseline window (see explain.py).
 
     Returns (target id -> text, baseline id -> text, articles behind the selection, a baseline capped)."""
-    from dashboard import explain, queries
+    from dashboard import explain
+    from dashboard.data import queries
 
     rows = queries.drilldown(con, f, list(points), limit=explain.BASELINE_CAP)  # newest first
     n_target = int(rows["n_total"].iloc[0]) if not rows.empty else 0
@@ -323,7 +324,7 @@ def annotations_section(ctx: Context) -> None:
     """Add or delete event annotations; they are drawn on every timeline and in its exports."""
     from datetime import date as _date
 
-    from dashboard import annotations
+    from dashboard.data import annotations
 
     current = cache.query(ctx.root, ctx.version, "annotations")
     with st.expander(f"Event annotations ({len(current)})"):

@@ -12,18 +12,18 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from ingest.boilerplate import SiteBoilerplate
+from ingest.extract.boilerplate import SiteBoilerplate
 from ingest.records import Article, Candidate, Failure
 from ingest.settings import Settings
-from ingest.stories import NO_SIGNATURE
+from ingest.store.stories import NO_SIGNATURE
 
 _state: dict = {}
 
 
 def _worker_state(settings: Settings):
     from ingest import worker
-    from ingest.fetch import make_client
-    from ingest.politeness import PoliteFetcher
+    from ingest.fetch.http import make_client
+    from ingest.fetch.politeness import PoliteFetcher
 
     key = (settings.watchlist, settings.user_agent)
     if _state.get("key") != key:

@@ -20,22 +20,22 @@ import numpy as np
 from tqdm import tqdm
 
 from ingest import memory, worker
-from ingest.boilerplate import SiteBoilerplate, learn_source_boilerplate
-from ingest.feedstate import FeedState, load_feed_state, save_feed_state
-from ingest.fetch import make_client
-from ingest.known import KnownKeys
-from ingest.language import declared_language
-from ingest.politeness import PoliteFetcher
-from ingest.reclean import LEARN_PAGES, learn_store_boilerplate
+from ingest.extract.boilerplate import SiteBoilerplate, learn_source_boilerplate
+from ingest.extract.language import declared_language
+from ingest.extract.reclean import LEARN_PAGES, learn_store_boilerplate
+from ingest.fetch.http import make_client
+from ingest.fetch.politeness import PoliteFetcher
+from ingest.mentions.watchlist import load_watchlist
 from ingest.records import Article, Candidate, Failure, FetchResult
 from ingest.settings import Settings
-from ingest.sources import Discovery, Source, discover
-from ingest.store import Store, StoreWriter, article_id, new_batch_file
-from ingest.stories import NO_SIGNATURE, StoryIndex
-from ingest.urls import canonical_url
-from ingest.warc import is_warc_ref
-from ingest.warc import read_page as read_warc_page
-from ingest.watchlist import load_watchlist
+from ingest.sources.discover import Discovery, Source, discover
+from ingest.sources.feedstate import FeedState, load_feed_state, save_feed_state
+from ingest.sources.urls import canonical_url
+from ingest.sources.warc import is_warc_ref
+from ingest.sources.warc import read_page as read_warc_page
+from ingest.store.known import KnownKeys
+from ingest.store.parquet import Store, StoreWriter, article_id, new_batch_file
+from ingest.store.stories import NO_SIGNATURE, StoryIndex
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ def _run(sources: Iterable[Source], settings: Settings) -> RunSummary:
     store = Store(Path(settings.store))
     with store.writer() as writer, make_client(settings) as client:
         fetcher = PoliteFetcher(client, settings)  # discovery and pages share robots.txt and each host's schedule
-        # The store's ids and content hashes as 8-byte keys (ingest/known.py): 16 bytes a stored article, not ~240.
+        # The store's ids and content hashes as 8-byte keys (ingest/store/known.py): 16 bytes a stored article, not ~240.
         stored = store.exists()
         known_ids = KnownKeys(store.read_column("articles", "id") if stored else ())
         known_hashes = KnownKeys(store.read_column("articles", "content_hash") if stored else ())

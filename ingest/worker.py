@@ -13,14 +13,14 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from ingest.extract import extract_article
-from ingest.language import choose_language
-from ingest.mentions import Matcher
+from ingest.extract.article import extract_article
+from ingest.extract.language import choose_language
+from ingest.mentions.matcher import Matcher
+from ingest.mentions.watchlist import load_watchlist
 from ingest.records import Article, Candidate, Failure
-from ingest.store import article_id, content_hash
-from ingest.stories import NO_SIGNATURE, signature
-from ingest.urls import canonical_url
-from ingest.watchlist import load_watchlist
+from ingest.sources.urls import canonical_url
+from ingest.store.parquet import article_id, content_hash
+from ingest.store.stories import NO_SIGNATURE, signature
 
 _matcher: Matcher | None = None
 

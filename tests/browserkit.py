@@ -1,7 +1,7 @@
 """What the browser tests share: Debian's chromium, a `streamlit run` server on a free port, fixtures, chart helpers.
 
-Used by tests/test_browser.py (charts, clicks, drill-down, escaping, exports), tests/test_browser_urlstate.py (the
-URL as the view's record: Back, Forward, copied links) and tests/test_browser_access.py (sign-in gates). The
+Used by tests/dashboard/test_browser.py (charts, clicks, drill-down, escaping, exports), tests/dashboard/test_browser_urlstate.py (the
+URL as the view's record: Back, Forward, copied links) and tests/dashboard/test_browser_access.py (sign-in gates). The
 fixtures `browser` and `dashboard` are session-wide (tests/conftest.py imports them): one chromium and one server
 on the tiny store for every module.
 """

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ingest.records import Article, Mention
-from ingest.store import Store, article_id, content_hash
+from ingest.store.parquet import Store, article_id, content_hash
 from tests.browserkit import browser, dashboard, page  # noqa: F401 - the browser tests' shared fixtures (one server)
 
 PEOPLE = {"alice-example": "Alice Example", "bob-sample": "Bob Sample", "carol-test": "Carol Test"}

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import cache, charts, views
-from dashboard.selection import decode_pairs, encode_pairs, selected_pairs
+from dashboard.data.selection import decode_pairs, encode_pairs, selected_pairs
 from dashboard.urlstate import UrlSelection
 
 ctx = views.shell_context()

@@ -8,7 +8,7 @@ same page, and a copied link reopens all of it.
 import streamlit as st
 
 from dashboard import views
-from dashboard.selection import decode_points, encode_points
+from dashboard.data.selection import decode_points, encode_points
 from dashboard.urlstate import UrlSelection
 
 ctx = views.shell_context()

@@ -7,7 +7,7 @@ selection before, and a copied link shows the same "why the spike?" again.
 import streamlit as st
 
 from dashboard import cache, charts, explain, views
-from dashboard.selection import decode_points, encode_points
+from dashboard.data.selection import decode_points, encode_points
 from dashboard.urlstate import UrlSelection
 
 ctx = views.shell_context()

@@ -38,7 +38,7 @@ Each real article is described by an :class:`ArticleInfo` (true date, body parag
 topics mentioned in the body and the headline, the photo caption that must not count as body), so the ingest
 can be tested against ground truth. Person and topic ids are those of the default watchlist
 (``ingest/data/watchlist.toml``); every reference to a person (full name, titled form, surname, possessive)
-is counted, and the real matcher over the default watchlist finds exactly these counts (tests/test_demo.py).
+is counted, and the real matcher over the default watchlist finds exactly these counts (tests/ingest/test_demo.py).
 The people are real leaders in generic invented sentences; no quotation is attributed to anyone.
 """
 

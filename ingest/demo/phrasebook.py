@@ -7,7 +7,7 @@ Template slots, filled left to right by :mod:`ingest.demo.corpus`:
 ``{A}`` ``{B}`` ``{C}`` a person of the article and ``{P:id}`` a named one (full name at the first
 reference, then the surname or a title and surname), ``{A's}`` the same in the possessive, ``{place}``
 ``{place2}`` ``{country}`` ``{country2}`` from the theme, ``{n}`` a small number, ``{day}`` a weekday.
-A template's topic tags say which topics its wording names (:data:`TOPIC_RULES`); ``tests/test_demo.py``
+A template's topic tags say which topics its wording names (:data:`TOPIC_RULES`); ``tests/ingest/test_demo.py``
 checks them. The ground truth of an article's topics is computed from its rendered body, not from the tags.
 Person and topic ids are those of the default watchlist, ``ingest/data/watchlist.toml``.
 """

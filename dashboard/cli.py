@@ -1,0 +1,122 @@
+"""The installed `newsmon` command: ingest's command group (ingest/cli) plus the two commands that start the
+dashboard, `newsmon dashboard` and `newsmon demo`.
+
+This is the one module above both packages: the dashboard reads the store the ingest writes, so `dashboard`
+may import `ingest`, never the reverse, and the commands that need both live here. Each is a thin click layer:
+`serve_dashboard` runs `dashboard/serve.py`'s command line; the demo store is `ingest.demo.build`'s.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from dashboard.serve import streamlit_command
+from ingest.cli.main import is_remote, main, parse_interval, watchlist_option
+from ingest.demo.build import DEMO_STORE
+
+__all__ = ["main"]
+
+
+@main.command("dashboard")
+@click.option("--store", default="data/store", show_default=True, metavar="DIR|URI",
+              help="Directory of the Parquet store, or the URI a store was published to (s3://, gs://, ...): "
+                   "then a local replica is pulled and kept up to date.")
+@watchlist_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to serve on; 0.0.0.0 serves your whole network (set a password first: see docs).")
+@click.option("--port", type=int, default=8501, show_default=True)
+@click.option("--refresh", default="5m", show_default=True,
+              help="With a published store's URI: pull it again this often (e.g. 1m, 15m, 1h).")
+def dashboard_cmd(store: str, watchlist: Path | None, host: str, port: int, refresh: str) -> None:
+    """Serve the dashboard (Streamlit) on http://HOST:PORT over the store."""
+    if not is_remote(store):
+        serve_dashboard(Path(store.removeprefix("file://")), watchlist, host, port)
+        return
+    from ingest.store.replica import ReplicaError, pull_store
+
+    every = parse_interval(refresh, "--refresh")
+    local = replica_dir(store)
+    click.echo(f"pulling {store} into {local} ...")
+    try:
+        report = pull_store(store, local)
+    except ReplicaError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"replica ready: {report.downloaded} files downloaded, {report.unchanged} unchanged")
+
+    def pull_again() -> None:
+        try:
+            r = pull_store(store, local)
+        except (ReplicaError, OSError) as exc:
+            click.echo(f"warning: cannot pull {store} ({exc}); serving the last copy", err=True)
+            return
+        if r.downloaded or r.deleted:
+            click.echo(f"pulled {store}: {r.downloaded} new files, {r.deleted} removed")
+
+    serve_dashboard(local, watchlist, host, port, every=every, tick=pull_again)
+
+
+def replica_dir(uri: str) -> Path:
+    """Where `newsmon dashboard --store URI` keeps its replica: $NEWSMON_REPLICAS, else ~/.cache/newsmon/replicas."""
+    import hashlib
+
+    base = Path(os.environ.get("NEWSMON_REPLICAS") or Path.home() / ".cache" / "newsmon" / "replicas")
+    return base / hashlib.sha256(uri.encode()).hexdigest()[:16]
+
+
+def serve_dashboard(store: Path, watchlist: Path | None, host: str, port: int,
+                    every: float | None = None, tick: Callable[[], None] | None = None) -> None:
+    """Run the Streamlit server until it stops; with `tick`, call it every `every` seconds meanwhile."""
+    env = dict(os.environ, NEWSMON_STORE=str(store.resolve()))
+    if watchlist:
+        env["NEWSMON_WATCHLIST"] = str(watchlist.resolve())
+    cmd = streamlit_command(host, port, preload=True)  # the first page then skips ~0.5 s of imports
+    click.echo(f"newsmon dashboard on http://{'localhost' if host == '127.0.0.1' else host}:{port} "
+               f"(store {store}); Ctrl-C stops it")
+    proc = subprocess.Popen(cmd, env=env)
+    try:
+        while True:
+            try:
+                proc.wait(timeout=every)
+                return
+            except subprocess.TimeoutExpired:
+                if tick is not None:
+                    tick()
+    except KeyboardInterrupt:
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@main.command()
+@click.option("--store", type=click.Path(file_okay=False, path_type=Path), default=DEMO_STORE, show_default=True,
+              help="Directory of the demo store (kept apart from your real store).")
+@click.option("--articles", type=click.IntRange(10, 20000), default=1500, show_default=True,
+              help="Articles in the synthetic corpus.")
+@click.option("--seed", type=int, default=42, show_default=True, help="Seed of the synthetic corpus.")
+@click.option("--no-dashboard", is_flag=True, help="Build the demo store, then stop.")
+@click.option("--port", type=int, default=8501, show_default=True, help="Dashboard port.")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+def demo(store: Path, articles: int, seed: int, no_dashboard: bool, port: int, no_progress: bool) -> None:
+    """Build a demo store from a fictional corpus through the real ingest, then serve the dashboard.
+
+    A deterministic synthetic corpus of fictional outlets (each with its own page template, furniture
+    and RSS feed) is served on 127.0.0.1 and ingested exactly as real feeds are. Every outlet and
+    article is labelled fictional; the people are real leaders in generic invented sentences.
+    """
+    from ingest.demo.build import build_demo_store
+    from ingest.pipeline import format_summary
+
+    summary = build_demo_store(store, articles, seed, progress=False if no_progress else None, say=click.echo)
+    click.echo(format_summary(summary))
+    if not no_dashboard:
+        serve_dashboard(store, None, "127.0.0.1", port)
+
+
+if __name__ == "__main__":
+    main()

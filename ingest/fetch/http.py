@@ -1,0 +1,231 @@
+"""Fetching pages and feeds over HTTP: bounded in time and size, refusing what it should not reach.
+
+`fetch_url()` returns a `FetchResult` or a `Failure` with a countable reason; it never raises for a bad URL
+or a bad server. Redirects are followed by hand so that every hop is checked (scheme, count).
+
+The private-address guard lives at the connection layer (`GuardedBackend`): each new connection resolves its
+host once, refuses it if any address is private, loopback, link-local, reserved, multicast or unspecified,
+and connects to one of the addresses it checked. Checking first and letting the HTTP library resolve again
+would let a DNS-rebinding host answer a public address to the check and a private one to the connect.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
+
+import httpcore
+import httpx
+
+# httpcore's stream over a connected socket; it has no public name, and `connect_tcp` must return one.
+from httpcore._backends.sync import SyncStream
+
+from ingest.records import Failure, FetchResult
+from ingest.settings import Settings
+
+log = logging.getLogger(__name__)
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml", "application/rdf+xml")
+RETRY_STATUS = {429, 502, 503, 504}
+
+
+class PrivateAddressError(httpcore.ConnectError):
+    """A host resolved to an address the guard refuses; httpx re-raises it as ConnectError `from` this."""
+
+
+class ResolveError(httpcore.ConnectError):
+    """A host did not resolve."""
+
+
+def refused_ip(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address itself when it is one newsmon must not reach by default (private, loopback, link-local, ...)."""
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast or ip.is_unspecified:
+        return ip
+    return None
+
+
+class GuardedBackend(httpcore.SyncBackend):
+    """httpcore's network backend with the address guard: resolve once, check every address, connect to a
+    checked one. TLS still uses the host name (httpcore passes it to `start_tls` as the SNI name), and the
+    Host header is the URL's."""
+
+    def __init__(self, allow_private: bool) -> None:
+        self.allow_private = allow_private
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Iterable[tuple] | None = None) -> SyncStream:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError) as exc:
+            raise ResolveError(f"{host}: {exc}") from exc
+        if not self.allow_private:
+            for info in infos:
+                ip = refused_ip(info[4][0])
+                if ip is not None:
+                    raise PrivateAddressError(f"{host} resolves to {ip}")
+        error: httpcore.ConnectError | httpcore.ConnectTimeout = httpcore.ConnectError(f"{host}: no address")
+        for family, kind, proto, _, sockaddr in infos:  # the checked addresses, in the resolver's order
+            sock = socket.socket(family, kind, proto)
+            try:
+                sock.settimeout(timeout)
+                if local_address is not None:
+                    sock.bind((local_address, 0))
+                for option in socket_options or ():
+                    sock.setsockopt(*option)
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as httpcore's own backend does
+                sock.connect(sockaddr)
+            except TimeoutError as exc:
+                sock.close()
+                error = httpcore.ConnectTimeout(f"{host} ({sockaddr[0]}): {exc}")
+            except OSError as exc:
+                sock.close()
+                error = httpcore.ConnectError(f"{host} ({sockaddr[0]}): {exc}")
+            else:
+                return SyncStream(sock)
+        raise error
+
+
+def make_client(settings: Settings) -> httpx.Client:
+    """One client per run (connection reuse); redirects are followed by `fetch_url`, not by httpx. Every new
+    connection goes through `GuardedBackend` (robots.txt, feeds, sitemaps, pages and each redirect hop alike)."""
+    timeout = httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout)
+    limits = httpx.Limits(max_connections=settings.fetch_threads * 2, max_keepalive_connections=settings.fetch_threads)
+    transport = httpx.HTTPTransport(limits=limits, trust_env=False)
+    # httpx 0.28 has no network_backend option: give its transport a pool built like its own, plus the guard.
+    # (`_pool` is the attribute `HTTPTransport.handle_request` sends through; tests/ingest/fetch/test_http.py fails if not.)
+    transport._pool = httpcore.ConnectionPool(
+        ssl_context=httpx.create_ssl_context(trust_env=False),
+        max_connections=limits.max_connections,
+        max_keepalive_connections=limits.max_keepalive_connections,
+        keepalive_expiry=limits.keepalive_expiry,
+        network_backend=GuardedBackend(settings.allow_private),
+    )
+    return httpx.Client(
+        transport=transport,
+        timeout=timeout,
+        follow_redirects=False,
+        headers={"User-Agent": settings.user_agent, "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.5"},
+        trust_env=False,
+    )
+
+
+def check_address(url: str, allow_private: bool) -> Failure | None:
+    """Refuse non-http(s) schemes, URLs without a host and, unless allowed, literal private/loopback/link-local
+    IP hosts. Host names are checked when connecting (`GuardedBackend`), against the addresses actually used."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return Failure("bad-scheme", f"{parts.scheme or 'no'} scheme: {url}")
+    if not parts.hostname:
+        return Failure("bad-url", url)
+    if allow_private:
+        return None
+    try:
+        ip = refused_ip(parts.hostname)
+    except ValueError:
+        return None  # a host name, not an address
+    return Failure("private-address", f"{parts.hostname} resolves to {ip}") if ip is not None else None
+
+
+def fetch_url(client: httpx.Client, url: str, settings: Settings, accept: tuple[str, ...] = HTML_TYPES,
+              headers: dict[str, str] | None = None, retries: int = 2) -> FetchResult | Failure:
+    """GET one URL within the settings' limits; a Failure says why not."""
+    started = time.monotonic()
+    attempt = 0
+    while True:
+        result = _fetch_once(client, url, settings, accept, headers or {}, started)
+        if not isinstance(result, _Retry) or attempt >= retries:
+            return result.failure if isinstance(result, _Retry) else result
+        attempt += 1
+        wait = min(result.wait if result.wait is not None else 0.5 * 2.0 ** attempt, 30.0)
+        if time.monotonic() - started + wait > settings.deadline:
+            return result.failure
+        log.info("retrying %s in %.1fs (%s)", url, wait, result.failure.reason)
+        time.sleep(wait)
+
+
+class _Retry:
+    def __init__(self, failure: Failure, wait: float | None) -> None:
+        self.failure, self.wait = failure, wait
+
+
+def _fetch_once(client: httpx.Client, url: str, settings: Settings, accept: tuple[str, ...],
+                headers: dict[str, str], started: float) -> FetchResult | Failure | _Retry:
+    current = url
+    for _hop in range(settings.max_redirects + 1):
+        refused = check_address(current, settings.allow_private)
+        if refused:
+            return refused
+        try:
+            with client.stream("GET", current, headers=headers) as resp:
+                if resp.status_code == 304:  # Not Modified (a conditional GET): no body, not a redirect
+                    return FetchResult(url, str(resp.url), 304, "", b"", None, datetime.now(UTC),
+                                       etag=resp.headers.get("etag"), last_modified=resp.headers.get("last-modified"))
+                if resp.is_redirect:
+                    location = resp.headers.get("location")
+                    if not location:
+                        return Failure("bad-redirect", f"{resp.status_code} without Location: {current}")
+                    current = urljoin(current, location)
+                    continue
+                if resp.status_code in RETRY_STATUS:
+                    return _Retry(Failure(f"http-{resp.status_code}", current), _retry_after(resp.headers.get("retry-after")))
+                if resp.status_code >= 400:
+                    return Failure(f"http-{resp.status_code}", current)
+                ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
+                if ctype and not ctype.startswith(accept) and not (ctype == "text/plain" and accept != HTML_TYPES):
+                    return Failure("content-type", f"{ctype}: {current}")
+                declared = resp.headers.get("content-length")
+                if declared and declared.isdigit() and int(declared) > settings.max_bytes:
+                    return Failure("too-large", f"{declared} bytes declared: {current}")
+                chunks, size = [], 0
+                for chunk in resp.iter_bytes():
+                    size += len(chunk)
+                    if size > settings.max_bytes:
+                        return Failure("too-large", f"over {settings.max_bytes} bytes: {current}")
+                    if time.monotonic() - started > settings.deadline:
+                        return Failure("deadline", f"over {settings.deadline:.0f}s: {current}")
+                    chunks.append(chunk)
+                return FetchResult(
+                    url=url,
+                    final_url=str(resp.url),
+                    status=resp.status_code,
+                    content_type=ctype,
+                    body=b"".join(chunks),
+                    encoding=resp.charset_encoding,
+                    fetched_at=datetime.now(UTC),
+                    etag=resp.headers.get("etag"),
+                    last_modified=resp.headers.get("last-modified"),
+                )
+        except httpx.TimeoutException as exc:
+            return _Retry(Failure("timeout", f"{type(exc).__name__}: {current}"), None)
+        except httpx.ConnectError as exc:
+            if isinstance(exc.__cause__, PrivateAddressError):
+                return Failure("private-address", str(exc.__cause__))
+            if isinstance(exc.__cause__, ResolveError):
+                return Failure("dns", str(exc.__cause__))
+            return _Retry(Failure("connection", f"ConnectError: {current}"), None)
+        except httpx.DecodingError as exc:
+            return Failure("bad-encoding", f"{exc}: {current}")
+        except (httpx.TransportError, httpx.InvalidURL, ValueError) as exc:
+            return _Retry(Failure("connection", f"{type(exc).__name__}: {current}"), None)
+    return Failure("redirect-loop", f"more than {settings.max_redirects} redirects: {url}")
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,12 @@
+"""Who and what an article mentions: the watchlist, the matcher, and the store-wide jobs built on them.
+
+Takes: the watchlist TOML file and article texts (title, body). Gives: `Mention` records (entity, field, span,
+matched text, rule). `recount.py` rewrites the store's mentions; `discover.py` reads it. Imports `store` below it.
+
+- watchlist.py: `load_watchlist`, `parse_watchlist`, `Watchlist`, `Person`, `Topic`, `WatchlistError`.
+- matcher.py: `Matcher` (`Matcher.find`): one Aho-Corasick pass per field, with the evidence for each mention.
+- fold.py: `fold_text`, `fold_form`: case and diacritic folding that keeps offsets.
+- fuzzy.py: `SlipIndex`: one-letter slips in long names.
+- recount.py: `recount`: every stored mention recomputed after the watchlist changed.
+- discover.py: `discover_names`: frequent names not on the watchlist.
+"""

@@ -1,0 +1,372 @@
+"""The matcher: finds watchlist people and topics in a title and a body, with the evidence for each mention.
+
+One Aho-Corasick pass per field finds every alias, short form, exclusion and topic phrase at once (pyahocorasick).
+The text is folded first (ingest/mentions/fold.py: case, diacritics, punctuation → space, same length), and every pattern is
+stored with a space on each side, so a hit is a whole word by construction: "Putin's", "pro-Putin", "Putin-Xi" match,
+"Rasputin" does not. Then, in order:
+
+1. People: overlapping hits are resolved leftmost-longest, so "Trump Tower" (an exclusion) beats "Trump" and
+   "Abbas Araghchi" (another person) beats the short form "Abbas". An alias always counts (rule ``alias``).
+2. Fuzzy: a capitalised word of 7+ letters that is one slip away from a single-word alias counts (rule ``fuzzy``)
+   where the text shows a name stands there (first name, title or "said" around it, or the person named exactly
+   elsewhere in the article); "Ismail Haniiyeh" is recorded whole when the first name is there.
+3. Short forms (a bare "Abbas") count only when the article licenses them: the nearest earlier full name among this
+   person and the people who share the short form is this person's (rule ``surname-after-full-name``; a headline is
+   read as coming after the body's first full name), or a cue word of the person stands in the same sentence
+   (rule ``context``). Otherwise the hit is dropped.
+4. Topics: a topic's ``any`` phrases are its mentions (rule ``topic``) if each ``all`` group and no ``not`` phrase
+   occurs somewhere in the article; an ``exclude`` phrase ("sin embargo") hides the phrases inside it. Each topic
+   resolves its own overlaps, so two topics may share a phrase ("ceasefire").
+
+Case: a one-word form must start with a capital in the text ("Trump said", not "a trump card"), and a one-word form of
+three letters or fewer must match exactly as written ("Xi", not the numeral "XI"). Multi-word forms and topics are
+case-blind.
+
+Pickling: a Matcher pickles as its watchlist and rebuilds its automaton when unpickled (a few milliseconds for the
+default watchlist), so it can be sent to worker processes.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass
+
+import ahocorasick
+
+from ingest.mentions.fold import (
+    ARABIC_PROCLITICS,
+    SPACE,
+    fold_form,
+    fold_text,
+    is_arabic,
+    is_unspaced,
+    starts_upper,
+)
+from ingest.mentions.fuzzy import MIN_LENGTH, SlipIndex
+from ingest.mentions.watchlist import Watchlist
+from ingest.records import Mention
+
+# Why a mention counted, in a sentence the dashboard can show next to the highlight (same wording as docs/watchlist.md).
+RULE_HELP = {
+    "alias": "an alias, the name, or a titled form, matched exactly (case and accents aside)",
+    "fuzzy": "a one-letter slip of a long alias, where the text shows a name stands there",
+    "context": "a short form, licensed by a cue word in the same sentence",
+    "surname-after-full-name": "a short form, licensed by the person's full name earlier in the article",
+    "topic": "a topic phrase, in an article that meets the topic's all/not conditions",
+}
+
+ALIAS, SHORT, BLOCK, TOPIC, TOPIC_BLOCK = 0, 1, 2, 3, 4
+_TOPICAL = (TOPIC, TOPIC_BLOCK)
+_PRIORITY = {ALIAS: 0, BLOCK: 1, SHORT: 2, TOPIC_BLOCK: 0, TOPIC: 1}
+# A capitalised word of MIN_LENGTH+ letters in the original text: the only words tried for a fuzzy match.
+# Word boundaries are checked in Python on the few hits: with look-arounds in the pattern the scan is three times slower.
+_CAPITAL_WORD = re.compile(rf"[A-ZÀ-ÖØ-ÞА-ЯЁІЇЄҐ][a-zß-öø-ÿ\u0100-\u024f\u0430-\u045f]{{{MIN_LENGTH - 1},}}")
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+|\n")
+# Evidence that a one-slip word is used as a name (docs/watchlist.md, "Fuzzy"): a title or role word before it, or a
+# possessive or a reporting verb after it. Without evidence "Starter" and "Blinker" (German pages) were counted as
+# Starmer and Blinken in the extraction dev set.
+_TITLE_WORDS = frozenset(
+    "president minister premier chancellor leader chief king prince sheikh ayatollah general gen mr mrs ms dr envoy "
+    "spokesman spokeswoman commander secretary senator sen emir pm".split()
+)
+_PROPER_POSSESSIVE = re.compile(r"[A-Z][\w.]*['’]s\s+$")
+_REPORTING = frozenset("s said says told tells added wrote warned insisted argued announced".split())
+
+
+@dataclass(frozen=True, slots=True)
+class _Form:
+    kind: int
+    owner: int  # index into people or topics
+    trim: int  # leading characters of the hit that are not part of the name (an Arabic proclitic)
+    case: str  # "" | "cap" (must start with a capital) | original form (must match exactly)
+
+
+@dataclass(slots=True)
+class _Hit:
+    field: int  # 0 title, 1 body
+    start: int
+    end: int
+    form: _Form | None
+    rule: str = "alias"
+    owner: int = -1
+
+
+class Matcher:
+    """Finds the mentions of a watchlist's people and topics; build once, call `find` per article."""
+
+    def __init__(self, watchlist: Watchlist) -> None:
+        self.watchlist = watchlist
+        self._automaton = ahocorasick.Automaton()
+        self._slips = SlipIndex()
+        self._known_words: set[str] = set()
+        self._first_names: dict[tuple[int, str], list[str]] = {}
+        self._cues: list[tuple[str, ...]] = []
+        self._exact_cues: list[re.Pattern | None] = []
+        self._title_words: list[frozenset[str]] = []
+        self._rivals: dict[tuple[int, str], set[int]] = {}
+        self._build()
+
+    def __reduce__(self):
+        return (Matcher, (self.watchlist,))
+
+    # ---------------------------------------------------------------- building
+
+    def _build(self) -> None:
+        patterns: dict[str, list[_Form]] = {}
+
+        def add(form: str, kind: int, owner: int) -> None:
+            key = fold_form(form)
+            words = key.split()
+            self._known_words.update(words)
+            case = ""
+            if kind not in _TOPICAL and len(words) == 1 and not is_unspaced(form):
+                case = form.strip() if len(key) <= 3 else "cap"
+            variants = [(key, 0)]
+            if is_arabic(form) and kind not in _TOPICAL:
+                variants += [(p + key, len(p)) for p in ARABIC_PROCLITICS]
+            for k, trim in variants:
+                padded = k if is_unspaced(form) else f"{SPACE}{k}{SPACE}"
+                patterns.setdefault(padded, []).append(_Form(kind, owner, trim, case))
+
+        people = self.watchlist.people
+        short_owners: dict[str, set[int]] = {}
+        for i, p in enumerate(people):
+            for a in p.aliases:
+                add(a, ALIAS, i)
+                key = fold_form(a)
+                if p.fuzzy and SPACE not in key and len(key) >= MIN_LENGTH:
+                    self._slips.add(key, i)
+            for s in p.short:
+                add(s, SHORT, i)
+                short_owners.setdefault(fold_form(s), set()).add(i)
+                for t in p.titles:
+                    add(f"{t} {s}", ALIAS, i)
+            for x in p.exclude:
+                add(x, BLOCK, i)
+            # A cue of three letters or fewer ("US", "EU", "IDF") must match as written: "us" is a pronoun.
+            exact = [c for c in p.cues if len(fold_form(c)) <= 3]
+            self._cues.append(tuple(f"{SPACE}{fold_form(c)}{SPACE}" for c in p.cues if c not in exact))
+            alternation = "|".join(re.escape(c) for c in exact)
+            self._exact_cues.append(re.compile(rf"(?<!\w)(?:{alternation})(?!\w)") if exact else None)
+            self._known_words.update(w for c in p.cues for w in fold_form(c).split())
+            self._title_words.append(frozenset(fold_form(t).split()[-1] for t in p.titles))
+        for i, p in enumerate(people):
+            for a in p.aliases:  # "Ismail" before a fuzzy "Haniiyeh" belongs to the mention
+                words = fold_form(a).split()
+                if len(words) > 1:
+                    self._first_names.setdefault((i, words[-1]), []).append(SPACE.join(words[:-1]))
+        # Rivals of a short form: other people who are also called by it, or whose full name contains it.
+        for s, owners in short_owners.items():
+            for i in owners:
+                rivals = {j for j in owners if j != i}
+                for j, q in enumerate(people):
+                    if j != i and any(s in fold_form(a).split() for a in q.aliases):
+                        rivals.add(j)
+                self._rivals[(i, s)] = rivals
+        self._conditions: list[tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]] = []
+        for i, t in enumerate(self.watchlist.topics):
+            for phrase in t.any_of:
+                add(phrase, TOPIC, i)
+            for phrase in t.exclude:
+                add(phrase, TOPIC_BLOCK, i)
+            padded = lambda phrases: tuple(f"{SPACE}{fold_form(p)}{SPACE}" for p in phrases)  # noqa: E731
+            self._conditions.append((tuple(padded(g) for g in t.all_of), padded(t.none_of)))
+        for key, forms in patterns.items():
+            self._automaton.add_word(key, (len(key), SPACE in key[:1], tuple(forms)))
+        self._automaton.make_automaton()
+
+    # ---------------------------------------------------------------- matching
+
+    def find(self, title: str, body: str) -> list[Mention]:
+        """All mentions in an article's title and body, title first, each in text order."""
+        texts = (title or "", body or "")
+        folded = (fold_text(texts[0]), fold_text(texts[1]))
+        people: list[_Hit] = []
+        shorts: list[_Hit] = []
+        topics: list[_Hit] = []
+        for f in (0, 1):
+            p, s, t = self._scan(f, texts[f], folded[f])
+            people += p
+            shorts += s
+            topics += t
+        people += self._fuzzy(texts, folded, people + shorts)
+        people.sort(key=lambda h: (h.field, h.start))
+        found = [h for h in people if h.form is None or h.form.kind == ALIAS]
+        found += self._license(texts, folded, people, shorts)
+        found += self._topics(folded, topics)
+        found.sort(key=lambda h: (h.field, h.start, h.end))
+        names = ("title", "body")
+        out = []
+        for h in found:
+            kind = "topic" if h.form is not None and h.form.kind == TOPIC else "person"
+            entity = (self.watchlist.topics if kind == "topic" else self.watchlist.people)[h.owner].id
+            out.append(
+                Mention(entity, kind, names[h.field], h.start, h.end, texts[h.field][h.start : h.end], h.rule)
+            )
+        return out
+
+    def _scan(self, field: int, text: str, folded: str) -> tuple[list[_Hit], list[_Hit], list[_Hit]]:
+        """People hits (aliases and exclusions), short-form hits and topic hits of one field, overlaps resolved."""
+        if not folded.strip():
+            return [], [], []
+        raw: list[tuple[int, int, int, _Form]] = []  # start, -length, priority, form
+        for last, (length, spaced, forms) in self._automaton.iter(f"{SPACE}{folded}{SPACE}"):
+            first = last - length + 1
+            start, end = (first, last - 1) if spaced else (first - 1, last)
+            for form in forms:
+                s = start + form.trim
+                if form.case and not _case_ok(text, s, end, form.case):
+                    continue
+                raw.append((s, -(end - s), _PRIORITY[form.kind], form))
+        raw.sort(key=lambda r: (r[0], r[1], r[2]))
+        people: list[_Hit] = []
+        shorts: list[_Hit] = []
+        topics: list[_Hit] = []
+        person_end = 0
+        topic_end: dict[int, int] = {}  # per topic: two topics may share a phrase ("ceasefire")
+        last_short: _Hit | None = None
+        for start, neg, _, form in raw:
+            end = start - neg
+            if form.kind in _TOPICAL:
+                if start >= topic_end.get(form.owner, 0):
+                    if form.kind == TOPIC:
+                        topics.append(_Hit(field, start, end, form, "topic", form.owner))
+                    topic_end[form.owner] = end  # an excluded phrase ("sin embargo") hides what it contains
+                continue
+            if start < person_end:
+                # The same short form may belong to several people: keep them all, the licence decides.
+                if form.kind == SHORT and last_short and (last_short.start, last_short.end) == (start, end):
+                    shorts.append(_Hit(field, start, end, form, "", form.owner))
+                continue
+            hit = _Hit(field, start, end, form, "alias", form.owner)
+            person_end = end
+            if form.kind == SHORT:
+                shorts.append(hit)
+                last_short = hit
+            else:
+                people.append(hit)
+        return people, shorts, topics
+
+    def _fuzzy(self, texts: tuple[str, str], folded: tuple[str, str], taken: list[_Hit]) -> list[_Hit]:
+        if not self._slips:
+            return []
+        named = {h.owner for h in taken if h.form is not None and h.form.kind == ALIAS}
+        maybe = self._slips.maybe
+        hits = []
+        for f in (0, 1):
+            spans: list[tuple[int, int]] | None = None
+            text, fold = texts[f], folded[f]
+            for m in _CAPITAL_WORD.finditer(text):
+                b, e = m.span()
+                word = fold[b:e]
+                if not maybe(word) or word in self._known_words or SPACE in word:
+                    continue
+                if (b and text[b - 1].isalnum()) or (e < len(text) and text[e].isalnum()):
+                    continue
+                if spans is None:
+                    spans = sorted((h.start, h.end) for h in taken if h.field == f)
+                    starts = [s for s, _ in spans]
+                k = bisect_left(starts, m.end())
+                if k and spans[k - 1][1] > m.start():
+                    continue  # inside a name already found
+                found = self._slips.lookup(word)
+                if found is None:
+                    continue
+                owner, target = found
+                start = m.start()
+                for first in self._first_names.get((owner, target), ()):
+                    s = start - len(first) - 1
+                    if s >= 0 and fold[s:start] == first + SPACE and (s == 0 or fold[s - 1] == SPACE):
+                        start = s
+                        break
+                if start != b or owner in named or self._looks_named(text, fold, b, e, owner):
+                    hits.append(_Hit(f, start, e, None, "fuzzy", owner))
+        return hits
+
+    def _looks_named(self, text: str, fold: str, start: int, end: int, owner: int) -> bool:
+        """A title or role word, or a possessive proper noun ("Iran's"), before; a possessive or "said" after."""
+        before = fold[max(0, start - 30) : start].split()
+        if before and (before[-1] in _TITLE_WORDS or before[-1] in self._title_words[owner]):
+            return True
+        if before and before[-1] == "s" and _PROPER_POSSESSIVE.search(text, max(0, start - 40), start):
+            return True
+        after = fold[end : end + 12].split()
+        return bool(after) and fold[end : end + 1] == SPACE and after[0] in _REPORTING
+
+    def _license(
+        self, texts: tuple[str, str], folded: tuple[str, str], people: list[_Hit], shorts: list[_Hit]
+    ) -> list[_Hit]:
+        """The short-form hits that the article licenses, with the rule that licensed each."""
+        out: list[_Hit] = []
+        claimed: set[tuple[int, int]] = set()
+        for h in shorts:
+            if (h.field, h.start) in claimed:
+                continue
+            key = fold_form(texts[h.field][h.start : h.end])
+            rivals = self._rivals.get((h.owner, key), set())
+            relevant = [
+                p
+                for p in people
+                if (p.owner == h.owner and (p.form is None or p.form.kind == ALIAS))
+                or (p.owner in rivals and (p.form is None or p.form.kind == ALIAS))
+                or (p.form is not None and p.form.kind == BLOCK and p.owner == h.owner)
+            ]
+            before = [p for p in relevant if (p.field, p.start) < (h.field, h.start)]
+            if not before and h.field == 0:
+                # The headline is read as following the body's first full name.
+                before = [p for p in relevant if p.field == 1][:1]
+            nearest = before[-1] if before else None
+            rule = ""
+            if (
+                nearest is not None
+                and nearest.owner == h.owner
+                and (nearest.form is None or nearest.form.kind != BLOCK)
+            ):
+                rule = "surname-after-full-name"
+            elif self._cue_near(h.owner, texts[h.field], folded[h.field], h.start, h.end):
+                rule = "context"
+            if rule:
+                h.rule = rule
+                out.append(h)
+                claimed.add((h.field, h.start))
+        return out
+
+    def _cue_near(self, owner: int, text: str, folded: str, start: int, end: int) -> bool:
+        cues, exact = self._cues[owner], self._exact_cues[owner]
+        if not cues and exact is None:
+            return False
+        left = 0
+        for m in _SENTENCE_END.finditer(text, max(0, start - 400), start):
+            left = m.end()
+        m = _SENTENCE_END.search(text, end)
+        right = m.start() if m else len(text)
+        sentence = f"{SPACE}{folded[left:start]}{SPACE}{folded[end:right]}{SPACE}"
+        if any(c in sentence for c in cues):
+            return True
+        return exact is not None and bool(exact.search(text[left:start]) or exact.search(text[end:right]))
+
+    def _topics(self, folded: tuple[str, str], hits: list[_Hit]) -> list[_Hit]:
+        if not hits:
+            return []
+        article = f"{SPACE}{folded[0]}{SPACE}{SPACE}{folded[1]}{SPACE}"
+        ok: dict[int, bool] = {}
+        out = []
+        for h in hits:
+            if h.owner not in ok:
+                ok[h.owner] = self._topic_holds(h.owner, article)
+            if ok[h.owner]:
+                out.append(h)
+        return out
+
+    def _topic_holds(self, owner: int, article: str) -> bool:
+        all_of, none_of = self._conditions[owner]
+        return all(any(p in article for p in group) for group in all_of) and not any(
+            p in article for p in none_of
+        )
+
+
+def _case_ok(text: str, start: int, end: int, case: str) -> bool:
+    if case == "cap":
+        return starts_upper(text[start:end])
+    return text[start:end] == case

@@ -1,0 +1,84 @@
+"""`newsmon store compact`: merge the many small files that months of ingest runs leave into few large ones.
+
+Rows are unchanged, only files are merged, and each table is swapped in one atomic rename (see parquet.py),
+so readers keep working throughout: whichever generation a reader sees, it sees every row once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ingest.store.parquet import SCHEMA_FILE, Store, _batch_name
+from ingest.store.stories import prune_signatures
+
+# ~250k articles per file keeps files at a few hundred MB of text: large enough that a million-article
+# store is a handful of files, small enough that a compaction's memory stays modest.
+TARGET_ROWS = 250_000
+
+
+@dataclass(frozen=True)
+class CompactReport:
+    files_before: dict[str, int]
+    files_after: dict[str, int]
+    rows: dict[str, int]
+
+
+def _rows(path: Path) -> int:
+    return pq.read_metadata(path).num_rows
+
+
+def _groups(paths: list[Path], target_rows: int) -> list[list[Path]]:
+    """Consecutive files (in batch order) gathered until a group reaches target_rows."""
+    groups, current, rows = [], [], 0
+    for path in paths:
+        n = _rows(path)
+        if current and rows + n > target_rows:
+            groups.append(current)
+            current, rows = [], 0
+        current.append(path)
+        rows += n
+    if current:
+        groups.append(current)
+    return groups
+
+
+def compact_store(store: Store, target_rows: int = TARGET_ROWS) -> CompactReport:
+    """Merge small files of every table; articles and mentions stay paired by file name."""
+    before, after, rows = {}, {}, {}
+    with store.writer(wait=True) as writer:
+        articles = sorted(p for p in store.articles_dir.glob("part-*.parquet") if p.name != SCHEMA_FILE)
+        mentions_files: dict[str, pa.Table | Path] = {}
+        articles_files: dict[str, pa.Table | Path] = {}
+        for group in _groups(articles, target_rows):
+            pairs = [(a, store.mentions_dir / a.name) for a in group]
+            if len(group) == 1:
+                a, m = pairs[0]
+                articles_files[a.name] = a
+                if m.exists():
+                    mentions_files[a.name] = m
+                continue
+            name = f"part-{_batch_name()}.parquet"
+            articles_files[name] = pa.concat_tables([pq.read_table(a) for a, _ in pairs])
+            mentions_files[name] = pa.concat_tables([pq.read_table(m) for _, m in pairs if m.exists()])
+        runs = sorted(p for p in store.runs_dir.glob("run-*.parquet"))
+        runs_files: dict[str, pa.Table | Path] = {}
+        if len(runs) > 1:
+            runs_files[f"run-{_batch_name()}.parquet"] = pa.concat_tables([pq.read_table(r) for r in runs], promote_options="default")  # older run files lack newer columns
+        else:
+            runs_files.update({r.name: r for r in runs})
+        mentions = [p for p in store.mentions_dir.glob("part-*.parquet") if p.name != SCHEMA_FILE]
+        for table, files, old in (("mentions", mentions_files, mentions), ("articles", articles_files, articles),
+                                  ("runs", runs_files, runs)):
+            before[table] = len(old)
+            writer.swap_generation(table, files)
+            after[table] = len(files)
+            rows[table] = store.count(table)
+        # Signatures are only read back for the last weeks (story clusters): merge them and drop the rest.
+        before["signatures"], kept = prune_signatures(writer)
+        rows["signatures"] = max(kept, 0)
+        after["signatures"] = len(list(store.signatures_dir.glob("*.parquet")))
+    return CompactReport(before, after, rows)

@@ -1,0 +1,139 @@
+"""AppTest smoke tests: every page renders on the tiny store, an empty store gets a sentence, a password hides data.
+
+AppTest cannot click chart points (see test_browser.py for that); selection handling is tested in test_selection.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.paths import APP
+
+PAGES = ["screens/overview.py", "screens/explore.py", "screens/entities.py", "screens/health.py"]
+
+
+def run(monkeypatch, store: Path, page: str | None = None, params: dict | None = None, watchlist=None) -> AppTest:
+    monkeypatch.setenv("NEWSMON_STORE", str(store))
+    monkeypatch.setenv("NEWSMON_DASHBOARD_CACHE", str(store.parent / "dashboard-cache"))
+    if watchlist:
+        monkeypatch.setenv("NEWSMON_WATCHLIST", str(watchlist))
+    monkeypatch.delenv("NEWSMON_PASSWORD", raising=False)
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    return at
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_each_page_renders_without_error(monkeypatch, tiny_store, page):
+    at = run(monkeypatch, tiny_store.root, page, watchlist=tiny_store.watchlist)
+    assert not at.exception, at.exception
+    assert at.title and at.title[0].value
+    assert not at.warning
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_empty_store_says_so(monkeypatch, empty_store, page):
+    at = run(monkeypatch, empty_store.root, page)
+    assert not at.exception
+    assert any("no articles yet" in i.value for i in at.info)
+    assert not at.get("plotly_chart")
+
+
+def test_missing_store_says_so(monkeypatch, tmp_path):
+    at = run(monkeypatch, tmp_path / "nowhere")
+    assert not at.exception
+    assert any("No newsmon store" in i.value for i in at.info)
+
+
+def test_query_params_restore_the_view(monkeypatch, tiny_store):
+    params = {"people": "carol-test", "topics": "ceasefire", "bucket": "month", "scale": "share",
+              "sources": "Example Post", "search": "talks"}
+    at = run(monkeypatch, tiny_store.root, params=params, watchlist=tiny_store.watchlist)
+    assert at.multiselect(key="f_people").value == ["carol-test"]
+    assert at.multiselect(key="f_topics").value == ["ceasefire"]
+    assert at.selectbox(key="f_bucket").value == "month"
+    assert at.radio(key="f_scale").value == "share"
+    assert at.multiselect(key="f_sources").value == ["Example Post"]
+    assert at.text_input(key="f_search").value == "talks"
+    # the URL still says exactly this view after the run (AppTest keeps each value as a one-item list)
+    assert {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()} == params
+
+
+def test_changing_a_filter_updates_the_url(monkeypatch, tiny_store):
+    at = run(monkeypatch, tiny_store.root, watchlist=tiny_store.watchlist)
+    at.selectbox(key="f_bucket").set_value("day").run()
+    got = {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+    assert got["bucket"] == "day"
+
+
+def test_article_link_shows_escaped_text(monkeypatch, tiny_store):
+    at = run(monkeypatch, tiny_store.root, "screens/explore.py", params={"article": tiny_store.hostile_id},
+             watchlist=tiny_store.watchlist)
+    assert not at.exception
+    html = [e.proto.body for e in at.get("html")]
+    assert len(html) == 1
+    assert "&lt;script&gt;alert(&#x27;xss&#x27;)&lt;/script&gt;" in html[0] and "<script>" not in html[0]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html[0] and "<img" not in html[0]
+    assert any("guessed" in m.value for m in at.markdown)
+
+
+def test_password_gate_shows_no_data(monkeypatch, tiny_store):
+    monkeypatch.setenv("NEWSMON_STORE", str(tiny_store.root))
+    monkeypatch.setenv("NEWSMON_DASHBOARD_CACHE", str(tiny_store.root.parent / "dashboard-cache"))
+    monkeypatch.setenv("NEWSMON_PASSWORD", "s3cret")
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert not at.get("plotly_chart") and not at.get("arrow_data_frame") and not at.multiselect
+    shown = " ".join(str(e.value) for e in list(at.markdown) + list(at.caption) + list(at.title))
+    assert "Alice" not in shown and "alice-example" not in shown and "Daily Fiction" not in shown
+    at.text_input[0].input("wrong")
+    at.button[0].click().run()
+    assert at.error and not at.get("plotly_chart")
+    at.text_input[0].input("s3cret")
+    at.button[0].click().run()
+    at.switch_page("screens/explore.py").run()
+    assert at.get("plotly_chart")
+
+
+def test_a_selection_in_the_url_lists_its_articles(monkeypatch, tiny_store):
+    from datetime import date, timedelta
+
+    week = date(2024, 1, 8)
+    want = sum(1 for a in tiny_store.articles if week <= a.published_at.date() < week + timedelta(days=7)
+               and any(m.entity_id == "alice-example" for m in a.mentions))
+    params = {"people": "alice-example", "sel": f"person:alice-example:{week},bogus,person:nobody:x"}
+    at = run(monkeypatch, tiny_store.root, "screens/explore.py", params=params, watchlist=tiny_store.watchlist)
+    assert not at.exception, at.exception
+    assert any(m.value.startswith(f"**{want:,} articles** behind Alice Example, week of {week}") for m in at.markdown)
+    assert at.query_params["sel"] in (params["sel"], [params["sel"]])  # kept as given: the URL is the selection's record
+
+
+def test_a_co_mention_cell_and_an_article_in_the_url_are_restored(monkeypatch, tiny_store):
+    both = [a for a in tiny_store.articles
+            if {"alice-example", "bob-sample"} <= {m.entity_id for m in a.mentions if m.kind == "person"}]
+    assert both
+    params = {"people": "alice-example,bob-sample", "pair": "bob-sample:alice-example,bogus", "article": both[0].id}
+    at = run(monkeypatch, tiny_store.root, "screens/entities.py", params=params, watchlist=tiny_store.watchlist)
+    assert not at.exception, at.exception
+    assert any(m.value.startswith(f"**{len(both):,} articles** behind Alice Example with Bob Sample")
+               for m in at.markdown)
+    opened = f"**{both[0].source}** · {both[0].published_at:%Y-%m-%d %H:%M} UTC"
+    assert any(m.value.startswith(opened) for m in at.markdown)  # the open article is shown
+    assert len(at.get("html")) == 1
+
+
+def test_an_overview_selection_in_the_url_explains_it_again(monkeypatch, tiny_store):
+    params = {"people": "carol-test", "bucket": "month", "sel": "person:carol-test:2024-01-01,person:nobody:2024-01-01"}
+    at = run(monkeypatch, tiny_store.root, "screens/overview.py", params=params, watchlist=tiny_store.watchlist)
+    assert not at.exception, at.exception
+    assert any("**Why the spike?** 1 selected point: Carol Test (month of 2024-01-01)" in m.value
+               for m in at.markdown)
+    assert any(b.label == "List the articles behind 1 selected point(s) in Explore" for b in at.button)

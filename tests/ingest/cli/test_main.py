@@ -1,0 +1,98 @@
+"""The `newsmon` command: help texts, one-line errors with exit codes, the ingest and store commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ingest.cli.main import main, parse_interval
+from tests.localserver import LocalServer, reply
+from tests.pages import rss, site
+from tests.paths import SHARED_DATA
+
+SEED = SHARED_DATA / "seed"
+
+
+@pytest.mark.parametrize("command", [[], ["ingest"], ["dashboard"], ["demo"], ["store", "info"], ["store", "compact"],
+                                     ["mentions", "find"], ["mentions", "recount"], ["sources", "check"]])
+def test_every_command_has_help(command: list[str]) -> None:
+    result = CliRunner().invoke(main, [*command, "--help"])
+    assert result.exit_code == 0 and "Usage:" in result.output and len(result.output) > 200
+
+
+def test_ingest_without_a_source_is_a_usage_error() -> None:
+    result = CliRunner().invoke(main, ["ingest"])
+    assert result.exit_code == 2 and "give at least one source" in result.output
+
+
+def test_bad_watchlist_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "watch.toml"
+    bad.write_text('[[person]]\nid = "x"\nname = 3\n')
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    result = CliRunner().invoke(main, ["ingest", "--html-dir", str(pages), "--watchlist", str(bad),
+                                       "--store", str(tmp_path / "s")])
+    assert result.exit_code == 1
+    assert str(bad) in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_bad_sources_file_names_file_line_and_field(tmp_path: Path) -> None:
+    bad = tmp_path / "sources.toml"
+    bad.write_text('[[source]]\nname = "A"\nkind = "feed"\nurl = "https://a.example/rss"\n\n'
+                   '[[source]]\nname = "B"\nkind = "telegraph"\nurl = "https://b.example/"\n')
+    result = CliRunner().invoke(main, ["ingest", "--sources", str(bad), "--store", str(tmp_path / "s")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert str(bad) in result.output and "kind" in result.output and ":8:" in result.output  # the line of kind in the second entry
+
+
+def test_unwritable_store_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    result = CliRunner().invoke(main, ["ingest", "--html-dir", str(pages), "--store", str(blocker / "store"),
+                                       "--no-progress"])
+    assert result.exit_code == 1 and "cannot create the store" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.skipif(not (SEED / "article.html").exists(), reason="seed page not found")
+def test_ingest_then_store_info(tmp_path: Path) -> None:
+    runner = CliRunner()
+    store = str(tmp_path / "store")
+    first = runner.invoke(main, ["ingest", "--html-dir", str(SEED), "--store", store, "--no-progress", "--processes", "0"])
+    assert first.exit_code == 0, first.output
+    assert "The Moscow Times" in first.output and "total" in first.output
+    info = runner.invoke(main, ["store", "info", "--store", store])
+    assert info.exit_code == 0 and "1 articles" in info.output
+
+
+def test_sources_file_visits_only_due_sources(tmp_path: Path) -> None:
+    pages, items = site(3)
+    routes = {p: reply(body, ctype=ct) for p, (ct, body) in pages.items()}
+    with LocalServer(routes) as srv:
+        routes["/rss"] = reply(rss(srv.url, items), ctype="application/rss+xml")
+        conf = tmp_path / "sources.toml"
+        conf.write_text(f'[[source]]\nname = "Test Daily"\nkind = "feed"\nurl = "{srv.url}/rss"\ninterval = "1h"\n')
+        args = ["ingest", "--sources", str(conf), "--store", str(tmp_path / "s"), "--allow-private", "--no-progress",
+                "--processes", "0"]
+        first = CliRunner().invoke(main, args)
+        second = CliRunner().invoke(main, args)
+    assert first.exit_code == 0 and "Test Daily" in first.output, first.output
+    assert srv.hits["/rss"] == 1
+    assert second.exit_code == 0 and "no source is due yet" in second.output
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("15m", 900), ("1h", 3600), ("90s", 90), ("1h30m", 5400), ("2d", 172800)])
+def test_parse_interval(text: str, seconds: float) -> None:
+    assert parse_interval(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "15", "fast", "10s", "-5m"])
+def test_parse_interval_rejects(text: str) -> None:
+    import click
+
+    with pytest.raises(click.BadParameter):
+        parse_interval(text)
