@@ -14,6 +14,9 @@ not themselves a known form are tried: short names are too close to ordinary wor
 from __future__ import annotations
 
 MIN_LENGTH = 7
+# A family name this long or longer is a target too, but one slip in it counts only right after the person's given
+# name ("Giorgia Meloini"): with the given name there, "Meloini" cannot be a German noun.
+SHORT_MIN_LENGTH = 5
 
 
 def deletions(word: str) -> set[str]:
@@ -56,7 +59,7 @@ class SlipIndex:
         self._cache: dict[str, tuple[int, str] | None] = {}  # capitalised words repeat a lot in news text
 
     def add(self, target: str, owner: int) -> None:
-        if len(target) < MIN_LENGTH or not target.isalpha():
+        if len(target) < SHORT_MIN_LENGTH or not target.isalpha():
             return
         self._heads.add(target[:3])
         self._tails.add(target[-3:])
@@ -73,7 +76,7 @@ class SlipIndex:
 
     def lookup(self, word: str) -> tuple[int, str] | None:
         """The (owner, target) one slip away from `word`, or None (also None when two owners compete)."""
-        if len(word) < MIN_LENGTH - 1 or (word[:3] not in self._heads and word[-3:] not in self._tails):
+        if len(word) < SHORT_MIN_LENGTH - 1 or (word[:3] not in self._heads and word[-3:] not in self._tails):
             return None
         if word in self._cache:
             return self._cache[word]

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import ahocorasick
 
+from ingest.mentions.derive import derive
 from ingest.mentions.fold import (
     ARABIC_PROCLITICS,
     SPACE,
@@ -43,25 +44,34 @@ from ingest.mentions.fold import (
     is_unspaced,
     starts_upper,
 )
-from ingest.mentions.fuzzy import MIN_LENGTH, SlipIndex
+from ingest.mentions.fuzzy import MIN_LENGTH, SHORT_MIN_LENGTH, SlipIndex
+from ingest.mentions.surnames import Anchor, Candidate, Surnames, in_address
 from ingest.mentions.watchlist import Watchlist
 from ingest.records import Mention
 
 # Why a mention counted, in a sentence the dashboard can show next to the highlight (same wording as docs/watchlist.md).
 RULE_HELP = {
     "alias": "an alias, the name, or a titled form, matched exactly (case and accents aside)",
-    "fuzzy": "a one-letter slip of a long alias, where the text shows a name stands there",
+    "middle-name": "the full name with a middle name or initial inside (Donald J. Trump)",
+    "title-surname": "the family name after a title (President Trump, Frau Merkel)",
+    "surname-after-full": "the family name, in an article that names the person in full",
+    "surname-distinctive": "the family name alone, unambiguous: no one else's and no everyday word",
+    "transliteration": "another script or spelling of the name (Путина, Lawrow, Netanyahou)",
+    "fuzzy": "a one-letter slip of the name, where the text shows a name stands there",
     "context": "a short form, licensed by a cue word in the same sentence",
-    "surname-after-full-name": "a short form, licensed by the person's full name earlier in the article",
+    "named-after": "the family name in an institution named after the person (the Biden administration)",
     "topic": "a topic phrase, in an article that meets the topic's all/not conditions",
 }
+# Rule values of stores written before the derived forms; `newsmon mentions recount` rewrites them.
+OLD_RULES = {"surname-after-full-name": "surname-after-full"}
 
-ALIAS, SHORT, BLOCK, TOPIC, TOPIC_BLOCK = 0, 1, 2, 3, 4
+ALIAS, SHORT, BLOCK, TOPIC, TOPIC_BLOCK, FAMILY = 0, 1, 2, 3, 4, 5
 _TOPICAL = (TOPIC, TOPIC_BLOCK)
-_PRIORITY = {ALIAS: 0, BLOCK: 1, SHORT: 2, TOPIC_BLOCK: 0, TOPIC: 1}
+_PRIORITY = {ALIAS: 0, BLOCK: 1, SHORT: 2, FAMILY: 2, TOPIC_BLOCK: 0, TOPIC: 1}
 # A capitalised word of MIN_LENGTH+ letters in the original text: the only words tried for a fuzzy match.
 # Word boundaries are checked in Python on the few hits: with look-arounds in the pattern the scan is three times slower.
-_CAPITAL_WORD = re.compile(rf"[A-ZÀ-ÖØ-ÞА-ЯЁІЇЄҐ][a-zß-öø-ÿ\u0100-\u024f\u0430-\u045f]{{{MIN_LENGTH - 1},}}")
+_CAPITAL_WORD = re.compile(rf"[A-ZÀ-ÖØ-ÞА-ЯЁІЇЄҐ][a-zß-öø-ÿ\u0100-\u024f\u0430-\u045f]{{{SHORT_MIN_LENGTH - 1},}}")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+|\n")
 # Evidence that a one-slip word is used as a name (docs/watchlist.md, "Fuzzy"): a title or role word before it, or a
 # possessive or a reporting verb after it. Without evidence "Starter" and "Blinker" (German pages) were counted as
@@ -80,6 +90,7 @@ class _Form:
     owner: int  # index into people or topics
     trim: int  # leading characters of the hit that are not part of the name (an Arabic proclitic)
     case: str  # "" | "cap" (must start with a capital) | original form (must match exactly)
+    tag: str = ""  # a family-name form: "surname" or "transliteration" (a spelling variant)
 
 
 @dataclass(slots=True)
@@ -115,7 +126,7 @@ class Matcher:
     def _build(self) -> None:
         patterns: dict[str, list[_Form]] = {}
 
-        def add(form: str, kind: int, owner: int) -> None:
+        def add(form: str, kind: int, owner: int, tag: str = "") -> None:
             key = fold_form(form)
             words = key.split()
             self._known_words.update(words)
@@ -127,16 +138,33 @@ class Matcher:
                 variants += [(p + key, len(p)) for p in ARABIC_PROCLITICS]
             for k, trim in variants:
                 padded = k if is_unspaced(form) else f"{SPACE}{k}{SPACE}"
-                patterns.setdefault(padded, []).append(_Form(kind, owner, trim, case))
+                patterns.setdefault(padded, []).append(_Form(kind, owner, trim, case, tag))
 
         people = self.watchlist.people
         short_owners: dict[str, set[int]] = {}
+        self._derived = [derive(p) for p in people]
+        self._surnames = Surnames(self._derived, self.watchlist.named_after)
         for i, p in enumerate(people):
             for a in p.aliases:
-                add(a, ALIAS, i)
                 key = fold_form(a)
+                if a != p.name and a.isupper() and a.isalpha() and 2 <= len(a) <= 5:
+                    # An acronym ("AOC", "MBS") is also a newspaper or a label: it counts like a family name.
+                    add(a, FAMILY, i, "acronym")
+                    continue
+                add(a, ALIAS, i)
                 if p.fuzzy and SPACE not in key and len(key) >= MIN_LENGTH:
                     self._slips.add(key, i)
+            taken = {fold_form(x) for x in (*p.aliases, *p.short)}
+            d = self._derived[i]
+            for form, tag in d.family_forms.items():
+                if form in taken:
+                    continue
+                # A family name of three letters or fewer must stand as written ("Xi", "Kim"), like an alias.
+                add(form if len(form) > 3 else form.capitalize(), FAMILY, i, tag)
+                if p.fuzzy and tag == "surname" and SPACE not in form and len(form) >= SHORT_MIN_LENGTH:
+                    self._slips.add(form, i)
+                    self._first_names.setdefault((i, form), []).extend(sorted(d.given_forms))
+            self._known_words.update(d.given_forms)
             for s in p.short:
                 add(s, SHORT, i)
                 short_owners.setdefault(fold_form(s), set()).add(i)
@@ -178,8 +206,12 @@ class Matcher:
 
     # ---------------------------------------------------------------- matching
 
-    def find(self, title: str, body: str) -> list[Mention]:
-        """All mentions in an article's title and body, title first, each in text order."""
+    def find(self, title: str, body: str, language: str | None = None) -> list[Mention]:
+        """All mentions in an article's title and body, title first, each in text order.
+
+        `language` (ISO 639-1, as extraction detects it) decides whether a bare family name is an everyday word
+        there; without it the most frequent of English, German, French and Spanish is assumed.
+        """
         texts = (title or "", body or "")
         folded = (fold_text(texts[0]), fold_text(texts[1]))
         people: list[_Hit] = []
@@ -190,9 +222,14 @@ class Matcher:
             people += p
             shorts += s
             topics += t
-        people += self._fuzzy(texts, folded, people + shorts)
+        people = [h for h in people if not in_address(texts[h.field], h.start, h.end)]
+        families = [h for h in shorts if h.form is not None and h.form.kind == FAMILY]
+        shorts = [h for h in shorts if h.form is not None and h.form.kind == SHORT]
+        counted = self._families(texts, people, families, language)
+        people += self._fuzzy(texts, folded, people + shorts + families + counted)
         people.sort(key=lambda h: (h.field, h.start))
         found = [h for h in people if h.form is None or h.form.kind == ALIAS]
+        found += counted
         found += self._license(texts, folded, people, shorts)
         found += self._topics(folded, topics)
         found.sort(key=lambda h: (h.field, h.start, h.end))
@@ -236,17 +273,41 @@ class Matcher:
                 continue
             if start < person_end:
                 # The same short form may belong to several people: keep them all, the licence decides.
-                if form.kind == SHORT and last_short and (last_short.start, last_short.end) == (start, end):
+                if form.kind in (SHORT, FAMILY) and last_short and (last_short.start, last_short.end) == (start, end):
                     shorts.append(_Hit(field, start, end, form, "", form.owner))
                 continue
             hit = _Hit(field, start, end, form, "alias", form.owner)
             person_end = end
-            if form.kind == SHORT:
+            if form.kind in (SHORT, FAMILY):
                 shorts.append(hit)
                 last_short = hit
             else:
                 people.append(hit)
         return people, shorts, topics
+
+    def _families(
+        self, texts: tuple[str, str], people: list[_Hit], families: list[_Hit], language: str | None
+    ) -> list[_Hit]:
+        """The family-name forms that count (surnames.py), found by the automaton or in another script."""
+        cands = [Candidate(h.field, h.start, h.end, h.owner, h.form.tag) for h in families if h.form is not None]
+        for f in (0, 1):
+            spans = [(h.start, h.end) for h in people if h.field == f]
+            for c in self._surnames.scan_scripts(f, texts[f]):
+                if not any(a < c.end and c.start < b for a, b in spans):
+                    cands.append(c)
+        anchors = []
+        for h in people:
+            if h.form is not None and h.form.kind == ALIAS:
+                anchors.append(Anchor(h.field, h.start, h.owner, ""))
+            elif h.form is not None and h.form.kind == BLOCK:  # "Melania Trump" competes for a bare "Trump"
+                words = fold_form(texts[h.field][h.start : h.end]).split()
+                family = next((w for w in words if w in self._derived[h.owner].family_forms), "")
+                if family:
+                    anchors.append(Anchor(h.field, h.start, -1, family))
+        counted = self._surnames.resolve(texts, cands, anchors, language) if cands else []
+        for f in (0, 1):
+            counted += self._surnames.scan_han(f, texts[f]) if _HAN.search(texts[f]) else []
+        return [_Hit(c.field, c.start, c.end, None, c.rule, c.owner) for c in counted]
 
     def _fuzzy(self, texts: tuple[str, str], folded: tuple[str, str], taken: list[_Hit]) -> list[_Hit]:
         if not self._slips:
@@ -280,6 +341,8 @@ class Matcher:
                     if s >= 0 and fold[s:start] == first + SPACE and (s == 0 or fold[s - 1] == SPACE):
                         start = s
                         break
+                if len(target) < MIN_LENGTH and start == b:
+                    continue  # a short name ("Meloni") is fuzzy only with the given name before it
                 if start != b or owner in named or self._looks_named(text, fold, b, e, owner):
                     hits.append(_Hit(f, start, e, None, "fuzzy", owner))
         return hits
@@ -323,7 +386,7 @@ class Matcher:
                 and nearest.owner == h.owner
                 and (nearest.form is None or nearest.form.kind != BLOCK)
             ):
-                rule = "surname-after-full-name"
+                rule = "surname-after-full"
             elif self._cue_near(h.owner, texts[h.field], folded[h.field], h.start, h.end):
                 rule = "context"
             if rule:

@@ -30,6 +30,7 @@ PERSON_FIELDS = {
     "cues": "words that license a short form in the same sentence ('Palestinian' for 'Abbas')",
     "exclude": "names and phrases that contain a form but are not this person ('Trump Tower', 'Abbas Araghchi')",
     "fuzzy": "true (default): tolerate a one-letter slip in a single-word alias of 7 letters or more",
+    "family": "the family name, where the guess from the name's order is wrong ('Lula', 'Moon')",
 }
 TOPIC_FIELDS = {
     "id": "short slug, unique in the file",
@@ -40,7 +41,12 @@ TOPIC_FIELDS = {
     "not": "phrases that veto the topic for the whole article",
     "exclude": "phrases that contain an 'any' phrase but do not mean the topic ('sin embargo': Spanish for 'however')",
 }
-META_FIELDS = {"as_of": "date the people were last checked", "description": "free text"}
+META_FIELDS = {
+    "as_of": "date the people were last checked",
+    "description": "free text",
+    "named_after": "true: count a name used for an institution or building ('the Biden administration', "
+    "'Trump Tower'); false (default): do not",
+}
 
 
 class WatchlistError(Exception):
@@ -58,6 +64,7 @@ class Person:
     exclude: tuple[str, ...] = ()
     role: str = ""
     fuzzy: bool = True
+    family: tuple[str, ...] = ()  # overrides the family name guessed from the name's order
 
     @property
     def label(self) -> str:
@@ -86,6 +93,7 @@ class Watchlist:
     version: str  # content hash of the parsed file (comments and layout do not change it), 12 hex digits
     path: str
     as_of: str = ""
+    named_after: bool = False  # count "the Biden administration", "Trump Tower" as the person (docs/watchlist.md)
 
     def entity(self, entity_id: str) -> Person | Topic | None:
         for e in (*self.people, *self.topics):
@@ -128,6 +136,12 @@ def parse_watchlist(raw: bytes | str, where: str = "<watchlist>") -> Watchlist:
     meta = data.get("meta", {})
     if not isinstance(meta, dict):
         v.fail(None, "meta", "must be a table")
+    for key in meta:
+        if key not in META_FIELDS:
+            v.fail(None, f"meta.{key}", f"unknown field; expected one of {', '.join(META_FIELDS)}")
+    named_after = meta.get("named_after", False)
+    if not isinstance(named_after, bool):
+        v.fail(None, "meta.named_after", "must be true or false")
     people = tuple(v.person(i, e) for i, e in enumerate(_entries(v, data, "people")))
     topics = tuple(v.topic(i, e) for i, e in enumerate(_entries(v, data, "topics")))
     if not people and not topics:
@@ -136,7 +150,7 @@ def parse_watchlist(raw: bytes | str, where: str = "<watchlist>") -> Watchlist:
     version = hashlib.sha256(
         json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()
     ).hexdigest()
-    return Watchlist(people, topics, version[:12], where, str(meta.get("as_of", "")))
+    return Watchlist(people, topics, version[:12], where, str(meta.get("as_of", "")), named_after)
 
 
 def _entries(v: _Validator, data: dict, table: str) -> list[dict]:
@@ -192,18 +206,22 @@ class _Validator:
         return tuple(dict.fromkeys(x.strip() for x in value))
 
     def _text(self, entry: tuple, e: dict, field: str, required: bool) -> str:
+        if required and field not in e:
+            self.fail(entry, field, "is missing: this entry needs one")
         value = e.get(field, "")
-        if not isinstance(value, str) or (required and not value.strip()):
-            self.fail(
-                entry, field, "is required and must be a non-empty string" if required else "must be a string"
-            )
+        if not isinstance(value, str):
+            self.fail(entry, field, f"must be a string (got {value!r})")
+        if required and not value.strip():
+            self.fail(entry, field, "is empty")
         return value.strip()
 
     def _head(self, table: str, index: int, e: dict, allowed: dict[str, str]) -> tuple[str, int, Any]:
         entry = (table, index, e.get("id"))
         ident = e.get("id")
+        if ident is None:
+            self.fail(entry, "id", f"is missing: every entry needs an id ({allowed['id']})")
         if not isinstance(ident, str) or not _ID_RE.match(ident):
-            self.fail(entry, "id", f"is required: {allowed['id']} (got {ident!r})")
+            self.fail(entry, "id", f"id {ident!r} must be lowercase letters, digits and hyphens")
         for key in e:
             if key not in allowed:
                 self.fail(entry, key, f"unknown field; expected one of {', '.join(allowed)}")
@@ -226,6 +244,11 @@ class _Validator:
                 self.fail(
                     entry, "short", f"{s!r} is also an alias; an alias always counts, so list it in one place"
                 )
+        family = self._strings(entry, e, "family")
+        for f in family:
+            if not any(fold_form(f) in fold_form(a).split() or fold_form(a).endswith(fold_form(f))
+                       for a in (name, *aliases)):
+                self.fail(entry, "family", f"{f!r} is not part of the name or an alias")
         return Person(
             id=e["id"],
             name=name,
@@ -236,6 +259,7 @@ class _Validator:
             exclude=self._strings(entry, e, "exclude"),
             role=self._text(entry, e, "role", required=False),
             fuzzy=fuzzy,
+            family=family,
         )
 
     def topic(self, index: int, e: dict) -> Topic:

@@ -1,0 +1,365 @@
+"""Family names without the full name: when a bare "Merkel", "Mr. Sunak", "Путина" or "Lawrow" counts.
+
+Takes the family-name hits of one article (found by the matcher's automaton, or by `scan_scripts` in Cyrillic and
+Greek text), the full-name hits, and the article's language; gives the hits that count with their rule. In order:
+
+1. Skipped: inside an e-mail address, a URL or a handle ("boris.johnson.mp@", "/La-Merkel-befahl").
+2. The words before it decide what it is: the person's given name ("Wladimir Putins", "Эммануэлю Макрону") makes a
+   full name; a given name with middle names or initials between ("Joseph Robinette Biden", "Donald J. Trump") too
+   (rule ``middle-name``); a title ("President", "Frau", "Bundesministerin", "президент") makes a titled form; any
+   other name ("Melania Trump", "Daniil Medvedev", "R. Merkel") makes it someone else's, and that full name competes
+   for the bare forms after it. "Trump Jr." is someone else too.
+3. The word after: an institution word ("the Biden administration", "das Putin-Regime") or, in running text of a
+   language that does not capitalise nouns, a capitalised common word ("Trump Tower", "Harris County") makes it a
+   name used for something else: counted only if the watchlist's ``named_after`` is true.
+4. Licence. The nearest full name before it (or, if none, after it), among this person's and the competing ones
+   (other watched people with the same family name, other full names in the article, the person's ``exclude``),
+   must be this person's (rule ``surname-after-full``, or ``title-surname`` with a title). An article without any
+   such full name counts the form only if it is unambiguous (rule ``surname-distinctive``): not the family name of
+   another watched person, and not an everyday word of the article's language (words.py). A frequent word still
+   counts where its capital letter shows a name: mid-sentence in running text, in a language that does not
+   capitalise nouns ("references Trump," yes; "Kurz vor", "in May", German "Modi" no).
+A form found through another script or spelling keeps the rule ``transliteration``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ingest.mentions.derive import Derived, is_initial, name_data
+from ingest.mentions.fold import fold_form
+from ingest.mentions.translit import sound_key, to_ascii
+from ingest.mentions.words import COMMON, NOUN_CAPITALS, TOP, guess_language, zipf
+
+# A capitalised word in Cyrillic or Greek script (apostrophes inside Ukrainian words included).
+_OTHER_SCRIPT_WORD = re.compile(r"[А-ЯЁІЇЄҐЎΑ-ΩΆ-Ώ][а-яёіїєґўα-ωά-ώ'’ʼ]+(?:-[А-ЯЁІЇЄҐα-ωа-я][а-яёіїєґ'’ʼ]+)?")
+_HAS_OTHER_SCRIPT = re.compile(r"[А-ЯЁІЇЄҐΑ-Ω]")
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+MIN_HAN_KEY = 6  # letters of pinyin: "liqiang" (Li Qiang) and longer; two-syllable keys like "wangyi" collide
+_WORD_BEFORE = re.compile(r"([\w'’.-]+)([ \u00a0]+)$")
+_WORD_AFTER = re.compile(r"^([ \u00a0-]+)([\w'’.]+)")
+_SENTENCE_BREAK = set(".!?:;\"“”„«»—–•*|()[]")
+# A capitalised word at most this frequent before a family name is read as another person's given name
+# ("Fabian Johnson" 3.9, "Hunter Biden" 4.4); above it, a function word or a noun ("When Trump", "Never Trump").
+GIVEN_NAME_MAX = 4.5
+# A capitalised word after a family name at most this frequent is read as a surname (the family form was a given
+# name: "Warren Haynes"); at least `COMMON`, as a thing named after the person ("Trump Tower", "Harris County").
+NEXT_NAME_MAX = 2.5
+# Words this frequent are function words even when capitalised mid-sentence ("For good measure, Never Trump").
+FUNCTION_WORD = 5.5
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    field: int
+    start: int
+    end: int
+    owner: int
+    tag: str  # "surname" | "transliteration"
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    field: int
+    start: int
+    owner: int  # the watched person, or -1 for a full name of someone else in the article
+    family: str  # folded family name it carries ("" for a watched person's own name)
+
+
+@dataclass(frozen=True, slots=True)
+class Counted:
+    field: int
+    start: int
+    end: int
+    owner: int
+    rule: str
+
+
+class Surnames:
+    """The family-name forms of a watchlist's people and the rules that decide which bare forms count."""
+
+    def __init__(self, derived: Sequence[Derived], named_after: bool) -> None:
+        self.derived = list(derived)
+        self.named_after = named_after
+        data = name_data()
+        self._titles = data["all_titles"]
+        self._role_endings = data["role_endings"]
+        self._suffixes = data["suffixes"]
+        self._institutions = data["named_after"]
+        self.owners: dict[str, set[int]] = {}  # folded family form → people who have it
+        self.keys: dict[str, set[int]] = {}  # sound key (with endings) → people
+        self.han: dict[str, int] = {}  # full name in pinyin → person
+        for i, d in enumerate(self.derived):
+            for form in d.family_forms:
+                self.owners.setdefault(form, set()).add(i)
+            for k in d.family_keys:
+                self.keys.setdefault(k, set()).add(i)
+            for k in d.han_keys:
+                if len(k) >= MIN_HAN_KEY:
+                    self.han[k] = i
+
+    # ------------------------------------------------------------------ other scripts
+
+    def scan_scripts(self, field: int, text: str) -> list[Candidate]:
+        """Family names of watched people written in Cyrillic or Greek ("Шольца", "Τραμπ"), by sound key."""
+        if not self.keys or not _HAS_OTHER_SCRIPT.search(text):
+            return []
+        out = []
+        for m in _OTHER_SCRIPT_WORD.finditer(text):
+            word = m.group(0)
+            owners = self.keys.get(sound_key(word.replace("-", "")))
+            if owners and len(owners) == 1:
+                out.append(Candidate(field, m.start(), m.end(), next(iter(owners)), "transliteration"))
+        return out
+
+    def scan_han(self, field: int, text: str) -> list[Counted]:
+        """Full names written in Chinese characters ("习近平" is Xi Jinping), by their pinyin (anyascii)."""
+        if not self.han:
+            return []
+        out = []
+        for m in _HAN_RUN.finditer(text):
+            syllables = [to_ascii(ch) for ch in m.group(0)]
+            starts, pos = [], 0
+            for syl in syllables:
+                starts.append(pos)
+                pos += len(syl)
+            joined = "".join(syllables)
+            at = {p: i for i, p in enumerate(starts)}
+            for key, owner in self.han.items():
+                i = joined.find(key)
+                while i >= 0:
+                    j = i + len(key)
+                    if i in at and (j in at or j == len(joined)):
+                        end = at[j] if j in at else len(syllables)
+                        out.append(Counted(field, m.start() + at[i], m.start() + end, owner, "transliteration"))
+                    i = joined.find(key, i + 1)
+        return out
+
+    # ------------------------------------------------------------------ the rules
+
+    def resolve(
+        self,
+        texts: tuple[str, str],
+        candidates: list[Candidate],
+        anchors: list[Anchor],
+        language: str | None,
+    ) -> list[Counted]:
+        """The candidates that count, with their rule; see the module docstring.
+
+        Without `language`, it is guessed from the body (py3langid) when the first candidate needs it.
+        """
+        lang = _Language(language, texts)
+        bare: list[tuple[Candidate, bool]] = []  # (candidate, titled)
+        counted: list[Counted] = []
+        anchors = list(anchors)
+        for c in candidates:
+            text = texts[c.field]
+            if in_address(text, c.start, c.end):
+                continue
+            kind, start, rule = self._before(text, c, lang)
+            if kind == "other":
+                anchors.append(Anchor(c.field, start, -1, fold_form(text[c.start : c.end])))
+                continue
+            after = self._after(text, c, lang)
+            if after == "other":
+                anchors.append(Anchor(c.field, c.start, -1, fold_form(text[c.start : c.end])))
+                continue
+            if after == "named" and not self.named_after:
+                continue
+            if kind == "full":
+                counted.append(Counted(c.field, start, c.end, c.owner, rule))
+                anchors.append(Anchor(c.field, start, c.owner, ""))
+                continue
+            bare.append((c, kind == "titled"))
+        for c, titled in bare:
+            rule = self._licence(texts, c, titled, anchors, lang)
+            if rule:
+                counted.append(Counted(c.field, c.start, c.end, c.owner, rule))
+        return counted
+
+    def _before(self, text: str, c: Candidate, lang: _Language) -> tuple[str, int, str]:
+        """("full" | "titled" | "other" | "bare", span start, rule) from the words before the family name."""
+        d = self.derived[c.owner]
+        words = _words_before(text, c.start, 3)
+        if not words:
+            return "bare", c.start, ""
+        w1, s1 = words[0]
+        f1 = fold_form(w1)
+        if self._is_given(d, w1, c.tag):
+            exact = f1 in {fold_form(g.split()[0]) for g in d.given} or f1 in {fold_form(g) for g in d.given}
+            return "full", s1, "alias" if exact and c.tag == "surname" else "transliteration"
+        if (is_initial(w1) or _capitalised(w1)) and not self._is_title(w1, words):
+            for w, s in words[1:]:
+                if self._is_given(d, w, c.tag):
+                    return "full", s, "middle-name"
+                if not (is_initial(w) or _capitalised(w)):
+                    break
+        if self._is_title(w1, words):
+            return "titled", c.start, ""
+        if is_initial(w1) and w1[:1].isupper():
+            return "other", s1, ""
+        if _capitalised(w1) and w1.isalpha() and len(w1) > 1 and not (w1.isupper() and len(w1) <= 3):
+            z = zipf(w1, lang())
+            # Mid-sentence, a capital marks a name in most languages ("Adam Johnson", "Justice Johnson");
+            # at a sentence start or in German only a rare word is read as a given name ("When Trump" is not).
+            mid = _mid_sentence(text, s1) and lang.code not in NOUN_CAPITALS and z < FUNCTION_WORD
+            if z <= GIVEN_NAME_MAX or mid:
+                return "other", s1, ""
+        return "bare", c.start, ""
+
+    def _is_given(self, d: Derived, word: str, tag: str) -> bool:
+        f = fold_form(word)
+        if f in d.given_forms:
+            return True
+        return bool(d.given_keys) and not word.isascii() and sound_key(word) in d.given_keys
+
+    def _is_title(self, w1: str, words: list[tuple[str, int]]) -> bool:
+        f1 = fold_form(w1).rstrip(".")
+        if f1 in self._titles:
+            return True
+        if len(words) > 1 and f"{fold_form(words[1][0])} {f1}" in self._titles:
+            return True
+        last = f1.split()[-1] if f1 else ""
+        return any(last.endswith(e) and len(last) > len(e) + 2 for e in self._role_endings)
+
+    def _after(self, text: str, c: Candidate, lang: _Language) -> str:
+        """"named" (an institution named after the person), "other" (a given name of someone else) or ""."""
+        m = _WORD_AFTER.match(text[c.end : c.end + 60])
+        if not m:
+            return ""
+        sep, word = m.group(1), m.group(2).rstrip(".")
+        f = fold_form(word)
+        if f in self._suffixes and word[:1].isupper():
+            return "other"
+        two = _WORD_AFTER.match(text[c.end + m.end() : c.end + m.end() + 40])
+        if f in self._institutions or (two and f"{f} {fold_form(two.group(2))}" in self._institutions):
+            return "named"
+        if sep != " " or not _capitalised(word) or word.isupper() or f in self.owners or f in self._titles:
+            return ""
+        if self._family_first(c.owner):  # "Kim Jong Un" and "Kim Jong Il": the given name decides
+            return "" if f in self.derived[c.owner].given_forms else "other"
+        if _title_case_line(text, c.start):
+            return ""
+        z = zipf(word, lang())
+        if z <= NEXT_NAME_MAX and word.isalpha():
+            return "other"
+        if z >= COMMON and lang.code not in NOUN_CAPITALS:
+            return "named"
+        return ""
+
+    def _family_first(self, owner: int) -> bool:
+        return self.derived[owner].family_first
+
+    def _licence(
+        self, texts: tuple[str, str], c: Candidate, titled: bool, anchors: list[Anchor], lang: _Language
+    ) -> str:
+        form = fold_form(texts[c.field][c.start : c.end])
+        rivals = self.owners.get(form, {c.owner}) - {c.owner}
+        base = {fold_form(f) for f in self.derived[c.owner].family}
+        relevant = [
+            a
+            for a in anchors
+            if a.owner == c.owner
+            or a.owner in rivals
+            or (a.owner == -1 and (a.family == form or a.family in base or form.startswith(a.family)))
+        ]
+        relevant.sort(key=lambda a: (a.field, a.start))
+        before = [a for a in relevant if (a.field, a.start) < (c.field, c.start)]
+        if not before and c.field == 0:
+            before = [a for a in relevant if a.field == 1][:1]  # a headline reads after the body's first name
+        nearest = before[-1] if before else (relevant[0] if relevant else None)
+        if nearest is not None:
+            if nearest.owner != c.owner:
+                return ""
+            return _rule(c.tag, "title-surname" if titled else "surname-after-full")
+        if rivals:
+            return ""
+        if titled:
+            return _rule(c.tag, "title-surname")
+        z = zipf(form, lang())
+        if z >= COMMON:
+            if z >= TOP or lang.code in NOUN_CAPITALS or not _meaningful_capital(texts[c.field], c.start, c.end):
+                return ""
+            if c.field == 0:
+                return ""
+        return _rule(c.tag, "surname-distinctive")
+
+
+def _rule(tag: str, rule: str) -> str:
+    """The rule stored for a licensed form: how it was found, where that says more than the licence."""
+    return {"transliteration": "transliteration", "acronym": "alias"}.get(tag, rule)
+
+
+class _Language:
+    """The article's language, guessed from the body (py3langid, ~3 ms) only when a rule first needs it."""
+
+    def __init__(self, given: str | None, texts: tuple[str, str]) -> None:
+        self._value = given
+        self._known = given is not None
+        self._texts = texts
+
+    def __call__(self) -> str | None:
+        if not self._known:
+            self._value = guess_language(self._texts[1] or self._texts[0])
+            self._known = True
+        return self._value
+
+    @property
+    def code(self) -> str:
+        return self() or ""
+
+
+def _capitalised(word: str) -> bool:
+    return bool(word) and word[0].isupper()
+
+
+def _words_before(text: str, start: int, n: int) -> list[tuple[str, int]]:
+    """Up to n words before `start`, nearest first, each separated from the next by spaces only."""
+    out = []
+    pos = start
+    for _ in range(n):
+        m = _WORD_BEFORE.search(text, max(0, pos - 40), pos)
+        if not m:
+            break
+        word = m.group(1).strip("'’-")
+        if not word or (word.endswith(".") and len(word) > 2 and word[:-1].lower() not in ("mr", "mrs", "ms", "dr", "sen", "gov", "rep", "gen", "prof", "st")):
+            break  # "...said. Trump": a full stop ends the sentence, unless it is an initial or an abbreviation
+        out.append((word, m.start(1)))
+        pos = m.start(1)
+    return out
+
+
+def _mid_sentence(text: str, start: int) -> bool:
+    i = start - 1
+    while i >= 0 and text[i] in " \u00a0\t":
+        i -= 1
+    return i >= 0 and text[i] != "\n" and text[i] not in _SENTENCE_BREAK
+
+
+def in_address(text: str, start: int, end: int) -> bool:
+    before = text[start - 1 : start] if start else ""
+    after = text[end : end + 2]
+    if before in ("@", "/", "#", "_") or (before == "." and start > 1 and text[start - 2].isalnum()):
+        return True
+    return bool(after) and (after[0] in "@_/" or (after[0] == "." and len(after) > 1 and after[1].isalnum()))
+
+
+def _meaningful_capital(text: str, start: int, end: int) -> bool:
+    """True where a capital shows a name: mid-sentence, not in capitals, not on a headline-like line."""
+    word = text[start:end]
+    if word.isupper() and len(word) > 1:
+        return False
+    return _mid_sentence(text, start) and not _title_case_line(text, start)
+
+
+def _title_case_line(text: str, pos: int) -> bool:
+    """True if the line around `pos` reads like a headline: short, most words capitalised."""
+    a = text.rfind("\n", 0, pos) + 1
+    b = text.find("\n", pos)
+    line = text[a : b if b >= 0 else len(text)]
+    words = [w for w in line.split() if w[:1].isalpha()]
+    if not words or len(words) > 16:
+        return False
+    return sum(1 for w in words if w[0].isupper()) >= 0.6 * len(words) and len(words) >= 3

@@ -1,0 +1,65 @@
+"""Is a word an ordinary word of a language? wordfreq's Zipf frequencies (log10 of uses per billion words).
+
+wordfreq folds case, so a famous surname is as frequent as a common word ("trump" 4.9 and "moon" 4.7 in English,
+"merkel" 4.8 in German). Two thresholds follow from that, both read off wordfreq 3.1 for the surnames and common words
+of tests/data/mentions_real_pages.jsonl and the default watchlist:
+
+- `COMMON` (3.3, about two uses per million words): at or above it a surname is also an everyday word or a famous
+  name, and a bare occurrence needs more than itself to count (docs/watchlist.md, "Family names"). German "Modi"
+  (modes, 3.4) and "Kurz" (short, 5.4) are above; "Habeck" (3.1), "Starmer" (2.3) below.
+- `TOP` (5.0): words so frequent ("may", "kurz", "costa", "king") that a capital letter says nothing.
+
+Language codes are ISO 639-1 as `ingest/extract/language.py` gives them; a language wordfreq lacks falls back to
+the highest frequency among English, German, French and Spanish.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from wordfreq import available_languages, zipf_frequency
+
+COMMON = 3.3
+TOP = 5.0
+FALLBACK = ("en", "de", "fr", "es")
+# Languages that capitalise every noun: a capital letter there does not mark a name.
+NOUN_CAPITALS = frozenset({"de", "lb"})
+# Checked for derived spellings, which must not be a word anywhere ("Lawrow" is none, "Tramp" would be).
+MAJOR = ("en", "de", "fr", "es", "it", "pt", "nl", "pl", "ru", "uk")
+
+
+@lru_cache(maxsize=1)
+def _languages() -> frozenset[str]:
+    return frozenset(available_languages())
+
+
+@lru_cache(maxsize=100_000)
+def zipf(word: str, language: str | None) -> float:
+    """wordfreq's Zipf frequency of `word` (any case) in `language`, or the highest of the fallbacks."""
+    w = word.lower()
+    if language and language in _languages():
+        return zipf_frequency(w, language)
+    return max(zipf_frequency(w, lang) for lang in FALLBACK)
+
+
+@lru_cache(maxsize=100_000)
+def is_common_anywhere(word: str, threshold: float = COMMON) -> bool:
+    """True if the word is at least that frequent in any major language."""
+    return any(zipf_frequency(word.lower(), lang) >= threshold for lang in MAJOR)
+
+
+_identifier = None
+
+
+def guess_language(text: str) -> str | None:
+    """py3langid's language of a text (first 3,000 characters; ~3 ms), for a caller that did not say it."""
+    global _identifier
+    sample = text[:3000]
+    if len(sample.strip()) < 40:
+        return None
+    if _identifier is None:  # loaded on first use (~0.1 s)
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+        _identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    code, prob = _identifier.classify(sample)
+    return code if prob >= 0.5 else None
