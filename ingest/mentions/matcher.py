@@ -306,7 +306,11 @@ class Matcher:
                     anchors.append(Anchor(h.field, h.start, -1, family))
         counted = self._surnames.resolve(texts, cands, anchors, language) if cands else []
         for f in (0, 1):
-            counted += self._surnames.scan_han(f, texts[f]) if _HAN.search(texts[f]) else []
+            if _HAN.search(texts[f]):
+                spans = [(h.start, h.end) for h in people if h.field == f]
+                counted += [
+                    c for c in self._surnames.scan_han(f, texts[f]) if not any(a < c.end and c.start < b for a, b in spans)
+                ]
         return [_Hit(c.field, c.start, c.end, None, c.rule, c.owner) for c in counted]
 
     def _fuzzy(self, texts: tuple[str, str], folded: tuple[str, str], taken: list[_Hit]) -> list[_Hit]:

@@ -173,10 +173,15 @@ class Surnames:
                 anchors.append(Anchor(c.field, start, c.owner, ""))
                 continue
             bare.append((c, kind == "titled"))
+        # A titled form that counts ("Frau Merkel") names the person for the bare forms around it, as a full name does.
+        bare.sort(key=lambda x: not x[1])
         for c, titled in bare:
             rule = self._licence(texts, c, titled, anchors, lang)
             if rule:
                 counted.append(Counted(c.field, c.start, c.end, c.owner, rule))
+                if titled:
+                    anchors.append(Anchor(c.field, c.start, c.owner, ""))
+        counted.sort(key=lambda c: (c.field, c.start))
         return counted
 
     def _before(self, text: str, c: Candidate, lang: _Language) -> tuple[str, int, str]:
@@ -274,7 +279,7 @@ class Surnames:
             if nearest.owner != c.owner:
                 return ""
             return _rule(c.tag, "title-surname" if titled else "surname-after-full")
-        if rivals:
+        if rivals or c.tag == "acronym":  # an acronym alone ("AOC") is as often a newspaper or a label
             return ""
         if titled:
             return _rule(c.tag, "title-surname")
@@ -339,11 +344,22 @@ def _mid_sentence(text: str, start: int) -> bool:
 
 
 def in_address(text: str, start: int, end: int) -> bool:
-    before = text[start - 1 : start] if start else ""
-    after = text[end : end + 2]
-    if before in ("@", "/", "#", "_") or (before == "." and start > 1 and text[start - 2].isalnum()):
+    """True inside an e-mail address, a URL, a file name or a handle ("boris.johnson.mp@", "/La-Merkel-befahl")."""
+    a = start
+    while a > 0 and not text[a - 1].isspace():
+        a -= 1
+    b = end
+    while b < len(text) and not text[b].isspace():
+        b += 1
+    token = text[a:b]
+    if "@" in token or "//" in token or "www." in token or "_" in token:
         return True
-    return bool(after) and (after[0] in "@_/" or (after[0] == "." and len(after) > 1 and after[1].isalnum()))
+    before, after = text[start - 1 : start], text[end : end + 2]
+    if "/" in token and "." in token:
+        return True
+    return (before == "." and start > 1 and text[start - 2].isalnum()) or (
+        len(after) > 1 and after[0] == "." and after[1].isalnum()
+    )
 
 
 def _meaningful_capital(text: str, start: int, end: int) -> bool:
