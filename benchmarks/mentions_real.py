@@ -163,15 +163,21 @@ def matcher_finder(matcher: Matcher, with_language: bool = True) -> Finder:
     return find
 
 
-def baseline_package(commit: str = BASELINE) -> str | None:
-    """Import newsmon's mentions code at `commit` as the package `ingest_base`; its name, or None if unavailable.
+_BASELINES: dict[str, Path | None] = {}
+
+
+def baseline_package(commit: str = BASELINE) -> Path | None:
+    """Import newsmon's mentions code at `commit` as the package `ingest_base`; its folder, or None if unavailable.
 
     `git archive` exports ingest/ at the commit into a temporary directory; the modules' `ingest.` imports are
     renamed `ingest_base.` except the store's, so the old matcher and recount run beside today's in one process.
     """
+    if commit in _BASELINES:
+        return _BASELINES[commit]
+    _BASELINES[commit] = None
     try:
         tar = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", commit, "ingest/mentions", "ingest/records.py"],
+            ["git", "-C", str(ROOT), "archive", commit, "ingest/mentions", "ingest/records.py", "ingest/data"],
             capture_output=True,
             check=True,
         ).stdout
@@ -181,7 +187,7 @@ def baseline_package(commit: str = BASELINE) -> str | None:
     pkg = dest / "ingest_base"
     with tarfile.open(fileobj=io.BytesIO(tar)) as t:
         for member in t.getmembers():
-            if not member.isfile() or not member.name.endswith(".py"):
+            if not member.isfile() or not member.name.endswith((".py", ".toml")):
                 continue
             source = t.extractfile(member).read().decode("utf-8")
             source = re.sub(r"\bingest\.(mentions|records)\b", r"ingest_base.\1", source)
@@ -190,7 +196,8 @@ def baseline_package(commit: str = BASELINE) -> str | None:
             target.write_text(source, encoding="utf-8")
     (pkg / "__init__.py").write_text('"""newsmon\'s mentions code at the benchmark\'s baseline commit."""\n')
     sys.path.insert(0, str(dest))
-    return "ingest_base"
+    _BASELINES[commit] = pkg
+    return pkg
 
 
 def baseline_matcher(watchlist_path: Path, commit: str = BASELINE):

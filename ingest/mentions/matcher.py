@@ -70,7 +70,9 @@ _TOPICAL = (TOPIC, TOPIC_BLOCK)
 _PRIORITY = {ALIAS: 0, BLOCK: 1, SHORT: 2, FAMILY: 2, TOPIC_BLOCK: 0, TOPIC: 1}
 # A capitalised word of MIN_LENGTH+ letters in the original text: the only words tried for a fuzzy match.
 # Word boundaries are checked in Python on the few hits: with look-arounds in the pattern the scan is three times slower.
-_CAPITAL_WORD = re.compile(rf"[A-ZÀ-ÖØ-ÞА-ЯЁІЇЄҐ][a-zß-öø-ÿ\u0100-\u024f\u0430-\u045f]{{{SHORT_MIN_LENGTH - 1},}}")
+_LOWER = "a-zß-öø-ÿ\u0100-\u024f\u0430-\u045f"
+_CAPITAL_WORD = re.compile(rf"[A-ZÀ-ÖØ-ÞА-ЯЁІЇЄҐ][{_LOWER}]{{{MIN_LENGTH - 1},}}")
+
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+|\n")
 # Evidence that a one-slip word is used as a name (docs/watchlist.md, "Fuzzy"): a title or role word before it, or a
@@ -156,12 +158,13 @@ class Matcher:
                     self._slips.add(key, i)
             taken = {fold_form(x) for x in (*p.aliases, *p.short)}
             d = self._derived[i]
+            bases = {fold_form(f) for f in d.family}
             for form, tag in d.family_forms.items():
                 if form in taken:
                     continue
                 # A family name of three letters or fewer must stand as written ("Xi", "Kim"), like an alias.
                 add(form if len(form) > 3 else form.capitalize(), FAMILY, i, tag)
-                if p.fuzzy and tag == "surname" and SPACE not in form and len(form) >= SHORT_MIN_LENGTH:
+                if p.fuzzy and form in bases and SPACE not in form and len(form) >= SHORT_MIN_LENGTH:
                     self._slips.add(form, i)
                     self._first_names.setdefault((i, form), []).extend(sorted(d.given_forms))
             self._known_words.update(d.given_forms)
@@ -201,7 +204,8 @@ class Matcher:
             padded = lambda phrases: tuple(f"{SPACE}{fold_form(p)}{SPACE}" for p in phrases)  # noqa: E731
             self._conditions.append((tuple(padded(g) for g in t.all_of), padded(t.none_of)))
         for key, forms in patterns.items():
-            self._automaton.add_word(key, (len(key), SPACE in key[:1], tuple(forms)))
+            family_only = all(f.kind == FAMILY for f in forms)
+            self._automaton.add_word(key, (len(key), SPACE in key[:1], tuple(forms), family_only))
         self._automaton.make_automaton()
 
     # ---------------------------------------------------------------- matching
@@ -222,11 +226,13 @@ class Matcher:
             people += p
             shorts += s
             topics += t
-        people = [h for h in people if not in_address(texts[h.field], h.start, h.end)]
-        families = [h for h in shorts if h.form is not None and h.form.kind == FAMILY]
-        shorts = [h for h in shorts if h.form is not None and h.form.kind == SHORT]
+        families: list[_Hit] = []
+        if shorts:
+            families = [h for h in shorts if h.form.kind == FAMILY]
+            shorts = [h for h in shorts if h.form.kind == SHORT]
         counted = self._families(texts, people, families, language)
-        people += self._fuzzy(texts, folded, people + shorts + families + counted)
+        taken = people + shorts + families + counted if shorts or families or counted else people
+        people += self._fuzzy(texts, folded, taken)
         people.sort(key=lambda h: (h.field, h.start))
         found = [h for h in people if h.form is None or h.form.kind == ALIAS]
         found += counted
@@ -248,7 +254,11 @@ class Matcher:
         if not folded.strip():
             return [], [], []
         raw: list[tuple[int, int, int, _Form]] = []  # start, -length, priority, form
-        for last, (length, spaced, forms) in self._automaton.iter(f"{SPACE}{folded}{SPACE}"):
+        prev_last, prev_length = -1, 0
+        for last, (length, spaced, forms, family_only) in self._automaton.iter(f"{SPACE}{folded}{SPACE}"):
+            if last == prev_last and length < prev_length and family_only:
+                continue  # the family name inside a full name just found ("Trump" in "Donald Trump"): it loses anyway
+            prev_last, prev_length = last, length
             first = last - length + 1
             start, end = (first, last - 1) if spaced else (first - 1, last)
             for form in forms:
@@ -273,24 +283,37 @@ class Matcher:
                 continue
             if start < person_end:
                 # The same short form may belong to several people: keep them all, the licence decides.
-                if form.kind in (SHORT, FAMILY) and last_short and (last_short.start, last_short.end) == (start, end):
+                if (
+                    form.kind in (SHORT, FAMILY)
+                    and last_short
+                    and (last_short.start, last_short.end) == (start, end)
+                ):
                     shorts.append(_Hit(field, start, end, form, "", form.owner))
                 continue
-            hit = _Hit(field, start, end, form, "alias", form.owner)
             person_end = end
-            if form.kind in (SHORT, FAMILY):
-                shorts.append(hit)
-                last_short = hit
+            if form.kind != ALIAS and form.kind != BLOCK:
+                last_short = _Hit(field, start, end, form, "", form.owner)
+                shorts.append(last_short)
+            elif ((start and text[start - 1] != " ") or (end < len(text) and text[end] not in " ,")) and in_address(
+                text, start, end
+            ):
+                person_end = start  # "boris.johnson.mp@parliament.uk" is an address, not a mention
             else:
-                people.append(hit)
+                people.append(_Hit(field, start, end, form, "alias", form.owner))
         return people, shorts, topics
 
     def _families(
         self, texts: tuple[str, str], people: list[_Hit], families: list[_Hit], language: str | None
     ) -> list[_Hit]:
         """The family-name forms that count (surnames.py), found by the automaton or in another script."""
-        cands = [Candidate(h.field, h.start, h.end, h.owner, h.form.tag) for h in families if h.form is not None]
+        if not families and texts[0].isascii() and texts[1].isascii():
+            return []  # nothing to license, and no other script to look at
+        cands = [
+            Candidate(h.field, h.start, h.end, h.owner, h.form.tag) for h in families if h.form is not None
+        ]
         for f in (0, 1):
+            if texts[f].isascii():
+                continue
             spans = [(h.start, h.end) for h in people if h.field == f]
             for c in self._surnames.scan_scripts(f, texts[f]):
                 if not any(a < c.end and c.start < b for a, b in spans):
@@ -306,10 +329,12 @@ class Matcher:
                     anchors.append(Anchor(h.field, h.start, -1, family))
         counted = self._surnames.resolve(texts, cands, anchors, language) if cands else []
         for f in (0, 1):
-            if _HAN.search(texts[f]):
+            if not texts[f].isascii() and _HAN.search(texts[f]):
                 spans = [(h.start, h.end) for h in people if h.field == f]
                 counted += [
-                    c for c in self._surnames.scan_han(f, texts[f]) if not any(a < c.end and c.start < b for a, b in spans)
+                    c
+                    for c in self._surnames.scan_han(f, texts[f])
+                    if not any(a < c.end and c.start < b for a, b in spans)
                 ]
         return [_Hit(c.field, c.start, c.end, None, c.rule, c.owner) for c in counted]
 

@@ -40,6 +40,8 @@ _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 MIN_HAN_KEY = 6  # letters of pinyin: "liqiang" (Li Qiang) and longer; two-syllable keys like "wangyi" collide
 _WORD_BEFORE = re.compile(r"([\w'’.-]+)([ \u00a0]+)$")
 _WORD_AFTER = re.compile(r"^([ \u00a0-]+)([\w'’.]+)")
+_OPEN = frozenset(" \n\t\u00a0(\"'“‘«„[")
+_CLOSE = frozenset(" \n\t\u00a0.,;:!?)\"'”’»]")
 _SENTENCE_BREAK = set(".!?:;\"“”„«»—–•*|()[]")
 # A capitalised word at most this frequent before a family name is read as another person's given name
 # ("Fabian Johnson" 3.9, "Hunter Biden" 4.4); above it, a function word or a noun ("When Trump", "Never Trump").
@@ -345,6 +347,9 @@ def _mid_sentence(text: str, start: int) -> bool:
 
 def in_address(text: str, start: int, end: int) -> bool:
     """True inside an e-mail address, a URL, a file name or a handle ("boris.johnson.mp@", "/La-Merkel-befahl")."""
+    if (start == 0 or text[start - 1] in _OPEN) and (end == len(text) or text[end] in _CLOSE):
+        if end + 1 >= len(text) or text[end] != "." or not text[end + 1].isalnum():
+            return False  # the usual case: a space or punctuation on both sides
     a = start
     while a > 0 and not text[a - 1].isspace():
         a -= 1

@@ -24,8 +24,9 @@ TOP = 5.0
 FALLBACK = ("en", "de", "fr", "es")
 # Languages that capitalise every noun: a capital letter there does not mark a name.
 NOUN_CAPITALS = frozenset({"de", "lb"})
-# Checked for derived spellings, which must not be a word anywhere ("Lawrow" is none, "Tramp" would be).
-MAJOR = ("en", "de", "fr", "es", "it", "pt", "nl", "pl", "ru", "uk")
+# Checked for derived spellings, which must not be a word ("Lawrow" is none, "Tramp" would be). The spellings are
+# German, French and English conventions; each language's list costs ~0.5 s to load, so three are checked.
+MAJOR = ("en", "de", "fr")
 
 
 @lru_cache(maxsize=1)
