@@ -32,7 +32,7 @@ from ingest.mentions.watchlist import Person
 from ingest.mentions.words import is_common_anywhere
 
 # One romanised Chinese/Korean/Vietnamese syllable: "jin", "ping", "jae", "myung", "qiang", "hsien", "loong".
-_SYLLABLE = r"(?:[bcdfghjklmnpqrstvwxyz]{0,3}[aeiouy]{1,3}(?:ng|n|m|k|l|p|t|w)?)"
+_SYLLABLE = r"(?:(?:ch|sh|zh|hs|ts|ss|jj|kk|pp|tt|[bcdfghjklmnpqrstvwxyz])?[aeiouy]{1,3}(?:ng|n|m|k|l|p|t|w)?)"
 _SYLLABLES = re.compile(rf"^{_SYLLABLE}(?:[- ]?{_SYLLABLE})*$", re.I)
 _INITIAL = re.compile(r"^\w\.?$")
 
@@ -51,6 +51,7 @@ def name_data() -> dict:
         "suffixes": frozenset(raw["other_person_suffixes"]),
         "east_asian": frozenset(raw["east_asian_family_names"]),
         "named_after": frozenset(fold_form(w) for w in raw["named_after"]),
+        "given_variants": {fold_form(n): {fold_form(x) for x in group} for group in raw["given_name_variants"] for n in group},
     }
 
 
@@ -79,10 +80,11 @@ def split_name(full: str, override: tuple[str, ...] = ()) -> tuple[str, str] | N
     if len(words) < 2:
         return None
     for fam in override:
-        if full.endswith(" " + fam):
-            return full[: -len(fam) - 1].strip(), fam
         if full.startswith(fam + " "):
             return full[len(fam) + 1 :].strip(), fam
+        at = f" {full} ".find(f" {fam} ")
+        if at > 0:  # "Luiz Inácio Lula da Silva" with family "Lula": the given names are the words before it
+            return full[: at - 1].strip(), fam
     head = fold_form(words[0])
     rest = " ".join(words[1:])
     if head in data["east_asian"] and _SYLLABLES.match(rest) and len(words) <= 4:
@@ -128,6 +130,7 @@ def derive(person: Person) -> Derived:
                 continue
             d.given_forms.add(fold_form(token))
             d.given_forms.update(spelling_variants(token))
+            d.given_forms.update(name_data()["given_variants"].get(fold_form(token), ()))
             k = sound_key(token)
             if consonants(k) >= 2:
                 d.given_keys |= with_endings(k, CYRILLIC_ENDINGS)

@@ -73,6 +73,7 @@ _PRIORITY = {ALIAS: 0, BLOCK: 1, SHORT: 2, FAMILY: 2, TOPIC_BLOCK: 0, TOPIC: 1}
 _LOWER = "a-zß-öø-ÿ\u0100-\u024f\u0430-\u045f"
 _CAPITAL_WORD = re.compile(rf"[A-ZÀ-ÖØ-ÞА-ЯЁІЇЄҐ][{_LOWER}]{{{MIN_LENGTH - 1},}}")
 
+_SUFFIX = re.compile(r",? (?:Jr|Sr|Junior|Senior)\b")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+|\n")
 # Evidence that a one-slip word is used as a name (docs/watchlist.md, "Fuzzy"): a title or role word before it, or a
@@ -298,6 +299,8 @@ class Matcher:
                 text, start, end
             ):
                 person_end = start  # "boris.johnson.mp@parliament.uk" is an address, not a mention
+            elif form.kind == ALIAS and _SUFFIX.match(text, end):
+                person_end = start  # "Donald Trump Jr.": the son
             else:
                 people.append(_Hit(field, start, end, form, "alias", form.owner))
         return people, shorts, topics

@@ -43,9 +43,10 @@ _WORD_AFTER = re.compile(r"^([ \u00a0-]+)([\w'’.]+)")
 _OPEN = frozenset(" \n\t\u00a0(\"'“‘«„[")
 _CLOSE = frozenset(" \n\t\u00a0.,;:!?)\"'”’»]")
 _SENTENCE_BREAK = set(".!?:;\"“”„«»—–•*|()[]")
-# A capitalised word at most this frequent before a family name is read as another person's given name
-# ("Fabian Johnson" 3.9, "Hunter Biden" 4.4); above it, a function word or a noun ("When Trump", "Never Trump").
-GIVEN_NAME_MAX = 4.5
+# A capitalised word at most this frequent before a family name at a sentence start is read as another person's
+# given name ("Melania" 2.8, "Tobias" 3.3); above it, a function word or a noun ("When Trump", Russian "Визит Шольца").
+# Mid-sentence any capitalised word is ("Adam Johnson", "Hunter Biden"), up to `FUNCTION_WORD`.
+GIVEN_NAME_MAX = 3.6
 # A capitalised word after a family name at most this frequent is read as a surname (the family form was a given
 # name: "Warren Haynes"); at least `COMMON`, as a thing named after the person ("Trump Tower", "Harris County").
 NEXT_NAME_MAX = 2.5
@@ -168,8 +169,10 @@ class Surnames:
             if after == "other":
                 anchors.append(Anchor(c.field, c.start, -1, fold_form(text[c.start : c.end])))
                 continue
-            if after == "named" and not self.named_after:
-                continue
+            if after == "named":
+                if not self.named_after:
+                    continue
+                c = Candidate(c.field, c.start, c.end, c.owner, "named-after")
             if kind == "full":
                 counted.append(Counted(c.field, start, c.end, c.owner, rule))
                 anchors.append(Anchor(c.field, start, c.owner, ""))
@@ -205,13 +208,14 @@ class Surnames:
                     break
         if self._is_title(w1, words):
             return "titled", c.start, ""
-        if is_initial(w1) and w1[:1].isupper():
-            return "other", s1, ""
+        if is_initial(w1) and w1.endswith(".") and w1[:1].isupper():
+            return "other", s1, ""  # "R. Merkel": someone else with an initial (a bare "O" is the Greek article)
         if _capitalised(w1) and w1.isalpha() and len(w1) > 1 and not (w1.isupper() and len(w1) <= 3):
             z = zipf(w1, lang())
-            # Mid-sentence, a capital marks a name in most languages ("Adam Johnson", "Justice Johnson");
-            # at a sentence start or in German only a rare word is read as a given name ("When Trump" is not).
-            mid = _mid_sentence(text, s1) and lang.code not in NOUN_CAPITALS and z < FUNCTION_WORD
+            # Mid-sentence, a capitalised word that is no title is a given name ("Adam Johnson", "Justice Johnson";
+            # German roles are titles: "Kandidatin Warren"); at a sentence start only a rare word ("When Trump" is no
+            # name).
+            mid = _mid_sentence(text, s1) and z < FUNCTION_WORD
             if z <= GIVEN_NAME_MAX or mid:
                 return "other", s1, ""
         return "bare", c.start, ""
@@ -283,9 +287,13 @@ class Surnames:
             return _rule(c.tag, "title-surname" if titled else "surname-after-full")
         if rivals or c.tag == "acronym":  # an acronym alone ("AOC") is as often a newspaper or a label
             return ""
+        if self.derived[c.owner].family_first and not titled:
+            return ""  # Kim, Lee, Moon, Xi: family names of millions count only in an article that licenses them
         if titled:
             return _rule(c.tag, "title-surname")
         z = zipf(form, lang())
+        if c.tag == "transliteration" and not form.isascii() and z < TOP:
+            z = 0.0  # in another script a watched foreign name is the name ("Меркель"), not an everyday word
         if z >= COMMON:
             if z >= TOP or lang.code in NOUN_CAPITALS or not _meaningful_capital(texts[c.field], c.start, c.end):
                 return ""
@@ -296,7 +304,7 @@ class Surnames:
 
 def _rule(tag: str, rule: str) -> str:
     """The rule stored for a licensed form: how it was found, where that says more than the licence."""
-    return {"transliteration": "transliteration", "acronym": "alias"}.get(tag, rule)
+    return {"transliteration": "transliteration", "acronym": "alias", "named-after": "named-after"}.get(tag, rule)
 
 
 class _Language:

@@ -131,7 +131,7 @@ CASES = {
     "bare-abbas-after-full-name": (
         "",
         "Mahmoud Abbas arrived. Later, Abbas spoke.",
-        [("abbas", "Mahmoud Abbas", "alias"), ("abbas", "Abbas", "surname-after-full-name")],
+        [("abbas", "Mahmoud Abbas", "alias"), ("abbas", "Abbas", "surname-after-full")],
     ),
     "titled-short-form": ("", "President Abbas spoke.", [("abbas", "President Abbas", "alias")]),
     "nearest-full-name-wins": (
@@ -142,7 +142,7 @@ CASES = {
     "headline-licensed-by-body": (
         "Talks with Abbas",
         "Mahmoud Abbas flew to Moscow.",
-        [("abbas", "Abbas", "surname-after-full-name"), ("abbas", "Mahmoud Abbas", "alias")],
+        [("abbas", "Abbas", "surname-after-full"), ("abbas", "Mahmoud Abbas", "alias")],
     ),
     "fuzzy-after-title": ("", "Hamas chief Haniiyeh was killed.", [("haniyeh", "Haniiyeh", "fuzzy")]),
     "fuzzy-swap-before-said": ("", "Zelenksy said no.", [("zelensky", "Zelenksy", "fuzzy")]),
@@ -280,6 +280,6 @@ def test_every_rule_is_explained_in_code_and_docs():
     from ingest.mentions.matcher import RULE_HELP
 
     docs = (ROOT / "docs" / "watchlist.md").read_text(encoding="utf-8")
-    assert set(RULE_HELP) == {"alias", "fuzzy", "context", "surname-after-full-name", "topic"}
+    assert set(RULE_HELP) == {"alias", "fuzzy", "context", "surname-after-full", "topic"}
     for rule in RULE_HELP:
         assert f"| `{rule}` |" in docs

@@ -119,7 +119,7 @@ def test_find_command(tmp_path):
         ("putin", "Vladimir Putin", "alias"),
         ("abbas", "Mahmoud Abbas", "alias"),
         ("putin", "Putin", "alias"),
-        ("abbas", "Abbas", "surname-after-full-name"),
+        ("abbas", "Abbas", "surname-after-full"),
     ]
     assert rows[0] == {
         "file": str(a),
