@@ -47,7 +47,7 @@ def process_page(candidate: Candidate, body: bytes, final_url: str, encoding: st
     if isinstance(extracted, Failure):
         return extracted
     url = canonical_url(_trusted_canonical(extracted.canonical_url, final_url))
-    mentions = _matcher.find(extracted.title, extracted.text)
+    mentions = _matcher.find(extracted.title, extracted.text, extracted.language)
     return Article(
         id=article_id(url),
         url=url,

@@ -43,28 +43,52 @@ def mentions() -> None:
 
 
 @mentions.command("find")
-@click.argument(
-    "paths", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True, path_type=Path)
+@click.argument("paths", nargs=-1, type=click.Path(allow_dash=True, path_type=Path))
+@click.option(
+    "--list",
+    "list_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="A file of paths, one a line (after a tab, the rest of a line is ignored); relative to the list's folder.",
 )
 @_WATCHLIST
 @click.option("--jsonl", is_flag=True, help="One JSON object per mention instead of aligned text.")
-def find(paths: tuple[Path, ...], watchlist: Path | None, jsonl: bool) -> None:
-    """Print the mentions found in plain-text files (- reads standard input).
+@click.option("--language", default=None, metavar="CODE", help="The texts' language (ISO 639-1); default: detected.")
+@click.option("--explain", "explain_id", default=None, metavar="ID", help="Show what is derived for one entry.")
+def find(
+    paths: tuple[Path, ...],
+    list_file: Path | None,
+    watchlist: Path | None,
+    jsonl: bool,
+    language: str | None,
+    explain_id: str | None,
+) -> None:
+    """Print the mentions found in plain-text files or folders of them (- reads standard input).
 
     Each file is read as UTF-8 article body text and matched with the same matcher as the ingest. Each mention shows
-    the file, entity id, kind, character span, matched text and the rule that made it count.
+    the file, entity id, kind, character span, matched text and the rule that made it count. Every path is checked
+    before anything is printed. --explain ID prints the forms newsmon derives for that entry (and needs no path).
     """
     from ingest.mentions.matcher import Matcher
 
     wl = _load(watchlist)
-    matcher = Matcher(wl)
-    total = 0
-    for path in paths:
+    if explain_id is not None:
+        _explain(wl, explain_id)
+        if not paths and list_file is None:
+            return
+    files = _collect(paths, list_file)
+    if not files:
+        raise click.ClickException("no text to read: give files, folders, - (standard input) or --list FILE")
+    texts = []
+    for path in files:  # read everything first: a bad file stops the command before any output
         try:
-            text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+            texts.append(sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as exc:
             raise click.ClickException(f"{path}: cannot read as UTF-8 text: {exc}") from exc
-        for m in matcher.find("", text):
+    matcher = Matcher(wl)
+    total = 0
+    for path, text in zip(files, texts, strict=True):
+        for m in matcher.find("", text, language):
             total += 1
             if jsonl:
                 row = {
@@ -80,9 +104,77 @@ def find(paths: tuple[Path, ...], watchlist: Path | None, jsonl: bool) -> None:
             else:
                 click.echo(f"{path}:{m.start}-{m.end}\t{m.entity_id}\t{m.kind}\t{m.rule}\t{m.matched!r}")
     click.echo(
-        f"{total} mentions in {len(paths)} file(s); watchlist {wl.version} ({wl.path}, people as of {wl.as_of or '?'})",
+        f"{_plural(total, 'mention')} in {_plural(len(files), 'file')}; watchlist {wl.version} ({wl.path}, "
+        f"people as of {wl.as_of or '?'})",
         err=True,
     )
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
+def _collect(paths: tuple[Path, ...], list_file: Path | None) -> list[Path]:
+    """The files to read: each path, every file under each folder (sorted, hidden ones skipped), the list's paths."""
+    given = list(paths)
+    if list_file is not None:
+        try:
+            lines = list_file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise click.ClickException(f"{list_file}: cannot read the list: {exc}") from exc
+        for line in lines:
+            entry = line.split("\t", 1)[0].strip()
+            if entry and not entry.startswith("#"):
+                p = Path(entry)
+                given.append(p if p.is_absolute() else list_file.parent / p)
+    files: list[Path] = []
+    for p in given:
+        if str(p) == "-":
+            files.append(p)
+        elif p.is_dir():
+            found = sorted(
+                f for f in p.rglob("*") if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
+            )
+            files += found
+        elif p.is_file():
+            files.append(p)
+        else:
+            where = f" (listed in {list_file})" if list_file is not None and p not in paths else ""
+            raise click.ClickException(f"{p}: no such file or folder{where}")
+    return files
+
+
+def _explain(wl, entity_id: str) -> None:
+    """What the matcher derives for one entry, one fact a line."""
+    from ingest.mentions.derive import derive, name_data
+
+    person = next((p for p in wl.people if p.id == entity_id), None)
+    if person is None:
+        known = ", ".join(p.id for p in wl.people[:8])
+        raise click.ClickException(f"no person with id {entity_id!r} in {wl.path} (people: {known}, ...)")
+    d = derive(person)
+    click.echo(f"{person.id}: {person.name}")
+    click.echo(f"  always counted (rule alias): {', '.join(person.aliases)}")
+    for note in d.notes:
+        click.echo(f"  {note}")
+    if d.given:
+        click.echo(f"  given names (with the family name: a full name): {', '.join(sorted(d.given_forms))}")
+    forms = [f for f, tag in d.family_forms.items() if tag == "surname"]
+    spellings = [f for f, tag in d.family_forms.items() if tag == "transliteration"]
+    if forms:
+        click.echo(f"  family-name forms (licensed, see docs/watchlist.md): {', '.join(forms)}")
+    if spellings:
+        click.echo(f"  other spellings (rule transliteration): {', '.join(spellings)}")
+    if d.family_keys:
+        click.echo(f"  other scripts: Cyrillic and Greek words with the sound key of {', '.join(d.family)}, case endings included")
+    if d.family_first:
+        click.echo("  the family name alone counts only with a licence (a full name or a title in the article)")
+    titles = name_data()["titles"]
+    click.echo(f"  titles before the family name: {sum(len(t) for t in titles.values())} in {len(titles)} languages")
+    for label, values in (("short", person.short), ("titles", person.titles), ("cues", person.cues),
+                          ("exclude", person.exclude)):
+        if values:
+            click.echo(f"  {label} (by hand): {', '.join(values)}")
 
 
 @mentions.command("recount")
@@ -121,9 +213,13 @@ def recount_cmd(store: Path, watchlist: Path | None, processes: int | None, no_p
         if bar is not None:
             bar.close()
     click.echo(
-        f"recounted {report.articles} articles in {report.files} files: {report.mentions} mentions "
-        f"with watchlist {report.watchlist_version} in {report.seconds:.1f} s"
+        f"recounted {_plural(report.articles, 'article')} in {_plural(report.files, 'file')}: "
+        f"{_plural(report.mentions, 'mention')} with watchlist {report.watchlist_version} in {report.seconds:.1f} s"
     )
+    if report.rules:
+        click.echo("rules now: " + ", ".join(f"{r} {n:,}" for r, n in sorted(report.rules.items())))
+    if report.previous_rules:
+        click.echo("rules before: " + ", ".join(f"{r} {n:,}" for r, n in sorted(report.previous_rules.items())))
 
 
 @mentions.command("discover")

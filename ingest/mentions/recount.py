@@ -1,5 +1,10 @@
 """Recount: recompute every stored mention from the stored text after the watchlist changed. Nothing is fetched.
 
+Old stores: every mention is recomputed, so rules written before the derived family names (``surname-after-full-name``)
+come back under today's names (``surname-after-full`` and the rest, docs/store.md); the report gives the mentions per
+rule before and after. The articles' stored language goes to the matcher (it decides whether a bare family name is an
+everyday word there).
+
 Each articles file is matched in a worker process (one Matcher per process, built by the pool initializer), and its
 mentions table comes back under the articles file's name. `StoreWriter.replace_mentions` writes the tables beside the
 old generation and swaps the `mentions` link in one rename, so a dashboard reading meanwhile sees the old counts or the
@@ -11,9 +16,10 @@ from __future__ import annotations
 
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -34,6 +40,8 @@ class RecountReport:
     mentions: int
     seconds: float
     watchlist_version: str
+    rules: dict[str, int] = field(default_factory=dict)  # mentions per rule after the recount
+    previous_rules: dict[str, int] = field(default_factory=dict)  # before it (old stores: the old rule names)
 
 
 def articles_files(store: Store) -> list[Path]:
@@ -45,10 +53,13 @@ def mentions_for_table(articles: pa.Table, matcher: Matcher, watchlist_version: 
     """The mentions table (MENTIONS_SCHEMA) of an articles table with id, title, text, published_at and source."""
     titles = articles.column("title").to_pylist()
     texts = articles.column("text").to_pylist()
+    languages = (
+        articles.column("language").to_pylist() if "language" in articles.column_names else [None] * len(texts)
+    )
     rows: list[int] = []
     cols: dict[str, list] = {k: [] for k in ("entity_id", "kind", "field", "start", "end", "matched", "rule")}
-    for i, (title, text) in enumerate(zip(titles, texts, strict=True)):
-        for m in matcher.find(title or "", text or ""):
+    for i, (title, text, language) in enumerate(zip(titles, texts, languages, strict=True)):
+        for m in matcher.find(title or "", text or "", language or None):
             rows.append(i)
             cols["entity_id"].append(m.entity_id)
             cols["kind"].append(m.kind)
@@ -78,7 +89,9 @@ def _init(watchlist: Watchlist) -> None:
 
 def _recount_file(path: Path) -> tuple[str, pa.Table, int]:
     assert _matcher is not None, "worker not initialised"
-    articles = pq.read_table(path, columns=["id", "title", "text", "published_at", "source"])
+    names = pq.read_schema(path).names
+    columns = ["id", "title", "text", "published_at", "source"] + (["language"] if "language" in names else [])
+    articles = pq.read_table(path, columns=columns)
     return path.name, mentions_for_table(articles, _matcher, _version), articles.num_rows
 
 
@@ -98,14 +111,17 @@ def recount(
         raise StoreError(f"no store at {store.root} (run `newsmon ingest` first)")
     started = time.perf_counter()
     totals = {"articles": 0, "mentions": 0}
+    rules: Counter = Counter()
     with store.writer() as writer:
         files = articles_files(store)
+        previous = rule_counts(store)
         workers = (os.cpu_count() or 1) if processes is None else processes
 
         def tables(results: Iterator[tuple[str, pa.Table, int]]) -> Iterator[tuple[str, pa.Table]]:
             for done, (name, table, n) in enumerate(results, start=1):
                 totals["articles"] += n
                 totals["mentions"] += table.num_rows
+                rules.update(table.column("rule").to_pylist())
                 if progress:
                     progress(done, len(files))
                 yield name, table
@@ -119,5 +135,24 @@ def recount(
             ) as pool:
                 writer.replace_mentions(tables(pool.map(_recount_file, files)))
     return RecountReport(
-        len(files), totals["articles"], totals["mentions"], time.perf_counter() - started, watchlist.version
+        len(files),
+        totals["articles"],
+        totals["mentions"],
+        time.perf_counter() - started,
+        watchlist.version,
+        dict(rules),
+        previous,
     )
+
+
+def rule_counts(store: Store) -> dict[str, int]:
+    """Mentions per rule in the store as it is (before a recount: an old store's rule names)."""
+    import pyarrow.dataset as ds
+
+    if not store.mentions_dir.exists():
+        return {}
+    try:
+        table = ds.dataset(store.mentions_dir, format="parquet").to_table(columns=["rule"])
+    except (OSError, pa.ArrowInvalid):
+        return {}
+    return dict(Counter(table.column("rule").to_pylist()))

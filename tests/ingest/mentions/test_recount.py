@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from ingest.cli.mentions import mentions
-from ingest.mentions.matcher import Matcher
+from ingest.mentions.matcher import RULE_HELP, Matcher
 from ingest.mentions.recount import articles_files, recount
 from ingest.mentions.watchlist import parse_watchlist
 from ingest.store.parquet import Store, StoreError, StoreLocked
@@ -104,7 +104,7 @@ def test_recount_command(tiny_store, tmp_path):
         mentions, ["recount", "--store", str(tiny_store.root), "--watchlist", str(bad)]
     )
     assert result.exit_code == 1
-    assert f"{bad}, line 1: people[0] id=\"x\" field 'name': is required" in result.output
+    assert f"{bad}, line 1: people[0] id=\"x\" field 'name': is missing" in result.output
 
 
 def test_find_command(tmp_path):
@@ -133,4 +133,62 @@ def test_find_command(tmp_path):
     plain = CliRunner().invoke(mentions, ["find", str(a)])
     assert f"{a}:18-32\tputin\tperson\talias\t'Vladimir Putin'" in plain.stdout
     missing = CliRunner().invoke(mentions, ["find", str(tmp_path / "nope.txt")])
-    assert missing.exit_code == 1 and "cannot read" in missing.output
+    assert missing.exit_code == 1 and "nope.txt: no such file or folder" in missing.output
+
+
+def test_recount_brings_old_rule_names_to_the_new_rules(tiny_store, tmp_path):
+    """A store written before the derived family names holds `surname-after-full-name`; a recount renames it."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    wl = parse_watchlist(WATCHLIST)
+    recount(tiny_store.root, wl, processes=0)
+    mentions = tiny_store.store.mentions_dir
+    for part in sorted(mentions.glob("part-*.parquet")):  # rewrite the rules as an old release wrote them
+        table = pq.read_table(part)
+        old = pa.array(["surname-after-full-name"] * table.num_rows, type=pa.string())
+        real = part.resolve()
+        real.unlink()
+        pq.write_table(table.set_column(table.schema.get_field_index("rule"), "rule", old), real)
+    report = recount(tiny_store.root, wl, processes=0)
+    assert set(report.previous_rules) == {"surname-after-full-name"}
+    assert "surname-after-full-name" not in report.rules
+    assert {r["rule"] for r in _mentions(tiny_store.store)} <= set(RULE_HELP)
+
+
+def test_find_reads_folders_and_lists_and_checks_every_path_first(tmp_path):
+    import json
+
+    folder = tmp_path / "texts"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text("Vladimir Putin spoke.", encoding="utf-8")
+    (folder / "sub" / "b.txt").write_text("Nothing here.", encoding="utf-8")
+    (folder / ".hidden").write_text("Putin", encoding="utf-8")
+    result = CliRunner().invoke(mentions, ["find", "--jsonl", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["file"] for line in result.stdout.splitlines()] == [str(folder / "a.txt")]
+    assert "1 mention in 2 files" in result.stderr
+    listing = tmp_path / "list.tsv"
+    listing.write_text("texts/a.txt\thttps://example.org/a\n# a comment\n\ntexts/sub/b.txt\n", encoding="utf-8")
+    listed = CliRunner().invoke(mentions, ["find", "--list", str(listing)])
+    assert listed.exit_code == 0, listed.output
+    assert "1 mention in 2 files" in listed.stderr
+    missing = CliRunner().invoke(mentions, ["find", str(folder / "a.txt"), str(tmp_path / "nope.txt")])
+    assert missing.exit_code == 1
+    assert missing.stdout == ""  # nothing printed before the error
+    assert missing.output == f"Error: {tmp_path / 'nope.txt'}: no such file or folder\n"
+    listing.write_text("texts/a.txt\ntexts/gone.txt\n", encoding="utf-8")
+    gone = CliRunner().invoke(mentions, ["find", "--list", str(listing)])
+    assert gone.exit_code == 1 and "gone.txt: no such file or folder (listed in" in gone.output
+    assert "Putin" not in gone.output
+
+
+def test_find_explain_shows_the_derived_forms(tmp_path):
+    wl = tmp_path / "wl.toml"
+    wl.write_text('[[people]]\nid = "scholz"\nname = "Olaf Scholz"\n', encoding="utf-8")
+    result = CliRunner().invoke(mentions, ["find", "--watchlist", str(wl), "--explain", "scholz"])
+    assert result.exit_code == 0, result.output
+    assert "family name 'Scholz' (written last)" in result.output
+    assert "scholzs" not in result.output and "scholz" in result.output
+    unknown = CliRunner().invoke(mentions, ["find", "--watchlist", str(wl), "--explain", "merz"])
+    assert unknown.exit_code == 1 and "no person with id 'merz'" in unknown.output

@@ -75,6 +75,13 @@ def test_path_and_none_read_the_same_default():
 BAD = [
     # (replace this, with this, message must contain)
     ('id = "abbas"', 'id = "Abbas!"', ["people[1]", "field 'id'", "line 11"]),
+    ('id = "abbas"', 'id = "Bad Id"', ["field 'id': id 'Bad Id' must be lowercase letters, digits and hyphens"]),
+    ('id = "abbas"', "", ["people[1]", "field 'id': is missing"]),
+    ('name = "Mahmoud Abbas"', "", ["people[1] id=\"abbas\"", "field 'name': is missing"]),
+    ('name = "Mahmoud Abbas"', "name = 3", ["field 'name': must be a string (got 3)"]),
+    ('name = "Mahmoud Abbas"', 'name = "Mahmoud Abbas"\nfamily = ["Abu"]', ["field 'family'", "'Abu' is not part"]),
+    ("[meta]", "[meta]\nnamed_after = 1", ["field 'meta.named_after'", "true or false"]),
+    ("[meta]", "[meta]\nnamed = true", ["field 'meta.named'", "unknown field"]),
     ('name = "Mahmoud Abbas"', 'name = ""', ['people[1] id="abbas"', "field 'name'", "line 12"]),
     ('short = ["Abbas"]', 'short = "Abbas", 3', ["not valid TOML", "line 13"]),
     (
