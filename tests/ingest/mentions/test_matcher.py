@@ -280,6 +280,17 @@ def test_every_rule_is_explained_in_code_and_docs():
     from ingest.mentions.matcher import RULE_HELP
 
     docs = (ROOT / "docs" / "watchlist.md").read_text(encoding="utf-8")
-    assert set(RULE_HELP) == {"alias", "fuzzy", "context", "surname-after-full", "topic"}
+    assert set(RULE_HELP) == {
+        "alias",
+        "middle-name",
+        "title-surname",
+        "surname-after-full",
+        "surname-distinctive",
+        "transliteration",
+        "fuzzy",
+        "context",
+        "named-after",
+        "topic",
+    }
     for rule in RULE_HELP:
         assert f"| `{rule}` |" in docs
