@@ -150,10 +150,6 @@ class Matcher:
         for i, p in enumerate(people):
             for a in p.aliases:
                 key = fold_form(a)
-                if a != p.name and a.isupper() and a.isalpha() and 2 <= len(a) <= 5:
-                    # An acronym ("AOC", "MBS") is also a newspaper or a label: it counts like a family name.
-                    add(a, FAMILY, i, "acronym")
-                    continue
                 add(a, ALIAS, i)
                 if p.fuzzy and SPACE not in key and len(key) >= MIN_LENGTH:
                     self._slips.add(key, i)

@@ -285,7 +285,7 @@ class Surnames:
             if nearest.owner != c.owner:
                 return ""
             return _rule(c.tag, "title-surname" if titled else "surname-after-full")
-        if rivals or c.tag == "acronym":  # an acronym alone ("AOC") is as often a newspaper or a label
+        if rivals:
             return ""
         if self.derived[c.owner].family_first and not titled:
             return ""  # Kim, Lee, Moon, Xi: family names of millions count only in an article that licenses them
@@ -304,7 +304,7 @@ class Surnames:
 
 def _rule(tag: str, rule: str) -> str:
     """The rule stored for a licensed form: how it was found, where that says more than the licence."""
-    return {"transliteration": "transliteration", "acronym": "alias", "named-after": "named-after"}.get(tag, rule)
+    return {"transliteration": "transliteration", "named-after": "named-after"}.get(tag, rule)
 
 
 class _Language:

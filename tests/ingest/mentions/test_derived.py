@@ -189,7 +189,7 @@ CASES = {
     ),
     "county-and-namesake": ("", "The Harris County sheriff and Tobias Harris; Harris scored.", "en", []),
     "email-is-no-mention": ("", "Write to olaf.scholz@example.org or see scholz.example.org.", "en", []),
-    "acronym-alone": ("", "Lisez les articles de AOC.", "fr", []),
+    "an-alias-always-counts": ("", "Lisez les articles de AOC.", "fr", [("aoc", "AOC", "alias")]),
 }
 
 
