@@ -4,7 +4,8 @@
 
 The labels name a page of ../shared/data by its path and give, per person, each mention's field, character offsets
 and form in the text that `extract_article` makes of the page, with a SHA-256 of that text (title, a newline, body)
-and a short hash of each mention's surroundings: no page text is in the repository. When extraction has changed a
+and a short hash of each mention's surroundings: no page text is in the repository (the extracted texts are cached
+in ~/.cache/newsmon, per version of the extraction code). When extraction has changed a
 page, each mention is looked for again by its form and surroundings; a page where one is not found is reported and
 left out.
 The watchlist is tests/data/mentions_watchlist_plain.toml: a name and the aliases a user would type, nothing else.
@@ -55,32 +56,70 @@ def load_labels() -> list[dict]:
     return [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def load_pages(labels: list[dict]) -> tuple[list[dict], list[str]]:
-    """Each label with its page's extracted title, text and language; and the pages whose extraction changed."""
+CACHE = Path.home() / ".cache" / "newsmon"
+
+
+def _extraction_version() -> str:
+    """A hash of the extraction code: cached texts are reused only while it is unchanged."""
+    h = hashlib.sha256()
+    for path in sorted((ROOT / "ingest" / "extract").glob("*.py")) + [ROOT / "ingest" / "fetch" / "decoding.py"]:
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def extracted_pages(pages: list[str]) -> dict[str, dict | None]:
+    """title, text and language of each page (None if no article), cached outside the repository per code version."""
     from ingest.extract.article import extract_article
     from ingest.records import Extracted
 
+    cache = CACHE / f"real-pages-{_extraction_version()}.json"
+    try:
+        known = json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
     urls: dict[str, str] = {}
     for name in ("extraction-dev", "dates-dev"):
         for line in (DATA / name / "cases.jsonl").read_text(encoding="utf-8").splitlines():
             if line.strip():
                 case = json.loads(line)
                 urls[f"{name}/{case['page']}"] = case["url"]
+    missing = [p for p in pages if p not in known]
+    for page in missing:
+        result = extract_article(gzip.decompress((DATA / page).read_bytes()), urls.get(page, ""))
+        known[page] = (
+            {"title": result.title, "text": result.text, "language": result.language}
+            if isinstance(result, Extracted)
+            else None
+        )
+    if missing:
+        try:
+            CACHE.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_suffix(".tmp")
+            tmp.write_text(json.dumps(known, ensure_ascii=False), encoding="utf-8")
+            tmp.replace(cache)
+        except OSError:
+            pass  # a read-only home: extract again next time
+    return {p: known[p] for p in pages}
+
+
+def load_pages(labels: list[dict]) -> tuple[list[dict], list[str]]:
+    """Each label with its page's extracted title, text and language; and the pages whose extraction changed."""
+    texts = extracted_pages([lab["page"] for lab in labels])
+
     out, changed = [], []
     for lab in labels:
-        path = DATA / lab["page"]
-        result = extract_article(gzip.decompress(path.read_bytes()), urls.get(lab["page"], ""))
-        if not isinstance(result, Extracted):
+        result = texts[lab["page"]]
+        if result is None:
             changed.append(lab["page"])
             continue
-        digest = hashlib.sha256(f"{result.title}\n{result.text}".encode()).hexdigest()
+        digest = hashlib.sha256(f"{result['title']}\n{result['text']}".encode()).hexdigest()
         if digest != lab["sha256"]:
-            moved = relocate(lab, result.title, result.text)
+            moved = relocate(lab, result["title"], result["text"])
             if moved is None:
                 changed.append(lab["page"])
                 continue
             lab = moved
-        out.append({**lab, "title": result.title, "text": result.text, "language": result.language})
+        out.append({**lab, **result})
     return out, changed
 
 

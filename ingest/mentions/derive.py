@@ -35,6 +35,7 @@ from ingest.mentions.words import is_common_anywhere
 _SYLLABLE = r"(?:(?:ch|sh|zh|hs|ts|ss|jj|kk|pp|tt|[bcdfghjklmnpqrstvwxyz])?[aeiouy]{1,3}(?:ng|n|m|k|l|p|t|w)?)"
 _SYLLABLES = re.compile(rf"^{_SYLLABLE}(?:[- ]?{_SYLLABLE})*$", re.I)
 _INITIAL = re.compile(r"^\w\.?$")
+_ARTICLE = re.compile(r"^(?:al|el|as|ad|ash|an|ar|at|az)-(?=\w{3})", re.I)
 
 
 @lru_cache(maxsize=1)
@@ -63,6 +64,7 @@ class Derived:
     given: list[str] = field(default_factory=list)  # as written: "Angela"
     family_forms: dict[str, str] = field(default_factory=dict)  # folded form → "surname" | "transliteration"
     given_forms: set[str] = field(default_factory=set)  # folded, spelling variants included ("wladimir")
+    given_exact: set[str] = field(default_factory=set)  # folded, as written in the name and aliases
     family_keys: set[str] = field(default_factory=set)  # sound keys with case endings, for other scripts
     given_keys: set[str] = field(default_factory=set)
     han_keys: set[str] = field(default_factory=set)  # full names as pinyin, for Chinese text ("xijinping")
@@ -112,6 +114,10 @@ def derive(person: Person) -> Derived:
             d.family.append(family)
         if given and given not in d.given:
             d.given.append(given)
+    for family in list(d.family):
+        article = _ARTICLE.match(family)
+        if article and family[article.end() :] not in d.family:  # "el-Sisi" is also "Sisi", "al-Hayya" "Hayya"
+            d.family.append(family[article.end() :])
     for family in d.family:
         key = fold_form(family)
         d.family_forms.setdefault(key, "surname")
@@ -121,13 +127,17 @@ def derive(person: Person) -> Derived:
             if v not in d.family_forms and not is_common_anywhere(v):
                 d.family_forms[v] = "transliteration"
         k = sound_key(family.replace(" ", ""))
+        if key in {fold_form(x) for x in person.short}:
+            continue  # the user called it ambiguous ("Medvedev"): only the short-form rules apply, in any script
         if consonants(k) >= MIN_CONSONANTS:
             d.family_keys |= with_endings(k, CYRILLIC_ENDINGS) | with_endings(k, GREEK_ENDINGS)
     for given in d.given:
         d.given_forms.add(fold_form(given))
+        d.given_exact.add(fold_form(given))
         for token in given.split():  # every given and middle name: "Tayyip Erdoğan", "Jae-in"
             if is_initial(token):
                 continue
+            d.given_exact.add(fold_form(token))
             d.given_forms.add(fold_form(token))
             d.given_forms.update(spelling_variants(token))
             d.given_forms.update(name_data()["given_variants"].get(fold_form(token), ()))

@@ -232,6 +232,9 @@ class Matcher:
         people += self._fuzzy(texts, folded, taken)
         people.sort(key=lambda h: (h.field, h.start))
         found = [h for h in people if h.form is None or h.form.kind == ALIAS]
+        if counted:  # "Lula da Silva" found through its family name contains the alias "Lula": keep the longer
+            found = [h for h in found if not any(c.field == h.field and c.start <= h.start and h.end <= c.end
+                                                  and c is not h for c in counted)]
         found += counted
         found += self._license(texts, folded, people, shorts)
         found += self._topics(folded, topics)

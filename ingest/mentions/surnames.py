@@ -198,8 +198,7 @@ class Surnames:
         w1, s1 = words[0]
         f1 = fold_form(w1)
         if self._is_given(d, w1, c.tag):
-            exact = f1 in {fold_form(g.split()[0]) for g in d.given} or f1 in {fold_form(g) for g in d.given}
-            return "full", s1, "alias" if exact and c.tag == "surname" else "transliteration"
+            return "full", s1, "alias" if f1 in d.given_exact and c.tag == "surname" else "transliteration"
         if (is_initial(w1) or _capitalised(w1)) and not self._is_title(w1, words):
             for w, s in words[1:]:
                 if self._is_given(d, w, c.tag):

@@ -75,6 +75,12 @@ aliases = ["AOC"]
 [[people]]
 id = "mitsotakis"
 name = "Kyriakos Mitsotakis"
+[[people]]
+id = "amlo"
+name = "Andrés Manuel López Obrador"
+[[people]]
+id = "sisi"
+name = "Abdel Fattah el-Sisi"
 """
 
 
@@ -188,6 +194,18 @@ CASES = {
         [("von-der-leyen", "Ursula von der Leyen", "alias"), ("von-der-leyen", "von der Leyen", "surname-after-full")],
     ),
     "county-and-namesake": ("", "The Harris County sheriff and Tobias Harris; Harris scored.", "en", []),
+    "two-surnames": (
+        "",
+        "El presidente López Obrador dijo que Obrador no.",
+        "es",
+        [("amlo", "López Obrador", "alias"), ("amlo", "Obrador", "surname-after-full")],
+    ),
+    "arabic-article": (
+        "",
+        "Egypt's President el-Sisi met aides. Sisi said.",
+        "en",
+        [("sisi", "el-Sisi", "title-surname"), ("sisi", "Sisi", "surname-after-full")],
+    ),
     "email-is-no-mention": ("", "Write to olaf.scholz@example.org or see scholz.example.org.", "en", []),
     "an-alias-always-counts": ("", "Lisez les articles de AOC.", "fr", [("aoc", "AOC", "alias")]),
 }
