@@ -47,6 +47,7 @@ from ingest.mentions.fold import (
 from ingest.mentions.fuzzy import MIN_LENGTH, SHORT_MIN_LENGTH, SlipIndex
 from ingest.mentions.surnames import Anchor, Candidate, Surnames, in_address
 from ingest.mentions.watchlist import Watchlist
+from ingest.mentions.words import zipf
 from ingest.records import Mention
 
 # Why a mention counted, in a sentence the dashboard can show next to the highlight (same wording as docs/watchlist.md).
@@ -74,6 +75,8 @@ _LOWER = "a-zß-öø-ÿ\u0100-\u024f\u0430-\u045f"
 _CAPITAL_WORD = re.compile(rf"[A-ZÀ-ÖØ-ÞА-ЯЁІЇЄҐ][{_LOWER}]{{{MIN_LENGTH - 1},}}")
 
 _SUFFIX = re.compile(r",? (?:Jr|Sr|Junior|Senior)\b")
+# A one-slip word at least this frequent (wordfreq Zipf) is a word or a name of its own: typos are rare.
+SLIP_IS_A_WORD = 3.0
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+|\n")
 # Evidence that a one-slip word is used as a name (docs/watchlist.md, "Fuzzy"): a title or role word before it, or a
@@ -229,7 +232,7 @@ class Matcher:
             shorts = [h for h in shorts if h.form.kind == SHORT]
         counted = self._families(texts, people, families, language)
         taken = people + shorts + families + counted if shorts or families or counted else people
-        people += self._fuzzy(texts, folded, taken)
+        people += self._fuzzy(texts, folded, taken, language)
         people.sort(key=lambda h: (h.field, h.start))
         found = [h for h in people if h.form is None or h.form.kind == ALIAS]
         if counted:  # "Lula da Silva" found through its family name contains the alias "Lula": keep the longer
@@ -340,7 +343,9 @@ class Matcher:
                 ]
         return [_Hit(c.field, c.start, c.end, None, c.rule, c.owner) for c in counted]
 
-    def _fuzzy(self, texts: tuple[str, str], folded: tuple[str, str], taken: list[_Hit]) -> list[_Hit]:
+    def _fuzzy(
+        self, texts: tuple[str, str], folded: tuple[str, str], taken: list[_Hit], language: str | None = None
+    ) -> list[_Hit]:
         if not self._slips:
             return []
         named = {h.owner for h in taken if h.form is not None and h.form.kind == ALIAS}
@@ -363,8 +368,8 @@ class Matcher:
                 if k and spans[k - 1][1] > m.start():
                     continue  # inside a name already found
                 found = self._slips.lookup(word)
-                if found is None:
-                    continue
+                if found is None or zipf(word, language) >= SLIP_IS_A_WORD:
+                    continue  # "Johnston" is a name of its own, not a slip of "Johnson"
                 owner, target = found
                 start = m.start()
                 for first in self._first_names.get((owner, target), ()):

@@ -36,9 +36,11 @@ from ingest.mentions.words import COMMON, NOUN_CAPITALS, TOP, guess_language, zi
 # A capitalised word in Cyrillic or Greek script (apostrophes inside Ukrainian words included).
 _OTHER_SCRIPT_WORD = re.compile(r"[А-ЯЁІЇЄҐЎΑ-ΩΆ-Ώ][а-яёіїєґўα-ωά-ώ'’ʼ]+(?:-[А-ЯЁІЇЄҐα-ωа-я][а-яёіїєґ'’ʼ]+)?")
 _HAS_OTHER_SCRIPT = re.compile(r"[А-ЯЁІЇЄҐΑ-Ω]")
+_SYLLABLE_WORD = re.compile(r"^(?:ch|sh|zh|hs|ts|[bcdfghjklmnpqrstwyz])?[aeiouy]{1,3}(?:ng|n|m|k|l|p|t)?$", re.I)
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 MIN_HAN_KEY = 6  # letters of pinyin: "liqiang" (Li Qiang) and longer; two-syllable keys like "wangyi" collide
 _WORD_BEFORE = re.compile(r"([\w'’.-]+)([ \u00a0]+)$")
+_POSSESSIVE = re.compile(r"['’]s?$")
 _WORD_AFTER = re.compile(r"^([ \u00a0-]+)([\w'’.]+)")
 _OPEN = frozenset(" \n\t\u00a0(\"'“‘«„[")
 _CLOSE = frozenset(" \n\t\u00a0.,;:!?)\"'”’»]")
@@ -47,11 +49,13 @@ _SENTENCE_BREAK = set(".!?:;\"“”„«»—–•*|()[]")
 # given name ("Melania" 2.8, "Tobias" 3.3); above it, a function word or a noun ("When Trump", Russian "Визит Шольца").
 # Mid-sentence any capitalised word is ("Adam Johnson", "Hunter Biden"), up to `FUNCTION_WORD`.
 GIVEN_NAME_MAX = 3.6
+GIVEN_NAME_MAX_LATIN = 4.7  # Latin-script given names run higher ("Brian" 4.3, "Adam" 4.5); function words 5+
 # A capitalised word after a family name at most this frequent is read as a surname (the family form was a given
 # name: "Warren Haynes"); at least `COMMON`, as a thing named after the person ("Trump Tower", "Harris County").
 NEXT_NAME_MAX = 2.5
-# Words this frequent are function words even when capitalised mid-sentence ("For good measure, Never Trump").
-FUNCTION_WORD = 5.5
+# Words this frequent are function words or institutions even when capitalised mid-sentence ("For good measure,
+# Never Trump" 5.9, Ukrainian "в Раді Венедіктова", in the Rada, 5.2); given names stay below ("Justice" 4.8).
+FUNCTION_WORD = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +73,7 @@ class Anchor:
     start: int
     owner: int  # the watched person, or -1 for a full name of someone else in the article
     family: str  # folded family name it carries ("" for a watched person's own name)
+    rule: str = ""  # "surname-distinctive": a bare form that counted on its own and licenses the others
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +170,12 @@ class Surnames:
             if kind == "other":
                 anchors.append(Anchor(c.field, start, -1, fold_form(text[c.start : c.end])))
                 continue
+            if kind == "bare" and self.derived[c.owner].family_first:
+                end = self._given_follows(text, c)
+                if end:  # "Xi Jinpings", "Kim Jong Uns": the full name, in the German genitive
+                    counted.append(Counted(c.field, c.start, end, c.owner, "alias"))
+                    anchors.append(Anchor(c.field, c.start, c.owner, ""))
+                    continue
             after = self._after(text, c, lang)
             if after == "other":
                 anchors.append(Anchor(c.field, c.start, -1, fold_form(text[c.start : c.end])))
@@ -178,14 +189,23 @@ class Surnames:
                 anchors.append(Anchor(c.field, start, c.owner, ""))
                 continue
             bare.append((c, kind == "titled"))
-        # A titled form that counts ("Frau Merkel") names the person for the bare forms around it, as a full name does.
+        # A titled form that counts ("Frau Merkel") names the person for the bare forms around it, as a full name does;
+        # so does a bare form that counts on its own (then "Trump" at a line start counts too).
         bare.sort(key=lambda x: not x[1])
+        waiting = []
         for c, titled in bare:
             rule = self._licence(texts, c, titled, anchors, lang)
             if rule:
                 counted.append(Counted(c.field, c.start, c.end, c.owner, rule))
-                if titled:
-                    anchors.append(Anchor(c.field, c.start, c.owner, ""))
+                if titled or rule == "surname-distinctive":
+                    anchors.append(Anchor(c.field, c.start, c.owner, "", rule))
+            else:
+                waiting.append((c, titled))
+        if len(waiting) < len(bare):
+            for c, titled in waiting:
+                rule = self._licence(texts, c, titled, anchors, lang)
+                if rule:
+                    counted.append(Counted(c.field, c.start, c.end, c.owner, rule))
         counted.sort(key=lambda c: (c.field, c.start))
         return counted
 
@@ -212,10 +232,13 @@ class Surnames:
         if _capitalised(w1) and w1.isalpha() and len(w1) > 1 and not (w1.isupper() and len(w1) <= 3):
             z = zipf(w1, lang())
             # Mid-sentence, a capitalised word that is no title is a given name ("Adam Johnson", "Justice Johnson";
-            # German roles are titles: "Kandidatin Warren"); at a sentence start only a rare word ("When Trump" is no
-            # name).
-            mid = _mid_sentence(text, s1) and z < FUNCTION_WORD
-            if z <= GIVEN_NAME_MAX or mid:
+            # German roles are titles: "Kandidatin Warren"), except on a headline-like line where every word is
+            # capitalised ("CNN Host Asks Netanyahu Adviser"); at a sentence start only a word rare enough for a
+            # name ("Brian Johnson" 4.3, not "When Trump" 6.1; in other scripts lower: Russian "Визит Шольца").
+            headline = c.field == 0 or _title_case_line(text, s1)
+            mid = not headline and _mid_sentence(text, s1) and z < FUNCTION_WORD
+            rare = GIVEN_NAME_MAX_LATIN if w1.isascii() or w1[0] < "\u0250" else GIVEN_NAME_MAX
+            if z <= (GIVEN_NAME_MAX if headline else rare) or mid:
                 return "other", s1, ""
         return "bare", c.start, ""
 
@@ -239,7 +262,7 @@ class Surnames:
         m = _WORD_AFTER.match(text[c.end : c.end + 60])
         if not m:
             return ""
-        sep, word = m.group(1), m.group(2).rstrip(".")
+        sep, word = m.group(1), _POSSESSIVE.sub("", m.group(2).rstrip("."))
         f = fold_form(word)
         if f in self._suffixes and word[:1].isupper():
             return "other"
@@ -249,14 +272,43 @@ class Surnames:
         if sep != " " or not _capitalised(word) or word.isupper() or f in self.owners or f in self._titles:
             return ""
         if self._family_first(c.owner):  # "Kim Jong Un" and "Kim Jong Il": the given name decides
-            return "" if f in self.derived[c.owner].given_forms else "other"
+            return self._after_family_first(text, c, lang)
         if _title_case_line(text, c.start):
             return ""
         z = zipf(word, lang())
         if z <= NEXT_NAME_MAX and word.isalpha():
             return "other"
-        if z >= COMMON and lang.code not in NOUN_CAPITALS:
-            return "named"
+        if z >= COMMON and lang.code not in NOUN_CAPITALS and not f.endswith("s"):
+            return "named"  # "Trump Tower", "Harris County"; not a plural ("Never Trump Republicans")
+        return ""
+
+    def _given_follows(self, text: str, c: Candidate) -> int:
+        """The end of the full name if a family-first family name is followed by its given name ("Xi Jinpings")."""
+        for g in self.derived[c.owner].given:
+            want = fold_form(g).split()
+            m = re.match(r"(?:[ -]+[\w'’]+){" + str(len(want)) + "}", text[c.end : c.end + 60])
+            if m and fold_form(m.group(0)).split() in (want, [*want[:-1], want[-1] + "s"]):
+                return c.end + m.end()
+        return 0
+
+    def _after_family_first(self, text: str, c: Candidate, lang: _Language) -> str:
+        """"other" if the words after a family-first family name are someone else's given name."""
+        d = self.derived[c.owner]
+        words = [fold_form(w) for w in text[c.end : c.end + 40].split()[:3]]
+        tokens = {t for g in d.given for t in fold_form(g).split()}
+        if words and words[0].rstrip("s") in tokens | d.given_forms or words[0] in tokens:
+            for g in d.given:  # the whole given name must follow ("Jong Un", "Jinping" or "Jinpings")
+                want = fold_form(g).split()
+                got = words[: len(want)]
+                if got[:-1] == want[:-1] and got and got[-1] in (want[-1], want[-1] + "s"):
+                    return ""
+            return "other"
+        m = _WORD_AFTER.match(text[c.end : c.end + 60])
+        if not m or m.group(1) != " " or not _capitalised(m.group(2)):
+            return ""
+        word = m.group(2).rstrip(".")
+        if _SYLLABLE_WORD.match(word) or zipf(word, lang()) <= NEXT_NAME_MAX:
+            return "other"  # "Kim Il Sung", "Kim Yo Jong", "Kim Ghattas"
         return ""
 
     def _family_first(self, owner: int) -> bool:
@@ -280,10 +332,13 @@ class Surnames:
         if not before and c.field == 0:
             before = [a for a in relevant if a.field == 1][:1]  # a headline reads after the body's first name
         nearest = before[-1] if before else (relevant[0] if relevant else None)
+        if nearest is not None and nearest.owner != c.owner and _dominant(relevant, c.owner):
+            nearest = next(a for a in relevant if a.owner == c.owner)
         if nearest is not None:
             if nearest.owner != c.owner:
                 return ""
-            return _rule(c.tag, "title-surname" if titled else "surname-after-full")
+            rule = "surname-distinctive" if nearest.rule == "surname-distinctive" else "surname-after-full"
+            return _rule(c.tag, "title-surname" if titled else rule)
         if rivals:
             return ""
         if self.derived[c.owner].family_first and not titled:
@@ -299,6 +354,17 @@ class Surnames:
             if c.field == 0:
                 return ""
         return _rule(c.tag, "surname-distinctive")
+
+
+def _dominant(anchors: list[Anchor], owner: int) -> bool:
+    """True if the article is about this person: named in full at least 3 times, 3 times as often as any namesake
+    ("Kim Jong Un" 20 times beside "Kim Jong Il" twice: a bare "Kims Vater" is still his)."""
+    counts: dict[tuple[int, str], int] = {}
+    for a in anchors:
+        key = (a.owner, a.family if a.owner == -1 else "")
+        counts[key] = counts.get(key, 0) + 1
+    mine = counts.pop((owner, ""), 0)
+    return mine >= 3 and all(mine >= 3 * n for n in counts.values())
 
 
 def _rule(tag: str, rule: str) -> str:
