@@ -63,7 +63,9 @@ class Mention:
     start: int  # character offsets into that field's text, end exclusive
     end: int
     matched: str  # the text as it stands in the field
-    rule: str = "alias"  # alias | fuzzy | context | surname-after-full-name | topic
+    # alias | middle-name | title-surname | surname-after-full | surname-distinctive | transliteration | fuzzy |
+    # context | named-after | topic (docs/watchlist.md, "Rules"; stores before them: surname-after-full-name)
+    rule: str = "alias"
 
 
 @dataclass(frozen=True)
