@@ -311,16 +311,17 @@ class Matcher:
         self, texts: tuple[str, str], people: list[_Hit], families: list[_Hit], language: str | None
     ) -> list[_Hit]:
         """The family-name forms that count (surnames.py), found by the automaton or in another script."""
-        if not families and texts[0].isascii() and texts[1].isascii():
+        latin = self._surnames.latin_keys
+        if not families and not latin and texts[0].isascii() and texts[1].isascii():
             return []  # nothing to license, and no other script to look at
         cands = [
             Candidate(h.field, h.start, h.end, h.owner, h.form.tag) for h in families if h.form is not None
         ]
         for f in (0, 1):
-            if texts[f].isascii():
+            if texts[f].isascii() and not latin:
                 continue
             spans = [(h.start, h.end) for h in people if h.field == f]
-            for c in self._surnames.scan_scripts(f, texts[f]):
+            for c in self._surnames.scan_scripts(f, texts[f]) + self._surnames.scan_latin(f, texts[f]):
                 if not any(a < c.end and c.start < b for a, b in spans):
                     cands.append(c)
         anchors = []

@@ -35,6 +35,7 @@ from ingest.mentions.words import COMMON, NOUN_CAPITALS, TOP, guess_language, zi
 
 # A capitalised word in Cyrillic or Greek script (apostrophes inside Ukrainian words included).
 _OTHER_SCRIPT_WORD = re.compile(r"[А-ЯЁІЇЄҐЎΑ-ΩΆ-Ώ][а-яёіїєґўα-ωά-ώ'’ʼ]+(?:-[А-ЯЁІЇЄҐα-ωа-я][а-яёіїєґ'’ʼ]+)?")
+_LATIN_WORD = re.compile(r"(?<![\w'’])[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ\u0100-\u024f]{2,}(?![\w])")
 _HAS_OTHER_SCRIPT = re.compile(r"[А-ЯЁІЇЄҐΑ-Ω]")
 _SYLLABLE_WORD = re.compile(r"^(?:ch|sh|zh|hs|ts|[bcdfghjklmnpqrstwyz])?[aeiouy]{1,3}(?:ng|n|m|k|l|p|t)?$", re.I)
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
@@ -99,11 +100,17 @@ class Surnames:
         self.owners: dict[str, set[int]] = {}  # folded family form → people who have it
         self.keys: dict[str, set[int]] = {}  # sound key (with endings) → people
         self.han: dict[str, int] = {}  # full name in pinyin → person
+        self.latin_keys: dict[str, set[int]] = {}  # keys of names written in another script, for Latin text
         for i, d in enumerate(self.derived):
             for form in d.family_forms:
                 self.owners.setdefault(form, set()).add(i)
             for k in d.family_keys:
                 self.keys.setdefault(k, set()).add(i)
+            for family in d.family:
+                k = sound_key(family.replace(" ", ""))
+                if not family.isascii() and any(ch.isalpha() and ord(ch) >= 0x370 for ch in family):
+                    for key in (k, k + "s"):  # "Putin", "Putins" for an entry written "Владимир Путин"
+                        self.latin_keys.setdefault(key, set()).add(i)
             for k in d.han_keys:
                 if len(k) >= MIN_HAN_KEY:
                     self.han[k] = i
@@ -118,6 +125,17 @@ class Surnames:
         for m in _OTHER_SCRIPT_WORD.finditer(text):
             word = m.group(0)
             owners = self.keys.get(sound_key(word.replace("-", "")))
+            if owners and len(owners) == 1:
+                out.append(Candidate(field, m.start(), m.end(), next(iter(owners)), "transliteration"))
+        return out
+
+    def scan_latin(self, field: int, text: str) -> list[Candidate]:
+        """Family names of people entered in another script, written in Latin letters ("Putin" for "Путин")."""
+        if not self.latin_keys:
+            return []
+        out = []
+        for m in _LATIN_WORD.finditer(text):
+            owners = self.latin_keys.get(sound_key(m.group(0)))
             if owners and len(owners) == 1:
                 out.append(Candidate(field, m.start(), m.end(), next(iter(owners)), "transliteration"))
         return out
@@ -246,7 +264,7 @@ class Surnames:
         f = fold_form(word)
         if f in d.given_forms:
             return True
-        return bool(d.given_keys) and not word.isascii() and sound_key(word) in d.given_keys
+        return bool(d.given_keys) and sound_key(word) in d.given_keys
 
     def _is_title(self, w1: str, words: list[tuple[str, int]]) -> bool:
         f1 = fold_form(w1).rstrip(".")

@@ -262,3 +262,9 @@ def test_explain_notes_say_what_was_derived():
     d = derive(person)
     assert d.family == ["Xi"] and d.family_first
     assert any("written first" in n for n in d.notes)
+
+
+def test_a_name_entered_in_cyrillic_finds_its_latin_forms():
+    m = Matcher(parse_watchlist('[[people]]\nid = "putin"\nname = "Владимир Путин"\n'))
+    got = [(x.matched, x.rule) for x in m.find("", "Vladimir Putin spoke. Later Putin's aides left.", "en")]
+    assert got == [("Vladimir Putin", "transliteration"), ("Putin", "transliteration")]
