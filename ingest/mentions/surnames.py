@@ -106,9 +106,10 @@ class Surnames:
                 self.owners.setdefault(form, set()).add(i)
             for k in d.family_keys:
                 self.keys.setdefault(k, set()).add(i)
-            for family in d.family:
+            latin = any(_is_latin(f) for f in d.family)
+            for family in d.family if not latin else ():  # only for entries with no Latin family name at all
                 k = sound_key(family.replace(" ", ""))
-                if not family.isascii() and any(ch.isalpha() and ord(ch) >= 0x370 for ch in family):
+                if any(ch.isalpha() and ord(ch) >= 0x370 for ch in family):
                     for key in (k, k + "s"):  # "Putin", "Putins" for an entry written "Владимир Путин"
                         self.latin_keys.setdefault(key, set()).add(i)
             for k in d.han_keys:
@@ -372,6 +373,10 @@ class Surnames:
             if c.field == 0:
                 return ""
         return _rule(c.tag, "surname-distinctive")
+
+
+def _is_latin(word: str) -> bool:
+    return all(not ch.isalpha() or ord(ch) < 0x250 for ch in word)
 
 
 def _dominant(anchors: list[Anchor], owner: int) -> bool:
