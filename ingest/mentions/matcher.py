@@ -320,10 +320,13 @@ class Matcher:
         for f in (0, 1):
             if texts[f].isascii() and not latin:
                 continue
-            spans = [(h.start, h.end) for h in people if h.field == f]
-            for c in self._surnames.scan_scripts(f, texts[f]) + self._surnames.scan_latin(f, texts[f]):
-                if not any(a < c.end and c.start < b for a, b in spans):
-                    cands.append(c)
+            found = self._surnames.scan_scripts(f, texts[f]) + self._surnames.scan_latin(f, texts[f])
+            if found:
+                spans = [(h.start, h.end) for h in people if h.field == f]
+                cands += [c for c in found if not any(a < c.end and c.start < b for a, b in spans)]
+        han = [f for f in (0, 1) if self._surnames.han and not texts[f].isascii() and _HAN.search(texts[f])]
+        if not cands and not han:
+            return []
         anchors = []
         for h in people:
             if h.form is not None and h.form.kind == ALIAS:
@@ -334,14 +337,11 @@ class Matcher:
                 if family:
                     anchors.append(Anchor(h.field, h.start, -1, family))
         counted = self._surnames.resolve(texts, cands, anchors, language) if cands else []
-        for f in (0, 1):
-            if not texts[f].isascii() and _HAN.search(texts[f]):
-                spans = [(h.start, h.end) for h in people if h.field == f]
-                counted += [
-                    c
-                    for c in self._surnames.scan_han(f, texts[f])
-                    if not any(a < c.end and c.start < b for a, b in spans)
-                ]
+        for f in han:
+            spans = [(h.start, h.end) for h in people if h.field == f]
+            counted += [
+                c for c in self._surnames.scan_han(f, texts[f]) if not any(a < c.end and c.start < b for a, b in spans)
+            ]
         return [_Hit(c.field, c.start, c.end, None, c.rule, c.owner) for c in counted]
 
     def _fuzzy(
