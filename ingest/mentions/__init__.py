@@ -8,6 +8,7 @@ matched text, rule). `recount.py` rewrites the store's mentions; `discover.py` r
 - derive.py: `derive`, `split_name`: what an entry's name and aliases give (family name and order, given names,
   spellings, sound keys), from the data in data/names.toml (titles per language, particles, name orders).
 - surnames.py: `Surnames`: when a bare, titled or transliterated family name counts, and under which rule.
+- context.py: what the words around a span say (sentence start, headline line, address, the article's language).
 - translit.py: `sound_key`, `spelling_variants`: names across scripts (anyascii) and transliteration conventions.
 - words.py: `zipf`, `guess_language`: wordfreq's frequency of a word in the article's language.
 - fold.py: `fold_text`, `fold_form`: case and diacritic folding that keeps offsets.

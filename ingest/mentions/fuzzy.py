@@ -13,6 +13,12 @@ not themselves a known form are tried: short names are too close to ordinary wor
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left
+
+from ingest.mentions.fold import SPACE
+from ingest.mentions.words import zipf
+
 MIN_LENGTH = 7
 # A family name this long or longer is a target too, but one slip in it counts only right after the person's given
 # name ("Giorgia Meloini"): with the given name there, "Meloini" cannot be a German noun.
@@ -96,3 +102,79 @@ class SlipIndex:
         if len(owners) != 1:
             return None
         return min(found)
+
+
+# A capitalised word of MIN_LENGTH+ letters in the original text: the only words tried for a fuzzy match.
+# Word boundaries are checked in Python on the few hits: with look-arounds in the pattern the scan is three times slower.
+_LOWER = "a-zß-öø-ÿ\u0100-\u024f\u0430-\u045f"
+_CAPITAL_WORD = re.compile(rf"[A-ZÀ-ÖØ-ÞА-ЯЁІЇЄҐ][{_LOWER}]{{{MIN_LENGTH - 1},}}")
+# A one-slip word at least this frequent (wordfreq Zipf) is a word or a name of its own: typos are rare
+# ("Johnston" 3.8 is not a slip of "Johnson").
+SLIP_IS_A_WORD = 3.0
+# Evidence that a one-slip word is used as a name (docs/watchlist.md, "Fuzzy"): a title or role word before it, or a
+# possessive or a reporting verb after it. Without evidence "Starter" and "Blinker" (German pages) were counted as
+# Starmer and Blinken in the extraction dev set.
+_TITLE_WORDS = frozenset(
+    "president minister premier chancellor leader chief king prince sheikh ayatollah general gen mr mrs ms dr envoy "
+    "spokesman spokeswoman commander secretary senator sen emir pm".split()
+)
+_PROPER_POSSESSIVE = re.compile(r"[A-Z][\w.]*['’]s\s+$")
+_REPORTING = frozenset("s said says told tells added wrote warned insisted argued announced".split())
+
+
+def find_slips(
+    texts: tuple[str, str],
+    folded: tuple[str, str],
+    spans: list[list[tuple[int, int]]],
+    named: set[int],
+    slips: SlipIndex,
+    known_words: set[str],
+    first_names: dict[tuple[int, str], list[str]],
+    title_words: list[frozenset[str]],
+    language: str | None,
+) -> list[tuple[int, int, int, int]]:
+    """(field, start, end, owner) of each one-slip word that the text shows to be a name (docs/watchlist.md, "Fuzzy").
+
+    `spans` are the sorted spans already found per field (a slip inside one is no slip); `named` the people named
+    exactly in the article; `first_names` the given names that may stand before a target (then the span includes it).
+    """
+    hits = []
+    for f in (0, 1):
+        text, fold = texts[f], folded[f]
+        starts = [s for s, _ in spans[f]]
+        for m in _CAPITAL_WORD.finditer(text):
+            b, e = m.span()
+            word = fold[b:e]
+            if not slips.maybe(word) or word in known_words or SPACE in word:
+                continue
+            if (b and text[b - 1].isalnum()) or (e < len(text) and text[e].isalnum()):
+                continue
+            k = bisect_left(starts, e)
+            if k and spans[f][k - 1][1] > b:
+                continue  # inside a name already found
+            found = slips.lookup(word)
+            if found is None or zipf(word, language) >= SLIP_IS_A_WORD:
+                continue
+            owner, target = found
+            start = b
+            for first in first_names.get((owner, target), ()):
+                s = start - len(first) - 1
+                if s >= 0 and fold[s:start] == first + SPACE and (s == 0 or fold[s - 1] == SPACE):
+                    start = s
+                    break
+            if len(target) < MIN_LENGTH and start == b:
+                continue  # a short name ("Meloni") is fuzzy only with the given name before it
+            if start != b or owner in named or _looks_named(text, fold, b, e, title_words[owner]):
+                hits.append((f, start, e, owner))
+    return hits
+
+
+def _looks_named(text: str, fold: str, start: int, end: int, titles: frozenset[str]) -> bool:
+    """A title or role word, or a possessive proper noun ("Iran's"), before; a possessive or "said" after."""
+    before = fold[max(0, start - 30) : start].split()
+    if before and (before[-1] in _TITLE_WORDS or before[-1] in titles):
+        return True
+    if before and before[-1] == "s" and _PROPER_POSSESSIVE.search(text, max(0, start - 40), start):
+        return True
+    after = fold[end : end + 12].split()
+    return bool(after) and fold[end : end + 1] == SPACE and after[0] in _REPORTING

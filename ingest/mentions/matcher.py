@@ -29,11 +29,11 @@ default watchlist), so it can be sent to worker processes.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from dataclasses import dataclass
 
 import ahocorasick
 
+from ingest.mentions.context import Anchor, in_address
 from ingest.mentions.derive import derive
 from ingest.mentions.fold import (
     ARABIC_PROCLITICS,
@@ -44,10 +44,9 @@ from ingest.mentions.fold import (
     is_unspaced,
     starts_upper,
 )
-from ingest.mentions.fuzzy import MIN_LENGTH, SHORT_MIN_LENGTH, SlipIndex
-from ingest.mentions.surnames import Anchor, Candidate, Surnames, in_address
+from ingest.mentions.fuzzy import MIN_LENGTH, SHORT_MIN_LENGTH, SlipIndex, find_slips
+from ingest.mentions.surnames import Candidate, Surnames
 from ingest.mentions.watchlist import Watchlist
-from ingest.mentions.words import zipf
 from ingest.records import Mention
 
 # Why a mention counted, in a sentence the dashboard can show next to the highlight (same wording as docs/watchlist.md).
@@ -69,25 +68,9 @@ OLD_RULES = {"surname-after-full-name": "surname-after-full"}
 ALIAS, SHORT, BLOCK, TOPIC, TOPIC_BLOCK, FAMILY = 0, 1, 2, 3, 4, 5
 _TOPICAL = (TOPIC, TOPIC_BLOCK)
 _PRIORITY = {ALIAS: 0, BLOCK: 1, SHORT: 2, FAMILY: 2, TOPIC_BLOCK: 0, TOPIC: 1}
-# A capitalised word of MIN_LENGTH+ letters in the original text: the only words tried for a fuzzy match.
-# Word boundaries are checked in Python on the few hits: with look-arounds in the pattern the scan is three times slower.
-_LOWER = "a-zß-öø-ÿ\u0100-\u024f\u0430-\u045f"
-_CAPITAL_WORD = re.compile(rf"[A-ZÀ-ÖØ-ÞА-ЯЁІЇЄҐ][{_LOWER}]{{{MIN_LENGTH - 1},}}")
-
 _SUFFIX = re.compile(r",? (?:Jr|Sr|Junior|Senior)\b")
-# A one-slip word at least this frequent (wordfreq Zipf) is a word or a name of its own: typos are rare.
-SLIP_IS_A_WORD = 3.0
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+|\n")
-# Evidence that a one-slip word is used as a name (docs/watchlist.md, "Fuzzy"): a title or role word before it, or a
-# possessive or a reporting verb after it. Without evidence "Starter" and "Blinker" (German pages) were counted as
-# Starmer and Blinken in the extraction dev set.
-_TITLE_WORDS = frozenset(
-    "president minister premier chancellor leader chief king prince sheikh ayatollah general gen mr mrs ms dr envoy "
-    "spokesman spokeswoman commander secretary senator sen emir pm".split()
-)
-_PROPER_POSSESSIVE = re.compile(r"[A-Z][\w.]*['’]s\s+$")
-_REPORTING = frozenset("s said says told tells added wrote warned insisted argued announced".split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,49 +333,11 @@ class Matcher:
         if not self._slips:
             return []
         named = {h.owner for h in taken if h.form is not None and h.form.kind == ALIAS}
-        maybe = self._slips.maybe
-        hits = []
-        for f in (0, 1):
-            spans: list[tuple[int, int]] | None = None
-            text, fold = texts[f], folded[f]
-            for m in _CAPITAL_WORD.finditer(text):
-                b, e = m.span()
-                word = fold[b:e]
-                if not maybe(word) or word in self._known_words or SPACE in word:
-                    continue
-                if (b and text[b - 1].isalnum()) or (e < len(text) and text[e].isalnum()):
-                    continue
-                if spans is None:
-                    spans = sorted((h.start, h.end) for h in taken if h.field == f)
-                    starts = [s for s, _ in spans]
-                k = bisect_left(starts, m.end())
-                if k and spans[k - 1][1] > m.start():
-                    continue  # inside a name already found
-                found = self._slips.lookup(word)
-                if found is None or zipf(word, language) >= SLIP_IS_A_WORD:
-                    continue  # "Johnston" is a name of its own, not a slip of "Johnson"
-                owner, target = found
-                start = m.start()
-                for first in self._first_names.get((owner, target), ()):
-                    s = start - len(first) - 1
-                    if s >= 0 and fold[s:start] == first + SPACE and (s == 0 or fold[s - 1] == SPACE):
-                        start = s
-                        break
-                if len(target) < MIN_LENGTH and start == b:
-                    continue  # a short name ("Meloni") is fuzzy only with the given name before it
-                if start != b or owner in named or self._looks_named(text, fold, b, e, owner):
-                    hits.append(_Hit(f, start, e, None, "fuzzy", owner))
-        return hits
-
-    def _looks_named(self, text: str, fold: str, start: int, end: int, owner: int) -> bool:
-        """A title or role word, or a possessive proper noun ("Iran's"), before; a possessive or "said" after."""
-        before = fold[max(0, start - 30) : start].split()
-        if before and (before[-1] in _TITLE_WORDS or before[-1] in self._title_words[owner]):
-            return True
-        if before and before[-1] == "s" and _PROPER_POSSESSIVE.search(text, max(0, start - 40), start):
-            return True
-        after = fold[end : end + 12].split()
-        return bool(after) and fold[end : end + 1] == SPACE and after[0] in _REPORTING
+        spans = [sorted((h.start, h.end) for h in taken if h.field == f) for f in (0, 1)]
+        found = find_slips(
+            texts, folded, spans, named, self._slips, self._known_words, self._first_names, self._title_words, language
+        )
+        return [_Hit(f, start, end, None, "fuzzy", owner) for f, start, end, owner in found]
 
     def _license(
         self, texts: tuple[str, str], folded: tuple[str, str], people: list[_Hit], shorts: list[_Hit]

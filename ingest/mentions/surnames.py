@@ -28,10 +28,23 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ingest.mentions.context import (
+    Anchor,
+    Language,
+    capitalised,
+    dominant,
+    in_address,
+    is_latin,
+    meaningful_capital,
+    mid_sentence,
+    rule_for,
+    title_case_line,
+    words_before,
+)
 from ingest.mentions.derive import Derived, is_initial, name_data
 from ingest.mentions.fold import fold_form
 from ingest.mentions.translit import sound_key, to_ascii
-from ingest.mentions.words import COMMON, NOUN_CAPITALS, TOP, guess_language, zipf
+from ingest.mentions.words import COMMON, NOUN_CAPITALS, TOP, zipf
 
 # A capitalised word in Cyrillic or Greek script (apostrophes inside Ukrainian words included).
 _OTHER_SCRIPT_WORD = re.compile(r"[А-ЯЁІЇЄҐЎΑ-ΩΆ-Ώ][а-яёіїєґўα-ωά-ώ'’ʼ]+(?:-[А-ЯЁІЇЄҐα-ωа-я][а-яёіїєґ'’ʼ]+)?")
@@ -40,12 +53,8 @@ _HAS_OTHER_SCRIPT = re.compile(r"[А-ЯЁІЇЄҐΑ-Ω]")
 _SYLLABLE_WORD = re.compile(r"^(?:ch|sh|zh|hs|ts|[bcdfghjklmnpqrstwyz])?[aeiouy]{1,3}(?:ng|n|m|k|l|p|t)?$", re.I)
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 MIN_HAN_KEY = 6  # letters of pinyin: "liqiang" (Li Qiang) and longer; two-syllable keys like "wangyi" collide
-_WORD_BEFORE = re.compile(r"([\w'’.-]+)([ \u00a0]+)$")
 _POSSESSIVE = re.compile(r"['’]s?$")
 _WORD_AFTER = re.compile(r"^([ \u00a0-]+)([\w'’.]+)")
-_OPEN = frozenset(" \n\t\u00a0(\"'“‘«„[")
-_CLOSE = frozenset(" \n\t\u00a0.,;:!?)\"'”’»]")
-_SENTENCE_BREAK = set(".!?:;\"“”„«»—–•*|()[]")
 # A capitalised word at most this frequent before a family name at a sentence start is read as another person's
 # given name ("Melania" 2.8, "Tobias" 3.3); above it, a function word or a noun ("When Trump", Russian "Визит Шольца").
 # Mid-sentence any capitalised word is ("Adam Johnson", "Hunter Biden"), up to `FUNCTION_WORD`.
@@ -66,15 +75,6 @@ class Candidate:
     end: int
     owner: int
     tag: str  # "surname" | "transliteration"
-
-
-@dataclass(frozen=True, slots=True)
-class Anchor:
-    field: int
-    start: int
-    owner: int  # the watched person, or -1 for a full name of someone else in the article
-    family: str  # folded family name it carries ("" for a watched person's own name)
-    rule: str = ""  # "surname-distinctive": a bare form that counted on its own and licenses the others
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +106,7 @@ class Surnames:
                 self.owners.setdefault(form, set()).add(i)
             for k in d.family_keys:
                 self.keys.setdefault(k, set()).add(i)
-            latin = any(_is_latin(f) for f in d.family)
+            latin = any(is_latin(f) for f in d.family)
             for family in d.family if not latin else ():  # only for entries with no Latin family name at all
                 k = sound_key(family.replace(" ", ""))
                 if any(ch.isalpha() and ord(ch) >= 0x370 for ch in family):
@@ -177,7 +177,7 @@ class Surnames:
 
         Without `language`, it is guessed from the body (py3langid) when the first candidate needs it.
         """
-        lang = _Language(language, texts)
+        lang = Language(language, texts)
         bare: list[tuple[Candidate, bool]] = []  # (candidate, titled)
         counted: list[Counted] = []
         anchors = list(anchors)
@@ -228,34 +228,34 @@ class Surnames:
         counted.sort(key=lambda c: (c.field, c.start))
         return counted
 
-    def _before(self, text: str, c: Candidate, lang: _Language) -> tuple[str, int, str]:
+    def _before(self, text: str, c: Candidate, lang: Language) -> tuple[str, int, str]:
         """("full" | "titled" | "other" | "bare", span start, rule) from the words before the family name."""
         d = self.derived[c.owner]
-        words = _words_before(text, c.start, 3)
+        words = words_before(text, c.start, 3)
         if not words:
             return "bare", c.start, ""
         w1, s1 = words[0]
         f1 = fold_form(w1)
         if self._is_given(d, w1, c.tag):
             return "full", s1, "alias" if f1 in d.given_exact and c.tag == "surname" else "transliteration"
-        if (is_initial(w1) or _capitalised(w1)) and not self._is_title(w1, words):
+        if (is_initial(w1) or capitalised(w1)) and not self._is_title(w1, words):
             for w, s in words[1:]:
                 if self._is_given(d, w, c.tag):
                     return "full", s, "middle-name"
-                if not (is_initial(w) or _capitalised(w)):
+                if not (is_initial(w) or capitalised(w)):
                     break
         if self._is_title(w1, words):
             return "titled", c.start, ""
         if is_initial(w1) and w1.endswith(".") and w1[:1].isupper():
             return "other", s1, ""  # "R. Merkel": someone else with an initial (a bare "O" is the Greek article)
-        if _capitalised(w1) and w1.isalpha() and len(w1) > 1 and not (w1.isupper() and len(w1) <= 3):
+        if capitalised(w1) and w1.isalpha() and len(w1) > 1 and not (w1.isupper() and len(w1) <= 3):
             z = zipf(w1, lang())
             # Mid-sentence, a capitalised word that is no title is a given name ("Adam Johnson", "Justice Johnson";
             # German roles are titles: "Kandidatin Warren"), except on a headline-like line where every word is
             # capitalised ("CNN Host Asks Netanyahu Adviser"); at a sentence start only a word rare enough for a
             # name ("Brian Johnson" 4.3, not "When Trump" 6.1; in other scripts lower: Russian "Визит Шольца").
-            headline = c.field == 0 or _title_case_line(text, s1)
-            mid = not headline and _mid_sentence(text, s1) and z < FUNCTION_WORD
+            headline = c.field == 0 or title_case_line(text, s1)
+            mid = not headline and mid_sentence(text, s1) and z < FUNCTION_WORD
             rare = GIVEN_NAME_MAX_LATIN if w1.isascii() or w1[0] < "\u0250" else GIVEN_NAME_MAX
             if z <= (GIVEN_NAME_MAX if headline else rare) or mid:
                 return "other", s1, ""
@@ -276,7 +276,7 @@ class Surnames:
         last = f1.split()[-1] if f1 else ""
         return any(last.endswith(e) and len(last) > len(e) + 2 for e in self._role_endings)
 
-    def _after(self, text: str, c: Candidate, lang: _Language) -> str:
+    def _after(self, text: str, c: Candidate, lang: Language) -> str:
         """"named" (an institution named after the person), "other" (a given name of someone else) or ""."""
         m = _WORD_AFTER.match(text[c.end : c.end + 60])
         if not m:
@@ -288,11 +288,11 @@ class Surnames:
         two = _WORD_AFTER.match(text[c.end + m.end() : c.end + m.end() + 40])
         if f in self._institutions or (two and f"{f} {fold_form(two.group(2))}" in self._institutions):
             return "named"
-        if sep != " " or not _capitalised(word) or word.isupper() or f in self.owners or f in self._titles:
+        if sep != " " or not capitalised(word) or word.isupper() or f in self.owners or f in self._titles:
             return ""
         if self._family_first(c.owner):  # "Kim Jong Un" and "Kim Jong Il": the given name decides
             return self._after_family_first(text, c, lang)
-        if _title_case_line(text, c.start):
+        if title_case_line(text, c.start):
             return ""
         z = zipf(word, lang())
         if z <= NEXT_NAME_MAX and word.isalpha():
@@ -310,7 +310,7 @@ class Surnames:
                 return c.end + m.end()
         return 0
 
-    def _after_family_first(self, text: str, c: Candidate, lang: _Language) -> str:
+    def _after_family_first(self, text: str, c: Candidate, lang: Language) -> str:
         """"other" if the words after a family-first family name are someone else's given name."""
         d = self.derived[c.owner]
         words = [fold_form(w) for w in text[c.end : c.end + 40].split()[:3]]
@@ -323,7 +323,7 @@ class Surnames:
                     return ""
             return "other"
         m = _WORD_AFTER.match(text[c.end : c.end + 60])
-        if not m or m.group(1) != " " or not _capitalised(m.group(2)):
+        if not m or m.group(1) != " " or not capitalised(m.group(2)):
             return ""
         word = m.group(2).rstrip(".")
         if _SYLLABLE_WORD.match(word) or zipf(word, lang()) <= NEXT_NAME_MAX:
@@ -334,7 +334,7 @@ class Surnames:
         return self.derived[owner].family_first
 
     def _licence(
-        self, texts: tuple[str, str], c: Candidate, titled: bool, anchors: list[Anchor], lang: _Language
+        self, texts: tuple[str, str], c: Candidate, titled: bool, anchors: list[Anchor], lang: Language
     ) -> str:
         form = fold_form(texts[c.field][c.start : c.end])
         rivals = self.owners.get(form, {c.owner}) - {c.owner}
@@ -351,132 +351,25 @@ class Surnames:
         if not before and c.field == 0:
             before = [a for a in relevant if a.field == 1][:1]  # a headline reads after the body's first name
         nearest = before[-1] if before else (relevant[0] if relevant else None)
-        if nearest is not None and nearest.owner != c.owner and _dominant(relevant, c.owner):
+        if nearest is not None and nearest.owner != c.owner and dominant(relevant, c.owner):
             nearest = next(a for a in relevant if a.owner == c.owner)
         if nearest is not None:
             if nearest.owner != c.owner:
                 return ""
             rule = "surname-distinctive" if nearest.rule == "surname-distinctive" else "surname-after-full"
-            return _rule(c.tag, "title-surname" if titled else rule)
+            return rule_for(c.tag, "title-surname" if titled else rule)
         if rivals:
             return ""
         if self.derived[c.owner].family_first and not titled:
             return ""  # Kim, Lee, Moon, Xi: family names of millions count only in an article that licenses them
         if titled:
-            return _rule(c.tag, "title-surname")
+            return rule_for(c.tag, "title-surname")
         z = zipf(form, lang())
         if c.tag == "transliteration" and not form.isascii() and z < TOP:
             z = 0.0  # in another script a watched foreign name is the name ("Меркель"), not an everyday word
         if z >= COMMON:
-            if z >= TOP or lang.code in NOUN_CAPITALS or not _meaningful_capital(texts[c.field], c.start, c.end):
+            if z >= TOP or lang.code in NOUN_CAPITALS or not meaningful_capital(texts[c.field], c.start, c.end):
                 return ""
             if c.field == 0:
                 return ""
-        return _rule(c.tag, "surname-distinctive")
-
-
-def _is_latin(word: str) -> bool:
-    return all(not ch.isalpha() or ord(ch) < 0x250 for ch in word)
-
-
-def _dominant(anchors: list[Anchor], owner: int) -> bool:
-    """True if the article is about this person: named in full at least 3 times, 3 times as often as any namesake
-    ("Kim Jong Un" 20 times beside "Kim Jong Il" twice: a bare "Kims Vater" is still his)."""
-    counts: dict[tuple[int, str], int] = {}
-    for a in anchors:
-        key = (a.owner, a.family if a.owner == -1 else "")
-        counts[key] = counts.get(key, 0) + 1
-    mine = counts.pop((owner, ""), 0)
-    return mine >= 3 and all(mine >= 3 * n for n in counts.values())
-
-
-def _rule(tag: str, rule: str) -> str:
-    """The rule stored for a licensed form: how it was found, where that says more than the licence."""
-    return {"transliteration": "transliteration", "named-after": "named-after"}.get(tag, rule)
-
-
-class _Language:
-    """The article's language, guessed from the body (py3langid, ~3 ms) only when a rule first needs it."""
-
-    def __init__(self, given: str | None, texts: tuple[str, str]) -> None:
-        self._value = given
-        self._known = given is not None
-        self._texts = texts
-
-    def __call__(self) -> str | None:
-        if not self._known:
-            self._value = guess_language(self._texts[1] or self._texts[0])
-            self._known = True
-        return self._value
-
-    @property
-    def code(self) -> str:
-        return self() or ""
-
-
-def _capitalised(word: str) -> bool:
-    return bool(word) and word[0].isupper()
-
-
-def _words_before(text: str, start: int, n: int) -> list[tuple[str, int]]:
-    """Up to n words before `start`, nearest first, each separated from the next by spaces only."""
-    out = []
-    pos = start
-    for _ in range(n):
-        m = _WORD_BEFORE.search(text, max(0, pos - 40), pos)
-        if not m:
-            break
-        word = m.group(1).strip("'’-")
-        if not word or (word.endswith(".") and len(word) > 2 and word[:-1].lower() not in ("mr", "mrs", "ms", "dr", "sen", "gov", "rep", "gen", "prof", "st")):
-            break  # "...said. Trump": a full stop ends the sentence, unless it is an initial or an abbreviation
-        out.append((word, m.start(1)))
-        pos = m.start(1)
-    return out
-
-
-def _mid_sentence(text: str, start: int) -> bool:
-    i = start - 1
-    while i >= 0 and text[i] in " \u00a0\t":
-        i -= 1
-    return i >= 0 and text[i] != "\n" and text[i] not in _SENTENCE_BREAK
-
-
-def in_address(text: str, start: int, end: int) -> bool:
-    """True inside an e-mail address, a URL, a file name or a handle ("boris.johnson.mp@", "/La-Merkel-befahl")."""
-    if (start == 0 or text[start - 1] in _OPEN) and (end == len(text) or text[end] in _CLOSE):
-        if end + 1 >= len(text) or text[end] != "." or not text[end + 1].isalnum():
-            return False  # the usual case: a space or punctuation on both sides
-    a = start
-    while a > 0 and not text[a - 1].isspace():
-        a -= 1
-    b = end
-    while b < len(text) and not text[b].isspace():
-        b += 1
-    token = text[a:b]
-    if "@" in token or "//" in token or "www." in token or "_" in token:
-        return True
-    before, after = text[start - 1 : start], text[end : end + 2]
-    if "/" in token and "." in token:
-        return True
-    return (before == "." and start > 1 and text[start - 2].isalnum()) or (
-        len(after) > 1 and after[0] == "." and after[1].isalnum()
-    )
-
-
-def _meaningful_capital(text: str, start: int, end: int) -> bool:
-    """True where a capital shows a name: mid-sentence, not in capitals, not on a headline-like line."""
-    word = text[start:end]
-    if word.isupper() and len(word) > 1:
-        return False
-    return _mid_sentence(text, start) and not _title_case_line(text, start)
-
-
-def _title_case_line(text: str, pos: int) -> bool:
-    """True if the line around `pos` reads like a headline: short, most words capitalised."""
-    a = text.rfind("\n", 0, pos) + 1
-    b = text.find("\n", pos)
-    line = text[a : b if b >= 0 else len(text)]
-    words = [w for w in line.split() if w[:1].isalpha()]
-    if not words or len(words) > 16:
-        return False
-    return sum(1 for w in words if w[0].isupper()) >= 0.6 * len(words) and len(words) >= 3
+        return rule_for(c.tag, "surname-distinctive")
