@@ -17,6 +17,7 @@ the highest frequency among English, German, French and Spanish.
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 
 from wordfreq import available_languages, zipf_frequency
@@ -36,18 +37,37 @@ def _languages() -> frozenset[str]:
     return frozenset(available_languages())
 
 
+# A language's list is loaded on first use. A Dask worker runs several threads, and wordfreq does not say that a
+# first load from two threads at once is safe, so the first load of each language is done under a lock.
+_LOCK = threading.Lock()
+_LOADED: set[str] = set()
+
+
+def _ready(language: str) -> None:
+    if language not in _LOADED:
+        with _LOCK:
+            if language not in _LOADED:
+                zipf_frequency("the", language)
+                _LOADED.add(language)
+
+
 @lru_cache(maxsize=100_000)
 def zipf(word: str, language: str | None) -> float:
     """wordfreq's Zipf frequency of `word` (any case) in `language`, or the highest of the fallbacks."""
     w = word.lower()
     if language and language in _languages():
+        _ready(language)
         return zipf_frequency(w, language)
+    for lang in FALLBACK:
+        _ready(lang)
     return max(zipf_frequency(w, lang) for lang in FALLBACK)
 
 
 @lru_cache(maxsize=100_000)
 def is_common_anywhere(word: str, threshold: float = COMMON) -> bool:
     """True if the word is at least that frequent in any major language."""
+    for lang in MAJOR:
+        _ready(lang)
     return any(zipf_frequency(word.lower(), lang) >= threshold for lang in MAJOR)
 
 
@@ -61,8 +81,10 @@ def guess_language(text: str) -> str | None:
     if len(sample.strip()) < 40:
         return None
     if _identifier is None:  # loaded on first use (~0.1 s)
-        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+        with _LOCK:
+            if _identifier is None:
+                from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-        _identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+                _identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     code, prob = _identifier.classify(sample)
     return code if prob >= 0.5 else None
