@@ -1,8 +1,10 @@
-"""Crash safety: SIGKILL the ingest at 20 random moments; the store always opens, nothing is lost or doubled."""
+"""Crash safety of the ingest: SIGKILL at every boundary of a batch's commit and at random moments of a run; the
+store always opens, a plain reader never sees a row of an uncommitted batch, nothing is lost or doubled."""
 
 from __future__ import annotations
 
 import os
+import pickle
 import random
 import signal
 import subprocess
@@ -15,11 +17,18 @@ import duckdb
 import pytest
 
 from ingest.store.parquet import Store
+from tests.killkit import (
+    assert_tidy,
+    copy_store,
+    generated_articles,
+    mutations,
+    python_command,
+    run_crashing,
+    with_mentions,
+)
 from tests.localserver import LocalServer, reply
 from tests.pages import rss, site
 from tests.paths import REPO
-
-pytestmark = pytest.mark.slow
 
 N_PAGES = 2000
 KILLS = 20
@@ -61,6 +70,7 @@ def _uncommitted_mentions_only(store: Store) -> bool:
     return any(p.name not in articles for p in store.mentions_dir.glob("part-*.parquet"))
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_moments_loses_nothing_and_doubles_nothing(tmp_path: Path) -> None:
     pages, items = site(N_PAGES, seed=3)
     routes = {p: reply(body, ctype=ct) for p, (ct, body) in pages.items()}
@@ -107,3 +117,49 @@ def test_sigkill_at_random_moments_loses_nothing_and_doubles_nothing(tmp_path: P
     assert check_consistent(store) == N_PAGES
     assert not _uncommitted_mentions_only(store)
     assert not reader_errors, reader_errors[:3]
+
+
+BATCH = 10
+
+
+def write_batches_child(root: Path, articles_file: Path) -> list[str]:
+    """A child writing the pickled articles in batches of BATCH through the store writer."""
+    return python_command("import pickle\nfrom pathlib import Path\nfrom ingest.store.parquet import Store\n"
+                          f"articles = pickle.loads(Path({str(articles_file)!r}).read_bytes())\n"
+                          f"with Store(Path({str(root)!r})).writer() as w:\n"
+                          f"    for i in range(0, len(articles), {BATCH}):\n"
+                          f"        w.write_batch(articles[i:i + {BATCH}], 'v1')\n")
+
+
+def test_batch_killed_before_every_change_shows_no_uncommitted_row(tmp_path: Path) -> None:
+    """Before the writer opens the store again, a plain reader of `mentions/*.parquet` (the README's query) sees
+    only rows of committed batches; after it, every committed article has exactly its mentions."""
+    articles = with_mentions(generated_articles(3 * BATCH + 5, seed=4))
+    expected = {a.id: sorted((m.entity_id, m.field, m.start) for m in a.mentions) for a in articles}
+    assert sum(map(len, expected.values())) > 60
+    pristine = Store(tmp_path / "pristine")
+    with pristine.writer() as w:
+        w.write_batch(articles[:BATCH], "v1")
+    pickled = tmp_path / "articles.pickle"
+    pickled.write_bytes(pickle.dumps(articles[BATCH:]))
+    changes = mutations(write_batches_child(copy_store(pristine.root, tmp_path / "probe"), pickled), tmp_path / "log")
+    assert len(changes) >= 6
+    con = duckdb.connect()
+    for k in range(1, len(changes) + 1):
+        store = Store(copy_store(pristine.root, tmp_path / "work"))
+        assert run_crashing(write_batches_child(store.root, pickled), k).returncode == -9
+        ids = {i for (i,) in con.execute("select id from read_parquet(?)", [store.glob("articles")]).fetchall()}
+        rows = con.execute("select article_id, entity_id, field, start from read_parquet(?)",
+                           [store.glob("mentions")]).fetchall()
+        uncommitted = [r for r in rows if r[0] not in ids]
+        assert not uncommitted, f"killed before change {k} ({changes[k - 1]}): {len(uncommitted)} rows of an uncommitted batch"
+        with store.writer():
+            pass  # the next writer opens the store
+        rows = con.execute("select article_id, entity_id, field, start from read_parquet(?)",
+                           [store.glob("mentions")]).fetchall()
+        got: dict[str, list] = {i: [] for i in ids}
+        for article, *mention in rows:
+            got[article].append(tuple(mention))
+        assert {i: sorted(m) for i, m in got.items()} == {i: expected[i] for i in ids}, f"change {k}"
+        assert len(ids) % BATCH == 0 or len(ids) == len(articles)
+        assert_tidy(store)

@@ -82,7 +82,7 @@ def test_recover_removes_uncommitted_batch_and_temp_files(tmp_path: Path) -> Non
 
 
 def test_replace_mentions_swaps_whole_table(tmp_path: Path, monkeypatch) -> None:
-    import ingest.store.parquet
+    import ingest.store.generations
 
     store = Store(tmp_path)
     arts = make_articles(3, random.Random(3))
@@ -95,7 +95,7 @@ def test_replace_mentions_swaps_whole_table(tmp_path: Path, monkeypatch) -> None
         assert len(os.listdir(store.root / "mentions.d")) == 2  # the replaced one stays for readers still on it
         w.replace_mentions([(name, new)])
         assert len(os.listdir(store.root / "mentions.d")) == 3  # ... for a while, not only until the next swap
-        monkeypatch.setattr(ingest.store.parquet, "STALE_GENERATION_SECONDS", -1)
+        monkeypatch.setattr(ingest.store.generations, "STALE_GENERATION_SECONDS", -1)
         w.replace_mentions([(name, new)])  # once out of use long enough, old generations go
     got = duckdb.sql(f"select distinct watchlist_version from read_parquet('{store.glob('mentions')}')").fetchall()
     assert got == [("v2",)]
