@@ -21,7 +21,7 @@ class Settings:
     watchlist: Path | None = _s(None, "Watchlist TOML file; the packaged default when unset.")
     connect_timeout: float = _s(10.0, "Seconds to wait for a TCP/TLS connection.")
     read_timeout: float = _s(20.0, "Seconds to wait between two reads of a response.")
-    deadline: float = _s(60.0, "Total seconds allowed for one page, redirects included.")
+    deadline: float = _s(60.0, "Total seconds allowed for one URL: lookup, connect, headers and body, redirects and retries included, whatever the server sends.")
     max_bytes: int = _s(8 * 1024 * 1024, "Largest response body accepted (after decompression).")
     max_redirects: int = _s(5, "Redirects followed before a URL is given up.")
     user_agent: str = _s(USER_AGENT, "User-Agent header sent with every request.")

@@ -7,6 +7,12 @@ The private-address guard lives at the connection layer (`GuardedBackend`): each
 host once, refuses it if any address is private, loopback, link-local, reserved, multicast or unspecified,
 and connects to one of the addresses it checked. Checking first and letting the HTTP library resolve again
 would let a DNS-rebinding host answer a public address to the check and a private one to the connect.
+
+The page deadline (`deadline` seconds for a URL, redirects and retries included) bounds every step, whatever
+the server does: the name lookup, the connect, TLS, each read of the headers and of the body. httpx's own
+timeouts are per operation (a server that sends one byte of its headers every 2 s never trips a 20 s read
+timeout), so `fetch_url` sets the URL's deadline for its thread and the connection's stream (`_DeadlineStream`)
+shortens each operation's timeout to the time left; past it the reason is `deadline`.
 """
 
 from __future__ import annotations
@@ -14,8 +20,10 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
@@ -54,6 +62,68 @@ def refused_ip(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | 
     return None
 
 
+_deadline = threading.local()  # .at: the monotonic time the current thread's URL must be done by
+
+
+@contextmanager
+def deadline_at(at: float) -> Iterator[None]:
+    """Every network operation of this thread inside the block ends by `at` (time.monotonic())."""
+    previous = getattr(_deadline, "at", None)
+    _deadline.at = at
+    try:
+        yield
+    finally:
+        _deadline.at = previous
+
+
+def _time_left(timeout: float | None, expired: type[Exception]) -> float | None:
+    """`timeout` shortened to the time left before the thread's deadline; `expired` raised once it has passed."""
+    at = getattr(_deadline, "at", None)
+    if at is None:
+        return timeout
+    left = at - time.monotonic()
+    if left <= 0:
+        raise expired("deadline passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(SyncStream):
+    """httpcore's socket stream, each read, write and TLS handshake bounded by the thread's deadline."""
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return super().read(max_bytes, _time_left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        super().write(buffer, _time_left(timeout, httpcore.WriteTimeout))
+
+    def start_tls(self, ssl_context, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        stream = super().start_tls(ssl_context, server_hostname, _time_left(timeout, httpcore.ConnectTimeout))
+        return _DeadlineStream(stream._sock) if type(stream) is SyncStream else stream
+
+
+def _resolve(host: str, port: int, timeout: float | None) -> list[tuple]:
+    """getaddrinfo, given up after `timeout` seconds (a lookup cannot be interrupted: it finishes in a thread)."""
+    if timeout is None:
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    answer: list = []
+
+    def lookup() -> None:
+        try:
+            answer.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except (OSError, UnicodeError) as exc:
+            answer.append(exc)
+
+    thread = threading.Thread(target=lookup, name=f"resolve {host}", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if not answer:
+        raise httpcore.ConnectTimeout(f"{host}: no DNS answer within {timeout:.1f}s")
+    if isinstance(answer[0], BaseException):
+        raise answer[0]
+    return answer[0]
+
+
 class GuardedBackend(httpcore.SyncBackend):
     """httpcore's network backend with the address guard: resolve once, check every address, connect to a
     checked one. TLS still uses the host name (httpcore passes it to `start_tls` as the SNI name), and the
@@ -64,8 +134,9 @@ class GuardedBackend(httpcore.SyncBackend):
 
     def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
                     socket_options: Iterable[tuple] | None = None) -> SyncStream:
+        timeout = _time_left(timeout, httpcore.ConnectTimeout)
         try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            infos = _resolve(host, port, timeout)
         except (socket.gaierror, UnicodeError) as exc:
             raise ResolveError(f"{host}: {exc}") from exc
         if not self.allow_private:
@@ -77,7 +148,7 @@ class GuardedBackend(httpcore.SyncBackend):
         for family, kind, proto, _, sockaddr in infos:  # the checked addresses, in the resolver's order
             sock = socket.socket(family, kind, proto)
             try:
-                sock.settimeout(timeout)
+                sock.settimeout(_time_left(timeout, httpcore.ConnectTimeout))
                 if local_address is not None:
                     sock.bind((local_address, 0))
                 for option in socket_options or ():
@@ -91,7 +162,7 @@ class GuardedBackend(httpcore.SyncBackend):
                 sock.close()
                 error = httpcore.ConnectError(f"{host} ({sockaddr[0]}): {exc}")
             else:
-                return SyncStream(sock)
+                return _DeadlineStream(sock)
         raise error
 
 
@@ -141,16 +212,17 @@ def fetch_url(client: httpx.Client, url: str, settings: Settings, accept: tuple[
     """GET one URL within the settings' limits; a Failure says why not."""
     started = time.monotonic()
     attempt = 0
-    while True:
-        result = _fetch_once(client, url, settings, accept, headers or {}, started)
-        if not isinstance(result, _Retry) or attempt >= retries:
-            return result.failure if isinstance(result, _Retry) else result
-        attempt += 1
-        wait = min(result.wait if result.wait is not None else 0.5 * 2.0 ** attempt, 30.0)
-        if time.monotonic() - started + wait > settings.deadline:
-            return result.failure
-        log.info("retrying %s in %.1fs (%s)", url, wait, result.failure.reason)
-        time.sleep(wait)
+    with deadline_at(started + settings.deadline):
+        while True:
+            result = _fetch_once(client, url, settings, accept, headers or {}, started)
+            if not isinstance(result, _Retry) or attempt >= retries:
+                return result.failure if isinstance(result, _Retry) else result
+            attempt += 1
+            wait = min(result.wait if result.wait is not None else 0.5 * 2.0 ** attempt, 30.0)
+            if time.monotonic() - started + wait > settings.deadline:
+                return result.failure
+            log.info("retrying %s in %.1fs (%s)", url, wait, result.failure.reason)
+            time.sleep(wait)
 
 
 class _Retry:
@@ -166,7 +238,7 @@ def _fetch_once(client: httpx.Client, url: str, settings: Settings, accept: tupl
         if refused:
             return refused
         try:
-            with client.stream("GET", current, headers=headers) as resp:
+            with client.stream("GET", current, headers=headers, timeout=_request_timeout(settings, started)) as resp:
                 if resp.status_code == 304:  # Not Modified (a conditional GET): no body, not a redirect
                     return FetchResult(url, str(resp.url), 304, "", b"", None, datetime.now(UTC),
                                        etag=resp.headers.get("etag"), last_modified=resp.headers.get("last-modified"))
@@ -206,6 +278,8 @@ def _fetch_once(client: httpx.Client, url: str, settings: Settings, accept: tupl
                     last_modified=resp.headers.get("last-modified"),
                 )
         except httpx.TimeoutException as exc:
+            if time.monotonic() - started >= settings.deadline - DEADLINE_SLACK:
+                return Failure("deadline", f"over {settings.deadline:g}s ({type(exc).__name__}): {current}")
             return _Retry(Failure("timeout", f"{type(exc).__name__}: {current}"), None)
         except httpx.ConnectError as exc:
             if isinstance(exc.__cause__, PrivateAddressError):
@@ -218,6 +292,17 @@ def _fetch_once(client: httpx.Client, url: str, settings: Settings, accept: tupl
         except (httpx.TransportError, httpx.InvalidURL, ValueError) as exc:
             return _Retry(Failure("connection", f"{type(exc).__name__}: {current}"), None)
     return Failure("redirect-loop", f"more than {settings.max_redirects} redirects: {url}")
+
+
+# A timeout this close to the deadline is the deadline (the operation's timeout was cut to the time left).
+DEADLINE_SLACK = 0.05
+
+
+def _request_timeout(settings: Settings, started: float) -> httpx.Timeout:
+    """The request's timeouts, none longer than the time left (this covers the wait for a pooled connection)."""
+    left = max(0.001, settings.deadline - (time.monotonic() - started))
+    return httpx.Timeout(min(settings.read_timeout, left), connect=min(settings.connect_timeout, left),
+                         pool=left)
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -79,6 +79,17 @@ def trickle(h: BaseHTTPRequestHandler) -> None:
         pass
 
 
+def drip_headers(h: BaseHTTPRequestHandler) -> None:
+    """A status line and headers a byte every 0.2 s (~10 s in all): no read waits long enough to time out."""
+    try:
+        for byte in b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Padding: " + b"x" * 12 + b"\r\n\r\n<p>late</p>":
+            h.wfile.write(bytes([byte]))
+            h.wfile.flush()
+            time.sleep(0.2)
+    except OSError:
+        pass
+
+
 def huge_chunked(h: BaseHTTPRequestHandler) -> None:
     """50 MB of HTML without a Content-Length."""
     h.send_response(200)
@@ -125,6 +136,7 @@ def build_routes() -> tuple[dict, list[str]]:
         "/huge-chunked": huge_chunked,
         "/gzip-bomb": reply(BOMB, headers={"Content-Encoding": "gzip"}),
         "/never-ends": trickle,
+        "/drip-headers": drip_headers,
         "/gone": reply("gone", 410),
         "/error": reply("boom", 500),
         "/busy": reply("slow down", 429, headers={"Retry-After": "1"}),
@@ -141,7 +153,7 @@ def build_routes() -> tuple[dict, list[str]]:
 def test_hostile_server(tmp_path: Path, sealed_network) -> None:
     routes, good = build_routes()
     bad = ["/malformed", "/wrong-charset", "/no-charset", "/binary", "/huge-declared", "/huge-chunked",
-           "/gzip-bomb", "/never-ends", "/missing", "/gone", "/error", "/busy", "/loop", "/to-file",
+           "/gzip-bomb", "/never-ends", "/drip-headers", "/missing", "/gone", "/error", "/busy", "/loop", "/to-file",
            "/to-internal", "/to-loopback", "/to-metadata"]
     # A feed of 10,000 items: the good pages under thousands of tracking-parameter variants, and the bad ones.
     items = [(f"item {k}", f"{good[k % len(good)]}?utm_source=feed&utm_campaign=c{k}", None) for k in range(10_000 - len(bad))]
@@ -167,6 +179,7 @@ def test_hostile_server(tmp_path: Path, sealed_network) -> None:
                    "too-large", "deadline"):
         assert reasons.get(reason, 0) >= 1, f"no {reason!r} in {dict(reasons)}\n{report}"
     assert reasons["private-address"] >= 3  # internal, loopback and link-local redirects
+    assert reasons["deadline"] >= 2  # the body that never ends and the headers that drip
     assert reasons.get("binary", 0) + reasons.get("no-article", 0) + reasons.get("empty", 0) >= 1
     assert total.duplicate >= 10_000 - len(bad) - len(good)
     assert summary.stats("Bomb Feed").failed + summary.stats("Bomb Feed").found >= 1

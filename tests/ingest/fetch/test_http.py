@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from http.server import BaseHTTPRequestHandler
 
 import pytest
@@ -226,3 +227,55 @@ def test_tls_and_host_header_keep_the_name_while_connecting_to_the_checked_addre
     assert isinstance(res, FetchResult) and b"over tls" in res.body, res
     assert seen == {"sni": ["secure.test"], "host": ["secure.test:80"]}
     assert rebinding_network["calls"] == ["secure.test"] and rebinding_network["refused"] == []
+
+
+def drip_headers(h: BaseHTTPRequestHandler) -> None:
+    """A status line and headers sent one byte every 0.2 s (for at most ~12 s): no read ever waits long."""
+    try:
+        for byte in b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Padding: " + b"x" * 40:
+            h.wfile.write(bytes([byte]))
+            h.wfile.flush()
+            time.sleep(0.2)
+    except OSError:
+        pass
+
+
+def drip_body(h: BaseHTTPRequestHandler) -> None:
+    h.send_response(200)
+    h.send_header("Content-Type", "text/html")
+    h.send_header("Content-Length", "100000")
+    h.end_headers()
+    try:
+        for _ in range(60):
+            h.wfile.write(b"<p>")
+            h.wfile.flush()
+            time.sleep(0.2)
+    except OSError:
+        pass
+
+
+@pytest.mark.parametrize("route", [drip_headers, drip_body])
+def test_deadline_covers_headers_and_body_whatever_the_server_sends(route) -> None:
+    """A server that sends its headers (or body) a byte at a time never trips the read timeout; the page
+    deadline ends the request all the same, and says so."""
+    settings = Settings(allow_private=True, connect_timeout=2, read_timeout=1.0, deadline=1.5)
+    with LocalServer({"/drip": route}) as srv, make_client(settings) as client:
+        t = time.monotonic()
+        got = fetch_url(client, srv.url + "/drip", settings)
+        took = time.monotonic() - t
+    assert isinstance(got, Failure) and got.reason == "deadline", got
+    assert took < settings.deadline + 0.5
+
+
+def test_deadline_bounds_a_name_lookup_that_never_answers(monkeypatch) -> None:
+    def stuck(*args, **kwargs):
+        time.sleep(5)
+        raise socket.gaierror("too late")
+
+    monkeypatch.setattr(socket, "getaddrinfo", stuck)
+    settings = Settings(connect_timeout=10, read_timeout=10, deadline=1.0)
+    with make_client(settings) as client:
+        t = time.monotonic()
+        got = fetch_url(client, "http://slow-dns.example/", settings)
+    assert isinstance(got, Failure) and got.reason == "deadline", got
+    assert time.monotonic() - t < 2.0
