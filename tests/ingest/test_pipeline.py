@@ -333,3 +333,23 @@ def test_parallel_discovery_gives_the_sequential_result(tmp_path: Path) -> None:
     assert list(stats) == ["A", "Gone", "B", "E", "U"] and stats["Gone"][3] == {"feed-http-404": 1}, stats
     assert stats["B"][:3] == (3, 0, 1) and stats["E"][:3] == (4, 0, 1), stats  # the second /e got a 304: no more
     assert len(todo) == 10 and todo[-1].endswith("/nowhere"), todo
+
+
+def test_utf8_page_served_as_windows_1251_is_stored_as_written(tmp_path: Path) -> None:
+    """The page says <meta charset="utf-8">, its server says windows-1251: the text is stored as UTF-8 (not
+    "ErdoДџan") and the mention of Erdoğan is counted."""
+    page = ('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Erdoğan meets delegates</title></head>'
+            "<body><article><h1>Erdoğan meets delegates</h1>"
+            + "".join(f"<p>President Recep Tayyip Erdoğan met delegates in Ankara on Monday to discuss grain "
+                      f"exports, officials said after the meeting, point {k}.</p>" for k in range(5))
+            + "</article></body></html>")
+    with LocalServer({"/a": reply(page.encode("utf-8"), ctype="text/html; charset=windows-1251")}) as srv:
+        urls = tmp_path / "urls.txt"
+        urls.write_text(srv.url + "/a\n")
+        summary = run_ingest([Source("urls", str(urls), "Test Daily")], settings(tmp_path))
+    assert summary.total().stored == 1, format_summary(summary)
+    store = Store(tmp_path / "store")
+    text = duckdb.execute("select text from read_parquet(?)", [store.glob("articles")]).fetchone()[0]
+    assert "Recep Tayyip Erdoğan met delegates" in text
+    people = duckdb.execute("select distinct entity_id from read_parquet(?)", [store.glob("mentions")]).fetchall()
+    assert ("erdogan",) in people
