@@ -6,15 +6,17 @@
 from __future__ import annotations
 
 import logging
+import math
 import secrets
 import sys
+import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from queue import SimpleQueue
+from queue import Empty, SimpleQueue
 
 import numpy as np
 from tqdm import tqdm
@@ -24,7 +26,8 @@ from ingest.extract.boilerplate import SiteBoilerplate, learn_source_boilerplate
 from ingest.extract.language import declared_language
 from ingest.extract.reclean import LEARN_PAGES, learn_store_boilerplate
 from ingest.fetch.http import make_client
-from ingest.fetch.politeness import PoliteFetcher
+from ingest.fetch.politeness import PoliteFetcher, Turn, origin
+from ingest.fetch.schedule import HostQueue
 from ingest.mentions.watchlist import load_watchlist
 from ingest.records import Article, Candidate, Failure, FetchResult
 from ingest.settings import Settings
@@ -305,24 +308,39 @@ def _fetch_and_process(todo: list[Candidate], fetcher: PoliteFetcher, settings: 
     # did before, locked and unlocked each of them for every page and was the main process's largest cost.
     finished: SimpleQueue[tuple[bool, Candidate, Future]] = SimpleQueue()
     fetching = processing = 0
-    pending = iter(todo)
+    # By host (ingest/fetch/schedule.py): a page is handed to a thread only when its host may take a request,
+    # so no more pages are sent than there are threads. Listed: in the sources' order, each thread waiting for
+    # its host's slot and delay (the ingest before issue 16, for comparison).
+    by_host = settings.fetch_order != "listed"
+    pending: HostQueue[Candidate] | _Listed = HostQueue(fetcher, todo, _host_of) if by_host else _Listed(todo)
+    fetch_limit = settings.fetch_threads if by_host else window
 
     def track(fut: Future, extracting: bool, candidate: Candidate) -> None:
         fut.add_done_callback(lambda f: finished.put((extracting, candidate, f)))
 
     try:
         while True:
-            while fetching < window and processing < window:
-                candidate = next(pending, None)
-                if candidate is None:
+            wait = math.inf
+            while fetching < fetch_limit and processing < window:
+                taken = pending.take()
+                if not isinstance(taken, tuple):
+                    wait = taken
                     break
-                track(threads.submit(_get_page, fetcher, candidate, settings), False, candidate)
+                candidate, turn = taken
+                track(threads.submit(_get_page, fetcher, candidate, settings, turn), False, candidate)
                 fetching += 1
             if not fetching and not processing:
-                return
-            extracting, candidate, fut = finished.get()
+                if not len(pending):
+                    return
+                time.sleep(min(wait, 1.0))  # nothing in flight: the next host is ready in `wait` seconds
+                continue
+            try:  # a page done, or a host ready: whichever comes first
+                extracting, candidate, fut = finished.get(timeout=None if wait == math.inf else wait)
+            except Empty:
+                continue
             if not extracting:
                 fetching -= 1
+                pending.done(candidate)
                 page = fut.result()
                 if isinstance(page, Failure):
                     yield candidate, page, False, NO_SIGNATURE
@@ -351,6 +369,26 @@ def _fetch_and_process(todo: list[Candidate], fetcher: PoliteFetcher, settings: 
             procs.shutdown(wait=True, cancel_futures=True)
 
 
+def _host_of(candidate: Candidate) -> str:
+    return "" if candidate.html_path else origin(candidate.url)
+
+
+class _Listed:
+    """The candidates in the sources' order, each fetch waiting for its host's slot and delay in its thread."""
+
+    def __init__(self, todo: list[Candidate]) -> None:
+        self._todo = deque(todo)
+
+    def __len__(self) -> int:
+        return len(self._todo)
+
+    def take(self) -> tuple[Candidate, None] | float:
+        return (self._todo.popleft(), None) if self._todo else math.inf
+
+    def done(self, candidate: Candidate) -> None:
+        pass
+
+
 def _safe(fn, *args) -> tuple[Article | Failure, np.ndarray]:
     try:
         return fn(*args)
@@ -359,10 +397,11 @@ def _safe(fn, *args) -> tuple[Article | Failure, np.ndarray]:
         return Failure("extract-error", f"{type(exc).__name__}: {exc}"), NO_SIGNATURE
 
 
-def _get_page(fetcher: PoliteFetcher, candidate: Candidate, settings: Settings) -> FetchResult | Failure:
+def _get_page(fetcher: PoliteFetcher, candidate: Candidate, settings: Settings,
+              turn: Turn | None = None) -> FetchResult | Failure:
     if candidate.html_path:
         return read_saved_page(candidate, settings)
-    return fetcher.get(candidate.url)
+    return fetcher.get(candidate.url, turn=turn)
 
 
 def read_saved_page(candidate: Candidate, settings: Settings) -> FetchResult | Failure:

@@ -31,7 +31,9 @@ class Settings:
     fetch_threads: int = _s(8, "Pages fetched at once, in all.")
     per_host: int = _s(2, "Pages fetched at once from one host.")
     host_delay: float = _s(1.0, "Seconds between two requests to one host.")
-    respect_robots: bool = _s(True, "Honour robots.txt (RFC 9309).")
+    respect_robots: bool = _s(True, "Honour robots.txt (RFC 9309) and its Crawl-delay (up to 30 s).")
+    fetch_order: str = _s("hosts", "Order of page fetches: 'hosts' (the earliest ready host next, every host busy at "
+                                   "once) or 'listed' (as the sources list them: the old way, kept for comparison).")
     processes: int = _s(os.cpu_count() or 1, "Extraction processes; 0 extracts in the main process.")
     scheduler: str | None = _s(None, "Dask scheduler address (tcp://HOST:PORT): fetch and extract on that cluster.")
     batch_size: int = _s(200, "Articles written per store batch: a crash loses at most one batch.")

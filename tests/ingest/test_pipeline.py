@@ -353,3 +353,45 @@ def test_utf8_page_served_as_windows_1251_is_stored_as_written(tmp_path: Path) -
     assert "Recep Tayyip Erdoğan met delegates" in text
     people = duckdb.execute("select distinct entity_id from read_parquet(?)", [store.glob("mentions")]).fetchall()
     assert ("erdogan",) in people
+
+
+def test_pages_of_many_hosts_are_fetched_side_by_side(tmp_path: Path) -> None:
+    """Eight outlets, one feed each, four pages a feed, every host 1 request at a time 0.4 s apart: the first
+    eight page requests go to eight different hosts (the old order gave two: the candidates came feed by feed and
+    every fetch thread waited on the first hosts' slots), and no host ever sees two requests closer than 0.4 s."""
+    import threading
+    import time as clock
+
+    log: list[tuple[float, int, str]] = []
+    lock = threading.Lock()
+
+    def logged(host: int, route):
+        def handler(h):
+            with lock:
+                log.append((clock.monotonic(), host, h.path))
+            route(h)
+        return handler
+
+    servers, sources = [], []
+    rng_pages, items = site(32, seed=11)
+    try:
+        for k in range(8):
+            srv = LocalServer({}).__enter__()
+            servers.append(srv)
+            mine = items[4 * k:4 * k + 4]
+            for _, path, _ in mine:
+                srv.routes[path] = logged(k, reply(rng_pages[path][1]))
+            srv.routes["/rss"] = logged(k, reply(rss(srv.url, mine), ctype="application/rss+xml"))
+            srv.routes["/robots.txt"] = logged(k, reply("User-agent: *\nAllow: /\n", ctype="text/plain"))
+            sources.append(Source("feed", srv.url + "/rss", f"Outlet {k}"))
+        summary = run_ingest(sources, settings(tmp_path, per_host=1, host_delay=0.4, fetch_threads=8))
+    finally:
+        for srv in servers:
+            srv.__exit__(None, None, None)
+    assert summary.total().stored == 32, format_summary(summary)
+    pages = [(t, host) for t, host, path in log if path.startswith("/world/")]
+    assert len({host for _, host in pages[:8]}) == 8, pages[:8]
+    for k in range(8):
+        starts = sorted(t for t, host, _ in log if host == k)
+        gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+        assert min(gaps) >= 0.4 - 0.02, (k, gaps)
