@@ -28,6 +28,10 @@ class Settings:
     allow_private: bool = _s(
         False, "Allow fetching loopback, private and link-local addresses (the demo and tests need it)."
     )
+    allow_hosts: tuple[str, ...] = _s(
+        (), "Private addresses allowed all the same, the guard kept for the rest: an address or CIDR network, or a "
+            "host name, each with an optional :PORT (127.0.0.1:8765, 10.20.0.0/16, [::1]:8080, intranet.example:8080)."
+    )
     fetch_threads: int = _s(8, "Pages fetched at once, in all.")
     per_host: int = _s(2, "Pages fetched at once from one host.")
     host_delay: float = _s(1.0, "Seconds between two requests to one host.")

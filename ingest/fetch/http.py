@@ -8,6 +8,11 @@ host once, refuses it if any address is private, loopback, link-local, reserved,
 and connects to one of the addresses it checked. Checking first and letting the HTTP library resolve again
 would let a DNS-rebinding host answer a public address to the check and a private one to the connect.
 
+An allow-list (`allow_hosts`: `--allow-host`, or `allow_hosts` in a sources file) lets chosen private
+addresses through and keeps the guard for everything else, redirects included: an entry is an address or a
+CIDR network, or a host name, each with an optional port (`127.0.0.1:8765`, `10.20.0.0/16`, `[::1]:8080`,
+`intranet.example:8080`). `allow_private` turns the guard off altogether (tests, the demo).
+
 The page deadline (`deadline` seconds for a URL, redirects and retries included) bounds every step, whatever
 the server does: the name lookup, the connect, TLS, each read of the headers and of the body. httpx's own
 timeouts are per operation (a server that sends one byte of its headers every 2 s never trips a 20 s read
@@ -17,13 +22,16 @@ shortens each operation's timeout to the time left; past it the reason is `deadl
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
+import re
 import socket
 import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
@@ -124,13 +132,63 @@ def _resolve(host: str, port: int, timeout: float | None) -> list[tuple]:
     return answer[0]
 
 
+@dataclass(frozen=True)
+class Allowed:
+    """One entry of the allow-list: a network or a host name, and a port (None: any port)."""
+
+    network: ipaddress.IPv4Network | ipaddress.IPv6Network | None
+    name: str | None
+    port: int | None
+
+    def admits(self, host: str, port: int, ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+        if self.port is not None and port != self.port:
+            return False
+        if self.network is not None:
+            return ip in self.network
+        return host.lower().rstrip(".") == self.name
+
+
+_HOST_PORT = re.compile(r"^(?:\[(?P<v6>[^\]]+)\]|(?P<host>[^:\[\]]+))(?::(?P<port>\d+))?$")
+
+
+def parse_allowed(entry: str) -> Allowed:
+    """`127.0.0.1:8765`, `10.0.0.0/8`, `[::1]:8080`, `fd00::/8`, `intranet.example:8080` -> Allowed.
+    ValueError says what is wrong."""
+    text = entry.strip()
+    if not text:
+        raise ValueError("an empty entry")
+    try:  # a bare IPv6 address or network (its colons are not a port)
+        return Allowed(ipaddress.ip_network(text, strict=False), None, None)
+    except ValueError:
+        pass
+    m = _HOST_PORT.match(text)
+    if not m:
+        raise ValueError(f"{entry!r} is not an address, a network (CIDR) or a host name, with an optional :PORT")
+    port = int(m["port"]) if m["port"] else None
+    if port is not None and not 0 < port < 65536:
+        raise ValueError(f"{entry!r}: port {port} is out of range")
+    where = m["v6"] or m["host"]
+    try:
+        return Allowed(ipaddress.ip_network(where, strict=False), None, port)
+    except ValueError:
+        if m["v6"] or not re.fullmatch(r"[A-Za-z0-9.-]+", where):
+            raise ValueError(f"{entry!r} is not an address, a network (CIDR) or a host name") from None
+        return Allowed(None, where.lower().rstrip("."), port)
+
+
+def admitted(allowed: Iterable[Allowed], host: str, port: int,
+             ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return any(rule.admits(host, port, ip) for rule in allowed)
+
+
 class GuardedBackend(httpcore.SyncBackend):
     """httpcore's network backend with the address guard: resolve once, check every address, connect to a
     checked one. TLS still uses the host name (httpcore passes it to `start_tls` as the SNI name), and the
     Host header is the URL's."""
 
-    def __init__(self, allow_private: bool) -> None:
+    def __init__(self, allow_private: bool, allowed: tuple[Allowed, ...] = ()) -> None:
         self.allow_private = allow_private
+        self.allowed = allowed
 
     def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
                     socket_options: Iterable[tuple] | None = None) -> SyncStream:
@@ -142,7 +200,7 @@ class GuardedBackend(httpcore.SyncBackend):
         if not self.allow_private:
             for info in infos:
                 ip = refused_ip(info[4][0])
-                if ip is not None:
+                if ip is not None and not admitted(self.allowed, host, port, ip):
                     raise PrivateAddressError(f"{host} resolves to {ip}")
         error: httpcore.ConnectError | httpcore.ConnectTimeout = httpcore.ConnectError(f"{host}: no address")
         for family, kind, proto, _, sockaddr in infos:  # the checked addresses, in the resolver's order
@@ -179,7 +237,7 @@ def make_client(settings: Settings) -> httpx.Client:
         max_connections=limits.max_connections,
         max_keepalive_connections=limits.max_keepalive_connections,
         keepalive_expiry=limits.keepalive_expiry,
-        network_backend=GuardedBackend(settings.allow_private),
+        network_backend=GuardedBackend(settings.allow_private, allowed_of(settings)),
     )
     return httpx.Client(
         transport=transport,
@@ -190,21 +248,37 @@ def make_client(settings: Settings) -> httpx.Client:
     )
 
 
-def check_address(url: str, allow_private: bool) -> Failure | None:
+def allowed_of(settings: Settings) -> tuple[Allowed, ...]:
+    """The settings' allow-list, parsed (the CLI and the sources file have checked each entry already)."""
+    return _parsed(tuple(settings.allow_hosts))
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(entries: tuple[str, ...]) -> tuple[Allowed, ...]:
+    return tuple(parse_allowed(entry) for entry in entries)
+
+
+def check_address(url: str, allow_private: bool, allowed: tuple[Allowed, ...] = ()) -> Failure | None:
     """Refuse non-http(s) schemes, URLs without a host and, unless allowed, literal private/loopback/link-local
     IP hosts. Host names are checked when connecting (`GuardedBackend`), against the addresses actually used."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         return Failure("bad-scheme", f"{parts.scheme or 'no'} scheme: {url}")
-    if not parts.hostname:
+    try:
+        host, port = parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return Failure("bad-url", url)  # a port that is not a number
+    if not host:
         return Failure("bad-url", url)
     if allow_private:
         return None
     try:
-        ip = refused_ip(parts.hostname)
+        ip = refused_ip(host)
     except ValueError:
         return None  # a host name, not an address
-    return Failure("private-address", f"{parts.hostname} resolves to {ip}") if ip is not None else None
+    if ip is None or admitted(allowed, host, port, ip):
+        return None
+    return Failure("private-address", f"{host} resolves to {ip}")
 
 
 def fetch_url(client: httpx.Client, url: str, settings: Settings, accept: tuple[str, ...] = HTML_TYPES,
@@ -234,7 +308,7 @@ def _fetch_once(client: httpx.Client, url: str, settings: Settings, accept: tupl
                 headers: dict[str, str], started: float) -> FetchResult | Failure | _Retry:
     current = url
     for _hop in range(settings.max_redirects + 1):
-        refused = check_address(current, settings.allow_private)
+        refused = check_address(current, settings.allow_private, allowed_of(settings))
         if refused:
             return refused
         try:
