@@ -36,7 +36,7 @@ def fetch_and_process(candidate: Candidate, settings: Settings, boilerplate: Sit
                       ) -> tuple[Article | Failure, bool, np.ndarray]:
     """One candidate end to end on a worker: (article or failure, whether it was fetched, its story signature)."""
     from ingest import worker
-    from ingest.pipeline import read_saved_page
+    from ingest.fetching import read_saved_page
 
     fetcher = _worker_state(settings)
     page = read_saved_page(candidate, settings) if candidate.html_path else fetcher.get(candidate.url)

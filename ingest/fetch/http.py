@@ -282,13 +282,15 @@ def check_address(url: str, allow_private: bool, allowed: tuple[Allowed, ...] = 
 
 
 def fetch_url(client: httpx.Client, url: str, settings: Settings, accept: tuple[str, ...] = HTML_TYPES,
-              headers: dict[str, str] | None = None, retries: int = 2) -> FetchResult | Failure:
-    """GET one URL within the settings' limits; a Failure says why not."""
+              headers: dict[str, str] | None = None, retries: int = 2, truncate: bool = False) -> FetchResult | Failure:
+    """GET one URL within the settings' limits; a Failure says why not. With `truncate`, a body over
+    `max_bytes` is cut there (`FetchResult.truncated`) instead of refused: a feed is still worth its first
+    items."""
     started = time.monotonic()
     attempt = 0
     with deadline_at(started + settings.deadline):
         while True:
-            result = _fetch_once(client, url, settings, accept, headers or {}, started)
+            result = _fetch_once(client, url, settings, accept, headers or {}, started, truncate)
             if not isinstance(result, _Retry) or attempt >= retries:
                 return result.failure if isinstance(result, _Retry) else result
             attempt += 1
@@ -305,7 +307,7 @@ class _Retry:
 
 
 def _fetch_once(client: httpx.Client, url: str, settings: Settings, accept: tuple[str, ...],
-                headers: dict[str, str], started: float) -> FetchResult | Failure | _Retry:
+                headers: dict[str, str], started: float, truncate: bool = False) -> FetchResult | Failure | _Retry:
     current = url
     for _hop in range(settings.max_redirects + 1):
         refused = check_address(current, settings.allow_private, allowed_of(settings))
@@ -330,15 +332,19 @@ def _fetch_once(client: httpx.Client, url: str, settings: Settings, accept: tupl
                 if ctype and not ctype.startswith(accept) and not (ctype == "text/plain" and accept != HTML_TYPES):
                     return Failure("content-type", f"{ctype}: {current}")
                 declared = resp.headers.get("content-length")
-                if declared and declared.isdigit() and int(declared) > settings.max_bytes:
+                if declared and declared.isdigit() and int(declared) > settings.max_bytes and not truncate:
                     return Failure("too-large", f"{declared} bytes declared: {current}")
-                chunks, size = [], 0
+                chunks, size, cut = [], 0, False
                 for chunk in resp.iter_bytes():
-                    size += len(chunk)
-                    if size > settings.max_bytes:
-                        return Failure("too-large", f"over {settings.max_bytes} bytes: {current}")
                     if time.monotonic() - started > settings.deadline:
                         return Failure("deadline", f"over {settings.deadline:.0f}s: {current}")
+                    if size + len(chunk) > settings.max_bytes:
+                        if not truncate:
+                            return Failure("too-large", f"over {settings.max_bytes} bytes: {current}")
+                        chunks.append(chunk[:settings.max_bytes - size])
+                        cut = True
+                        break
+                    size += len(chunk)
                     chunks.append(chunk)
                 return FetchResult(
                     url=url,
@@ -350,6 +356,7 @@ def _fetch_once(client: httpx.Client, url: str, settings: Settings, accept: tupl
                     fetched_at=datetime.now(UTC),
                     etag=resp.headers.get("etag"),
                     last_modified=resp.headers.get("last-modified"),
+                    truncated=cut,
                 )
         except httpx.TimeoutException as exc:
             if time.monotonic() - started >= settings.deadline - DEADLINE_SLACK:

@@ -112,7 +112,7 @@ class PoliteFetcher:
             return Turn(host, at)
 
     def get(self, url: str, accept: tuple[str, ...] = HTML_TYPES, headers: dict[str, str] | None = None,
-            retries: int = 2, turn: Turn | None = None) -> FetchResult | Failure:
+            retries: int = 2, turn: Turn | None = None, truncate: bool = False) -> FetchResult | Failure:
         """`fetch_url` after asking the host's robots.txt, within the host's slots and delay (or on `turn`)."""
         host = origin(url)
         try:
@@ -122,8 +122,9 @@ class PoliteFetcher:
                     return verdict
             if turn is not None:
                 self._take_turn(host, turn)
-                return fetch_url(self.client, url, self.settings, accept=accept, headers=headers, retries=retries)
-            return self._get(host, url, accept, headers, retries)
+                return fetch_url(self.client, url, self.settings, accept=accept, headers=headers, retries=retries,
+                                 truncate=truncate)
+            return self._get(host, url, accept, headers, retries, truncate)
         finally:
             if turn is not None:
                 self._release(turn)
@@ -144,7 +145,7 @@ class PoliteFetcher:
         return h
 
     def _get(self, host: str, url: str, accept: tuple[str, ...], headers: dict[str, str] | None,
-             retries: int) -> FetchResult | Failure:
+             retries: int, truncate: bool = False) -> FetchResult | Failure:
         with self._freed:
             h = self._host(host)
             while h.in_use >= h.limit:
@@ -152,7 +153,8 @@ class PoliteFetcher:
             h.in_use += 1
         try:
             self._wait_turn(host)
-            return fetch_url(self.client, url, self.settings, accept=accept, headers=headers, retries=retries)
+            return fetch_url(self.client, url, self.settings, accept=accept, headers=headers, retries=retries,
+                             truncate=truncate)
         finally:
             with self._freed:
                 h.in_use -= 1

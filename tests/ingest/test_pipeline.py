@@ -395,3 +395,29 @@ def test_pages_of_many_hosts_are_fetched_side_by_side(tmp_path: Path) -> None:
         starts = sorted(t for t, host, _ in log if host == k)
         gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
         assert min(gaps) >= 0.4 - 0.02, (k, gaps)
+
+
+def test_a_sources_own_host_delay_spaces_its_requests(tmp_path: Path) -> None:
+    import threading
+    import time as clock
+
+    starts: list[float] = []
+    lock = threading.Lock()
+    pages, items = site(4, seed=12)
+
+    def logged(route):
+        def handler(h):
+            with lock:
+                starts.append(clock.monotonic())
+            route(h)
+        return handler
+
+    with LocalServer({}) as srv:
+        for path, (ct, body) in pages.items():
+            srv.routes[path] = logged(reply(body, ctype=ct))
+        srv.routes["/rss"] = logged(reply(rss(srv.url, items), ctype="application/rss+xml"))
+        summary = run_ingest([Source("feed", srv.url + "/rss", "Slow", host_delay=0.3, per_host=1)],
+                             settings(tmp_path, host_delay=0.0, per_host=8))
+    assert summary.total().stored == 4, format_summary(summary)
+    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    assert len(starts) == 5 and min(gaps) >= 0.3 - 0.02, gaps
