@@ -129,6 +129,8 @@ watchlist_option = click.option(
 @click.option("--refetch", is_flag=True, help="Fetch URLs again even if the store already has them.")
 @click.option("--processes", type=click.IntRange(0), default=None, help="Extraction processes (default: one per core).")
 @click.option("--threads", type=click.IntRange(1), default=None, help="Pages fetched at once (default 8).")
+@click.option("--batch-size", type=click.IntRange(1), default=None,
+              help="Articles written per store batch (default 200): a kill loses at most the batch in flight.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
               help="Fetch and extract on a Dask distributed cluster; the store is written here.")
@@ -137,8 +139,8 @@ watchlist_option = click.option(
 @click.option("--publish", "publish_to", metavar="URI", default=None,
               help="After each run, mirror the store to URI (s3://, gs://, a path): see `newsmon store publish`.")
 def ingest(feeds, url_files, html_dirs, sitemaps, homepages, warcs, sources_file, source_name, store, watchlist,
-           allow_hosts, allow_private, per_host, host_delay, refetch, processes, threads, no_progress, scheduler,
-           every, publish_to) -> None:
+           allow_hosts, allow_private, per_host, host_delay, refetch, processes, threads, batch_size, no_progress,
+           scheduler, every, publish_to) -> None:
     """Collect articles from feeds, URL lists and saved pages into the store.
 
     Each page is fetched (with timeouts and a size cap), its article text extracted and cleaned, mentions of
@@ -172,7 +174,7 @@ def ingest(feeds, url_files, html_dirs, sitemaps, homepages, warcs, sources_file
         store=store, watchlist=watchlist, allow_private=allow_private or None, refetch=refetch or None,
         processes=processes, fetch_threads=threads, progress=False if no_progress else None, scheduler=scheduler,
         allow_hosts=check_allow_hosts(allow_hosts) + (listed.allow_hosts if listed else ()), per_host=per_host,
-        host_delay=host_delay,
+        host_delay=host_delay, batch_size=batch_size,
     )
     interval = parse_interval(every) if every else None
     if publish_to and not is_remote(publish_to) and Path(publish_to).resolve() == Path(store).resolve():
