@@ -177,7 +177,7 @@ def parse_feed(source: Source, body: bytes, name: str, truncated: bool = False,
         stamp = entry.get("published_parsed") or entry.get("updated_parsed")
         published = datetime.fromtimestamp(calendar.timegm(stamp), UTC) if stamp else None
         candidates.append(Candidate(url=link, source=name, feed_title=entry.get("title", ""), feed_published=published))
-    notes = [f"over the size cap: read up to its {len(parsed.entries):,}th item"] if truncated else []
+    notes = [f"over the size cap: read its first {len(parsed.entries):,} items"] if truncated else []
     left = max(0, len(candidates) - max_items)
     if left:
         floor = datetime.min.replace(tzinfo=UTC)
