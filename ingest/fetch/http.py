@@ -204,9 +204,10 @@ class GuardedBackend(httpcore.SyncBackend):
                     raise PrivateAddressError(f"{host} resolves to {ip}")
         error: httpcore.ConnectError | httpcore.ConnectTimeout = httpcore.ConnectError(f"{host}: no address")
         for family, kind, proto, _, sockaddr in infos:  # the checked addresses, in the resolver's order
+            left = _time_left(timeout, httpcore.ConnectTimeout)
             sock = socket.socket(family, kind, proto)
             try:
-                sock.settimeout(_time_left(timeout, httpcore.ConnectTimeout))
+                sock.settimeout(left)
                 if local_address is not None:
                     sock.bind((local_address, 0))
                 for option in socket_options or ():
