@@ -190,7 +190,7 @@ def _plan(sources: Iterable[Source], fetcher: PoliteFetcher, settings: Settings,
     for source, found in _discover_all(sources, fetcher, settings, feed_state):
         if found.note:
             log.info("source %s: %s", source.location, found.note)
-        if found.left or "size cap" in found.note:
+        if found.left or found.cut:  # a list cut short is worth the user's eye, not only the log's
             summary.notes.append(f"{found.name}: {found.note}")
         for host in {origin(c.url) for c in found.candidates}:
             fetcher.set_policy(host, source.per_host, source.host_delay)

@@ -58,6 +58,7 @@ class Discovery:
     not_modified: bool = False  # a conditional GET answered 304: nothing new, not a failure
     note: str = ""  # something worth telling the user, e.g. the feed an HTML page pointed to
     left: int = 0  # items the source listed beyond the cap (MAX_URLS), not taken
+    cut: bool = False  # a feed over the size cap, read up to its last complete item before it
 
 
 def discover(source: Source, fetcher: PoliteFetcher | httpx.Client, settings: Settings,
@@ -184,7 +185,7 @@ def parse_feed(source: Source, body: bytes, name: str, truncated: bool = False,
         candidates = sorted(candidates, key=lambda c: c.feed_published or floor, reverse=True)[:max_items]
         notes.append(capped_note(len(candidates) + left, max_items, "items"))
         log.warning("feed %s %s", source.location, notes[-1])
-    return Discovery(source, name, candidates, failures, note="; ".join(notes), left=left)
+    return Discovery(source, name, candidates, failures, note="; ".join(notes), left=left, cut=truncated)
 
 
 def discover_url_file(source: Source) -> Discovery:
