@@ -1,7 +1,7 @@
 """Ingest throughput: extraction alone (1 process, all cores), end to end over a slow local server, and
 newspaper3k's own sequential download()+parse() loop — in one run, printed as a table.
 
-    .venv/bin/python benchmarks/ingest.py [--pages 5000] [--latency 0.1] [--soak 20000]
+    .venv/bin/python benchmarks/ingest.py [--pages 5000] [--latency 0.1] [--soak 20000] [--outlets 12]
 
 Pages are the extraction dev set (../shared/data/extraction-dev, real pages of many sites), served under
 distinct URLs, cycled to --pages, from a server on 127.0.0.1 that sleeps --latency seconds per request.
@@ -12,6 +12,12 @@ measured on a tenth of the pages. The extraction-only runs get the same marked p
 keep their body outside <p> and stay duplicates. --repeat-pages serves the pages unmarked (the earlier way).
 All pages come from one local host, so politeness limits are raised (per_host = threads) as they would be
 for many hosts; robots.txt is not asked for.
+
+The realistic rows (benchmarks/ingest_hosts.py): --outlets outlets on as many local hosts, one feed each,
+--latency per request, the default politeness (2 requests at once and 1 s between two starts per host: one
+page a second per host), robots.txt asked for. Their target: pages/s ≥ 0.9 × min(the parallel extraction's
+pages/s above, outlets × 1 page/s). The same outlets are ingested again in the old order (candidates feed by
+feed, `fetch_order="listed"`), on fewer pages per outlet (--old-outlet-pages: it goes at one host's pace).
 
 Besides pages/s, each row gives the CPU time it used per page (all its processes, user + system) and the load
 average before and after it: pages/s depends on whatever else the machine runs, CPU per page much less. For
@@ -221,6 +227,24 @@ def end_to_end(server: SlowServer, processes: int) -> tuple[Measured, float, int
     return out[0], server.cpu - server_cpu, summary.total().stored, in_tasks
 
 
+def realistic_rows(args: argparse.Namespace, page, extraction_rate: float, cores: int) -> list[tuple]:
+    """The realistic row (by host) and the old order's, as table rows (ingest_hosts.py)."""
+    import ingest_hosts
+
+    servers = ingest_hosts.outlets(page, args.outlets, max(args.outlet_pages, args.old_outlet_pages), args.latency)
+    rows = []
+    for order, per_outlet, label in (("hosts", args.outlet_pages, "by host"),
+                                     ("listed", args.old_outlet_pages, "old order, feed by feed")):
+        out: list[Measured] = []
+        with measuring(out) as counted:
+            summary = ingest_hosts.ingest(servers, per_outlet, order, cores)
+            counted.append(summary.total().fetched)
+        m = out[0]
+        name = f"{args.outlets} outlets, 1 page/s each, {args.latency * 1000:.0f} ms: {label}"
+        rows.append((name, m, m.ms(m.main_cpu + m.child_cpu), f"{m.rate / extraction_rate:.2f}× of parallel extraction"))
+    return rows
+
+
 def newspaper_loop(server: SlowServer, n: int) -> float:
     import ingest.extract.newspaper_fix  # noqa: F401, I001 - first: the offline tldextract and the lxml-6 fix
     from newspaper import Article
@@ -255,6 +279,9 @@ def main() -> None:
     ap.add_argument("--soak", type=int, default=0,
                     help="also run a SOAK-page ingest and report its memory (benchmarks/ingest_soak.py)")
     ap.add_argument("--repeat-pages", action="store_true", help="serve cycled pages unmarked: copies are duplicates")
+    ap.add_argument("--outlets", type=int, default=12, help="outlets (hosts) of the realistic rows; 0: none")
+    ap.add_argument("--outlet-pages", type=int, default=48, help="pages per outlet, realistic row")
+    ap.add_argument("--old-outlet-pages", type=int, default=12, help="pages per outlet, the old order's row")
     ap.add_argument("--parts", type=int, default=400,
                     help="pages for the table of the worker's CPU by part (benchmarks/ingest_parts.py); 0: no table")
     args = ap.parse_args()
@@ -276,6 +303,8 @@ def main() -> None:
     e2e, server_cpu, stored, in_tasks = end_to_end(server, cores)
     rows.append((f"newsmon ingest end to end ({ms} latency)", e2e, e2e.ms(e2e.main_cpu + e2e.child_cpu),
                  f"{e2e.rate / many.rate:.2f}× of parallel extraction"))
+    realistic = realistic_rows(args, lambda i: server.page(i), many.rate, cores) if args.outlets else []
+    rows.extend(realistic)
     out: list[Measured] = []
     with measuring(out, args.loop_pages):
         newspaper_loop(server, args.loop_pages)
@@ -289,6 +318,16 @@ def main() -> None:
     for name, m, cpu, ratio in rows:
         load = f"{m.load[0]:.1f}→{m.load[1]:.1f}"
         print(f"| {name:<50} | {m.pages:>5} | {m.rate:>7.1f} | {cpu:>11.1f} | {load:>9} | {ratio} |")
+    if realistic:
+        import ingest_hosts
+
+        ceiling = ingest_hosts.ceiling(args.outlets)
+        target = 0.9 * min(many.rate, ceiling)
+        new = realistic[0][1]
+        print(f"\nrealistic target: 0.9 × min(parallel extraction {many.rate:.1f}, {args.outlets} hosts × "
+              f"{ceiling / args.outlets:g} page/s = {ceiling:.0f}) = {target:.1f} pages/s; by host "
+              f"{new.rate:.1f}: {'met' if new.rate >= target else 'NOT MET'}; the old order "
+              f"{realistic[1][1].rate:.1f} pages/s.")
     ingest_main = e2e.ms(e2e.main_cpu - server_cpu)
     print(f"\nend to end: {e2e.pages} pages fetched, {stored} stored as new articles"
           f"{'' if mark else ' (pages served unmarked: copies are duplicates)'}.")

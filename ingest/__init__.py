@@ -1,7 +1,7 @@
 """newsmon's ingest: sources → fetch → extract → mentions → Parquet store.
 
-One folder per stage (sources/, fetch/, extract/, mentions/, store/), the run itself here (pipeline.py, worker.py,
-cluster.py) with the records and settings every stage shares (records.py, settings.py, memory.py), and the
+One folder per stage (sources/, fetch/, extract/, mentions/, store/), the run itself here (pipeline.py, fetching.py,
+summary.py, worker.py, cluster.py) with the records and settings every stage shares (records.py, settings.py, memory.py), and the
 command line on top (cli/). docs/architecture.md draws the layers; tests/test_layers.py holds them.
 """
 

@@ -36,7 +36,7 @@ def fetch_and_process(candidate: Candidate, settings: Settings, boilerplate: Sit
                       ) -> tuple[Article | Failure, bool, np.ndarray]:
     """One candidate end to end on a worker: (article or failure, whether it was fetched, its story signature)."""
     from ingest import worker
-    from ingest.pipeline import read_saved_page
+    from ingest.fetching import read_saved_page
 
     fetcher = _worker_state(settings)
     page = read_saved_page(candidate, settings) if candidate.html_path else fetcher.get(candidate.url)
@@ -52,11 +52,17 @@ def fetch_and_process(candidate: Candidate, settings: Settings, boilerplate: Sit
 
 def run_on_cluster(todo: list[Candidate], settings: Settings, boilerplate: dict[str, SiteBoilerplate],
                    window: int = 256) -> Iterator[tuple[Candidate, Article | Failure, bool, np.ndarray]]:
-    """Submit candidates to the scheduler with at most `window` in flight; yield results as they finish."""
+    """Submit candidates to the scheduler with at most `window` in flight; yield results as they finish.
+
+    The candidates go one host at a time in turn (`interleave`): each worker keeps its own per-host limits, so
+    a window of one feed's pages would have every worker waiting on that one host."""
     from distributed import Client, as_completed
 
+    from ingest.fetch.politeness import origin
+    from ingest.fetch.schedule import interleave
+
     with Client(settings.scheduler, set_as_default=False, timeout=30) as client:
-        pending = iter(todo)
+        pending = iter(interleave(todo, lambda c: "" if c.html_path else origin(c.url)))
         futures = {}
         for candidate in pending:
             futures[client.submit(fetch_and_process, candidate, settings, boilerplate.get(candidate.source), pure=False)] = candidate

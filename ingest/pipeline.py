@@ -1,6 +1,7 @@
 """The ingest run: sources → candidates → fetch (threads) → extract + mentions (processes) → store.
 
-`run_ingest()` is the whole job; the CLI only parses options and prints its `RunSummary`.
+`run_ingest()` is the whole job; the CLI only parses options and prints its `RunSummary` (summary.py). The
+pages' loop, fetch threads and extraction processes, is fetching.py's.
 """
 
 from __future__ import annotations
@@ -9,79 +10,37 @@ import logging
 import secrets
 import sys
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from collections.abc import Iterable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from queue import SimpleQueue
 
-import numpy as np
 from tqdm import tqdm
 
-from ingest import memory, worker
+from ingest import memory
 from ingest.extract.boilerplate import SiteBoilerplate, learn_source_boilerplate
 from ingest.extract.language import declared_language
 from ingest.extract.reclean import LEARN_PAGES, learn_store_boilerplate
 from ingest.fetch.http import make_client
-from ingest.fetch.politeness import PoliteFetcher
+from ingest.fetch.politeness import PoliteFetcher, origin
+from ingest.fetching import fetch_and_process, read_saved_page  # noqa: F401 - read_saved_page: cluster.py's
 from ingest.mentions.watchlist import load_watchlist
-from ingest.records import Article, Candidate, Failure, FetchResult
+from ingest.records import Article, Candidate, Failure
 from ingest.settings import Settings
 from ingest.sources.discover import Discovery, Source, discover
 from ingest.sources.feedstate import FeedState, load_feed_state, save_feed_state
 from ingest.sources.urls import canonical_url
-from ingest.sources.warc import is_warc_ref
-from ingest.sources.warc import read_page as read_warc_page
 from ingest.store.known import KnownKeys
 from ingest.store.parquet import Store, StoreWriter, article_id, new_batch_file
-from ingest.store.stories import NO_SIGNATURE, StoryIndex
+from ingest.store.stories import StoryIndex
+from ingest.summary import RunSummary, SourceStats, format_summary, outcome, run_rows  # noqa: F401 - re-exported
 
 log = logging.getLogger(__name__)
 
 # Store batches between two releases of the allocators' free memory (ingest/memory.py) during a run; a release
 # (malloc_trim) costs ~10-50 ms, once every 2,000 articles at the default batch size.
 RELEASE_EVERY = 10
-
-
-@dataclass
-class SourceStats:
-    name: str
-    found: int = 0  # candidates the source listed
-    skipped: int = 0  # already in the store (not fetched again)
-    fetched: int = 0  # pages fetched (or read from disk)
-    stored: int = 0  # new articles written
-    duplicate: int = 0  # same URL listed twice, or same content as a stored article
-    failures: Counter = field(default_factory=Counter)  # reason -> count
-    language_disagrees: int = 0  # stored articles surely in another language than the source declares
-
-    @property
-    def failed(self) -> int:
-        return sum(self.failures.values())
-
-
-@dataclass
-class RunSummary:
-    run_id: str
-    started_at: datetime
-    finished_at: datetime | None = None
-    watchlist_version: str = ""
-    sources: dict[str, SourceStats] = field(default_factory=dict)
-
-    def stats(self, name: str) -> SourceStats:
-        return self.sources.setdefault(name, SourceStats(name))
-
-    def total(self) -> SourceStats:
-        t = SourceStats("total")
-        for s in self.sources.values():
-            t.found += s.found
-            t.skipped += s.skipped
-            t.fetched += s.fetched
-            t.stored += s.stored
-            t.duplicate += s.duplicate
-            t.language_disagrees += s.language_disagrees
-            t.failures.update(s.failures)
-        return t
 
 
 def run_ingest(sources: Iterable[Source], settings: Settings) -> RunSummary:
@@ -116,12 +75,12 @@ def _run(sources: Iterable[Source], settings: Settings) -> RunSummary:
         batch: list[Article] = []
         batches = 0
         bar = tqdm(total=len(todo), unit="page", disable=not settings.progress, file=sys.stderr, desc="ingest")
-        for candidate, result, fetched, sig in _fetch_and_process(todo, fetcher, settings, learning):
+        for candidate, result, fetched, sig in fetch_and_process(todo, fetcher, settings, learning):
             stats = summary.stats(candidate.source)
             stats.fetched += fetched
             bar.update(1)
             if isinstance(result, Failure):
-                stats.failures[result.reason] += 1
+                stats.fail(result.reason, candidate.url)
                 log.warning("skipped %s: %s %s", candidate.url, result.reason, result.detail)
                 continue
             if result.id in known_ids or result.content_hash in known_hashes:
@@ -145,7 +104,7 @@ def _run(sources: Iterable[Source], settings: Settings) -> RunSummary:
         bar.close()
         _commit(writer, batch, stories, watchlist.version)
         summary.finished_at = datetime.now(UTC)
-        writer.write_run(_run_rows(summary))
+        writer.write_run(run_rows(summary))
         # Feed validators (ETag, Last-Modified) are saved only now that every listed item is stored: after a
         # crash, the next run asks for the whole feed again instead of getting a 304 for items never stored.
         # ... and a feed one of whose pages failed for a passing reason (a timeout, a 503) is asked for in
@@ -225,13 +184,20 @@ def _plan(sources: Iterable[Source], fetcher: PoliteFetcher, settings: Settings,
           feed_urls: dict[str, str] | None = None) -> list[Candidate]:
     """Discover every source's candidates; drop URLs listed twice and, unless refetching, URLs already stored."""
     todo, seen = [], set()
-    for source, found in _discover_all(list(sources), fetcher, settings, feed_state):
+    sources = list(sources)
+    for source in sources:  # a source's own limits hold from its first request (robots.txt, the feed) on
+        fetcher.set_policy(origin(source.location), source.per_host, source.host_delay)
+    for source, found in _discover_all(sources, fetcher, settings, feed_state):
         if found.note:
             log.info("source %s: %s", source.location, found.note)
+        if found.left or found.cut:  # a list cut short is worth the user's eye, not only the log's
+            summary.notes.append(f"{found.name}: {found.note}")
+        for host in {origin(c.url) for c in found.candidates}:
+            fetcher.set_policy(host, source.per_host, source.host_delay)
         if source.kind == "feed" and feed_urls is not None:
             feed_urls.update(dict.fromkeys({found.name} | {c.source for c in found.candidates}, source.location))
         for failure in found.failures:
-            summary.stats(found.name).failures[failure.reason] += 1
+            summary.stats(found.name).fail(failure.reason, failure.detail)
             log.warning("source %s: %s %s", source.location, failure.reason, failure.detail)
         if not found.candidates and not found.failures:
             summary.stats(found.name)
@@ -273,151 +239,3 @@ def _discover_all(sources: list[Source], fetcher: PoliteFetcher, settings: Setti
     return [(s, found[i]) for i, s in enumerate(sources)]
 
 
-def _fetch_and_process(todo: list[Candidate], fetcher: PoliteFetcher, settings: Settings,
-                       learning: _Learning | None = None,
-                       ) -> Iterator[tuple[Candidate, Article | Failure, bool, np.ndarray]]:
-    """Fetch in threads (I/O) and extract in processes (CPU), with a bounded number of pages in flight.
-
-    Yields (candidate, article or failure, whether the page was fetched, the article's story signature).
-    `learning.for_workers` is read as each page is sent, so a source's relearnt boilerplate applies to its
-    next pages; `learning.pool` is the process pool while it runs."""
-    if not todo:
-        return
-    boilerplate = learning.for_workers if learning is not None else {}
-    if settings.scheduler:
-        from ingest.cluster import run_on_cluster
-
-        yield from run_on_cluster(todo, settings, boilerplate)
-        return
-    window = max(4, settings.fetch_threads * 4)
-    watchlist = str(settings.watchlist) if settings.watchlist else None
-    procs = None
-    if settings.processes > 0:
-        procs = ProcessPoolExecutor(settings.processes, initializer=worker.init_worker,
-                                    initargs=(watchlist, True))
-        if learning is not None:
-            learning.pool = procs
-    else:
-        worker.init_worker(watchlist)
-    threads = ThreadPoolExecutor(settings.fetch_threads, thread_name_prefix="fetch")
-    # Finished futures arrive on one queue (each future's done-callback puts it there): waiting costs the same
-    # with 200 pages in flight as with 2. concurrent.futures.wait() over every pending future, as this loop
-    # did before, locked and unlocked each of them for every page and was the main process's largest cost.
-    finished: SimpleQueue[tuple[bool, Candidate, Future]] = SimpleQueue()
-    fetching = processing = 0
-    pending = iter(todo)
-
-    def track(fut: Future, extracting: bool, candidate: Candidate) -> None:
-        fut.add_done_callback(lambda f: finished.put((extracting, candidate, f)))
-
-    try:
-        while True:
-            while fetching < window and processing < window:
-                candidate = next(pending, None)
-                if candidate is None:
-                    break
-                track(threads.submit(_get_page, fetcher, candidate, settings), False, candidate)
-                fetching += 1
-            if not fetching and not processing:
-                return
-            extracting, candidate, fut = finished.get()
-            if not extracting:
-                fetching -= 1
-                page = fut.result()
-                if isinstance(page, Failure):
-                    yield candidate, page, False, NO_SIGNATURE
-                    continue
-                args = (candidate, page.body, page.final_url, page.encoding, page.fetched_at,
-                        boilerplate.get(candidate.source))
-                if procs:
-                    track(procs.submit(worker.process_for_store, *args), True, candidate)
-                    processing += 1
-                else:
-                    result, sig = _safe(worker.process_for_store, *args)
-                    yield candidate, result, True, sig
-                continue
-            processing -= 1
-            try:
-                result, sig = fut.result()
-            except Exception as exc:  # a page that crashes the extractor is that page's failure
-                log.error("extraction crashed on %s: %r", candidate.url, exc)
-                result, sig = Failure("extract-error", f"{type(exc).__name__}: {exc}"), NO_SIGNATURE
-            yield candidate, result, True, sig
-    finally:
-        threads.shutdown(wait=False, cancel_futures=True)
-        if procs:
-            if learning is not None:
-                learning.pool = None
-            procs.shutdown(wait=True, cancel_futures=True)
-
-
-def _safe(fn, *args) -> tuple[Article | Failure, np.ndarray]:
-    try:
-        return fn(*args)
-    except Exception as exc:
-        log.error("extraction crashed on %s: %r", args[0].url, exc)
-        return Failure("extract-error", f"{type(exc).__name__}: {exc}"), NO_SIGNATURE
-
-
-def _get_page(fetcher: PoliteFetcher, candidate: Candidate, settings: Settings) -> FetchResult | Failure:
-    if candidate.html_path:
-        return read_saved_page(candidate, settings)
-    return fetcher.get(candidate.url)
-
-
-def read_saved_page(candidate: Candidate, settings: Settings) -> FetchResult | Failure:
-    """A saved page (a file, or a record in a WARC file), read as if fetched, size cap included."""
-    if is_warc_ref(candidate.html_path):
-        return read_warc_page(candidate.html_path, candidate.url, settings.max_bytes)
-    return _read_file_page(candidate, settings)
-
-
-def _read_file_page(candidate: Candidate, settings: Settings) -> FetchResult | Failure:
-    path = Path(candidate.html_path)
-    try:
-        if path.stat().st_size > settings.max_bytes:
-            return Failure("too-large", f"{path}: over {settings.max_bytes} bytes")
-        body = path.read_bytes()
-    except OSError as exc:
-        return Failure("unreadable", f"{path}: {exc.strerror}")
-    return FetchResult(candidate.url, candidate.url, 200, "text/html", body, None, datetime.now(UTC))
-
-
-def _run_rows(summary: RunSummary) -> list[dict]:
-    return [
-        {
-            "run_id": summary.run_id,
-            "source": s.name,
-            "started_at": summary.started_at,
-            "finished_at": summary.finished_at,
-            "found": s.found,
-            "fetched": s.fetched,
-            "stored": s.stored,
-            "duplicate": s.duplicate,
-            "failed": s.failed,
-            "failures": list(s.failures.items()),
-            "watchlist_version": summary.watchlist_version,
-            "language_disagrees": s.language_disagrees,
-        }
-        for s in summary.sources.values()
-    ]
-
-
-def format_summary(summary: RunSummary) -> str:
-    """The run summary as a plain-text table: one line per source, a total, failures by reason."""
-    head = f"{'source':<36} {'found':>6} {'skipped':>7} {'fetched':>7} {'stored':>6} {'dup':>5} {'failed':>6}"
-    lines = [head, "-" * len(head)]
-    rows = sorted(summary.sources.values(), key=lambda s: s.name.lower()) + [summary.total()]
-    for s in rows:
-        if s.name == "total":
-            lines.append("-" * len(head))
-        lines.append(f"{s.name[:36]:<36} {s.found:>6} {s.skipped:>7} {s.fetched:>7} {s.stored:>6} {s.duplicate:>5} {s.failed:>6}")
-    failures = summary.total().failures
-    if failures:
-        lines.append("failures by reason: " + ", ".join(f"{r} {n}" for r, n in failures.most_common()))
-    disagree = [s for s in rows[:-1] if s.language_disagrees]
-    if disagree:
-        lines.append("language other than declared: " + ", ".join(f"{s.name} {s.language_disagrees}" for s in disagree))
-    took = (summary.finished_at or datetime.now(UTC)) - summary.started_at
-    lines.append(f"run {summary.run_id} took {took.total_seconds():.1f}s; watchlist {summary.watchlist_version}")
-    return "\n".join(lines)

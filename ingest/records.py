@@ -37,6 +37,7 @@ class FetchResult:
     fetched_at: datetime | None = None
     etag: str | None = None
     last_modified: str | None = None
+    truncated: bool = False  # the body is the first max_bytes of a longer one (asked for with truncate=True)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,11 @@ log = logging.getLogger("newsmon")
 
 class NewsmonGroup(click.Group):
     """Turns the named errors of a whole-run failure into one line and exit code 1; never a traceback,
-    unless NEWSMON_DEBUG=1."""
+    unless NEWSMON_DEBUG=1. Every command added to it (and to its subgroups) also takes -v after its name."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        _add_verbose(cmd)
+        super().add_command(cmd, name)
 
     def invoke(self, ctx: click.Context):
         from ingest.mentions.watchlist import WatchlistError
@@ -60,8 +64,28 @@ def main(verbose: int) -> None:
       newsmon ingest --feed URL ...      collect articles from feeds into ./data/store
       newsmon dashboard                  serve the dashboard on http://localhost:8501
     """
-    level = logging.ERROR if verbose == 0 else logging.WARNING if verbose == 1 else logging.DEBUG
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=_level(verbose), format="%(levelname)s %(name)s: %(message)s")
+
+
+def _level(verbose: int) -> int:
+    return logging.ERROR if verbose == 0 else logging.WARNING if verbose == 1 else logging.DEBUG
+
+
+def _more_verbose(ctx: click.Context, _param: click.Parameter, value: int) -> int:
+    """-v given after a command's name: counts with any given before it (`newsmon -v ingest -v` is -vv)."""
+    if value:
+        before = ctx.find_root().params.get("verbose") or 0
+        logging.getLogger().setLevel(_level(before + value))
+    return value
+
+
+def _add_verbose(cmd: click.Command) -> None:
+    if not any(p.name == "verbose_after" for p in cmd.params):
+        cmd.params.append(click.Option(["-v", "--verbose", "verbose_after"], count=True, expose_value=False,
+                                       callback=_more_verbose, help="Log more (-v: each skipped page, -vv: debug)."))
+    if isinstance(cmd, click.Group):
+        for sub in cmd.commands.values():
+            _add_verbose(sub)
 
 
 store_option = click.option(
@@ -92,10 +116,21 @@ watchlist_option = click.option(
 @click.option("--source-name", default="", help="Outlet name for the sources given (default: from the feed or host).")
 @store_option
 @watchlist_option
-@click.option("--allow-private", is_flag=True, help="Allow loopback/private addresses (local test servers).")
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="HOST[:PORT]",
+              help="Allow one private address, network or host name (127.0.0.1:8765, 10.20.0.0/16, "
+                   "intranet.example:8080) and keep the guard for every other, redirects included (repeatable).")
+@click.option("--allow-private", is_flag=True,
+              help="Allow every loopback/private address (prefer --allow-host: this turns the guard off).")
+@click.option("--per-host", type=click.IntRange(1), default=None,
+              help="Requests at once to one host (default 2; a source's per_host wins).")
+@click.option("--host-delay", type=click.FloatRange(0), default=None, metavar="SECONDS",
+              help="Seconds between two requests to one host (default 1: 3,600 pages an hour per host; a source's "
+                   "host_delay wins, robots.txt's Crawl-delay may lengthen it).")
 @click.option("--refetch", is_flag=True, help="Fetch URLs again even if the store already has them.")
 @click.option("--processes", type=click.IntRange(0), default=None, help="Extraction processes (default: one per core).")
 @click.option("--threads", type=click.IntRange(1), default=None, help="Pages fetched at once (default 8).")
+@click.option("--batch-size", type=click.IntRange(1), default=None,
+              help="Articles written per store batch (default 200): a kill loses at most the batch in flight.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
               help="Fetch and extract on a Dask distributed cluster; the store is written here.")
@@ -104,13 +139,18 @@ watchlist_option = click.option(
 @click.option("--publish", "publish_to", metavar="URI", default=None,
               help="After each run, mirror the store to URI (s3://, gs://, a path): see `newsmon store publish`.")
 def ingest(feeds, url_files, html_dirs, sitemaps, homepages, warcs, sources_file, source_name, store, watchlist,
-           allow_private, refetch, processes, threads, no_progress, scheduler, every, publish_to) -> None:
+           allow_hosts, allow_private, per_host, host_delay, refetch, processes, threads, batch_size, no_progress,
+           scheduler, every, publish_to) -> None:
     """Collect articles from feeds, URL lists and saved pages into the store.
 
     Each page is fetched (with timeouts and a size cap), its article text extracted and cleaned, mentions of
     the watchlist's people and topics found, and the result written to the store. URLs already stored are
     not fetched again; a bad page, feed or URL is counted with its reason and the run goes on. Prints a
-    summary per source at the end.
+    summary per source at the end, and the failures by reason and source with their first URLs.
+
+    \b
+    Exit status (docs/operations.md): 0 new articles stored; 3 every source failed; 4 some sources failed;
+    5 nothing new; 1 the run could not start (bad config, store locked); 2 a usage error.
 
     \b
     Example:
@@ -118,19 +158,23 @@ def ingest(feeds, url_files, html_dirs, sitemaps, homepages, warcs, sources_file
     """
     from ingest.pipeline import format_summary, run_ingest
     from ingest.sources.discover import Source
-    from ingest.sources.file import load_sources
+    from ingest.sources.file import load_sources_file
     from ingest.store.parquet import StoreLocked
+    from ingest.summary import Outcome, outcome
 
     given = [("feed", feeds), ("urls", url_files), ("html-dir", html_dirs), ("sitemap", sitemaps),
              ("homepage", homepages), ("warc", warcs)]
     sources = [Source(kind, location, source_name) for kind, locations in given for location in locations]
-    configs = load_sources(sources_file) if sources_file else []
+    listed = load_sources_file(sources_file) if sources_file else None
+    configs = listed.sources if listed else []
     if not sources and not configs:
         raise click.UsageError("give at least one source: --feed, --sitemap, --homepage, --urls, --html-dir, "
                                "--warc or --sources FILE")
     settings = Settings().with_(
         store=store, watchlist=watchlist, allow_private=allow_private or None, refetch=refetch or None,
         processes=processes, fetch_threads=threads, progress=False if no_progress else None, scheduler=scheduler,
+        allow_hosts=check_allow_hosts(allow_hosts) + (listed.allow_hosts if listed else ()), per_host=per_host,
+        host_delay=host_delay, batch_size=batch_size,
     )
     interval = parse_interval(every) if every else None
     if publish_to and not is_remote(publish_to) and Path(publish_to).resolve() == Path(store).resolve():
@@ -138,6 +182,7 @@ def ingest(feeds, url_files, html_dirs, sitemaps, homepages, warcs, sources_file
     while True:
         started = time.monotonic()
         due = sources + due_sources(configs, settings.store)
+        result = Outcome.NOTHING_NEW
         try:
             if not due:
                 raise NothingDue()
@@ -153,11 +198,26 @@ def ingest(feeds, url_files, html_dirs, sitemaps, homepages, warcs, sources_file
             warn_silent(settings.store)
             if publish_to:
                 publish_after_run(settings.store, publish_to, fatal=interval is None)
+            result = outcome(summary)
         if interval is None:
+            if result != Outcome.STORED:
+                raise click.exceptions.Exit(int(result))
             return
         pause = max(0.0, interval - (time.monotonic() - started))
         click.echo(f"next run in {pause:.0f}s (Ctrl-C stops)", err=True)
         time.sleep(pause)
+
+
+def check_allow_hosts(entries: tuple[str, ...], option: str = "--allow-host") -> tuple[str, ...]:
+    """The --allow-host entries, each checked (a bad one is a usage error naming it)."""
+    from ingest.fetch.http import parse_allowed
+
+    for entry in entries:
+        try:
+            parse_allowed(entry)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint=option) from exc
+    return tuple(entries)
 
 
 def parse_interval(text: str, option: str = "--every") -> float:

@@ -12,10 +12,16 @@ from pathlib import Path
 import click
 
 from ingest.fetch.http import make_client
-from ingest.fetch.politeness import PoliteFetcher
+from ingest.fetch.politeness import PoliteFetcher, origin
 from ingest.settings import Settings
 from ingest.sources.discover import Discovery, discover
-from ingest.sources.file import SourceConfig, SourcesError, default_sources_path, load_sources
+from ingest.sources.file import (
+    SourceConfig,
+    SourcesError,
+    default_sources_path,
+    load_sources,
+    load_sources_file,
+)
 
 sources_option = click.option(
     "--sources", "sources_file", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
@@ -55,20 +61,27 @@ def format_interval(seconds: int) -> str:
 
 @sources.command("check", short_help="Try each source once: what it lists, or why it fails.")
 @sources_option
-@click.option("--allow-private", is_flag=True, help="Allow loopback/private addresses (local test servers).")
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="HOST[:PORT]",
+              help="Allow one private address, network or host name, keeping the guard for the rest (repeatable).")
+@click.option("--allow-private", is_flag=True, help="Allow every loopback/private address (local test servers).")
 @click.option("--timeout", type=click.FloatRange(1), default=30.0, show_default=True,
               help="Seconds allowed for each source (per request, redirects included).")
 @click.option("--all", "include_disabled", is_flag=True, help="Also try sources marked enabled = false.")
-def check(sources_file: Path | None, allow_private: bool, timeout: float, include_disabled: bool) -> None:
+def check(sources_file: Path | None, allow_hosts: tuple[str, ...], allow_private: bool, timeout: float,
+          include_disabled: bool) -> None:
     """Try each source once and print one line per source: how many articles it lists and the newest date,
     or why it fails. Nothing is stored. Exits 1 when a source fails."""
+    from ingest.cli.main import check_allow_hosts
+
     path = sources_file or default_sources_path()
     try:
-        configs = load_sources(path)
+        listed = load_sources_file(path)
     except SourcesError as exc:
         raise click.ClickException(str(exc)) from exc
+    configs = listed.sources
     settings = Settings(allow_private=allow_private, deadline=timeout, read_timeout=min(20.0, timeout),
-                        connect_timeout=min(10.0, timeout), progress=False)
+                        connect_timeout=min(10.0, timeout), progress=False,
+                        allow_hosts=check_allow_hosts(allow_hosts) + listed.allow_hosts)
     click.echo(f"checking {len(configs)} sources from {path}")
     results = check_sources(configs, settings, include_disabled)
     width = max(len(c.name) for c in configs)
@@ -89,6 +102,8 @@ def check_sources(configs: list[SourceConfig], settings: Settings,
     todo = [c for c in configs if c.enabled or include_disabled]
     with make_client(settings) as client, ThreadPoolExecutor(max(1, min(8, len(todo)))) as pool:
         fetcher = PoliteFetcher(client, settings)
+        for c in todo:
+            fetcher.set_policy(origin(c.location), c.per_host, c.host_delay)
         found = dict(zip([c.name for c in todo],
                          pool.map(lambda c: discover(c.to_source(), fetcher, settings), todo), strict=True))
     return [(c, found.get(c.name)) for c in configs]

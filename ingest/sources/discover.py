@@ -29,7 +29,7 @@ from ingest.records import Candidate, Failure
 from ingest.settings import Settings
 from ingest.sources.feedstate import FeedState
 from ingest.sources.homepage import discover_homepage
-from ingest.sources.sitemaps import declares_entities, discover_sitemap
+from ingest.sources.sitemaps import MAX_URLS, capped_note, declares_entities, discover_sitemap
 from ingest.sources.warc import discover_warc
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,8 @@ class Source:
     location: str  # a feed, sitemap or front-page URL; a file of URLs, a folder of .html files, a WARC file or folder
     name: str = ""  # display name of the outlet; derived from the feed or host when empty
     language: str | None = None  # ISO 639 code the sources file gives, if any
+    per_host: int | None = None  # the source's own limits on its hosts (the settings' when None)
+    host_delay: float | None = None
 
 
 @dataclass
@@ -55,6 +57,8 @@ class Discovery:
     failures: list[Failure]
     not_modified: bool = False  # a conditional GET answered 304: nothing new, not a failure
     note: str = ""  # something worth telling the user, e.g. the feed an HTML page pointed to
+    left: int = 0  # items the source listed beyond the cap (MAX_URLS), not taken
+    cut: bool = False  # a feed over the size cap, read up to its last complete item before it
 
 
 def discover(source: Source, fetcher: PoliteFetcher | httpx.Client, settings: Settings,
@@ -79,7 +83,9 @@ def _discover(source: Source, fetcher: PoliteFetcher | httpx.Client, settings: S
         return discover_html_dir(source)
     name = source.name or _host(source.location) or Path(source.location).name
     if source.kind == "sitemap":
-        return Discovery(source, name, *discover_sitemap(source.location, name, fetcher, settings))
+        candidates, failures, left = discover_sitemap(source.location, name, fetcher, settings)
+        note = capped_note(len(candidates) + left, len(candidates), "URLs") if left else ""
+        return Discovery(source, name, candidates, failures, note=note, left=left)
     if source.kind == "homepage":
         return Discovery(source, name, *discover_homepage(source.location, name, fetcher, settings))
     if source.kind == "warc":
@@ -91,7 +97,8 @@ def discover_feed(source: Source, fetcher: PoliteFetcher | httpx.Client, setting
                   state: FeedState | None = None) -> Discovery:
     fetcher = polite(fetcher, settings)
     headers = state.request_headers(source.location) if state is not None else None
-    fetched = fetcher.get(source.location, accept=FEED_TYPES + HTML_TYPES + ("text/plain",), headers=headers)
+    fetched = fetcher.get(source.location, accept=FEED_TYPES + HTML_TYPES + ("text/plain",), headers=headers,
+                          truncate=True)
     name = source.name or _host(source.location)
     if isinstance(fetched, Failure):
         return Discovery(source, name, [], [Failure(f"feed-{fetched.reason}", fetched.detail)])
@@ -100,7 +107,7 @@ def discover_feed(source: Source, fetcher: PoliteFetcher | httpx.Client, setting
     if fetched.status == 304:
         return Discovery(source, source.name or (state.title(source.location) if state else "") or name, [], [],
                          not_modified=True)
-    found = parse_feed(source, fetched.body, name)
+    found = parse_feed(source, fetched.body, name, truncated=fetched.truncated)
     if not found.candidates and fetched.content_type in HTML_TYPES:
         if state is not None:
             state.forget(source.location)  # validators of the page, not of the feed: never a 304 for it
@@ -124,20 +131,38 @@ def _follow_alternate(source: Source, body: bytes, base: str, name: str, fetcher
         if not href or b"alternate" not in tag.lower():
             continue
         url = urljoin(base, html.unescape(href.group(1).decode("utf-8", "replace")))
-        fetched = fetcher.get(url, accept=FEED_TYPES + ("text/plain",))
+        fetched = fetcher.get(url, accept=FEED_TYPES + ("text/plain",), truncate=True)
         if isinstance(fetched, Failure):
             return Discovery(source, name, [], [Failure(f"feed-{fetched.reason}", f"{fetched.detail} (announced by {base})")])
-        followed = parse_feed(source, fetched.body, name)
-        followed.note = f"an HTML page; used the feed it announces: {url}"
+        followed = parse_feed(source, fetched.body, name, truncated=fetched.truncated)
+        followed.note = "; ".join(filter(None, [f"an HTML page; used the feed it announces: {url}", followed.note]))
         return followed
     return Discovery(source, name, [], [Failure("feed-is-html", f"an HTML page that announces no feed: {base}")])
 
 
-def parse_feed(source: Source, body: bytes, name: str) -> Discovery:
+_LAST_ITEM = re.compile(rb"</(?:[\w-]+:)?(?:item|entry)\s*>", re.IGNORECASE)
+
+
+def close_truncated(body: bytes) -> bytes:
+    """A feed cut at the size cap, ended after its last complete item and closed, so its items parse."""
+    ends = list(_LAST_ITEM.finditer(body))
+    if not ends:
+        return body
+    head = body[:2048].lower()
+    closing = b"</feed>" if b"<feed" in head else b"</rdf:RDF>" if b"<rdf:rdf" in head else b"</channel></rss>"
+    return body[:ends[-1].end()] + closing
+
+
+def parse_feed(source: Source, body: bytes, name: str, truncated: bool = False,
+               max_items: int = MAX_URLS) -> Discovery:
+    """A feed's items as candidates: the newest `max_items` (a note says how many more it listed), a feed cut
+    at the size cap read up to its last complete item."""
     # feedparser resolves no external entity; a document that declares entities is refused before it gets
     # there (an entity bomb otherwise costs seconds in feedparser's fallback parser).
     if declares_entities(body):
         return Discovery(source, name, [], [Failure("feed-entities", "the feed declares XML entities (refused)")])
+    if truncated:
+        body = close_truncated(body)
     parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
     if not parsed.entries:
         reason = "feed-malformed" if parsed.get("bozo") else "feed-empty"
@@ -153,7 +178,14 @@ def parse_feed(source: Source, body: bytes, name: str) -> Discovery:
         stamp = entry.get("published_parsed") or entry.get("updated_parsed")
         published = datetime.fromtimestamp(calendar.timegm(stamp), UTC) if stamp else None
         candidates.append(Candidate(url=link, source=name, feed_title=entry.get("title", ""), feed_published=published))
-    return Discovery(source, name, candidates, failures)
+    notes = [f"over the size cap: read its first {len(parsed.entries):,} items"] if truncated else []
+    left = max(0, len(candidates) - max_items)
+    if left:
+        floor = datetime.min.replace(tzinfo=UTC)
+        candidates = sorted(candidates, key=lambda c: c.feed_published or floor, reverse=True)[:max_items]
+        notes.append(capped_note(len(candidates) + left, max_items, "items"))
+        log.warning("feed %s %s", source.location, notes[-1])
+    return Discovery(source, name, candidates, failures, note="; ".join(notes), left=left, cut=truncated)
 
 
 def discover_url_file(source: Source) -> Discovery:

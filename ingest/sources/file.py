@@ -8,6 +8,12 @@
     language = "en"              # optional, ISO 639 code
     interval = "15m"             # how often `newsmon ingest --every` looks at it: s, m, h, d (default 1h)
     enabled = true               # default true
+    per_host = 1                 # optional: requests at once to its hosts (default: the settings', 2)
+    host_delay = 2.5             # optional: seconds between two requests to one of its hosts (default 1)
+
+and, before the first entry, for the whole file:
+
+    allow_hosts = ["10.20.0.0/16", "127.0.0.1:8765"]   # private addresses its sources may reach
 
 A bad file is a whole-run failure: `SourcesError` names the file, the line and the field.
 """
@@ -25,7 +31,8 @@ from ingest.sources.discover import KINDS, Source
 
 URL_KINDS = ("feed", "sitemap", "homepage")
 PATH_KINDS = ("urls", "html-dir", "warc")
-FIELDS = {"name", "kind", "url", "path", "language", "interval", "enabled"}
+FIELDS = {"name", "kind", "url", "path", "language", "interval", "enabled", "per_host", "host_delay"}
+TOP_LEVEL = {"source", "allow_hosts"}
 DEFAULT_INTERVAL = 3600
 _INTERVAL = re.compile(r"(\d+)\s*([smhd])")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -44,9 +51,19 @@ class SourceConfig:
     language: str | None = None
     interval: int = DEFAULT_INTERVAL  # seconds
     enabled: bool = True
+    per_host: int | None = None
+    host_delay: float | None = None
 
     def to_source(self) -> Source:
-        return Source(self.kind, self.location, self.name, self.language)
+        return Source(self.kind, self.location, self.name, self.language, self.per_host, self.host_delay)
+
+
+@dataclass(frozen=True)
+class SourcesFile:
+    """A sources file: its sources, and the private addresses they may reach (`allow_hosts`)."""
+
+    sources: list[SourceConfig]
+    allow_hosts: tuple[str, ...] = ()
 
 
 def due_sources(configs: list[SourceConfig], last_run: dict[str, datetime], now: datetime,
@@ -79,7 +96,12 @@ def parse_interval(text: str) -> int:
 
 
 def load_sources(path: Path | str) -> list[SourceConfig]:
-    """Read and check a sources file; every problem names the file, the line and the field."""
+    """Read and check a sources file's sources; every problem names the file, the line and the field."""
+    return load_sources_file(path).sources
+
+
+def load_sources_file(path: Path | str) -> SourcesFile:
+    """Read and check a sources file: its sources and its `allow_hosts`."""
     path = Path(path)
     try:
         raw = path.read_text(encoding="utf-8")
@@ -89,9 +111,10 @@ def load_sources(path: Path | str) -> list[SourceConfig]:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
         raise SourcesError(f"{path}: not valid TOML: {exc}") from exc
-    extra = sorted(set(data) - {"source"})
+    extra = sorted(set(data) - TOP_LEVEL)
     if extra:
-        raise SourcesError(f"{path}: unknown table or key {extra[0]!r} (expected only [[source]] entries)")
+        raise SourcesError(f"{path}: unknown table or key {extra[0]!r} (expected [[source]] entries and allow_hosts)")
+    allow_hosts = _check_allow_hosts(path, raw, data.get("allow_hosts", []))
     entries = data.get("source", [])
     if not isinstance(entries, list) or not entries:
         raise SourcesError(f"{path}: no [[source]] entries")
@@ -104,7 +127,23 @@ def load_sources(path: Path | str) -> list[SourceConfig]:
             raise SourcesError(f"{where}: source {index + 1}: name {config.name!r} already used by source {names[config.name] + 1}")
         names[config.name] = index
         configs.append(config)
-    return configs
+    return SourcesFile(configs, allow_hosts)
+
+
+def _check_allow_hosts(path: Path, raw: str, value: object) -> tuple[str, ...]:
+    from ingest.fetch.http import parse_allowed
+
+    line = next((n for n, text in enumerate(raw.splitlines(), 1) if re.match(r"\s*allow_hosts\s*=", text)), None)
+    where = f"{path}:{line}" if line else str(path)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SourcesError(f"{where}: allow_hosts must be a list of strings such as \"10.20.0.0/16\" or "
+                           f"\"127.0.0.1:8765\"")
+    for entry in value:
+        try:
+            parse_allowed(entry)
+        except ValueError as exc:
+            raise SourcesError(f"{where}: allow_hosts: {exc}") from None
+    return tuple(value)
 
 
 def _check_entry(path: Path, entry: dict, index: int, lines: list[tuple[int, int]]) -> SourceConfig:
@@ -146,7 +185,17 @@ def _check_entry(path: Path, entry: dict, index: int, lines: list[tuple[int, int
     enabled = entry.get("enabled", True)
     if not isinstance(enabled, bool):
         raise fail("enabled", "must be true or false")
-    return SourceConfig(name, kind, location, language, interval, enabled)
+    per_host = entry.get("per_host")
+    if per_host is not None and (isinstance(per_host, bool) or not isinstance(per_host, int) or per_host < 1):
+        raise fail("per_host", f"must be a whole number of requests at once, 1 or more, not {per_host!r}")
+    if kind in ("html-dir", "warc") and (per_host is not None or "host_delay" in entry):
+        raise fail("per_host" if per_host is not None else "host_delay", f"a {kind} source fetches nothing")
+    host_delay = entry.get("host_delay")
+    if host_delay is not None and (isinstance(host_delay, bool) or not isinstance(host_delay, int | float)
+                                   or not 0 <= host_delay <= 3600):
+        raise fail("host_delay", f"must be seconds between 0 and 3600, not {host_delay!r}")
+    return SourceConfig(name, kind, location, language, interval, enabled, per_host,
+                        None if host_delay is None else float(host_delay))
 
 
 _HEADER = re.compile(r"^\s*\[\[\s*source\s*\]\]")

@@ -29,7 +29,7 @@ from ingest.settings import Settings
 log = logging.getLogger(__name__)
 
 MAX_CHILD_SITEMAPS = 50  # child sitemaps followed per source; news sites list one per day or month
-MAX_URLS = 5000  # article URLs kept per source, newest first
+MAX_URLS = 5000  # article URLs kept per source, newest first (feeds too: discover.py)
 MAX_DEPTH = 2  # an index of indexes is allowed; deeper nesting is not followed
 GZIP_TYPES = ("application/x-gzip", "application/gzip", "application/x-gzip-compressed", "application/octet-stream")
 SITEMAP_TYPES = FEED_TYPES + GZIP_TYPES + ("text/plain",)
@@ -153,9 +153,16 @@ def _newest_first(entries: list[SitemapEntry]) -> list[SitemapEntry]:
     return sorted(entries, key=lambda e: e.published or e.lastmod or floor, reverse=True)
 
 
+def capped_note(listed: int, kept: int, what: str) -> str:
+    """What a capped list tells the user: how many it listed, how many were kept and left."""
+    return f"lists {listed:,} {what}; kept the newest {kept:,}, left {listed - kept:,}"
+
+
 def discover_sitemap(url: str, name: str, fetcher: PoliteFetcher | httpx.Client, settings: Settings,
-                     max_children: int = MAX_CHILD_SITEMAPS, max_urls: int = MAX_URLS) -> tuple[list[Candidate], list[Failure]]:
-    """Candidates of a sitemap (following an index's children), newest first, within the caps."""
+                     max_children: int = MAX_CHILD_SITEMAPS, max_urls: int = MAX_URLS,
+                     ) -> tuple[list[Candidate], list[Failure], int]:
+    """Candidates of a sitemap (following an index's children), newest first, within the caps; and how many
+    URLs the cap left out."""
     fetcher = polite(fetcher, settings)
     pages: list[SitemapEntry] = []
     failures: list[Failure] = []
@@ -194,10 +201,10 @@ def discover_sitemap(url: str, name: str, fetcher: PoliteFetcher | httpx.Client,
             failures.append(Failure("sitemap-bad-link", entry.url[:200]))
     kept = _newest_first(list(unique.values()))
     if len(kept) > max_urls:
-        log.warning("sitemap %s lists %d URLs; keeping the newest %d", url, len(kept), max_urls)
+        log.warning("sitemap %s %s", url, capped_note(len(kept), max_urls, "URLs"))
     candidates = [Candidate(url=e.url, source=name, feed_title=e.title, feed_published=e.published)
                   for e in kept[:max_urls]]
-    return candidates, failures
+    return candidates, failures, max(0, len(kept) - max_urls)
 
 
 def _start(url: str, fetcher: PoliteFetcher, max_children: int) -> tuple[list[tuple[str, int]], int]:

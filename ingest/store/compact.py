@@ -1,7 +1,9 @@
 """`newsmon store compact`: merge the many small files that months of ingest runs leave into few large ones.
 
-Rows are unchanged, only files are merged, and each table is swapped in one atomic rename (see parquet.py),
-so readers keep working throughout: whichever generation a reader sees, it sees every row once.
+Rows are unchanged, only files are merged. The new generations of articles, mentions and runs are built
+beside the current ones and switched as one step (generations.py): a reader sees every row once whichever
+generation it is on, and the writer that comes after a kill finds articles and mentions files paired by name,
+never the merged mentions beside the unmerged articles.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest.store.parquet import SCHEMA_FILE, Store, _batch_name
+from ingest.store.parquet import MENTIONS_SCHEMA, SCHEMA_FILE, Store, _batch_name
 from ingest.store.stories import prune_signatures
 
 # ~250k articles per file keeps files at a few hundred MB of text: large enough that a million-article
@@ -63,7 +65,8 @@ def compact_store(store: Store, target_rows: int = TARGET_ROWS) -> CompactReport
                 continue
             name = f"part-{_batch_name()}.parquet"
             articles_files[name] = pa.concat_tables([pq.read_table(a) for a, _ in pairs])
-            mentions_files[name] = pa.concat_tables([pq.read_table(m) for _, m in pairs if m.exists()])
+            present = [pq.read_table(m) for _, m in pairs if m.exists()]
+            mentions_files[name] = pa.concat_tables(present) if present else MENTIONS_SCHEMA.empty_table()
         runs = sorted(p for p in store.runs_dir.glob("run-*.parquet"))
         runs_files: dict[str, pa.Table | Path] = {}
         if len(runs) > 1:
@@ -71,10 +74,10 @@ def compact_store(store: Store, target_rows: int = TARGET_ROWS) -> CompactReport
         else:
             runs_files.update({r.name: r for r in runs})
         mentions = [p for p in store.mentions_dir.glob("part-*.parquet") if p.name != SCHEMA_FILE]
-        for table, files, old in (("mentions", mentions_files, mentions), ("articles", articles_files, articles),
-                                  ("runs", runs_files, runs)):
-            before[table] = len(old)
-            writer.swap_generation(table, files)
+        tables = {"mentions": mentions_files, "articles": articles_files, "runs": runs_files}
+        before.update(mentions=len(mentions), articles=len(articles), runs=len(runs))
+        writer.swap_generations(tables)
+        for table, files in tables.items():
             after[table] = len(files)
             rows[table] = store.count(table)
         # Signatures are only read back for the last weeks (story clusters): merge them and drop the rest.

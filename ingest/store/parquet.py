@@ -10,26 +10,37 @@ Layout (every file is plain Parquet, readable by DuckDB, pandas, Polars or Spark
     ROOT/.lock                           held by the one process that writes
 
 `articles`, `mentions` and `runs` are symlinks to a generation directory. Ingest adds files to the current
-generation; a whole-table rewrite (a recount, a compaction) builds a new generation beside it — unchanged
-files hard-linked, new files written — and swaps the symlink in one rename, so readers see the old table or
-the new one, never a mix. A replaced generation is kept for STALE_GENERATION_SECONDS (and at least until the
-next swap) for readers still on it.
+generation; a whole-table rewrite (a recount, a compaction) builds a new generation beside it and switches to
+it (generations.py): readers see the old table or the new one, never a mix, and a compaction switches articles
+and mentions as one step (a journal, ROOT/.switch.json, lets the next writer finish a switch a kill cut short).
 
-A batch is committed by its articles file: its mentions file is written first, then the articles file is
-renamed into place. Every file is written under a hidden temporary name and renamed, so a reader never sees
-half a file, and a crash loses at most the batch in flight. The writer removes orphans (a mentions file
-whose articles file never landed) when it opens the store, so a crashed batch is redone, never counted twice.
+Every file is written under a hidden temporary name and renamed, so a reader never sees half a file.
+
+**A batch commits all its files at once, or none** (`StoreWriter.batch()`, `Batch`). Each file of a batch, in
+any folder of the store, is first written under its *pending* name, `.<final name>.pending`: hidden and outside
+every table's glob (`*.parquet`), so no reader (DuckDB, pandas, pyarrow, Spark) ever sees it. When every file
+is written, `Batch.commit()` fsyncs them and renames them to their final names, the articles file first: that
+rename is the commit. A file belongs to the batch whose key (`part-<time>-<random>`) starts its name, whatever
+follows (`.parquet`, `.warc.gz`, ...). When the writer next opens the store (`StoreWriter.recover`), a pending
+file whose batch's articles file exists is renamed into place (the kill came between the renames), and any other
+is deleted (the batch never committed; its rows are redone by the next run, never counted twice). Any per-batch
+file gets this by being written through the batch:
+
+    with writer.batch(name) as batch:
+        batch.write_table(writer.store.mentions_dir, mentions)          # .part-X.parquet.pending
+        write_warc(batch.path(writer.store.root / "warc", ".warc.gz"))  # .part-X.warc.gz.pending
+        batch.write_table(writer.store.articles_dir, articles)          # the commit point
+    # on leaving the block: fsync, rename articles/part-X.parquet, then the others; on an error: all removed
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import os
 import secrets
-import shutil
-import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,9 +48,14 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.dataset as ds
-import pyarrow.parquet as pq
 
 from ingest.records import Article
+from ingest.store import generations
+from ingest.store.atomic import StoreError, fsync_dir, symlink_replace, write_atomic  # noqa: F401 - fsync_dir re-exported
+from ingest.store.batch import PENDING, Batch, batch_key, settle_pending  # noqa: F401 - PENDING, batch_key re-exported
+from ingest.store.generations import STALE_GENERATION_SECONDS  # noqa: F401 - re-exported (replica.py)
+
+log = logging.getLogger(__name__)
 
 DEFAULT_ROOT = Path("data/store")
 
@@ -97,13 +113,8 @@ RUNS_SCHEMA = pa.schema(
 )
 
 SCHEMA_FILE = "part-0-schema.parquet"
-STALE_GENERATION_SECONDS = 300  # how long a replaced generation stays for readers still on it
 GENERATIONAL = ("articles", "mentions", "runs")
 SCHEMAS = {"articles": ARTICLES_SCHEMA, "mentions": MENTIONS_SCHEMA, "runs": RUNS_SCHEMA}  # an empty file per table, so globs always match something
-
-
-class StoreError(Exception):
-    """The store cannot be opened or written (a whole-run failure, shown as one line)."""
 
 
 # In a read-only replica of a published store (ingest/store/replica.py): holds the URI it was pulled from.
@@ -184,7 +195,7 @@ class Store:
             (self.articles_dir, ARTICLES_SCHEMA),
         ):
             if not (d / SCHEMA_FILE).exists():
-                _write_atomic(schema.empty_table(), d / SCHEMA_FILE)
+                write_atomic(schema.empty_table(), d / SCHEMA_FILE)
 
     def read_column(self, table: str, column: str) -> pa.ChunkedArray:
         dataset = ds.dataset(self.root / table, format="parquet", exclude_invalid_files=False)
@@ -223,32 +234,76 @@ class StoreWriter:
         self.store = store
 
     def recover(self) -> None:
-        """Undo what a crashed writer left: temporary files, and mentions of batches never committed.
+        """Undo or finish what a killed writer left, before anything else is written.
 
-        Orphan mentions are dropped by a generation swap, not by deleting files in place, so a reader that
-        listed the directory a moment ago still finds every file it listed."""
-        for d in (self.store.articles_dir, self.store.mentions_dir, self.store.runs_dir, self.store.signatures_dir,
-                  self.store.state_dir):
+        A half-done switch of generations is finished (generations.py), unfinished generations and temporary
+        files go, and pending batch files are committed (their articles file landed) or dropped (it did not).
+        Last, a store left by an older newsmon is repaired: its batches wrote mentions before articles, without
+        pending names, and its compaction switched mentions and articles one after the other (`_pair_mentions`).
+        """
+        root = self.store.root
+        generations.finish_switch(root)
+        for table in GENERATIONAL:
+            generations.drop_unfinished(root, table)
+        for d in (root, self.store.articles_dir, self.store.mentions_dir, self.store.runs_dir,
+                  self.store.signatures_dir, self.store.state_dir):
             for tmp in d.glob(".*.tmp"):
                 tmp.unlink(missing_ok=True)
-        committed = {p.name for p in self.store.articles_dir.glob("part-*.parquet")}
-        mentions = {p.name: p for p in self.store.mentions_dir.glob("part-*.parquet") if p.name != SCHEMA_FILE}
-        if any(name not in committed for name in mentions):
-            self.swap_generation("mentions", {n: p for n, p in mentions.items() if n in committed})
+        settle_pending(self.store.root, self.store.articles_dir)
+        self._pair_mentions()
 
-    def write_batch(self, articles: list[Article], watchlist_version: str = "", name: str | None = None) -> str | None:
-        """Write one batch of articles and their mentions; returns the batch's file name, or None if empty."""
+    def _pair_mentions(self) -> None:
+        """Mentions files pair with articles files by name; repair a store where they do not.
+
+        Newer writers keep the pairing at every instant a writer can die. An older newsmon did not: killed
+        between the switches of a compaction, it left the merged mentions beside the unmerged articles (the
+        previous mentions generation, which pairs, is still there: switch back to it); killed between a batch's
+        two files, it left an orphan mentions file (dropped with a switch, not deleted in place, so a reader
+        that listed the folder a moment ago still finds every file it listed)."""
+        articles = _part_names(self.store.articles_dir)
+        mentions = {p.name: p for p in self.store.mentions_dir.glob("part-*.parquet") if p.name != SCHEMA_FILE}
+        if set(mentions) - articles:
+            now = generations.current(self.store.root, "mentions")
+            for gen in generations.generations(self.store.root, "mentions"):
+                if gen != now and _part_names(self.store.root / "mentions.d" / gen) == articles:
+                    log.warning("mentions of %s put back to generation %s, which pairs with the articles",
+                                self.store.root, gen)
+                    generations.switch(self.store.root, {"mentions": gen})
+                    return
+            self.swap_generation("mentions", {n: p for n, p in mentions.items() if n in articles})
+        unpaired = articles - set(mentions)
+        if unpaired:
+            log.warning("%d articles files of %s have no mentions file (run `newsmon mentions recount`)",
+                        len(unpaired), self.store.root)
+
+    @contextmanager
+    def batch(self, name: str | None = None) -> Iterator[Batch]:
+        """The files of one batch, committed together when the block ends (see the module docstring)."""
+        files = Batch(self.store.articles_dir, name or new_batch_file())
+        try:
+            yield files
+        except BaseException:
+            files.abandon()
+            raise
+        files.commit()
+
+    def write_batch(self, articles: list[Article], watchlist_version: str = "", name: str | None = None,
+                    extra: Callable[[Batch], None] | None = None) -> str | None:
+        """Write one batch of articles and their mentions (and whatever `extra` writes into the batch);
+        returns the batch's file name, or None if empty."""
         if not articles:
             return None
-        name = name or new_batch_file()
-        _write_atomic(mentions_table(articles, watchlist_version), self.store.mentions_dir / name)
-        _write_atomic(articles_table(articles), self.store.articles_dir / name)  # the commit point
-        return name
+        with self.batch(name) as files:
+            files.write_table(self.store.mentions_dir, mentions_table(articles, watchlist_version))
+            if extra is not None:
+                extra(files)
+            files.write_table(self.store.articles_dir, articles_table(articles))
+        return files.name
 
     def write_run(self, rows: list[dict]) -> None:
         if rows:
             table = pa.Table.from_pylist(rows, schema=RUNS_SCHEMA)
-            _write_atomic(table, self.store.runs_dir / f"run-{_batch_name()}.parquet")
+            write_atomic(table, self.store.runs_dir / f"run-{_batch_name()}.parquet")
 
     def replace_mentions(self, tables: Iterable[tuple[str, pa.Table]]) -> None:
         """Swap in a whole new mentions table (a recount): readers see the old or the new, never a mix.
@@ -258,31 +313,19 @@ class StoreWriter:
 
     def swap_generation(self, table: str, files: dict[str, pa.Table | Path]) -> None:
         """Make `table` exactly `files` (name -> new table, or an existing file to keep), in one atomic swap."""
-        link = self.store.root / table
-        gens = self.store.root / f"{table}.d"
-        current = os.readlink(link) if link.is_symlink() else None
-        new = gens / f"g{time.time_ns()}"
-        new.mkdir(parents=True)
-        _write_atomic(SCHEMAS[table].empty_table(), new / SCHEMA_FILE)
-        for name, content in files.items():
-            if name == SCHEMA_FILE:
-                continue
-            if isinstance(content, Path):
-                os.link(content, new / name)
-            else:
-                _write_atomic(content.cast(SCHEMAS[table]), new / name)
-        fsync_dir(new)
-        symlink_replace(Path(f"{table}.d") / new.name, link)
-        fsync_dir(self.store.root)
-        if current is not None and (gens / Path(current).name).exists():
-            os.utime(gens / Path(current).name)  # its mtime now says when it went out of use
-        # Older generations go once they have been out of use for a while: a reader that resolved the link
-        # just before this swap may still be listing or reading the one it found.
-        cutoff = time.time() - STALE_GENERATION_SECONDS
-        for stale in gens.iterdir():
-            if stale != new and (current is None or stale.name != Path(current).name):
-                if stale.stat().st_mtime < cutoff:
-                    shutil.rmtree(stale, ignore_errors=True)
+        self.swap_generations({table: files})
+
+    def swap_generations(self, tables: dict[str, dict[str, pa.Table | Path]]) -> None:
+        """Make each table exactly its files, all in one step: every table's new generation is built first,
+        then they are switched together (generations.switch: a kill leaves all old or, once the next writer
+        has opened the store, all new)."""
+        built = {table: generations.build(self.store.root, table, files, SCHEMAS[table], SCHEMA_FILE)
+                 for table, files in tables.items()}
+        generations.switch(self.store.root, built)
+
+
+def _part_names(folder: Path) -> set[str]:
+    return {p.name for p in folder.glob("part-*.parquet") if p.name != SCHEMA_FILE}
 
 
 def articles_table(articles: list[Article]) -> pa.Table:
@@ -331,30 +374,4 @@ def mentions_table(articles: list[Article], watchlist_version: str = "") -> pa.T
     )
 
 
-def _write_atomic(table: pa.Table, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(3)}.tmp")
-    try:
-        pq.write_table(table, tmp, compression="zstd")
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        fsync_dir(path.parent)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise StoreError(f"cannot write {path}: {exc.strerror}") from exc
-
-
-def symlink_replace(target: Path, link: Path) -> None:
-    """Point `link` at `target` atomically (a new link renamed over the old one)."""
-    tmp = link.with_name(f".{link.name}.{secrets.token_hex(3)}.tmp")
-    os.symlink(target, tmp)
-    os.replace(tmp, link)
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a directory's entries (renames, new files) durable."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+_write_atomic = write_atomic  # the name other modules import

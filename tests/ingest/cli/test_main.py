@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ingest.cli.main import main, parse_interval
+from dashboard.cli import main  # the installed `newsmon`: ingest's commands plus dashboard and demo
+from ingest.cli.main import parse_interval
 from tests.localserver import LocalServer, reply
 from tests.pages import rss, site
 from tests.paths import SHARED_DATA
@@ -82,7 +83,7 @@ def test_sources_file_visits_only_due_sources(tmp_path: Path) -> None:
         second = CliRunner().invoke(main, args)
     assert first.exit_code == 0 and "Test Daily" in first.output, first.output
     assert srv.hits["/rss"] == 1
-    assert second.exit_code == 0 and "no source is due yet" in second.output
+    assert second.exit_code == 5 and "no source is due yet" in second.output  # nothing new
 
 
 @pytest.mark.parametrize(("text", "seconds"), [("15m", 900), ("1h", 3600), ("90s", 90), ("1h30m", 5400), ("2d", 172800)])
@@ -96,3 +97,60 @@ def test_parse_interval_rejects(text: str) -> None:
 
     with pytest.raises(click.BadParameter):
         parse_interval(text)
+
+
+def test_exit_status_tells_stored_some_failed_all_failed_and_nothing_new(tmp_path: Path) -> None:
+    """cron can tell the outcomes apart (docs/operations.md): 0 stored, 4 some sources failed, 3 all failed,
+    5 nothing new; the failures are printed by reason and source with their first URLs."""
+    pages, items = site(3)
+    routes = {p: reply(body, ctype=ct) for p, (ct, body) in pages.items()}
+    with LocalServer(routes) as srv:
+        routes["/rss"] = reply(rss(srv.url, items + [("Gone", "/gone/1", items[0][2]), ("Gone", "/gone/2", items[0][2])]),
+                               ctype="application/rss+xml")
+        base = ["ingest", "--store", str(tmp_path / "s"), "--allow-host", srv.url.removeprefix("http://"),
+                "--no-progress", "--processes", "0", "--host-delay", "0"]
+        first = CliRunner().invoke(main, [*base, "--feed", srv.url + "/rss"])
+        again = CliRunner().invoke(main, [*base, "--feed", srv.url + "/rss"])
+        some = CliRunner().invoke(main, [*base, "--feed", srv.url + "/rss", "--feed", srv.url + "/missing-feed"])
+        none = CliRunner().invoke(main, [*base, "--feed", srv.url + "/missing-feed", "--feed", srv.url + "/other"])
+    assert first.exit_code == 0, first.output
+    assert f"http-404  Test Daily (2): {srv.url}/gone/1  {srv.url}/gone/2" in first.output, first.output
+    assert again.exit_code == 5 and "nothing new (exit 5)" in again.output, again.output
+    assert some.exit_code == 4 and "feed-http-404" in some.output, some.output
+    assert none.exit_code == 3 and "all failed (exit 3)" in none.output, none.output
+
+
+def test_verbose_is_accepted_after_the_command(tmp_path: Path) -> None:
+    import logging
+
+    for args in (["ingest", "--html-dir", str(tmp_path), "-v"], ["store", "info", "--store", str(tmp_path), "-vv"],
+                 ["-v", "ingest", "--html-dir", str(tmp_path), "--verbose"]):
+        logging.getLogger().setLevel(logging.ERROR)
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code != 2, (args, result.output)  # not a usage error
+        assert logging.getLogger().level == (logging.DEBUG if args[-1] in ("-vv", "--verbose") else logging.WARNING)
+
+
+def test_allow_host_is_checked(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["ingest", "--feed", "http://x.example/rss", "--allow-host", "127.0.0.1:99999",
+                                       "--store", str(tmp_path / "s")])
+    assert result.exit_code == 2 and "--allow-host" in result.output and "out of range" in result.output
+
+
+def test_allow_host_reaches_its_server_and_nothing_else(tmp_path: Path) -> None:
+    """Without --allow-private, --allow-host HOST:PORT lets the run reach the local server, while a redirect
+    from it to another local port is still refused."""
+    pages, items = site(2)
+    with LocalServer({}) as other:
+        routes = {p: reply(body, ctype=ct) for p, (ct, body) in pages.items()}
+        routes["/hop"] = lambda h: (h.send_response(302), h.send_header("Location", other.url + "/x"), h.end_headers())
+        with LocalServer(routes) as srv:
+            routes["/rss"] = reply(rss(srv.url, items + [("hop", "/hop", items[0][2])]), ctype="application/rss+xml")
+            result = CliRunner().invoke(main, ["ingest", "--feed", srv.url + "/rss", "--store", str(tmp_path / "s"),
+                                               "--allow-host", srv.url.removeprefix("http://"), "--no-progress",
+                                               "--processes", "0", "--host-delay", "0"])
+    assert result.exit_code == 0, result.output  # a failed page does not make a failed source
+    assert "private-address  Test Daily (1)" in result.output and "/x" not in other.hits
+    from ingest.store.parquet import Store
+
+    assert Store(tmp_path / "s").count() == 2

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from http.server import BaseHTTPRequestHandler
 
 import pytest
@@ -226,3 +227,120 @@ def test_tls_and_host_header_keep_the_name_while_connecting_to_the_checked_addre
     assert isinstance(res, FetchResult) and b"over tls" in res.body, res
     assert seen == {"sni": ["secure.test"], "host": ["secure.test:80"]}
     assert rebinding_network["calls"] == ["secure.test"] and rebinding_network["refused"] == []
+
+
+def drip_headers(h: BaseHTTPRequestHandler) -> None:
+    """A status line and headers sent one byte every 0.2 s (for at most ~12 s): no read ever waits long."""
+    try:
+        for byte in b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Padding: " + b"x" * 40:
+            h.wfile.write(bytes([byte]))
+            h.wfile.flush()
+            time.sleep(0.2)
+    except OSError:
+        pass
+
+
+def drip_body(h: BaseHTTPRequestHandler) -> None:
+    h.send_response(200)
+    h.send_header("Content-Type", "text/html")
+    h.send_header("Content-Length", "100000")
+    h.end_headers()
+    try:
+        for _ in range(60):
+            h.wfile.write(b"<p>")
+            h.wfile.flush()
+            time.sleep(0.2)
+    except OSError:
+        pass
+
+
+@pytest.mark.parametrize("route", [drip_headers, drip_body])
+def test_deadline_covers_headers_and_body_whatever_the_server_sends(route) -> None:
+    """A server that sends its headers (or body) a byte at a time never trips the read timeout; the page
+    deadline ends the request all the same, and says so."""
+    settings = Settings(allow_private=True, connect_timeout=2, read_timeout=1.0, deadline=1.5)
+    with LocalServer({"/drip": route}) as srv, make_client(settings) as client:
+        t = time.monotonic()
+        got = fetch_url(client, srv.url + "/drip", settings)
+        took = time.monotonic() - t
+    assert isinstance(got, Failure) and got.reason == "deadline", got
+    assert took < settings.deadline + 0.5
+
+
+def test_deadline_bounds_a_name_lookup_that_never_answers(monkeypatch) -> None:
+    def stuck(*args, **kwargs):
+        time.sleep(5)
+        raise socket.gaierror("too late")
+
+    monkeypatch.setattr(socket, "getaddrinfo", stuck)
+    settings = Settings(connect_timeout=10, read_timeout=10, deadline=1.0)
+    with make_client(settings) as client:
+        t = time.monotonic()
+        got = fetch_url(client, "http://slow-dns.example/", settings)
+    assert isinstance(got, Failure) and got.reason == "deadline", got
+    assert time.monotonic() - t < 2.0
+
+
+@pytest.mark.parametrize(
+    ("entry", "network", "name", "port"),
+    [("127.0.0.1:8765", "127.0.0.1/32", None, 8765), ("10.20.0.0/16", "10.20.0.0/16", None, None),
+     ("[::1]:8080", "::1/128", None, 8080), ("fd00::/8", "fd00::/8", None, None), ("::1", "::1/128", None, None),
+     ("Intranet.Example:8080", None, "intranet.example", 8080), ("localhost", None, "localhost", None),
+     ("10.0.0.0/8:3000", "10.0.0.0/8", None, 3000)],
+)
+def test_parse_allowed(entry: str, network: str | None, name: str | None, port: int | None) -> None:
+    from ingest.fetch.http import parse_allowed
+
+    got = parse_allowed(entry)
+    assert (str(got.network) if got.network else None, got.name, got.port) == (network, name, port)
+
+
+@pytest.mark.parametrize("entry", ["", "127.0.0.1:99999", "[::1", "a b", "10.0.0.0/40", "http://x/"])
+def test_parse_allowed_refuses(entry: str) -> None:
+    from ingest.fetch.http import parse_allowed
+
+    with pytest.raises(ValueError):
+        parse_allowed(entry)
+
+
+def test_allow_list_admits_its_host_and_port_only_redirects_included() -> None:
+    """--allow-host 127.0.0.1:PORT reaches that server; another port of 127.0.0.1 stays refused, also when
+    the allowed server redirects there (all-or-nothing --allow-private turned the guard off for both)."""
+    with LocalServer({"/secret": reply("<p>secret</p>")}) as other, \
+            LocalServer({"/a": reply("<p>allowed</p>"), "/go": redirect(other.url + "/secret")}) as srv:
+        settings = Settings(allow_hosts=(srv.url.removeprefix("http://"),), connect_timeout=2, read_timeout=2,
+                            deadline=5)
+        with make_client(settings) as client:
+            ok = fetch_url(client, srv.url + "/a", settings)
+            hop = fetch_url(client, srv.url + "/go", settings)
+            direct = fetch_url(client, other.url + "/secret", settings)
+    assert isinstance(ok, FetchResult) and b"allowed" in ok.body
+    assert hop.reason == "private-address" and direct.reason == "private-address"
+    assert "/secret" not in other.hits
+
+
+def test_allowed_name_is_pinned_to_the_address_it_was_checked_at(rebinding_network) -> None:
+    """An allowed host name reaches its private address; the connection goes to the address that was checked
+    (one lookup), and another name resolving to the same address is refused."""
+    with LocalServer({"/a": reply("<p>intranet</p>")}) as srv:
+        port = srv.httpd.server_address[1]
+        rebinding_network["port"] = port
+        rebinding_network["answers"]["intranet.test"] = [["127.0.0.1"]]
+        rebinding_network["answers"]["other.test"] = [["127.0.0.1"]]
+        settings = Settings(allow_hosts=(f"intranet.test:{port}",), connect_timeout=2, read_timeout=2, deadline=5)
+        with make_client(settings) as client:
+            ok = fetch_url(client, f"http://intranet.test:{port}/a", settings)
+            refused = fetch_url(client, f"http://other.test:{port}/a", settings)
+    assert isinstance(ok, FetchResult) and b"intranet" in ok.body
+    assert refused == Failure("private-address", "other.test resolves to 127.0.0.1")
+    assert rebinding_network["calls"].count("intranet.test") == 1
+
+
+def test_check_address_with_an_allow_list() -> None:
+    from ingest.fetch.http import parse_allowed
+
+    allowed = (parse_allowed("10.20.0.0/16"), parse_allowed("127.0.0.1:8765"))
+    assert check_address("http://10.20.3.4/x", False, allowed) is None
+    assert check_address("http://127.0.0.1:8765/x", False, allowed) is None
+    assert check_address("http://127.0.0.1:8766/x", False, allowed).reason == "private-address"
+    assert check_address("http://10.21.0.1/x", False, allowed).reason == "private-address"

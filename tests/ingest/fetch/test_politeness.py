@@ -5,7 +5,7 @@ import time
 from http.server import BaseHTTPRequestHandler
 
 from ingest.fetch.http import make_client
-from ingest.fetch.politeness import PoliteFetcher
+from ingest.fetch.politeness import PoliteFetcher, origin
 from ingest.records import Failure, FetchResult
 from ingest.settings import Settings
 from tests.localserver import LocalServer, reply
@@ -78,3 +78,23 @@ def test_requests_to_one_host_are_spaced_by_host_delay(monkeypatch) -> None:
     clock[0] += 5
     f._wait_turn("http://a.example")  # long after: no wait
     assert sleeps == [0.5, 1.0]
+
+
+def test_crawl_delay_is_honoured_and_capped() -> None:
+    from ingest.fetch.politeness import MAX_CRAWL_DELAY
+
+    robots = reply("User-agent: *\nCrawl-delay: 0.3\n\nUser-agent: newsmon\nCrawl-delay: 0.4\nDisallow: /no\n",
+                   ctype="text/plain")
+    with LocalServer({"/robots.txt": robots, "/a": PAGE}) as srv, make_client(BASE) as c:
+        f = PoliteFetcher(c, BASE)  # host_delay 0: only the Crawl-delay spaces the requests
+        answered = []
+        for _ in range(3):
+            assert isinstance(f.get(srv.url + "/a"), FetchResult)
+            answered.append(time.monotonic())
+        assert f.limits(origin(srv.url))[1] == 0.4  # newsmon's own group, not *
+    assert answered[2] - answered[0] >= 2 * 0.4 - 0.05
+    with LocalServer({"/robots.txt": reply("User-agent: *\nCrawl-delay: 3600\n", ctype="text/plain"),
+                      "/a": PAGE}) as srv, make_client(BASE) as c:
+        f = PoliteFetcher(c, BASE)
+        f.sitemaps(srv.url)  # reads robots.txt
+        assert f.limits(origin(srv.url))[1] == MAX_CRAWL_DELAY

@@ -103,17 +103,47 @@ def test_conditional_get_304_is_nothing_new_not_a_failure(tmp_path: Path) -> Non
     assert srv.url + "/empty" not in empty_state.feeds  # an empty answer is not remembered
 
 
-def test_entity_bomb_feed_is_refused_quickly_and_big_feeds_are_whole() -> None:
+def big_feed(n: int) -> bytes:
+    """n items, item i published i minutes after 2025-01-01 (listed oldest first)."""
+    from datetime import UTC, datetime, timedelta
+    from email.utils import format_datetime
+
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    items = "".join(f"<item><title>T{i}</title><link>https://example.org/{i}?utm_source=rss</link>"
+                    f"<pubDate>{format_datetime(start + timedelta(minutes=i))}</pubDate></item>" for i in range(n))
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Big</title>{items}</channel></rss>'.encode()
+
+
+def test_entity_bomb_feed_is_refused_quickly_and_big_feeds_are_capped_newest_first() -> None:
+    """A feed is capped like a sitemap (MAX_URLS, the newest kept) and says how many it left; it had no cap,
+    and 100,000 items all became candidates."""
+    from ingest.sources.sitemaps import MAX_URLS
     from tests.ingest.sources.test_sitemaps import ENTITY_BOMB
 
     bomb = ENTITY_BOMB.replace("urlset", "rss")
     found = parse_feed(Source("feed", "https://example.org/rss"), bomb.encode(), "example.org")  # refused unexpanded
     assert not found.candidates and [f.reason for f in found.failures] == ["feed-entities"]
-    items = "".join(f"<item><title>T{i}</title><link>https://example.org/{i}?utm_source=rss</link></item>"
-                    for i in range(10_000))
-    big = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Big</title>{items}</channel></rss>'
-    found = parse_feed(Source("feed", "https://example.org/rss"), big.encode(), "example.org")
-    assert len(found.candidates) == 10_000 and not found.failures
+    found = parse_feed(Source("feed", "https://example.org/rss"), big_feed(MAX_URLS + 2_000), "example.org")
+    assert len(found.candidates) == MAX_URLS and not found.failures and found.left == 2_000
+    assert found.candidates[0].url.startswith(f"https://example.org/{MAX_URLS + 1_999}?")  # the newest first
+    assert {int(c.url.rsplit("/", 1)[1].split("?")[0]) for c in found.candidates} == set(range(2_000, MAX_URLS + 2_000))
+    assert "left 2,000" in found.note
+    whole = parse_feed(Source("feed", "https://example.org/rss"), big_feed(300), "example.org")
+    assert len(whole.candidates) == 300 and whole.left == 0 and not whole.note
+
+
+def test_feed_over_the_size_cap_is_read_up_to_the_cap() -> None:
+    """A feed over max_bytes was dropped whole (too-large); it is now read up to its last complete item."""
+    settings = Settings(allow_private=True, read_timeout=5, deadline=20, host_delay=0, max_bytes=200_000)
+    body = big_feed(4_000)  # ~540 KB
+    assert len(body) > 2 * settings.max_bytes
+    with LocalServer({"/rss": reply(body, ctype="application/rss+xml")}) as srv, make_client(settings) as client:
+        found = discover(Source("feed", srv.url + "/rss", "Big"), client, settings)
+    assert not found.failures, found.failures
+    assert 500 < len(found.candidates) < 4_000
+    assert [c.url for c in found.candidates] == [f"https://example.org/{i}?utm_source=rss"
+                                                 for i in range(len(found.candidates))]
+    assert "size cap" in found.note
 
 
 def test_html_page_given_as_a_feed_leads_to_the_feed_it_announces() -> None:

@@ -117,3 +117,38 @@ def test_due_sources_follow_each_interval() -> None:
     assert due_sources([fast, slow, off], last, now) == [fast]  # 14m30s is within 10% of 15m
     assert due_sources([fast, slow, off], {"Fast": now - timedelta(minutes=5)}, now) == [slow]  # never run
     assert due_sources([fast, slow], last, now, slack=0) == []
+
+
+def test_per_source_politeness_and_allow_hosts(tmp_path: Path) -> None:
+    from ingest.sources.file import load_sources_file
+
+    path = tmp_path / "s.toml"
+    path.write_text('allow_hosts = ["10.20.0.0/16", "127.0.0.1:8765"]\n\n[[source]]\nname = "Slow"\nkind = "feed"\n'
+                    'url = "https://slow.example/rss"\nper_host = 1\nhost_delay = 5\n\n[[source]]\nname = "Plain"\n'
+                    'kind = "sitemap"\nurl = "https://plain.example/"\n', encoding="utf-8")
+    listed = load_sources_file(path)
+    assert listed.allow_hosts == ("10.20.0.0/16", "127.0.0.1:8765")
+    slow, plain = listed.sources
+    assert (slow.per_host, slow.host_delay) == (1, 5.0) and (plain.per_host, plain.host_delay) == (None, None)
+    assert slow.to_source() == Source("feed", "https://slow.example/rss", "Slow", None, 1, 5.0)
+
+
+@pytest.mark.parametrize(("entry", "field", "message"), [
+    ("per_host = 0", "per_host", "1 or more"),
+    ('per_host = "2"', "per_host", "whole number"),
+    ("host_delay = -1", "host_delay", "between 0 and 3600"),
+    ("host_delay = true", "host_delay", "seconds"),
+])
+def test_bad_politeness_fields_name_the_line_and_field(tmp_path: Path, entry: str, field: str, message: str) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(f'[[source]]\nname = "A"\nkind = "feed"\nurl = "https://a.example/rss"\n{entry}\n', encoding="utf-8")
+    with pytest.raises(SourcesError, match=f"s.toml:5: source 1, field '{field}': .*{message}"):
+        load_sources(path)
+
+
+def test_bad_allow_hosts_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text('# comment\nallow_hosts = ["10.0.0.0/8", "not a host"]\n\n[[source]]\nname = "A"\nkind = "feed"\n'
+                    'url = "https://a.example/rss"\n', encoding="utf-8")
+    with pytest.raises(SourcesError, match="s.toml:2: allow_hosts: 'not a host'"):
+        load_sources(path)

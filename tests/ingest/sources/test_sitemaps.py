@@ -108,15 +108,15 @@ def test_index_with_gzipped_children_loop_and_caps(settings: Settings) -> None:
                                        ctype="application/octet-stream")
         routes["/day3.xml"] = reply(urlset([f"{u}/c/{i}" for i in range(5)] + [f"{u}/a/0"]), ctype="text/xml")
         with make_client(settings) as client:
-            candidates, failures = discover_sitemap(f"{u}/sitemap.xml", "Example", client, settings)
-            capped, _ = discover_sitemap(f"{u}/sitemap.xml", "Example", client, settings, max_children=2, max_urls=7)
+            candidates, failures, _ = discover_sitemap(f"{u}/sitemap.xml", "Example", client, settings)
+            capped, _, left = discover_sitemap(f"{u}/sitemap.xml", "Example", client, settings, max_children=2, max_urls=7)
         assert srv.hits["/sitemap.xml"] == 2  # once per discovery: the loop is not followed
     urls = {c.url for c in candidates}
     assert len(candidates) == 15 and len(urls) == 15  # a/0 listed twice is one candidate
     assert {c.source for c in candidates} == {"Example"}
     assert [f.reason for f in failures] == ["sitemap-http-404"]
     # capped: only the two newest children not seen yet (day3, day2), then the first 7 URLs
-    assert len(capped) == 7
+    assert len(capped) == 7 and left == 11 - 7  # day3 (6 URLs) and day2 (5) listed 11
     assert {c.url.rsplit("/", 2)[-2] for c in capped} <= {"c", "b"} | {"a"}
     assert not any(c.url.endswith(("/a/1", "/a/2", "/a/3", "/a/4")) for c in capped)
 
@@ -153,7 +153,7 @@ def test_children_are_fetched_host_delay_apart() -> None:
             routes[f"/{d}.xml"] = reply(urlset([f"{srv.url}/a/{d}"]), ctype="text/xml")
         started = time.monotonic()
         with make_client(settings) as client:
-            candidates, _ = discover_sitemap(srv.url + "/index.xml", "Example", client, settings)
+            candidates, _, _ = discover_sitemap(srv.url + "/index.xml", "Example", client, settings)
         took = time.monotonic() - started
     assert len(candidates) == 2
     assert took >= 0.6  # three requests to one host: two waits of 0.3 s (a lower bound: sleeps guarantee it)

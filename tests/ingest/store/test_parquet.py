@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -82,7 +83,7 @@ def test_recover_removes_uncommitted_batch_and_temp_files(tmp_path: Path) -> Non
 
 
 def test_replace_mentions_swaps_whole_table(tmp_path: Path, monkeypatch) -> None:
-    import ingest.store.parquet
+    import ingest.store.generations
 
     store = Store(tmp_path)
     arts = make_articles(3, random.Random(3))
@@ -95,7 +96,7 @@ def test_replace_mentions_swaps_whole_table(tmp_path: Path, monkeypatch) -> None
         assert len(os.listdir(store.root / "mentions.d")) == 2  # the replaced one stays for readers still on it
         w.replace_mentions([(name, new)])
         assert len(os.listdir(store.root / "mentions.d")) == 3  # ... for a while, not only until the next swap
-        monkeypatch.setattr(ingest.store.parquet, "STALE_GENERATION_SECONDS", -1)
+        monkeypatch.setattr(ingest.store.generations, "STALE_GENERATION_SECONDS", -1)
         w.replace_mentions([(name, new)])  # once out of use long enough, old generations go
     got = duckdb.sql(f"select distinct watchlist_version from read_parquet('{store.glob('mentions')}')").fetchall()
     assert got == [("v2",)]
@@ -152,3 +153,24 @@ def test_compact_merges_run_logs_written_before_a_column_was_added(tmp_path: Pat
     rows = duckdb.sql(f"select run_id, language_disagrees from read_parquet('{store.glob('runs')}', union_by_name = true)"
                       " where run_id is not null order by 1").fetchall()
     assert rows == [("new", 2), ("old", None)]
+
+
+def test_store_left_by_an_older_compaction_between_its_switches_is_repaired(tmp_path: Path) -> None:
+    """An older newsmon switched mentions to the merged generation, then was killed before articles followed: the
+    next writer puts mentions back to the previous generation (which pairs with the articles) instead of taking
+    the merged file for an orphan and dropping every mention."""
+    from ingest.store import generations
+
+    store = Store(tmp_path)
+    with store.writer() as w:
+        for i in range(3):
+            w.write_batch(make_articles(4, random.Random(i), prefix=f"b{i}"))
+    before = store.count("mentions")
+    merged = pa.concat_tables([pq.read_table(p) for p in sorted(store.mentions_dir.glob("part-2*.parquet"))])
+    gen = generations.build(store.root, "mentions", {"part-merged.parquet": merged}, MENTIONS_SCHEMA, SCHEMA_FILE)
+    generations.switch(store.root, {"mentions": gen})  # ... and killed here, articles unswitched
+    with store.writer():
+        pass
+    after = store.count("mentions")
+    assert before == after == 12
+    assert {p.name for p in store.articles_dir.glob("part-*")} == {p.name for p in store.mentions_dir.glob("part-*")}
