@@ -58,6 +58,7 @@ def process_page(candidate: Candidate, body: bytes, final_url: str, encoding: st
         fetched_at=fetched_at.astimezone(UTC),
         published_at=extracted.published_at,
         published_source=extracted.published_source,
+        published_offset_min=extracted.published_offset_min,
         authors=tuple(extracted.authors),
         # the page's choice (detection, else its <html lang>) weighed against the source's declared language
         language=choose_language(extracted.text, extracted.language, candidate.language).language,

@@ -283,7 +283,7 @@ def pick_published(doc: HtmlElement | None, url: str, feed_published: datetime |
         feed = None
     jsonld = keep("jsonld", jsonld_stamps(doc)) if doc is not None else []
     meta = keep("meta", meta_stamps(doc)) if doc is not None else []
-    structured = [("jsonld", s) for s in jsonld] + [("meta", s) for s in meta]
+    structured = [("meta", s) for s in meta] + [("jsonld", s) for s in jsonld]
     day_in_url = url_date(url)
 
     def on_day(day: date, fallback: str) -> Published:
@@ -309,12 +309,9 @@ def pick_published(doc: HtmlElement | None, url: str, feed_published: datetime |
                     and day not in (ld.local_day(), ld.at.date())):
                 return on_day(ld.local_day(), "jsonld")
             return on_day(day, "htmldate")
-        timed = _first_timed(jsonld)
-        if timed is not None:
-            return on_day(timed.local_day(), "jsonld")
-        timed = _first_timed(meta)
-        if timed is not None:
-            return on_day(timed.local_day(), "meta")
+        for name, stamp in structured:
+            if stamp.has_time:
+                return on_day(stamp.local_day(), name)
         day = htmldate_day(doc, url, latest, extensive=True)
         if day is not None:
             return on_day(day, "htmldate")

@@ -53,12 +53,15 @@ ARTICLES_SCHEMA = pa.schema(
         ("title", pa.string()),
         ("authors", pa.list_(pa.string())),
         ("published_at", TS),
-        ("published_source", pa.string()),  # meta | jsonld | url | feed | fetched
+        ("published_source", pa.string()),  # jsonld | meta | htmldate | url | feed | fetched
         ("fetched_at", TS),
         ("language", pa.string()),
         ("text", pa.string()),
         ("content_hash", pa.string()),
         ("story_id", pa.string()),  # near-duplicate cluster (syndicated copies): the id of its first article
+        # The page's own UTC offset of published_at, minutes east of UTC; null when the page gave none. Added after
+        # the first stores were written: files without it read as null (`conform`, DuckDB's union_by_name).
+        ("published_offset_min", pa.int16()),
     ]
 )
 
@@ -267,10 +270,11 @@ class StoreWriter:
         for name, content in files.items():
             if name == SCHEMA_FILE:
                 continue
-            if isinstance(content, Path):
+            if isinstance(content, Path) and set(SCHEMAS[table].names) <= set(pq.read_schema(content).names):
                 os.link(content, new / name)
-            else:
-                _write_atomic(content.cast(SCHEMAS[table]), new / name)
+            else:  # a new table, or a file written before a column existed: rewritten with every column
+                content = pq.read_table(content) if isinstance(content, Path) else content
+                _write_atomic(conform(content, SCHEMAS[table]), new / name)
         fsync_dir(new)
         symlink_replace(Path(f"{table}.d") / new.name, link)
         fsync_dir(self.store.root)
@@ -283,6 +287,14 @@ class StoreWriter:
             if stale != new and (current is None or stale.name != Path(current).name):
                 if stale.stat().st_mtime < cutoff:
                     shutil.rmtree(stale, ignore_errors=True)
+
+
+def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """`table` with exactly `schema`'s columns, in its order; a column the table lacks (a file written before the
+    column existed) is all null. How old stores keep working after a column is added."""
+    columns = [table.column(f.name).cast(f.type) if f.name in table.column_names else pa.nulls(table.num_rows, f.type)
+               for f in schema]
+    return pa.table(columns, schema=schema)
 
 
 def articles_table(articles: list[Article]) -> pa.Table:
@@ -301,6 +313,7 @@ def articles_table(articles: list[Article]) -> pa.Table:
                 "text": a.text,
                 "content_hash": a.content_hash,
                 "story_id": a.story_id or a.id,
+                "published_offset_min": a.published_offset_min,
             }
             for a in articles
         ],

@@ -27,6 +27,7 @@ def test_extract_jsonl_seed():
     obj = json.loads(result.output)
     assert obj["title"] == "Putin Calls for ‘Full-Fledged’ State of Palestine in Talks With Abbas"
     assert (obj["published"], obj["published_source"], obj["language"]) == ("2024-08-13T15:05:00Z", "meta", "en")
+    assert obj["published_local"] == "2024-08-13T18:05:00+03:00"
     assert obj["url"] == URL and obj["authors"] == ["The Moscow Times"]
     assert "Alexei Maishev" not in obj["text"] and obj["text"].startswith("Russian President Vladimir Putin")
 

@@ -75,7 +75,7 @@ def test_agreeing_structured_dates_outvote_a_date_in_the_text():
             '</script>')
     body = '<header><abbr class="published" title="2020-07-08">Mittwoch, 8. Juli 2020</abbr></header><p>x</p>'
     p = pick_published(doc(head, body), "https://x.org/a", None, FETCHED, now=NOW)
-    assert p.source == "jsonld" and p.local.date().isoformat() == "2020-04-27"
+    assert p.source == "meta" and p.local.date().isoformat() == "2020-04-27"
 
 
 def test_htmldate_reads_a_visible_date():
