@@ -43,8 +43,11 @@ def fetch_and_process(candidate: Candidate, settings: Settings, boilerplate: Sit
     if isinstance(page, Failure):
         return page, False, NO_SIGNATURE
     try:
+        from ingest.pipeline import keep_args
+
         result, sig = worker.process_for_store(candidate, page.body, page.final_url, page.encoding,
-                                               page.fetched_at or datetime.now(UTC), boilerplate)
+                                               page.fetched_at or datetime.now(UTC), boilerplate,
+                                               keep_args(page, settings))
         return result, True, sig
     except Exception as exc:  # a page that crashes the extractor is that page's failure
         return Failure("extract-error", f"{type(exc).__name__}: {exc}"), True, NO_SIGNATURE

@@ -85,3 +85,6 @@ class Article:
     story_id: str | None = None  # near-duplicate cluster; None until assigned (stored as the article's own id)
     published_offset_min: int | None = None  # the page's own UTC offset of published_at, minutes east of UTC
     mentions: tuple[Mention, ...] = field(default=(), compare=False)
+    # The page's response and metadata as compressed WARC records (ingest/store/pages.py), made by the worker and
+    # appended to the batch's kept pages by the run; empty when pages are not kept.
+    kept_page: bytes = field(default=b"", compare=False, repr=False)

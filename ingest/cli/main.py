@@ -94,6 +94,9 @@ watchlist_option = click.option(
 @watchlist_option
 @click.option("--allow-private", is_flag=True, help="Allow loopback/private addresses (local test servers).")
 @click.option("--refetch", is_flag=True, help="Fetch URLs again even if the store already has them.")
+@click.option("--keep-pages/--no-keep-pages", default=None,
+              help="Keep each stored article's response as compressed WARC in STORE/pages/ (default: keep; "
+                   "`newsmon clean --reextract` re-runs extraction on them). See docs/store.md.")
 @click.option("--processes", type=click.IntRange(0), default=None, help="Extraction processes (default: one per core).")
 @click.option("--threads", type=click.IntRange(1), default=None, help="Pages fetched at once (default 8).")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
@@ -104,7 +107,7 @@ watchlist_option = click.option(
 @click.option("--publish", "publish_to", metavar="URI", default=None,
               help="After each run, mirror the store to URI (s3://, gs://, a path): see `newsmon store publish`.")
 def ingest(feeds, url_files, html_dirs, sitemaps, homepages, warcs, sources_file, source_name, store, watchlist,
-           allow_private, refetch, processes, threads, no_progress, scheduler, every, publish_to) -> None:
+           allow_private, refetch, keep_pages, processes, threads, no_progress, scheduler, every, publish_to) -> None:
     """Collect articles from feeds, URL lists and saved pages into the store.
 
     Each page is fetched (with timeouts and a size cap), its article text extracted and cleaned, mentions of
@@ -130,6 +133,7 @@ def ingest(feeds, url_files, html_dirs, sitemaps, homepages, warcs, sources_file
                                "--warc or --sources FILE")
     settings = Settings().with_(
         store=store, watchlist=watchlist, allow_private=allow_private or None, refetch=refetch or None,
+        keep_pages=keep_pages,
         processes=processes, fetch_threads=threads, progress=False if no_progress else None, scheduler=scheduler,
     )
     interval = parse_interval(every) if every else None

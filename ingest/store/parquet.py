@@ -40,6 +40,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from ingest.records import Article
+from ingest.store.pages import recover_pages
 
 DEFAULT_ROOT = Path("data/store")
 
@@ -235,6 +236,7 @@ class StoreWriter:
             for tmp in d.glob(".*.tmp"):
                 tmp.unlink(missing_ok=True)
         committed = {p.name for p in self.store.articles_dir.glob("part-*.parquet")}
+        recover_pages(self.store.root, committed)  # kept pages: finish a committed batch's, drop an unfinished one
         mentions = {p.name: p for p in self.store.mentions_dir.glob("part-*.parquet") if p.name != SCHEMA_FILE}
         if any(name not in committed for name in mentions):
             self.swap_generation("mentions", {n: p for n, p in mentions.items() if n in committed})
