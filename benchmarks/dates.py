@@ -167,11 +167,11 @@ def ablation(folder: Path) -> int:
         doc = parse_html(text) if isinstance(text, str) else None
         w: dict = {"url": D.url_date(c["url"])}
         if doc is not None:
-            for key, fn in (("fast", lambda: D.htmldate_day(doc, c["url"], latest, False)),
-                            ("extensive", lambda: D.htmldate_day(doc, c["url"], latest, True)),
-                            ("jsonld", lambda: D.jsonld_stamps(doc)), ("meta", lambda: D.meta_stamps(doc))):
+            for key, fn, args in (("fast", D.htmldate_day, (doc, c["url"], latest, False)),
+                                  ("extensive", D.htmldate_day, (doc, c["url"], latest, True)),
+                                  ("jsonld", D.jsonld_stamps, (doc,)), ("meta", D.meta_stamps, (doc,))):
                 t0 = time.process_time()
-                w[key] = fn()
+                w[key] = fn(*args)
                 cpu[key] += time.process_time() - t0
             t0 = time.process_time()
             w["newsmon"] = D.pick_published(doc, c["url"], now=latest)

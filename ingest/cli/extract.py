@@ -167,18 +167,40 @@ def clean_text_cmd(file) -> None:
 @click.command("clean")
 @click.option("--store", type=click.Path(file_okay=False, path_type=Path), default=Path("data/store"),
               show_default=True, help="Directory of the Parquet store.")
+@click.option("--reextract", is_flag=True,
+              help="Run today's extraction again on the kept pages (STORE/pages/): dates, texts, titles and "
+                   "languages; re-clean the articles without one; recompute the mentions of changed texts.")
+@click.option("--watchlist", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="With --reextract: the watchlist for recomputed mentions (default: the packaged one).")
+@click.option("--processes", type=click.IntRange(0), default=None,
+              help="With --reextract: extraction processes (default: one per core; 0: in this process).")
 @click.option("--dry-run", is_flag=True, help="Count what would change; write nothing.")
 @click.option("--wait", is_flag=True, help="Wait for a running ingest to release the store instead of failing.")
-def clean_cmd(store: Path, dry_run: bool, wait: bool) -> None:
+def clean_cmd(store: Path, reextract: bool, watchlist: Path | None, processes: int | None, dry_run: bool,
+              wait: bool) -> None:
     """Re-clean the stored articles with the current rules and each source's learnt boilerplate.
 
     Learns every source's recurring furniture from its stored texts (remembered in STORE/boilerplate/),
     removes it and the rule-matched furniture from every stored text, and swaps the rewritten articles
     files in atomically (same files, same ids). Mentions then need `newsmon mentions recount`.
+
+    With --reextract, the articles whose page the store kept are extracted again from it instead (same ids),
+    and the mentions of every changed text are recomputed in the same atomic change; it prints how many
+    dates, texts, languages and titles changed.
     """
-    from ingest.extract.reclean import format_reclean, reclean_store
     from ingest.store.parquet import Store
 
     if not Store(store).exists():
         raise click.ClickException(f"no store at {store} (run `newsmon ingest` first)")
+    if reextract:
+        from ingest.mentions.watchlist import load_watchlist
+        from ingest.reextract import format_reextract, reextract_store
+
+        summary = reextract_store(store, load_watchlist(watchlist), processes=processes, dry_run=dry_run, wait=wait)
+        click.echo(format_reextract(summary))
+        return
+    if watchlist or processes is not None:
+        raise click.UsageError("--watchlist and --processes go with --reextract")
+    from ingest.extract.reclean import format_reclean, reclean_store
+
     click.echo(format_reclean(reclean_store(store, dry_run=dry_run, wait=wait)))

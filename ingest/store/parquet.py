@@ -235,6 +235,9 @@ class StoreWriter:
                   self.store.state_dir):
             for tmp in d.glob(".*.tmp"):
                 tmp.unlink(missing_ok=True)
+        from ingest.store.generations import finish_swaps  # here: that module builds on this one
+
+        finish_swaps(self.store)
         committed = {p.name for p in self.store.articles_dir.glob("part-*.parquet")}
         recover_pages(self.store.root, committed)  # kept pages: finish a committed batch's, drop an unfinished one
         mentions = {p.name: p for p in self.store.mentions_dir.glob("part-*.parquet") if p.name != SCHEMA_FILE}
