@@ -40,6 +40,11 @@ def run(i):
     return {"text": r.text, "published": r.published_at.isoformat() if r.published_at else None,
             "published_source": r.published_source}
 run(0)  # warm-up: imports and lazy loads are not per-page work
+try:
+    import jieba
+    jieba.initialize()  # newspaper3k's Chinese tokenizer builds its dictionary on first use
+except ImportError:
+    pass
 print("ready", flush=True)
 for line in sys.stdin:
     indices = json.loads(line)

@@ -97,10 +97,10 @@ def _extract(html, url, feed_published, fetched_at, boilerplate, encoding) -> Ex
     refused = _refuse(doc, title, body)
     if refused:
         return refused
-    published = pick_published(doc, url, feed_published, fetched_at)
+    language = detect_language(body, doc.get("lang") or np.meta_lang)
+    published = pick_published(doc, url, feed_published, fetched_at, language=language)
     if published.rejected:
         log.info("date of %s: refused %s, using %s", url, ",".join(published.rejected), published.source)
-    declared = doc.get("lang") or np.meta_lang
     return Extracted(
         title=title,
         text=body,
@@ -108,7 +108,7 @@ def _extract(html, url, feed_published, fetched_at, boilerplate, encoding) -> Ex
         published_at=published.at,
         published_source=published.source,
         published_offset_min=published.offset_min,
-        language=detect_language(body, declared),
+        language=language,
         canonical_url=np.canonical,
         top_image=np.top_image,
     )

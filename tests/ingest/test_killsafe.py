@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from ingest.store.pages import _read_index, page_files, pages_dir
 from ingest.store.parquet import Store
 from tests.localserver import LocalServer, reply
 from tests.pages import rss, site
@@ -53,6 +54,12 @@ def check_consistent(store: Store) -> int:
         [store.glob("mentions"), store.glob("articles")],
     ).fetchone()[0]
     assert orphans == 0 or _uncommitted_mentions_only(store)
+    # kept pages (STORE/pages/): a committed pages file holds pages of committed articles only, once each; a
+    # batch's pages file is pending (renamed by the next writer) between its articles' commit and its rename
+    ids = {r[0] for r in con.execute("select id from read_parquet(?)", [store.glob("articles")]).fetchall()}
+    kept = [page.article_id for path in page_files(store.root) for page in _read_index(path)]
+    assert len(kept) == len(set(kept)), "a page kept twice"
+    assert set(kept) <= ids, "a kept page of an article never committed"
     return n
 
 
@@ -107,3 +114,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_doubles_nothing(tmp_path: P
     assert check_consistent(store) == N_PAGES
     assert not _uncommitted_mentions_only(store)
     assert not reader_errors, reader_errors[:3]
+    # every stored article has its page kept exactly once, and nothing is left pending
+    kept = [page.article_id for path in page_files(store.root) for page in _read_index(path)]
+    assert sorted(kept) == sorted(set(kept)) and len(kept) == N_PAGES
+    assert not list(pages_dir(store.root).glob(".*"))
