@@ -32,7 +32,7 @@ from ingest.extract.candidates import (  # noqa: E402
     trafilatura_paragraphs,
 )
 from ingest.extract.clean import clean_text  # noqa: E402,F401  (re-exported: the library function for pasted text)
-from ingest.extract.combine import merge_candidates  # noqa: E402
+from ingest.extract.combine import merge_candidates, needs_second_candidate  # noqa: E402
 from ingest.extract.dates import pick_published  # noqa: E402
 from ingest.extract.furniture import furniture_kind  # noqa: E402
 from ingest.extract.language import detect_language, sure_language  # noqa: E402
@@ -86,10 +86,12 @@ def _extract(html, url, feed_published, fetched_at, boilerplate, encoding) -> Ex
     if doc is None:
         return Failure("empty", "no HTML document in the content")
     traf = trafilatura_paragraphs(doc, url)
-    # The language newspaper3k scores words in comes from the text itself, not only the page's declaration (a
-    # template's lang="en" on a Hindi page, "du" for Dutch); newspaper has no resources for many languages.
-    detected = sure_language(_TABLE_RULES.sub(" ", " ".join(p.text for p in traf)))
-    np = run_newspaper(doc, url, detected)
+    detected, with_body = None, needs_second_candidate(traf)
+    if with_body:
+        # The language newspaper3k scores words in comes from the text itself, not only the page's declaration
+        # (a template's lang="en" on a Hindi page, "du" for Dutch); newspaper has no resources for many languages.
+        detected = sure_language(_TABLE_RULES.sub(" ", " ".join(p.text for p in traf)))
+    np = run_newspaper(doc, url, detected, with_body=with_body)
     title = " ".join(np.title.split()) or _first_heading(doc)
     merged = merge_candidates(traf, newspaper_paragraphs(np), title)
     paragraphs = remove_boilerplate(merged.paragraphs, boilerplate)

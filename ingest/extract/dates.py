@@ -341,12 +341,20 @@ def pick_published(doc: HtmlElement | None, url: str, feed_published: datetime |
         return Published(_day_start(day), fallback, tuple(rejected))
 
     if doc is not None:
+        # Where htmldate's answer is known beforehand, it is not asked (it costs ~5 ms a page, the whole date
+        # stage without it ~0.5 ms): it reads a day in the URL first, so a structured time on the URL's day
+        # is the answer; and JSON-LD and meta agreeing on a day are the answer whatever htmldate reads (2.).
+        ld, mt = _first_timed(jsonld), _first_timed(meta)
+        if day_in_url is not None and _plausible(day_in_url, latest) and _best_on_day(
+                [s for _, s in structured], day_in_url.date()) is not None:
+            return on_day(day_in_url.date(), "url")
+        if ld is not None and mt is not None and day_in_url is None and ld.local_day() == mt.local_day():
+            return on_day(ld.local_day(), "jsonld")
         day = htmldate_day(doc, url, latest, extensive=False)
         if day is not None:
             # Two machine-readable declarations (JSON-LD and meta) that agree on another day outvote htmldate's
             # one reading, unless the URL carries a day (htmldate reads that first, and it is right 0.96 of
             # the time on dates-dev).
-            ld, mt = _first_timed(jsonld), _first_timed(meta)
             if (ld is not None and mt is not None and day_in_url is None and ld.local_day() == mt.local_day()
                     and day not in (ld.local_day(), ld.at.date())):
                 return on_day(ld.local_day(), "jsonld")
@@ -354,12 +362,12 @@ def pick_published(doc: HtmlElement | None, url: str, feed_published: datetime |
         for name, stamp in structured:
             if stamp.has_time:
                 return on_day(stamp.local_day(), name)
+        if structured:  # a declared day, before the text search (the same pages right on dates-dev, ~25 ms less)
+            name, stamp = structured[0]
+            return on_day(stamp.local_day(), name)
         day = htmldate_day(doc, url, latest, extensive=True, language=language)
         if day is not None:
             return on_day(day, "htmldate")
-        if structured:
-            name, stamp = structured[0]
-            return on_day(stamp.local_day(), name)
     if day_in_url is not None:
         if _plausible(day_in_url, latest):
             return on_day(day_in_url.date(), "url")
