@@ -4,7 +4,10 @@ Takes: batches of `Article` records and their mentions. Gives: Parquet tables (`
 `annotations/`) written atomically under one writer lock, and the jobs that look after them. Imports only the
 base records and settings.
 
-- parquet.py: `Store`, `StoreWriter`, `article_id`, `content_hash`, the schemas, `StoreError`.
+- parquet.py: `Store`, `StoreWriter`, `article_id`, `content_hash`, the schemas, `conform`, `StoreError`.
+- generations.py: `swap_generations`: several tables replaced as one change (journalled; `finish_swaps` on recovery).
+- pages.py: kept pages: each stored article's response as WARC in STORE/pages/ (`page_records`, `BatchPages`,
+  `recover_pages`, `index_pages`, `read_page`).
 - compact.py: `compact_store`: many small files merged into few.
 - stories.py: `StoryIndex`, `signature`: syndicated copies share a story id.
 - known.py: `KnownKeys`: the ids and hashes already stored, for skipping.
