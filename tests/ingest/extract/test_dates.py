@@ -144,3 +144,16 @@ def test_broken_jsonld_is_ignored():
     p = pick_published(doc('<script type="application/ld+json">{broken</script>'), "https://x.org/a", None,
                        FETCHED, now=NOW)
     assert p.source == "fetched"
+
+
+def test_written_date_read_in_the_pages_language_without_setting_up_every_language():
+    import htmldate.extractors as hx
+
+    from ingest.extract import dates
+
+    body = ("<article><h1>Hafenplan</h1><div class='meta'><span>Veröffentlicht am Mittwoch, 8. Juli 2020</span></div>"
+            "<p>Der Stadtrat hat den Plan beschlossen.</p></article>")
+    p = pick_published(doc(body=body), "https://x.org/a", None, FETCHED, now=NOW, language="de")
+    assert (p.at, p.source) == (datetime(2020, 7, 8, tzinfo=UTC), "htmldate")
+    assert hx.get_external_parser is dates._external_parser  # htmldate asks newsmon's per-language parser
+    assert dates._dateparser_for.cache_info().currsize <= 4  # one parser per language seen, not 205 locales
