@@ -4,7 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: help install demo demo-store dashboard test test-fast lint bench bench-extraction bench-mentions bench-dashboard bench-ingest bench-stories bench-soak bench-demo bench-first-chart screenshot clean
+.PHONY: help install demo demo-store dashboard test test-fast lint bench bench-extraction bench-dates bench-store-pages bench-mentions bench-dashboard bench-ingest bench-stories bench-soak bench-demo bench-first-chart screenshot clean
 
 help:
 	@echo "make demo      set up .venv, build the demo store through the real ingest, serve the dashboard on :8501"
@@ -39,10 +39,17 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check ingest dashboard tests benchmarks
 
-bench: bench-extraction bench-mentions bench-dashboard bench-first-chart bench-ingest bench-stories bench-demo
+bench: bench-extraction bench-dates bench-store-pages bench-mentions bench-dashboard bench-first-chart bench-ingest bench-stories bench-demo
 
 bench-extraction: $(STAMP)
 	$(BIN)/python benchmarks/extraction.py
+
+bench-dates: $(STAMP)
+	$(BIN)/python benchmarks/dates.py
+	$(BIN)/python benchmarks/dates.py --ablation
+
+bench-store-pages: $(STAMP)
+	$(BIN)/python benchmarks/store_pages.py
 
 bench-mentions: $(STAMP)
 	$(BIN)/python benchmarks/mentions.py

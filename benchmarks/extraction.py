@@ -37,6 +37,7 @@ newspaper_fix.apply()  # newspaper3k as the project runs it: lxml-6 fix, offline
 import newspaper  # noqa: E402
 import trafilatura  # noqa: E402
 
+from benchmarks.baseline import BASELINE_COMMIT, BaselineWorker  # noqa: E402
 from ingest.extract.article import extract_article  # noqa: E402
 from ingest.records import Failure  # noqa: E402
 
@@ -127,24 +128,38 @@ def warm_up() -> None:
             __import__(module)
         except ImportError:
             pass
+    try:
+        import jieba
+
+        jieba.initialize()  # its dictionary (~2-6 s) is built on the first Chinese page otherwise
+    except ImportError:
+        pass
 
 
-def measure_all(systems: list[tuple[str, Callable[[Case], str]]], cases: list[Case], chunk: int = 20) -> list[Score]:
+def measure_all(systems: list[tuple[str, Callable[[Case], str]]], cases: list[Case], chunk: int = 20,
+                baseline: BaselineWorker | None = None) -> list[Score]:
     """Run every system over the same pages, interleaved in chunks (the order rotating from chunk to chunk),
-    so that all of them see the same machine load; CPU time is summed per system."""
+    so that all of them see the same machine load; CPU time is summed per system. `baseline` (another commit's
+    newsmon in a worker process, benchmarks/baseline.py) joins the rotation as one more system."""
     for _, fn in systems:
         fn(cases[0])  # warm-up: lazy loads (tld snapshot, language model) are not per-page work
-    cpu = [0.0] * len(systems)
-    texts: list[list[str]] = [[] for _ in systems]
+    names = [name for name, _ in systems] + ([f"newsmon @ {baseline.commit} (baseline)"] if baseline else [])
+    cpu = [0.0] * len(names)
+    texts: list[list[str]] = [[] for _ in names]
     for k, start in enumerate(range(0, len(cases), chunk)):
         part = cases[start:start + chunk]
-        for j in (list(range(len(systems)))[k % len(systems):] + list(range(len(systems)))[:k % len(systems)]):
+        for j in (list(range(len(names)))[k % len(names):] + list(range(len(names)))[:k % len(names)]):
+            if j == len(systems):
+                results, seconds = baseline.extract(list(range(start, start + len(part))))
+                texts[j].extend(r.get("text", "") for r in results)
+                cpu[j] += seconds
+                continue
             fn = systems[j][1]
             t0 = time.process_time()
             texts[j].extend(fn(c) for c in part)
             cpu[j] += time.process_time() - t0
     scores = []
-    for (name, _), out, seconds in zip(systems, texts, cpu, strict=True):
+    for name, out, seconds in zip(names, texts, cpu, strict=True):
         tp, fn_, fp = score_texts(cases, out)
         p = tp / (tp + fp) if tp + fp else 0.0
         r = tp / (tp + fn_) if tp + fn_ else 0.0
@@ -181,13 +196,18 @@ def table(scores: list[Score], markdown: bool) -> str:
 
 def targets(scores: list[Score]) -> str:
     by = {s.name: s for s in scores}
+    base = next((s for s in scores if s.name.endswith("(baseline)")), None)
     best = max(by["newspaper3k"].f1, by["trafilatura"].f1, by["trafilatura favor_precision"].f1)
     ours = by["newsmon"]
     f1_ok = ours.f1 >= best + 0.01
     speed_ok = ours.pages_per_s >= by["newspaper3k"].pages_per_s
     return (f"target F1 >= best single extractor + 0.01 = {best + 0.01:.3f}: newsmon {ours.f1:.3f} "
             f"({'met' if f1_ok else 'NOT met'}); target pages/s >= newspaper3k's {by['newspaper3k'].pages_per_s:.1f}: "
-            f"newsmon {ours.pages_per_s:.1f} ({'met' if speed_ok else 'NOT met'})")
+            f"newsmon {ours.pages_per_s:.1f} ({'met' if speed_ok else 'NOT met'})"
+            + ("" if base is None else
+               f"\nagainst the baseline {base.name}: F1 {ours.f1:.3f} vs {base.f1:.3f} "
+               f"({'not lower' if ours.f1 >= base.f1 else 'LOWER'}), pages/s/core {ours.pages_per_s:.1f} vs "
+               f"{base.pages_per_s:.1f} ({ours.pages_per_s / base.pages_per_s:.2f}x)"))
 
 
 def ablation(cases: list[Case]) -> None:
@@ -248,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--markdown", action="store_true", help="print the table as markdown")
     ap.add_argument("--ablation", action="store_true", help="F1 of each piece of newsmon's merge")
     ap.add_argument("--rules", action="store_true", help="what each furniture rule removed")
+    ap.add_argument("--baseline", default=BASELINE_COMMIT, metavar="COMMIT",
+                    help="also run this commit's newsmon in the same run (default %(default)s; 'none' to skip)")
     args = ap.parse_args(argv)
     if not (args.data / "cases.jsonl").exists():
         print(f"extraction dev set not found at {args.data}", file=sys.stderr)
@@ -260,7 +282,13 @@ def main(argv: list[str] | None = None) -> int:
         rules_report(cases)
         return 0
     warm_up()
-    scores = measure_all(SYSTEMS, cases)
+    load = os.getloadavg()[0]
+    if args.baseline.lower() == "none":
+        scores = measure_all(SYSTEMS, cases)
+    else:
+        with BaselineWorker(args.data, args.baseline) as old:
+            scores = measure_all(SYSTEMS, cases, baseline=old)
+    print(f"load average (1 min) {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
     print(f"extraction-dev: {len(cases)} pages, "
           f"{sum(len(c.with_) for c in cases)} body snippets, {sum(len(c.without) for c in cases)} junk snippets")
     print(f"machine: {machine()}")

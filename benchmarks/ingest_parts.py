@@ -1,6 +1,6 @@
 """Where an extraction worker's CPU goes, piece by piece, on the ingest benchmark's pages (benchmarks/ingest.py).
 
-The stored path is the ingest's own code (`worker.process_for_store`, run as `pipeline._fetch_and_process` runs it
+The stored path is the ingest's own code (`worker.process_for_store`, run as `fetching.fetch_and_process` runs it
 without a pool): each named function is wrapped, where the ingest's modules look it up, by a timer that adds the
 CPU time of its calls (`time.process_time`, this process only) to its row. Nothing is re-implemented here, so the
 rows are the ingest's code as it stands. Pages are sent in order, `batch_size` at a time, with the boilerplate

@@ -36,7 +36,7 @@ def fetch_and_process(candidate: Candidate, settings: Settings, boilerplate: Sit
                       ) -> tuple[Article | Failure, bool, np.ndarray]:
     """One candidate end to end on a worker: (article or failure, whether it was fetched, its story signature)."""
     from ingest import worker
-    from ingest.fetching import read_saved_page
+    from ingest.fetching import keep_args, read_saved_page
 
     fetcher = _worker_state(settings)
     page = read_saved_page(candidate, settings) if candidate.html_path else fetcher.get(candidate.url)
@@ -44,7 +44,8 @@ def fetch_and_process(candidate: Candidate, settings: Settings, boilerplate: Sit
         return page, False, NO_SIGNATURE
     try:
         result, sig = worker.process_for_store(candidate, page.body, page.final_url, page.encoding,
-                                               page.fetched_at or datetime.now(UTC), boilerplate)
+                                               page.fetched_at or datetime.now(UTC), boilerplate,
+                                               keep_args(page, settings))
         return result, True, sig
     except Exception as exc:  # a page that crashes the extractor is that page's failure
         return Failure("extract-error", f"{type(exc).__name__}: {exc}"), True, NO_SIGNATURE

@@ -103,7 +103,7 @@ def fetch_and_process(todo: list[Candidate], fetcher: PoliteFetcher, settings: S
                     yield candidate, page, False, NO_SIGNATURE
                     continue
                 args = (candidate, page.body, page.final_url, page.encoding, page.fetched_at,
-                        boilerplate.get(candidate.source))
+                        boilerplate.get(candidate.source), keep_args(page, settings))
                 if procs:
                     track(procs.submit(worker.process_for_store, *args), True, candidate)
                     processing += 1
@@ -179,3 +179,8 @@ def _read_file_page(candidate: Candidate, settings: Settings) -> FetchResult | F
     return FetchResult(candidate.url, candidate.url, 200, "text/html", body, None, datetime.now(UTC))
 
 
+def keep_args(page: FetchResult, settings: Settings) -> tuple | None:
+    """What the worker needs to keep the page (`worker.process_page(keep=...)`), or None when pages are not kept."""
+    if not settings.keep_pages:
+        return None
+    return (page.status, page.content_type, page.etag, page.last_modified)

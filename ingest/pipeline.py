@@ -32,6 +32,7 @@ from ingest.sources.discover import Discovery, Source, discover
 from ingest.sources.feedstate import FeedState, load_feed_state, save_feed_state
 from ingest.sources.urls import canonical_url
 from ingest.store.known import KnownKeys
+from ingest.store.pages import BatchPages
 from ingest.store.parquet import Store, StoreWriter, article_id, new_batch_file
 from ingest.store.stories import StoryIndex
 from ingest.summary import RunSummary, SourceStats, format_summary, outcome, run_rows  # noqa: F401 - re-exported
@@ -74,6 +75,8 @@ def _run(sources: Iterable[Source], settings: Settings) -> RunSummary:
         todo = _plan(sources, fetcher, settings, summary, known_ids, feed_state, feed_urls)
         batch: list[Article] = []
         batches = 0
+        batch_name = new_batch_file()
+        kept = BatchPages(store.root) if settings.keep_pages else None  # the responses, as WARC (store/pages.py)
         bar = tqdm(total=len(todo), unit="page", disable=not settings.progress, file=sys.stderr, desc="ingest")
         for candidate, result, fetched, sig in fetch_and_process(todo, fetcher, settings, learning):
             stats = summary.stats(candidate.source)
@@ -89,20 +92,23 @@ def _run(sources: Iterable[Source], settings: Settings) -> RunSummary:
             known_ids.add(result.id)
             known_hashes.add(result.content_hash)
             story = stories.assign(result.id, result.text, result.published_at, minhash=sig)
-            batch.append(replace(result, story_id=story))
+            if kept is not None:
+                kept.add(result.kept_page, batch_name)
+            batch.append(replace(result, story_id=story, kept_page=b""))
             stats.stored += 1
             if candidate.language and result.language != declared_language(candidate.language):
                 stats.language_disagrees += 1  # choose_language keeps the declared one unless detection is sure
                 log.info("language of %s: %s, source declares %s", result.url, result.language, candidate.language)
             if len(batch) >= settings.batch_size:
-                _commit(writer, batch, stories, watchlist.version)
+                _commit(writer, batch, stories, watchlist.version, batch_name, kept)
                 learning.after_batch(store.root, batch)
                 batch = []
+                batch_name = new_batch_file()
                 batches += 1
                 if batches % RELEASE_EVERY == 0:
                     memory.release()
         bar.close()
-        _commit(writer, batch, stories, watchlist.version)
+        _commit(writer, batch, stories, watchlist.version, batch_name, kept)
         summary.finished_at = datetime.now(UTC)
         writer.write_run(run_rows(summary))
         # Feed validators (ETag, Last-Modified) are saved only now that every listed item is stored: after a
@@ -116,11 +122,13 @@ def _run(sources: Iterable[Source], settings: Settings) -> RunSummary:
     return summary
 
 
-def _commit(writer: StoreWriter, batch: list[Article], stories: StoryIndex, watchlist_version: str) -> None:
-    """Signatures first, then the batch: a crash in between leaves signatures that the re-run reuses."""
-    name = new_batch_file()
+def _commit(writer: StoreWriter, batch: list[Article], stories: StoryIndex, watchlist_version: str,
+            name: str | None = None, kept: BatchPages | None = None) -> None:
+    """Signatures first, then the batch: a crash in between leaves signatures that the re-run reuses. The batch's
+    kept pages are one more file of the batch (store/batch.py): pending until its articles file commits."""
+    name = name or new_batch_file()
     stories.save(writer, name)
-    writer.write_batch(batch, watchlist_version, name=name)
+    writer.write_batch(batch, watchlist_version, name=name, extra=kept.into if kept is not None else None)
 
 
 @dataclass

@@ -48,10 +48,11 @@ class Extracted:
     text: str  # cleaned body: paragraphs separated by a blank line ("\n\n")
     authors: tuple[str, ...] = ()
     published_at: datetime | None = None  # UTC
-    published_source: str = ""  # meta | jsonld | url | feed | fetched
+    published_source: str = ""  # jsonld | meta | htmldate | url | feed | fetched
     language: str | None = None
     canonical_url: str | None = None
     top_image: str | None = None
+    published_offset_min: int | None = None  # the page's own UTC offset (minutes east), when it gave one
 
 
 @dataclass(frozen=True)
@@ -85,4 +86,8 @@ class Article:
     authors: tuple[str, ...] = ()
     language: str | None = None
     story_id: str | None = None  # near-duplicate cluster; None until assigned (stored as the article's own id)
+    published_offset_min: int | None = None  # the page's own UTC offset of published_at, minutes east of UTC
     mentions: tuple[Mention, ...] = field(default=(), compare=False)
+    # The page's response and metadata as compressed WARC records (ingest/store/pages.py), made by the worker and
+    # appended to the batch's kept pages by the run; empty when pages are not kept.
+    kept_page: bytes = field(default=b"", compare=False, repr=False)

@@ -42,6 +42,8 @@ class Settings:
     scheduler: str | None = _s(None, "Dask scheduler address (tcp://HOST:PORT): fetch and extract on that cluster.")
     batch_size: int = _s(200, "Articles written per store batch: a crash loses at most one batch.")
     refetch: bool = _s(False, "Fetch URLs again even when the store already has them.")
+    keep_pages: bool = _s(True, "Keep the response of every stored article as compressed WARC in STORE/pages/, "
+                                "so that `newsmon clean --reextract` can re-run extraction on it.")
     progress: bool = _s(True, "Show a progress bar on stderr.")
 
     def with_(self, **changes) -> Settings:

@@ -19,6 +19,7 @@ from ingest.mentions.matcher import Matcher
 from ingest.mentions.watchlist import load_watchlist
 from ingest.records import Article, Candidate, Failure
 from ingest.sources.urls import canonical_url
+from ingest.store.pages import page_records
 from ingest.store.parquet import article_id, content_hash
 from ingest.store.stories import NO_SIGNATURE, signature
 
@@ -37,8 +38,12 @@ def init_worker(watchlist_path: str | None, pool: bool = False) -> None:
 
 
 def process_page(candidate: Candidate, body: bytes, final_url: str, encoding: str | None,
-                 fetched_at: datetime, boilerplate=None) -> Article | Failure:
-    """One fetched page → a stored-to-be Article with its mentions, or a Failure with a reason."""
+                 fetched_at: datetime, boilerplate=None, keep: tuple | None = None) -> Article | Failure:
+    """One fetched page → a stored-to-be Article with its mentions, or a Failure with a reason.
+
+    `keep` = (status, content type, ETag, Last-Modified) of the response: the article then carries the page as
+    compressed WARC records (`Article.kept_page`, ingest/store/pages.py), compressed here rather than in the
+    run's single main process."""
     assert _matcher is not None, "init_worker() was not called in this process"
     extracted = extract_article(
         body, final_url, feed_published=candidate.feed_published, fetched_at=fetched_at,
@@ -48,6 +53,14 @@ def process_page(candidate: Candidate, body: bytes, final_url: str, encoding: st
         return extracted
     url = canonical_url(_trusted_canonical(extracted.canonical_url, final_url))
     mentions = _matcher.find(extracted.title, extracted.text, extracted.language)
+    kept = b""
+    if keep is not None:
+        status, content_type, etag, last_modified = keep
+        kept = page_records(article_id=article_id(url), url=candidate.url, final_url=final_url, body=body,
+                            status=status, content_type=content_type, encoding=encoding, fetched_at=fetched_at,
+                            source=candidate.source, feed_published=candidate.feed_published,
+                            feed_title=candidate.feed_title, language=candidate.language, etag=etag,
+                            last_modified=last_modified)
     return Article(
         id=article_id(url),
         url=url,
@@ -58,19 +71,22 @@ def process_page(candidate: Candidate, body: bytes, final_url: str, encoding: st
         fetched_at=fetched_at.astimezone(UTC),
         published_at=extracted.published_at,
         published_source=extracted.published_source,
+        published_offset_min=extracted.published_offset_min,
         authors=tuple(extracted.authors),
         # the page's choice (detection, else its <html lang>) weighed against the source's declared language
         language=choose_language(extracted.text, extracted.language, candidate.language).language,
         mentions=tuple(mentions),
+        kept_page=kept,
     )
 
 
 def process_for_store(candidate: Candidate, body: bytes, final_url: str, encoding: str | None,
-                      fetched_at: datetime, boilerplate=None) -> tuple[Article | Failure, np.ndarray]:
+                      fetched_at: datetime, boilerplate=None, keep: tuple | None = None,
+                      ) -> tuple[Article | Failure, np.ndarray]:
     """`process_page` and the article's MinHash (`stories.signature`, NO_SIGNATURE when the text is too short),
     for `StoryIndex.assign(..., minhash=)`: the signature costs ~0.5 ms a page, spent here rather than in the
     ingest's single main process."""
-    result = process_page(candidate, body, final_url, encoding, fetched_at, boilerplate)
+    result = process_page(candidate, body, final_url, encoding, fetched_at, boilerplate, keep)
     if isinstance(result, Failure):
         return result, NO_SIGNATURE
     sig = signature(result.text)

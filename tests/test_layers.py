@@ -11,7 +11,7 @@ import pytest
 from tests.paths import REPO
 
 STAGES = {"cli", "sources", "fetch", "extract", "mentions", "store", "demo"}
-RUN = {"pipeline", "fetching", "summary", "worker", "cluster"}
+RUN = {"pipeline", "fetching", "summary", "worker", "cluster", "reextract"}
 STREAMLIT_SIDE = {"app", "shell", "views", "cache", "urlstate", "access", "serve"}
 
 # layer -> the layers it may import (besides itself). Lowest first, as docs/architecture.md lists them.

@@ -127,6 +127,9 @@ watchlist_option = click.option(
               help="Seconds between two requests to one host (default 1: 3,600 pages an hour per host; a source's "
                    "host_delay wins, robots.txt's Crawl-delay may lengthen it).")
 @click.option("--refetch", is_flag=True, help="Fetch URLs again even if the store already has them.")
+@click.option("--keep-pages/--no-keep-pages", default=None,
+              help="Keep each stored article's response as compressed WARC in STORE/pages/ (default: keep; "
+                   "`newsmon clean --reextract` re-runs extraction on them). See docs/store.md.")
 @click.option("--processes", type=click.IntRange(0), default=None, help="Extraction processes (default: one per core).")
 @click.option("--threads", type=click.IntRange(1), default=None, help="Pages fetched at once (default 8).")
 @click.option("--batch-size", type=click.IntRange(1), default=None,
@@ -139,7 +142,7 @@ watchlist_option = click.option(
 @click.option("--publish", "publish_to", metavar="URI", default=None,
               help="After each run, mirror the store to URI (s3://, gs://, a path): see `newsmon store publish`.")
 def ingest(feeds, url_files, html_dirs, sitemaps, homepages, warcs, sources_file, source_name, store, watchlist,
-           allow_hosts, allow_private, per_host, host_delay, refetch, processes, threads, batch_size, no_progress,
+           allow_hosts, allow_private, per_host, host_delay, refetch, keep_pages, processes, threads, batch_size, no_progress,
            scheduler, every, publish_to) -> None:
     """Collect articles from feeds, URL lists and saved pages into the store.
 
@@ -172,6 +175,7 @@ def ingest(feeds, url_files, html_dirs, sitemaps, homepages, warcs, sources_file
                                "--warc or --sources FILE")
     settings = Settings().with_(
         store=store, watchlist=watchlist, allow_private=allow_private or None, refetch=refetch or None,
+        keep_pages=keep_pages,
         processes=processes, fetch_threads=threads, progress=False if no_progress else None, scheduler=scheduler,
         allow_hosts=check_allow_hosts(allow_hosts) + (listed.allow_hosts if listed else ()), per_host=per_host,
         host_delay=host_delay, batch_size=batch_size,

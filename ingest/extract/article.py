@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from datetime import datetime
 
 from lxml.html import HtmlElement
@@ -31,10 +32,10 @@ from ingest.extract.candidates import (  # noqa: E402
     trafilatura_paragraphs,
 )
 from ingest.extract.clean import clean_text  # noqa: E402,F401  (re-exported: the library function for pasted text)
-from ingest.extract.combine import merge_candidates  # noqa: E402
+from ingest.extract.combine import merge_candidates, needs_second_candidate  # noqa: E402
 from ingest.extract.dates import pick_published  # noqa: E402
 from ingest.extract.furniture import furniture_kind  # noqa: E402
-from ingest.extract.language import detect_language  # noqa: E402
+from ingest.extract.language import detect_language, sure_language  # noqa: E402
 from ingest.fetch.decoding import decode_html  # noqa: E402
 from ingest.records import Extracted, Failure  # noqa: E402
 
@@ -84,25 +85,32 @@ def _extract(html, url, feed_published, fetched_at, boilerplate, encoding) -> Ex
     doc = parse_html(text)
     if doc is None:
         return Failure("empty", "no HTML document in the content")
-    np = run_newspaper(doc, url)
+    traf = trafilatura_paragraphs(doc, url)
+    detected, with_body = None, needs_second_candidate(traf)
+    if with_body:
+        # The language newspaper3k scores words in comes from the text itself, not only the page's declaration
+        # (a template's lang="en" on a Hindi page, "du" for Dutch); newspaper has no resources for many languages.
+        detected = sure_language(_TABLE_RULES.sub(" ", " ".join(p.text for p in traf)))
+    np = run_newspaper(doc, url, detected, with_body=with_body)
     title = " ".join(np.title.split()) or _first_heading(doc)
-    merged = merge_candidates(trafilatura_paragraphs(doc, url), newspaper_paragraphs(np), title)
+    merged = merge_candidates(traf, newspaper_paragraphs(np), title)
     paragraphs = remove_boilerplate(merged.paragraphs, boilerplate)
     body = "\n\n".join(paragraphs)
     refused = _refuse(doc, title, body)
     if refused:
         return refused
-    published = pick_published(doc, url, feed_published, fetched_at)
+    language = detect_language(body, doc.get("lang") or np.meta_lang)
+    published = pick_published(doc, url, feed_published, fetched_at, language=language)
     if published.rejected:
         log.info("date of %s: refused %s, using %s", url, ",".join(published.rejected), published.source)
-    declared = doc.get("lang") or np.meta_lang
     return Extracted(
         title=title,
         text=body,
         authors=np.authors,
         published_at=published.at,
         published_source=published.source,
-        language=detect_language(body, declared),
+        published_offset_min=published.offset_min,
+        language=language,
         canonical_url=np.canonical,
         top_image=np.top_image,
     )
@@ -130,8 +138,7 @@ def _refuse(doc: HtmlElement, title: str, body: str) -> Failure | None:
         return Failure("no-article", "no body text found")
     if short:
         return Failure("no-article", f"body of {len(body)} characters, {words} words")
-    letters = sum(map(str.isalpha, body))
-    if letters < len(body) * 0.5:
+    if letter_share(body) < 0.5:
         return Failure("no-article", "body is mostly non-letters")
     paragraphs = body.split("\n\n")
     if all(furniture_kind(p) for p in paragraphs):
@@ -142,6 +149,24 @@ def _refuse(doc: HtmlElement, title: str, body: str) -> Failure | None:
         return Failure("no-article", "body is a list of links")
     return None
 
+
+_MARKS = frozenset(("Mn", "Mc"))  # vowel signs and viramas of Indic scripts, Thai vowels and tone marks
+
+
+def letter_share(text: str) -> float:
+    """The share of `text`'s visible characters (whitespace aside: Chinese and Japanese put none between words)
+    that are letters, combining marks counted as letters: a Hindi or Tamil word is half vowel signs (Unicode
+    Mn/Mc), which `str.isalpha` does not count."""
+    visible = len(text) - sum(map(str.isspace, text))
+    if not visible:
+        return 0.0
+    letters = sum(map(str.isalpha, text))
+    if letters < visible:
+        letters += sum(1 for ch in text if not ch.isalpha() and unicodedata.category(ch) in _MARKS)
+    return letters / visible
+
+
+_TABLE_RULES = re.compile(r"[|\s]+")  # trafilatura's table cells are joined with "|"
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 

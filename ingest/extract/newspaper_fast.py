@@ -19,6 +19,8 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 from lxml.html import HtmlElement
 
@@ -141,24 +143,55 @@ class NewspaperOutput:
     text: str  # newspaper's body text: paragraphs separated by blank lines
 
 
-def run_newspaper(doc: HtmlElement, url: str) -> NewspaperOutput:
-    """newspaper3k's `Article.parse()` steps that newsmon uses, on a parsed tree (not modified)."""
+@lru_cache(maxsize=1)
+def stopword_languages() -> frozenset[str]:
+    """The languages newspaper3k has a stopwords file for; its body scorer counts stopwords, so for any other
+    language it raises OSError ("bs", "sq", "hy", "lt", "ca", "bn", "la", "du" for Dutch, ...)."""
+    import newspaper
+
+    folder = Path(newspaper.__file__).parent / "resources" / "text"
+    return frozenset(p.name[len("stopwords-"):-len(".txt")] for p in folder.glob("stopwords-*.txt"))
+
+
+def body_language(detected: str | None, declared: str | None) -> str | None:
+    """The language newspaper3k's body scorer should use: the detected one when newspaper has its stopwords, else
+    the page's declared one when it has them, else None (no newspaper body: trafilatura's, which counts no
+    words of any language, stands alone). With neither known, newspaper's default (English) as before."""
+    available = stopword_languages()
+    for code in (detected, declared):
+        if code and code in available:
+            return code
+    if detected is None and declared is None:
+        return "en"
+    return None
+
+
+def run_newspaper(doc: HtmlElement, url: str, detected: str | None = None,
+                  with_body: bool = True) -> NewspaperOutput:
+    """newspaper3k's `Article.parse()` steps that newsmon uses, on a parsed tree (not modified).
+
+    `detected` is the language detected on the page's text (`language.sure_language`), which outranks the page's
+    declaration (`<html lang>` is often a template's default). The body is left empty (`text=""`) when newspaper
+    has no stopwords for the page's language, or when `with_body` is False."""
+    from ingest.extract.language import declared_language
+
     config = _FastConfig()
     config.fetch_images = False
     ex = FastExtractor(config)
     title = ex.get_title(doc) or ""
     authors = tuple(ex.get_authors(doc) or ())
     meta_lang = ex.get_meta_lang(doc) or None
-    formatter = OutputFormatter(config)
-    if config.use_meta_language and meta_lang:
-        ex.update_language(meta_lang)
-        formatter.update_language(meta_lang)
     canonical = ex.get_canonical_link(url, doc) or None
     top_image = ex.get_meta_img_url(url, doc) or None
-    body_doc = FastCleaner(config).clean(copy.deepcopy(doc))
+    language = body_language(detected, declared_language(meta_lang)) if with_body else None
     text = ""
-    top = ex.calculate_best_node(body_doc)
-    if top is not None:
-        top = ex.post_cleanup(top)
-        text, _ = formatter.get_formatted(top)
+    if language is not None:
+        formatter = OutputFormatter(config)
+        ex.update_language(language)
+        formatter.update_language(language)
+        body_doc = FastCleaner(config).clean(copy.deepcopy(doc))
+        top = ex.calculate_best_node(body_doc)
+        if top is not None:
+            top = ex.post_cleanup(top)
+            text, _ = formatter.get_formatted(top)
     return NewspaperOutput(title, authors, meta_lang, canonical, top_image, text)

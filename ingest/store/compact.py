@@ -14,7 +14,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest.store.parquet import MENTIONS_SCHEMA, SCHEMA_FILE, Store, _batch_name
+from ingest.store.generations import conform
+from ingest.store.parquet import ARTICLES_SCHEMA, MENTIONS_SCHEMA, SCHEMA_FILE, Store, _batch_name
 from ingest.store.stories import prune_signatures
 
 # ~250k articles per file keeps files at a few hundred MB of text: large enough that a million-article
@@ -64,8 +65,9 @@ def compact_store(store: Store, target_rows: int = TARGET_ROWS) -> CompactReport
                     mentions_files[a.name] = m
                 continue
             name = f"part-{_batch_name()}.parquet"
-            articles_files[name] = pa.concat_tables([pq.read_table(a) for a, _ in pairs])
-            present = [pq.read_table(m) for _, m in pairs if m.exists()]
+            # conform: files written before a column was added get it as nulls (concat needs one schema)
+            articles_files[name] = pa.concat_tables([conform(pq.read_table(a), ARTICLES_SCHEMA) for a, _ in pairs])
+            present = [conform(pq.read_table(m), MENTIONS_SCHEMA) for _, m in pairs if m.exists()]
             mentions_files[name] = pa.concat_tables(present) if present else MENTIONS_SCHEMA.empty_table()
         runs = sorted(p for p in store.runs_dir.glob("run-*.parquet"))
         runs_files: dict[str, pa.Table | Path] = {}

@@ -5,7 +5,8 @@ whole-table rewrite (a compaction, a recount, a reclean) builds the next generat
 and points the link at it, so a reader sees the old table or the new one, never a mix.
 
 - **Building** (`build`): the directory is made as `<table>.d/.g<ns>.building`, filled (kept files hard-linked,
-  new ones written atomically), fsynced, and renamed to `g<ns>`. A directory named `g…` is complete; a
+  new ones written atomically; a kept file written before a column was added is rewritten with it by
+  `conform`), fsynced, and renamed to `g<ns>`. A directory named `g…` is complete; a
   `.building` one is what a killed writer left, removed by the next (`drop_unfinished`): no reader ever saw it.
 - **Switching** (`switch`): one table is one rename of its link. Several tables that must change together (a
   compaction merges articles and mentions files, which pair by name) are named with their targets in a journal,
@@ -30,6 +31,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from ingest.store.atomic import fsync_dir, symlink_replace, write_atomic, write_json_atomic
 
@@ -59,10 +61,11 @@ def build(root: Path, table: str, files: Mapping[str, pa.Table | Path], schema: 
     for fname, content in files.items():
         if fname == schema_file:
             continue
-        if isinstance(content, Path):
+        if isinstance(content, Path) and set(schema.names) <= set(pq.read_schema(content).names):
             os.link(content, tmp / fname)
-        else:
-            write_atomic(content.cast(schema), tmp / fname)
+        else:  # a new table, or a file written before a column existed: rewritten with every column
+            content = pq.read_table(content) if isinstance(content, Path) else content
+            write_atomic(conform(content, schema), tmp / fname)
     fsync_dir(tmp)
     os.rename(tmp, gens / name)
     fsync_dir(gens)
@@ -147,3 +150,11 @@ def retire(root: Path, table: str, old: str | None, keep: str) -> None:
 
 def _point(root: Path, table: str, gen: str) -> None:
     symlink_replace(Path(f"{table}.d") / gen, root / table)
+
+
+def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """`table` with exactly `schema`'s columns, in its order; a column the table lacks (a file written before the
+    column existed) is all null. How old stores keep working after a column is added."""
+    columns = [table.column(f.name).cast(f.type) if f.name in table.column_names else pa.nulls(table.num_rows, f.type)
+               for f in schema]
+    return pa.table(columns, schema=schema)

@@ -69,12 +69,15 @@ ARTICLES_SCHEMA = pa.schema(
         ("title", pa.string()),
         ("authors", pa.list_(pa.string())),
         ("published_at", TS),
-        ("published_source", pa.string()),  # meta | jsonld | url | feed | fetched
+        ("published_source", pa.string()),  # jsonld | meta | htmldate | url | feed | fetched
         ("fetched_at", TS),
         ("language", pa.string()),
         ("text", pa.string()),
         ("content_hash", pa.string()),
         ("story_id", pa.string()),  # near-duplicate cluster (syndicated copies): the id of its first article
+        # The page's own UTC offset of published_at, minutes east of UTC; null when the page gave none. Added after
+        # the first stores were written: files without it read as null (`conform`, DuckDB's union_by_name).
+        ("published_offset_min", pa.int16()),
     ]
 )
 
@@ -344,6 +347,7 @@ def articles_table(articles: list[Article]) -> pa.Table:
                 "text": a.text,
                 "content_hash": a.content_hash,
                 "story_id": a.story_id or a.id,
+                "published_offset_min": a.published_offset_min,
             }
             for a in articles
         ],

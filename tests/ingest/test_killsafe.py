@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from ingest.store.pages import _read_index, page_files, pages_dir
 from ingest.store.parquet import Store
 from tests.killkit import (
     assert_tidy,
@@ -46,6 +47,11 @@ def check_consistent(store: Store) -> int:
         [store.glob("mentions"), store.glob("articles")],
     ).fetchone()[0]
     assert orphans == 0, f"a plain reader sees {orphans} mention rows of an uncommitted batch"
+    # kept pages (STORE/pages/): a committed pages file holds pages of committed articles only, once each
+    ids = {r[0] for r in con.execute("select id from read_parquet(?)", [store.glob("articles")]).fetchall()}
+    kept = [page.article_id for path in page_files(store.root) for page in _read_index(path)]
+    assert len(kept) == len(set(kept)), "a page kept twice"
+    assert set(kept) <= ids, "a kept page of an article never committed"
     return n
 
 
@@ -117,6 +123,10 @@ def kill_ingest_at_random(tmp_path: Path, pages: int, kills: int, wait: tuple[fl
         pass
     assert_tidy(store)
     assert not reader_errors, reader_errors[:3]
+    # every stored article has its page kept exactly once, and nothing is left pending
+    kept = [page.article_id for path in page_files(store.root) for page in _read_index(path)]
+    assert sorted(kept) == sorted(set(kept)) and len(kept) == pages
+    assert not list(pages_dir(store.root).glob(".*"))
 
 
 def test_ingest_killed_at_random_moments_through_the_cli(tmp_path: Path) -> None:

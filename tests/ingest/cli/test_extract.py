@@ -27,6 +27,7 @@ def test_extract_jsonl_seed():
     obj = json.loads(result.output)
     assert obj["title"] == "Putin Calls for ‘Full-Fledged’ State of Palestine in Talks With Abbas"
     assert (obj["published"], obj["published_source"], obj["language"]) == ("2024-08-13T15:05:00Z", "meta", "en")
+    assert obj["published_local"] == "2024-08-13T18:05:00+03:00"
     assert obj["url"] == URL and obj["authors"] == ["The Moscow Times"]
     assert "Alexei Maishev" not in obj["text"] and obj["text"].startswith("Russian President Vladimir Putin")
 
@@ -72,3 +73,30 @@ def test_clean_text_stdin_and_nothing_found():
 def test_clean_without_store(tmp_path):
     result = CliRunner().invoke(clean_cmd, ["--store", str(tmp_path / "nothing")])
     assert result.exit_code == 1 and "no store at" in result.output
+
+
+def test_extract_list_of_pages_with_urls(tmp_path):
+    import gzip
+
+    page = PAGE.replace("<head>", '<head><meta property="article:published_time" content="2024-08-13T18:05:00+03:00">')
+    (tmp_path / "a.html").write_text(page, encoding="utf-8")
+    (tmp_path / "b.html.gz").write_bytes(gzip.compress(PAGE.encode("utf-8")))
+    listing = tmp_path / "pages.tsv"
+    listing.write_text("# saved pages\na.html\thttps://x.org/2024/08/13/a\n\nb.html.gz\thttps://x.org/2021/03/02/b\n",
+                       encoding="utf-8")
+    result = CliRunner().invoke(extract_cmd, ["--jsonl", "--list", str(listing)])
+    assert result.exit_code == 0, result.output
+    a, b = (json.loads(line) for line in result.output.splitlines())
+    assert (a["url"], a["published"], a["published_local"], a["published_source"]) == (
+        "https://x.org/2024/08/13/a", "2024-08-13T15:05:00Z", "2024-08-13T18:05:00+03:00", "meta")
+    assert (b["published"], b["published_local"], b["published_source"]) == ("2021-03-02T00:00:00Z", None, "url")
+
+
+def test_extract_list_names_a_missing_file_before_any_output(tmp_path):
+    (tmp_path / "a.html").write_text(PAGE, encoding="utf-8")
+    listing = tmp_path / "pages.tsv"
+    listing.write_text("a.html\thttps://x.org/a\nmissing.html\thttps://x.org/b\n", encoding="utf-8")
+    result = CliRunner().invoke(extract_cmd, ["--jsonl", "--list", str(listing)])
+    assert result.exit_code == 1
+    assert "pages.tsv, line 2: no such file: missing.html" in result.output
+    assert "{" not in result.output

@@ -58,6 +58,7 @@ def test_seed_metadata(seed, expected):
     assert seed.published_at == datetime(2024, 8, 13, 15, 5, tzinfo=UTC)
     assert seed.published_at.tzinfo is not None
     assert seed.published_source == "meta"
+    assert seed.published_offset_min == 180  # the page says 18:05 Moscow time (+03:00)
     assert seed.language == "en"
     assert "Vladimir Putin and Palestinian President Mahmoud Abbas." not in seed.text  # the caption
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import lxml.html
 import pytest
 
-from ingest.extract.dates import parse_datetime, pick_published, url_date
+from ingest.extract.dates import parse_datetime, parse_stamp, pick_published, url_date
 
 FETCHED = datetime(2024, 8, 14, 9, 0, tzinfo=UTC)
 NOW = datetime(2024, 8, 14, 9, 5, tzinfo=UTC)
@@ -35,21 +35,67 @@ def test_parse_datetime(value, expected):
     assert parse_datetime(value) == expected
 
 
-def test_meta_first_in_utc():
-    p = pick_published(doc(META + JSONLD), "https://x.org/2024/08/01/story", None, FETCHED, now=NOW)
-    assert (p.at, p.source) == (datetime(2024, 8, 13, 15, 5, tzinfo=UTC), "meta")
+def test_timed_meta_on_htmldate_day_gives_time_and_offset():
+    p = pick_published(doc(META + JSONLD), "https://x.org/2024/08/13/story", None, FETCHED, now=NOW)
+    assert (p.at, p.source, p.offset_min) == (datetime(2024, 8, 13, 15, 5, tzinfo=UTC), "meta", 180)
     assert p.at.tzinfo == UTC
+    assert p.local.isoformat() == "2024-08-13T18:05:00+03:00"
 
 
-def test_jsonld_when_no_meta():
+def test_url_day_outranks_a_single_structured_date():
+    # htmldate reads the URL's day first; the JSON-LD time is on another day, so only the day is kept
     p = pick_published(doc(JSONLD), "https://x.org/2024/08/01/story", None, FETCHED, now=NOW)
-    assert (p.at, p.source) == (datetime(2024, 8, 12, 7, 30, tzinfo=UTC), "jsonld")
+    assert (p.at, p.source, p.offset_min) == (datetime(2024, 8, 1, tzinfo=UTC), "url", None)
+
+
+def test_jsonld_when_nothing_else():
+    p = pick_published(doc(JSONLD), "https://x.org/story", None, FETCHED, now=NOW)
+    assert (p.at, p.source, p.offset_min) == (datetime(2024, 8, 12, 7, 30, tzinfo=UTC), "jsonld", 0)
 
 
 def test_time_itemprop_counts_as_meta():
     body = '<time itemprop="datePublished" datetime="2024-08-10T10:00:00+02:00">10 Aug</time>'
     p = pick_published(doc(body=body), "https://x.org/a", None, FETCHED, now=NOW)
-    assert (p.at, p.source) == (datetime(2024, 8, 10, 8, 0, tzinfo=UTC), "meta")
+    assert (p.at, p.source, p.offset_min) == (datetime(2024, 8, 10, 8, 0, tzinfo=UTC), "meta", 120)
+
+
+def test_page_offset_preferred_to_utc_for_the_same_instant():
+    # the head says 23:59 UTC on the 24th, the JSON-LD the same instant at +02:00: the page's day is the 25th
+    head = ('<meta property="article:published_time" content="2020-12-24T23:59:50+00:00">'
+            '<script type="application/ld+json">{"@type":"NewsArticle","datePublished":"2020-12-25T01:59:50+02:00"}'
+            '</script>')
+    p = pick_published(doc(head), "https://x.org/a", None, FETCHED, now=NOW)
+    assert p.at == datetime(2020, 12, 24, 23, 59, 50, tzinfo=UTC)
+    assert p.offset_min == 120 and p.local.date().isoformat() == "2020-12-25"
+
+
+def test_agreeing_structured_dates_outvote_a_date_in_the_text():
+    head = ('<meta property="article:published_time" content="2020-04-27T18:50:24+02:00">'
+            '<script type="application/ld+json">{"@type":"NewsArticle","datePublished":"2020-04-27T17:58:19+02:00"}'
+            '</script>')
+    body = '<header><abbr class="published" title="2020-07-08">Mittwoch, 8. Juli 2020</abbr></header><p>x</p>'
+    p = pick_published(doc(head, body), "https://x.org/a", None, FETCHED, now=NOW)
+    assert p.source == "meta" and p.local.date().isoformat() == "2020-04-27"
+
+
+def test_htmldate_reads_a_visible_date():
+    body = '<article><h1>Title</h1><p class="date">Published 3 March 2021</p><p>Text of the article.</p></article>'
+    p = pick_published(doc(body=body), "https://x.org/a", None, FETCHED, now=NOW)
+    assert (p.at, p.source, p.offset_min) == (datetime(2021, 3, 3, tzinfo=UTC), "htmldate", None)
+
+
+@pytest.mark.parametrize("value,utc,offset,has_time", [
+    ("2024-08-13T18:05:00+03:00", datetime(2024, 8, 13, 15, 5, tzinfo=UTC), 180, True),
+    ("2024-08-13T15:05:00Z", datetime(2024, 8, 13, 15, 5, tzinfo=UTC), 0, True),
+    ("2024-08-13T15:05:00", datetime(2024, 8, 13, 15, 5, tzinfo=UTC), None, True),
+    ("2024-08-13", datetime(2024, 8, 13, tzinfo=UTC), None, False),
+    ("2024-08-13T00:00:00-05:30", datetime(2024, 8, 13, 5, 30, tzinfo=UTC), -330, True),
+    ("Tue, Sep 15 2020 10:01:41 EDT", datetime(2020, 9, 15, 14, 1, 41, tzinfo=UTC), -240, True),
+    ("15 Sep 2020 10:01 IST", datetime(2020, 9, 15, 4, 31, tzinfo=UTC), 330, True),
+])
+def test_parse_stamp_keeps_the_offset(value, utc, offset, has_time):
+    stamp = parse_stamp(value)
+    assert (stamp.at, stamp.offset_min, stamp.has_time) == (utc, offset, has_time)
 
 
 @pytest.mark.parametrize("url,expected", [
@@ -98,3 +144,16 @@ def test_broken_jsonld_is_ignored():
     p = pick_published(doc('<script type="application/ld+json">{broken</script>'), "https://x.org/a", None,
                        FETCHED, now=NOW)
     assert p.source == "fetched"
+
+
+def test_written_date_read_in_the_pages_language_without_setting_up_every_language():
+    import htmldate.extractors as hx
+
+    from ingest.extract import dates
+
+    body = ("<article><h1>Hafenplan</h1><div class='meta'><span>Veröffentlicht am Mittwoch, 8. Juli 2020</span></div>"
+            "<p>Der Stadtrat hat den Plan beschlossen.</p></article>")
+    p = pick_published(doc(body=body), "https://x.org/a", None, FETCHED, now=NOW, language="de")
+    assert (p.at, p.source) == (datetime(2020, 7, 8, tzinfo=UTC), "htmldate")
+    assert hx.get_external_parser is dates._external_parser  # htmldate asks newsmon's per-language parser
+    assert dates._dateparser_for.cache_info().currsize <= 4  # one parser per language seen, not 205 locales
