@@ -164,12 +164,12 @@ def find_slips(
                     break
             if len(target) < MIN_LENGTH and start == b:
                 continue  # a short name ("Meloni") is fuzzy only with the given name before it
-            if start != b or owner in named or _looks_named(text, fold, b, e, title_words[owner]):
+            if start != b or owner in named or looks_named(text, fold, b, e, title_words[owner]):
                 hits.append((f, start, e, owner))
     return hits
 
 
-def _looks_named(text: str, fold: str, start: int, end: int, titles: frozenset[str]) -> bool:
+def looks_named(text: str, fold: str, start: int, end: int, titles: frozenset[str]) -> bool:
     """A title or role word, or a possessive proper noun ("Iran's"), before; a possessive or "said" after."""
     before = fold[max(0, start - 30) : start].split()
     if before and (before[-1] in _TITLE_WORDS or before[-1] in titles):

@@ -6,7 +6,9 @@ stored with a space on each side, so a hit is a whole word by construction: "Put
 "Rasputin" does not. Then, in order:
 
 1. People: overlapping hits are resolved leftmost-longest, so "Trump Tower" (an exclusion) beats "Trump" and
-   "Abbas Araghchi" (another person) beats the short form "Abbas". An alias always counts (rule ``alias``).
+   "Abbas Araghchi" (another person) beats the short form "Abbas". An alias counts (rule ``alias``), except an
+   acronym ("AOC") where the article does not show the person, and a name before an institution word ("the Bill
+   Gates Foundation", rule ``named-after`` if the watchlist counts those); aliases.py.
 2. Fuzzy: a capitalised word of 7+ letters that is one slip away from a single-word alias counts (rule ``fuzzy``)
    where the text shows a name stands there (first name, title or "said" around it, or the person named exactly
    elsewhere in the article); "Ismail Haniiyeh" is recorded whole when the first name is there.
@@ -33,8 +35,9 @@ from dataclasses import dataclass
 
 import ahocorasick
 
+from ingest.mentions.aliases import acronym_shown, institution_after, is_acronym
 from ingest.mentions.context import Anchor, in_address
-from ingest.mentions.derive import derive
+from ingest.mentions.derive import derive, name_data
 from ingest.mentions.fold import (
     ARABIC_PROCLITICS,
     SPACE,
@@ -105,6 +108,7 @@ class Matcher:
         self._exact_cues: list[re.Pattern | None] = []
         self._title_words: list[frozenset[str]] = []
         self._rivals: dict[tuple[int, str], set[int]] = {}
+        self._all_title_words = frozenset(t.split()[-1] for t in name_data()["all_titles"])
         self._build()
 
     def __reduce__(self):
@@ -122,6 +126,8 @@ class Matcher:
             case = ""
             if kind not in _TOPICAL and len(words) == 1 and not is_unspaced(form):
                 case = form.strip() if len(key) <= 3 else "cap"
+            if kind == ALIAS and is_acronym(form):
+                case, tag = form.strip(), "acronym"  # "AOC" as written, never "Aoc"
             variants = [(key, 0)]
             if is_arabic(form) and kind not in _TOPICAL:
                 variants += [(p + key, len(p)) for p in ARABIC_PROCLITICS]
@@ -222,6 +228,7 @@ class Matcher:
             found = [h for h in found if not any(c.field == h.field and c.start <= h.start and h.end <= c.end
                                                   and c is not h for c in counted)]
         found += counted
+        found = self._alias_checks(texts, folded, found)
         found += self._license(texts, folded, people, shorts)
         found += self._topics(folded, topics)
         found.sort(key=lambda h: (h.field, h.start, h.end))
@@ -289,6 +296,28 @@ class Matcher:
             else:
                 people.append(_Hit(field, start, end, form, "alias", form.owner))
         return people, shorts, topics
+
+    def _alias_checks(self, texts: tuple[str, str], folded: tuple[str, str], found: list[_Hit]) -> list[_Hit]:
+        """Aliases that name an institution ("the Bill Gates Foundation") and acronyms the article does not show to
+        be the person's ("les articles d'AOC"), out; aliases.py."""
+        institutions = name_data()["named_after"]
+        out = []
+        for h in found:
+            if h.form is None or h.form.kind != ALIAS:
+                out.append(h)
+                continue
+            if institution_after(texts[h.field], h.end, institutions):
+                if not self.watchlist.named_after:
+                    continue
+                h.rule = "named-after"
+            if h.form.tag == "acronym":
+                named = any(o.owner == h.owner and (o.form is None or o.form.tag != "acronym") for o in found)
+                titles = self._title_words[h.owner] | self._all_title_words
+                shown = acronym_shown(texts[h.field], folded[h.field], h.start, h.end, titles)
+                if not (named or shown):
+                    continue
+            out.append(h)
+        return out
 
     def _families(
         self, texts: tuple[str, str], people: list[_Hit], families: list[_Hit], language: str | None
