@@ -399,7 +399,8 @@ class Surnames:
             text = texts[c.field]
             # German capitalises every noun: there only a compound that needs a person shows one ("Macron-Berater")
             shown = (
-                person_compound(text, c.end, self._person_compounds, self._role_endings)
+                # ... or an institution named after one ("Gates-Stiftung", counted only with named_after)
+                (c.tag == "named-after" or person_compound(text, c.end, self._person_compounds, self._role_endings))
                 if lang.code in NOUN_CAPITALS
                 else meaningful_capital(text, c.start, c.end)
             )

@@ -106,6 +106,12 @@ def test_full_name_foundation_counts_with_named_after(switched):
     assert got == [("gates", "Bill Gates", "named-after")]
 
 
+def test_german_institution_compound_counts_with_named_after(plain, switched):
+    body = "Eingeladen vom Weltwirtschaftsforum und der Gates-Stiftung spielten sie ein Szenario durch."
+    assert [(m.entity_id, m.rule) for m in switched.find("", body, "de")] == [("gates", "named-after")]
+    assert plain.find("", body, "de") == []
+
+
 def test_chinese_and_japanese_frequencies_do_not_fail():
     """wordfreq's Chinese tokenizer needs a jieba that newspaper3k's jieba3k is not: the fallbacks answer."""
     assert zipf("sunak", "zh") < 3.3
