@@ -14,14 +14,15 @@ Takes an alias hit of the matcher (its field's text, folded text and span); give
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-from ingest.mentions.fold import fold_form
+from ingest.mentions.derive import name_data
 from ingest.mentions.fuzzy import looks_named
 
 _ACRONYM = re.compile(r"^[A-ZÀ-ÖØ-Þ]{2,5}$")
-_WORD_AFTER = re.compile(r"^[ \u00a0-]+([\w'’.]+)")
-_POSSESSIVE = re.compile(r"['’]s?$")
-
+# First words of two-word institution phrases ("white" of "white house"), from data/names.toml.
+_FIRST_WORDS = frozenset(w.split()[0] for w in name_data()["named_after"] if " " in w)
+_JOINERS = frozenset(" -\u00a0\u2010\u2011")  # a space or hyphen between the name and the word after
 
 def is_acronym(form: str) -> bool:
     return bool(_ACRONYM.match(form.strip()))
@@ -32,13 +33,52 @@ def acronym_shown(text: str, folded: str, start: int, end: int, titles: frozense
     return looks_named(text, folded, start, end, titles)
 
 
-def institution_after(text: str, end: int, institutions: frozenset[str]) -> bool:
-    """True if one or two words right after `end` are an institution word ("Foundation", "White House")."""
-    m = _WORD_AFTER.match(text[end : end + 60])
-    if not m:
+def institution_after(text: str, folded: str, end: int, institutions: frozenset[str]) -> bool:
+    """True if one or two words right after `end` are an institution word ("Foundation", "White House").
+
+    Read from the folded text (same length as `text`, every word already folded), since it runs for every alias hit.
+    """
+    if end >= len(text) or text[end] not in _JOINERS:
         return False
-    first = fold_form(_POSSESSIVE.sub("", m.group(1).rstrip(".,")))
-    if first in institutions:
+    k = folded.find(" ", end + 1)
+    first = folded[end + 1 : k] if k > end + 1 else ""
+    if first and first not in institutions and first not in _FIRST_WORDS:
+        return False  # the usual case, one look-up: "Trump said"
+    words = folded[end : end + 40].split(None, 2)
+    if not words:
+        return False
+    if words[0] in institutions:
         return True
-    two = _WORD_AFTER.match(text[end + m.end() : end + m.end() + 40])
-    return bool(two) and f"{first} {fold_form(two.group(1).rstrip('.,'))}" in institutions
+    return len(words) > 1 and f"{words[0]} {words[1]}" in institutions
+
+
+def check_aliases(
+    texts: tuple[str, str],
+    folded: tuple[str, str],
+    found: list,
+    institutions: Sequence[bool],
+    named_after: bool,
+    titles_of: Sequence[frozenset[str]],
+) -> list:
+    """The person hits of an article without the aliases that name an institution (kept as ``named-after`` when
+    `named_after`) and the acronyms the article does not show to be the person's.
+
+    `found` holds the matcher's hits: an alias hit has a `form` (with `tag` "acronym" for an acronym), a hit of any
+    other rule has none. `institutions[field]` says whether the field has an institution word at all.
+    """
+    words = name_data()["named_after"]
+    out = []
+    for h in found:
+        if h.form is None:
+            out.append(h)
+            continue
+        if institutions[h.field] and institution_after(texts[h.field], folded[h.field], h.end, words):
+            if not named_after:
+                continue
+            h.rule = "named-after"
+        if h.form.tag == "acronym":
+            named = any(o.owner == h.owner and (o.form is None or o.form.tag != "acronym") for o in found)
+            if not named and not acronym_shown(texts[h.field], folded[h.field], h.start, h.end, titles_of[h.owner]):
+                continue
+        out.append(h)
+    return out

@@ -63,6 +63,8 @@ class SlipIndex:
         self._heads: set[str] = set()
         self._tails: set[str] = set()
         self._cache: dict[str, tuple[int, str] | None] = {}  # capitalised words repeat a lot in news text
+        # Per word of the text: worth a look-up at all (`maybe`, and not a known form)? Filled by `find_slips`.
+        self.worth: dict[str, bool] = {}
 
     def add(self, target: str, owner: int) -> None:
         if len(target) < SHORT_MIN_LENGTH or not target.isalpha():
@@ -72,6 +74,7 @@ class SlipIndex:
         for key in {target} | deletions(target):
             self._keys.setdefault(key, []).append((owner, target))
         self._cache.clear()
+        self.worth.clear()
 
     def __bool__(self) -> bool:
         return bool(self._keys)
@@ -139,13 +142,19 @@ def find_slips(
     exactly in the article; `first_names` the given names that may stand before a target (then the span includes it).
     """
     hits = []
+    worth = slips.worth
     for f in (0, 1):
         text, fold = texts[f], folded[f]
         starts = [s for s, _ in spans[f]]
         for m in _CAPITAL_WORD.finditer(text):
             b, e = m.span()
             word = fold[b:e]
-            if not slips.maybe(word) or word in known_words or SPACE in word:
+            tried = worth.get(word)  # one dict look-up per word: capitalised words repeat across articles
+            if tried is None:
+                tried = worth[word] = slips.maybe(word) and word not in known_words and SPACE not in word
+                if len(worth) > 200_000:
+                    worth.clear()
+            if not tried:
                 continue
             if (b and text[b - 1].isalnum()) or (e < len(text) and text[e].isalnum()):
                 continue

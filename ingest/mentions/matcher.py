@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import ahocorasick
 
-from ingest.mentions.aliases import acronym_shown, institution_after, is_acronym
+from ingest.mentions.aliases import check_aliases, is_acronym
 from ingest.mentions.context import Anchor, in_address
 from ingest.mentions.derive import derive, name_data
 from ingest.mentions.fold import (
@@ -49,6 +49,7 @@ from ingest.mentions.fold import (
 )
 from ingest.mentions.fuzzy import MIN_LENGTH, SHORT_MIN_LENGTH, SlipIndex, find_slips
 from ingest.mentions.surnames import Candidate, Surnames
+from ingest.mentions.topics import topic_conditions, topic_mentions
 from ingest.mentions.watchlist import Watchlist
 from ingest.records import Mention
 
@@ -68,8 +69,9 @@ RULE_HELP = {
 # Rule values of stores written before the derived forms; `newsmon mentions recount` rewrites them.
 OLD_RULES = {"surname-after-full-name": "surname-after-full"}
 
-ALIAS, SHORT, BLOCK, TOPIC, TOPIC_BLOCK, FAMILY = 0, 1, 2, 3, 4, 5
+ALIAS, SHORT, BLOCK, TOPIC, TOPIC_BLOCK, FAMILY, INSTITUTION = 0, 1, 2, 3, 4, 5, 6
 _TOPICAL = (TOPIC, TOPIC_BLOCK)
+_CASELESS = (TOPIC, TOPIC_BLOCK, INSTITUTION)
 _PRIORITY = {ALIAS: 0, BLOCK: 1, SHORT: 2, FAMILY: 2, TOPIC_BLOCK: 0, TOPIC: 1}
 _SUFFIX = re.compile(r",? (?:Jr|Sr|Junior|Senior)\b")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -108,7 +110,6 @@ class Matcher:
         self._exact_cues: list[re.Pattern | None] = []
         self._title_words: list[frozenset[str]] = []
         self._rivals: dict[tuple[int, str], set[int]] = {}
-        self._all_title_words = frozenset(t.split()[-1] for t in name_data()["all_titles"])
         self._build()
 
     def __reduce__(self):
@@ -122,14 +123,15 @@ class Matcher:
         def add(form: str, kind: int, owner: int, tag: str = "") -> None:
             key = fold_form(form)
             words = key.split()
-            self._known_words.update(words)
+            if kind != INSTITUTION:
+                self._known_words.update(words)
             case = ""
-            if kind not in _TOPICAL and len(words) == 1 and not is_unspaced(form):
+            if kind not in _CASELESS and len(words) == 1 and not is_unspaced(form):
                 case = form.strip() if len(key) <= 3 else "cap"
             if kind == ALIAS and is_acronym(form):
                 case, tag = form.strip(), "acronym"  # "AOC" as written, never "Aoc"
             variants = [(key, 0)]
-            if is_arabic(form) and kind not in _TOPICAL:
+            if is_arabic(form) and kind not in _CASELESS:
                 variants += [(p + key, len(p)) for p in ARABIC_PROCLITICS]
             for k, trim in variants:
                 padded = k if is_unspaced(form) else f"{SPACE}{k}{SPACE}"
@@ -184,17 +186,25 @@ class Matcher:
                     if j != i and any(s in fold_form(a).split() for a in q.aliases):
                         rivals.add(j)
                 self._rivals[(i, s)] = rivals
-        self._conditions: list[tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]] = []
         for i, t in enumerate(self.watchlist.topics):
             for phrase in t.any_of:
                 add(phrase, TOPIC, i)
             for phrase in t.exclude:
                 add(phrase, TOPIC_BLOCK, i)
-            padded = lambda phrases: tuple(f"{SPACE}{fold_form(p)}{SPACE}" for p in phrases)  # noqa: E731
-            self._conditions.append((tuple(padded(g) for g in t.all_of), padded(t.none_of)))
+        self._conditions = topic_conditions(self.watchlist.topics)
+        # Title words that may stand before an acronym alias ("Rep. AOC"): the person's and every known title.
+        every_title = frozenset(t.split()[-1] for t in name_data()["all_titles"])
+        self._titles_of = [t | every_title for t in self._title_words]
+        self._acronyms = any(f.tag == "acronym" for forms in patterns.values() for f in forms)
+        # Institution words ("foundation", "administration"): the scan notes whether a field has any, so that only
+        # then is each alias checked for one after it (aliases.py).
+        for word in name_data()["named_after"]:
+            add(word, INSTITUTION, -1)
         for key, forms in patterns.items():
-            family_only = all(f.kind == FAMILY for f in forms)
-            self._automaton.add_word(key, (len(key), SPACE in key[:1], tuple(forms), family_only))
+            institution = any(f.kind == INSTITUTION for f in forms)
+            forms = [f for f in forms if f.kind != INSTITUTION]
+            family_only = bool(forms) and all(f.kind == FAMILY for f in forms)
+            self._automaton.add_word(key, (len(key), SPACE in key[:1], tuple(forms), family_only, institution))
         self._automaton.make_automaton()
 
     # ---------------------------------------------------------------- matching
@@ -210,8 +220,9 @@ class Matcher:
         people: list[_Hit] = []
         shorts: list[_Hit] = []
         topics: list[_Hit] = []
+        institutions = [False, False]  # per field: any institution word?
         for f in (0, 1):
-            p, s, t = self._scan(f, texts[f], folded[f])
+            p, s, t, institutions[f] = self._scan(f, texts[f], folded[f])
             people += p
             shorts += s
             topics += t
@@ -228,9 +239,10 @@ class Matcher:
             found = [h for h in found if not any(c.field == h.field and c.start <= h.start and h.end <= c.end
                                                   and c is not h for c in counted)]
         found += counted
-        found = self._alias_checks(texts, folded, found)
+        if self._acronyms or institutions[0] or institutions[1]:
+            found = check_aliases(texts, folded, found, institutions, self.watchlist.named_after, self._titles_of)
         found += self._license(texts, folded, people, shorts)
-        found += self._topics(folded, topics)
+        found += topic_mentions(folded, topics, self._conditions)
         found.sort(key=lambda h: (h.field, h.start, h.end))
         names = ("title", "body")
         out = []
@@ -242,13 +254,19 @@ class Matcher:
             )
         return out
 
-    def _scan(self, field: int, text: str, folded: str) -> tuple[list[_Hit], list[_Hit], list[_Hit]]:
-        """People hits (aliases and exclusions), short-form hits and topic hits of one field, overlaps resolved."""
+    def _scan(self, field: int, text: str, folded: str) -> tuple[list[_Hit], list[_Hit], list[_Hit], bool]:
+        """People hits (aliases and exclusions), short-form hits and topic hits of one field, overlaps resolved;
+        and whether the field has an institution word."""
         if not folded.strip():
-            return [], [], []
+            return [], [], [], False
         raw: list[tuple[int, int, int, _Form]] = []  # start, -length, priority, form
         prev_last, prev_length = -1, 0
-        for last, (length, spaced, forms, family_only) in self._automaton.iter(f"{SPACE}{folded}{SPACE}"):
+        institution = False
+        for last, (length, spaced, forms, family_only, inst) in self._automaton.iter(f"{SPACE}{folded}{SPACE}"):
+            if inst:
+                institution = True
+                if not forms:
+                    continue
             if last == prev_last and length < prev_length and family_only:
                 continue  # the family name inside a full name just found ("Trump" in "Donald Trump"): it loses anyway
             prev_last, prev_length = last, length
@@ -295,29 +313,7 @@ class Matcher:
                 person_end = start  # "Donald Trump Jr.": the son
             else:
                 people.append(_Hit(field, start, end, form, "alias", form.owner))
-        return people, shorts, topics
-
-    def _alias_checks(self, texts: tuple[str, str], folded: tuple[str, str], found: list[_Hit]) -> list[_Hit]:
-        """Aliases that name an institution ("the Bill Gates Foundation") and acronyms the article does not show to
-        be the person's ("les articles d'AOC"), out; aliases.py."""
-        institutions = name_data()["named_after"]
-        out = []
-        for h in found:
-            if h.form is None or h.form.kind != ALIAS:
-                out.append(h)
-                continue
-            if institution_after(texts[h.field], h.end, institutions):
-                if not self.watchlist.named_after:
-                    continue
-                h.rule = "named-after"
-            if h.form.tag == "acronym":
-                named = any(o.owner == h.owner and (o.form is None or o.form.tag != "acronym") for o in found)
-                titles = self._title_words[h.owner] | self._all_title_words
-                shown = acronym_shown(texts[h.field], folded[h.field], h.start, h.end, titles)
-                if not (named or shown):
-                    continue
-            out.append(h)
-        return out
+        return people, shorts, topics, institution
 
     def _families(
         self, texts: tuple[str, str], people: list[_Hit], families: list[_Hit], language: str | None
@@ -419,25 +415,6 @@ class Matcher:
         if any(c in sentence for c in cues):
             return True
         return exact is not None and bool(exact.search(text[left:start]) or exact.search(text[end:right]))
-
-    def _topics(self, folded: tuple[str, str], hits: list[_Hit]) -> list[_Hit]:
-        if not hits:
-            return []
-        article = f"{SPACE}{folded[0]}{SPACE}{SPACE}{folded[1]}{SPACE}"
-        ok: dict[int, bool] = {}
-        out = []
-        for h in hits:
-            if h.owner not in ok:
-                ok[h.owner] = self._topic_holds(h.owner, article)
-            if ok[h.owner]:
-                out.append(h)
-        return out
-
-    def _topic_holds(self, owner: int, article: str) -> bool:
-        all_of, none_of = self._conditions[owner]
-        return all(any(p in article for p in group) for group in all_of) and not any(
-            p in article for p in none_of
-        )
 
 
 def _case_ok(text: str, start: int, end: int, case: str) -> bool:
