@@ -48,6 +48,7 @@ from ingest.mentions.fold import (
     starts_upper,
 )
 from ingest.mentions.fuzzy import MIN_LENGTH, SHORT_MIN_LENGTH, SlipIndex, find_slips
+from ingest.mentions.shortforms import ALIAS, BLOCK, license_shorts
 from ingest.mentions.surnames import Candidate, Surnames
 from ingest.mentions.topics import topic_conditions, topic_mentions
 from ingest.mentions.watchlist import Watchlist
@@ -69,13 +70,13 @@ RULE_HELP = {
 # Rule values of stores written before the derived forms; `newsmon mentions recount` rewrites them.
 OLD_RULES = {"surname-after-full-name": "surname-after-full"}
 
-ALIAS, SHORT, BLOCK, TOPIC, TOPIC_BLOCK, FAMILY, INSTITUTION = 0, 1, 2, 3, 4, 5, 6
+# Kinds of form; ALIAS (0) and BLOCK (2) come from shortforms.py, which reads them too.
+SHORT, TOPIC, TOPIC_BLOCK, FAMILY, INSTITUTION = 1, 3, 4, 5, 6
 _TOPICAL = (TOPIC, TOPIC_BLOCK)
 _CASELESS = (TOPIC, TOPIC_BLOCK, INSTITUTION)
 _PRIORITY = {ALIAS: 0, BLOCK: 1, SHORT: 2, FAMILY: 2, TOPIC_BLOCK: 0, TOPIC: 1}
 _SUFFIX = re.compile(r",? (?:Jr|Sr|Junior|Senior)\b")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+|\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,7 +242,7 @@ class Matcher:
         found += counted
         if self._acronyms or institutions[0] or institutions[1]:
             found = check_aliases(texts, folded, found, institutions, self.watchlist.named_after, self._titles_of)
-        found += self._license(texts, folded, people, shorts)
+        found += license_shorts(texts, folded, people, shorts, self._rivals, self._cues, self._exact_cues)
         found += topic_mentions(folded, topics, self._conditions)
         found.sort(key=lambda h: (h.field, h.start, h.end))
         names = ("title", "body")
@@ -363,58 +364,6 @@ class Matcher:
             texts, folded, spans, named, self._slips, self._known_words, self._first_names, self._title_words, language
         )
         return [_Hit(f, start, end, None, "fuzzy", owner) for f, start, end, owner in found]
-
-    def _license(
-        self, texts: tuple[str, str], folded: tuple[str, str], people: list[_Hit], shorts: list[_Hit]
-    ) -> list[_Hit]:
-        """The short-form hits that the article licenses, with the rule that licensed each."""
-        out: list[_Hit] = []
-        claimed: set[tuple[int, int]] = set()
-        for h in shorts:
-            if (h.field, h.start) in claimed:
-                continue
-            key = fold_form(texts[h.field][h.start : h.end])
-            rivals = self._rivals.get((h.owner, key), set())
-            relevant = [
-                p
-                for p in people
-                if (p.owner == h.owner and (p.form is None or p.form.kind == ALIAS))
-                or (p.owner in rivals and (p.form is None or p.form.kind == ALIAS))
-                or (p.form is not None and p.form.kind == BLOCK and p.owner == h.owner)
-            ]
-            before = [p for p in relevant if (p.field, p.start) < (h.field, h.start)]
-            if not before and h.field == 0:
-                # The headline is read as following the body's first full name.
-                before = [p for p in relevant if p.field == 1][:1]
-            nearest = before[-1] if before else None
-            rule = ""
-            if (
-                nearest is not None
-                and nearest.owner == h.owner
-                and (nearest.form is None or nearest.form.kind != BLOCK)
-            ):
-                rule = "surname-after-full"
-            elif self._cue_near(h.owner, texts[h.field], folded[h.field], h.start, h.end):
-                rule = "context"
-            if rule:
-                h.rule = rule
-                out.append(h)
-                claimed.add((h.field, h.start))
-        return out
-
-    def _cue_near(self, owner: int, text: str, folded: str, start: int, end: int) -> bool:
-        cues, exact = self._cues[owner], self._exact_cues[owner]
-        if not cues and exact is None:
-            return False
-        left = 0
-        for m in _SENTENCE_END.finditer(text, max(0, start - 400), start):
-            left = m.end()
-        m = _SENTENCE_END.search(text, end)
-        right = m.start() if m else len(text)
-        sentence = f"{SPACE}{folded[left:start]}{SPACE}{folded[end:right]}{SPACE}"
-        if any(c in sentence for c in cues):
-            return True
-        return exact is not None and bool(exact.search(text[left:start]) or exact.search(text[end:right]))
 
 
 def _case_ok(text: str, start: int, end: int, case: str) -> bool:
