@@ -17,8 +17,11 @@ import re
 from collections.abc import Sequence
 
 from ingest.mentions.derive import name_data
-from ingest.mentions.fuzzy import looks_named
+from ingest.mentions.fuzzy import REPORTING, looks_named
 
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+|\n")
+# Words before an acronym that make it a thing, not a person: articles and prepositions (folded).
+_DETERMINERS = frozenset("the a an this that l d de du des la le les der die das des dem den el los las".split())
 _ACRONYM = re.compile(r"^[A-ZÀ-ÖØ-Þ]{2,5}$")
 # First words of two-word institution phrases ("white" of "white house"), from data/names.toml.
 _FIRST_WORDS = frozenset(w.split()[0] for w in name_data()["named_after"] if " " in w)
@@ -29,8 +32,18 @@ def is_acronym(form: str) -> bool:
 
 
 def acronym_shown(text: str, folded: str, start: int, end: int, titles: frozenset[str]) -> bool:
-    """True if a title before the acronym or a possessive or reporting verb after it shows a person."""
-    return looks_named(text, folded, start, end, titles)
+    """True if the words around the acronym show a person: a title before it, a possessive or reporting verb after
+    it ("AOC said", "AOC's"), or a reporting verb elsewhere in its sentence with no article or preposition right
+    before it ("Analysts said MBS wanted ..."; not "the AOC rules", "les articles d'AOC")."""
+    if looks_named(text, folded, start, end, titles):
+        return True
+    before = folded[max(0, start - 20) : start].split()
+    if before and before[-1] in _DETERMINERS:
+        return False
+    left = max((m.end() for m in _SENTENCE_END.finditer(text, max(0, start - 300), start)), default=max(0, start - 300))
+    m = _SENTENCE_END.search(text, end, end + 300)
+    right = m.start() if m else min(len(text), end + 300)
+    return not REPORTING.isdisjoint(folded[left:start].split() + folded[end:right].split())
 
 
 def institution_after(text: str, folded: str, end: int, institutions: frozenset[str]) -> bool:

@@ -123,6 +123,7 @@ _TITLE_WORDS = frozenset(
 )
 _PROPER_POSSESSIVE = re.compile(r"[A-Z][\w.]*['’]s\s+$")
 _REPORTING = frozenset("s said says told tells added wrote warned insisted argued announced".split())
+REPORTING = _REPORTING - {"s"}  # reporting verbs alone (aliases.py reads them in a whole sentence)
 
 
 def find_slips(

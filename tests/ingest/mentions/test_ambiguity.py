@@ -80,6 +80,8 @@ CASES = {
         [("aoc", "Alexandria Ocasio-Cortez", "alias"), ("aoc", "AOC", "alias")],
     ),
     "acronym-case-exact": ("Amlo said yes.", "en", []),
+    "acronym-in-a-reported-sentence": ("Analysts said AMLO wanted a deal first.", "en", [("amlo", "AMLO", "alias")]),
+    "acronym-as-a-thing-in-a-reported-sentence": ("Growers said the AOC rules were strict.", "en", []),
     "acronym-four-letters": ("AMLO said yes.", "es", [("amlo", "AMLO", "alias")]),
     # A full name before an institution word names the institution.
     "full-name-foundation": ("A grant from the Bill Gates Foundation paid for it.", "en", []),
