@@ -240,7 +240,9 @@ class Matcher:
             found = [h for h in found if not any(c.field == h.field and c.start <= h.start and h.end <= c.end
                                                   and c is not h for c in counted)]
         found += counted
-        if self._acronyms or institutions[0] or institutions[1]:
+        if institutions[0] or institutions[1] or (
+            self._acronyms and any(h.form is not None and h.form.tag == "acronym" for h in found)
+        ):
             found = check_aliases(texts, folded, found, institutions, self.watchlist.named_after, self._titles_of)
         found += license_shorts(texts, folded, people, shorts, self._rivals, self._cues, self._exact_cues)
         found += topic_mentions(folded, topics, self._conditions)
