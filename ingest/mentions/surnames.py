@@ -386,7 +386,7 @@ class Surnames:
                 return ""
             rule = "surname-distinctive" if nearest.rule == "surname-distinctive" else "surname-after-full"
             return rule_for(c.tag, "title-surname" if titled else rule)
-        if rivals or form in outlets:
+        if rivals or (form in outlets and not titled):
             return ""  # another watched person's name, or an outlet's in this article ("Bloomberg News")
         if self.derived[c.owner].family_first and not titled:
             return ""  # Kim, Lee, Moon, Xi: family names of millions count only in an article that licenses them

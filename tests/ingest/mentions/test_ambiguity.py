@@ -60,6 +60,8 @@ CASES = {
         "en",
         [("bloomberg", "Michael Bloomberg", "alias"), ("bloomberg", "Bloomberg", "surname-after-full")],
     ),
+    "titled-beside-outlet": ("Bloomberg News reported that Mr. Bloomberg would run.", "en",
+                             [("bloomberg", "Bloomberg", "title-surname")]),
     "person-not-outlet": ("Voters in Iowa barely heard of Bloomberg until March.", "en",
                           [("bloomberg", "Bloomberg", "surname-distinctive")]),
     # A namesake with a frequent given name ("Bill" is also a word) is someone else, at a sentence start too.
