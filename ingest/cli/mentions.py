@@ -146,6 +146,7 @@ def _collect(paths: tuple[Path, ...], list_file: Path | None) -> list[Path]:
 
 def _explain(wl, entity_id: str) -> None:
     """What the matcher derives for one entry, one fact a line."""
+    from ingest.mentions.aliases import is_acronym
     from ingest.mentions.derive import derive, name_data
 
     person = next((p for p in wl.people if p.id == entity_id), None)
@@ -154,7 +155,11 @@ def _explain(wl, entity_id: str) -> None:
         raise click.ClickException(f"no person with id {entity_id!r} in {wl.path} (people: {known}, ...)")
     d = derive(person)
     click.echo(f"{person.id}: {person.name}")
-    click.echo(f"  always counted (rule alias): {', '.join(person.aliases)}")
+    acronyms = [a for a in person.aliases if is_acronym(a)]
+    plain = [a for a in person.aliases if a not in acronyms]
+    click.echo(f"  counted wherever they stand (rule alias), unless an institution word follows: {', '.join(plain)}")
+    if acronyms:
+        click.echo(f"  acronyms (as written, where the article shows the person): {', '.join(acronyms)}")
     for note in d.notes:
         click.echo(f"  {note}")
     if d.given:

@@ -9,12 +9,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ingest.mentions.fold import fold_form
 from ingest.mentions.words import guess_language
 
 _OPEN = frozenset(" \n\t\u00a0(\"'“‘«„[")
 _CLOSE = frozenset(" \n\t\u00a0.,;:!?)\"'”’»]")
 _SENTENCE_BREAK = set(".!?:;\"“”„«»—–•*|()[]")
 _WORD_BEFORE = re.compile(r"([\w'’.-]+)([ \u00a0]+)$")
+_WORD_AFTER = re.compile(r"^([ \u00a0-]+)([\w'’.]+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,3 +133,22 @@ def title_case_line(text: str, pos: int) -> bool:
     if not words or len(words) > 16:
         return False
     return sum(1 for w in words if w[0].isupper()) >= 0.6 * len(words) and len(words) >= 3
+
+
+def outlet_around(text: str, start: int, end: int, after: frozenset[str], before: frozenset[str]) -> bool:
+    """True if the words around a name show a news outlet of that name: a word after it from `after` ("Bloomberg
+    News", "Bloomberg reported"), or two words before it from `before` ("wrote for Bloomberg"); folded words."""
+    m = _WORD_AFTER.match(text[end : end + 40])
+    if m and fold_form(m.group(2).rstrip(".,")) in after:
+        return True
+    words = words_before(text, start, 2)
+    return len(words) == 2 and f"{fold_form(words[1][0])} {fold_form(words[0][0])}" in before
+
+
+def person_compound(text: str, end: int, compounds: frozenset[str], role_endings: tuple[str, ...]) -> bool:
+    """True if a hyphenated compound after a name needs a person: "Macron-Berater", "Macron-Partei"."""
+    m = _WORD_AFTER.match(text[end : end + 40])
+    if not m or m.group(1) != "-":
+        return False
+    f = fold_form(m.group(2).rstrip(".,"))
+    return f in compounds or any(f.endswith(e) for e in role_endings)

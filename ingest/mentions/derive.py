@@ -53,6 +53,9 @@ def name_data() -> dict:
         "east_asian": frozenset(raw["east_asian_family_names"]),
         "named_after": frozenset(fold_form(w) for w in raw["named_after"]),
         "given_variants": {fold_form(n): {fold_form(x) for x in group} for group in raw["given_name_variants"] for n in group},
+        "outlet_after": frozenset(fold_form(w) for w in raw["outlet"]["after"]),
+        "outlet_before": frozenset(fold_form(w) for w in raw["outlet"]["before"]),
+        "person_compounds": frozenset(fold_form(w) for ws in raw["person_compounds"].values() for w in ws),
     }
 
 

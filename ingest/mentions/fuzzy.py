@@ -63,6 +63,8 @@ class SlipIndex:
         self._heads: set[str] = set()
         self._tails: set[str] = set()
         self._cache: dict[str, tuple[int, str] | None] = {}  # capitalised words repeat a lot in news text
+        # Per word of the text: worth a look-up at all (`maybe`, and not a known form)? Filled by `find_slips`.
+        self.worth: dict[str, bool] = {}
 
     def add(self, target: str, owner: int) -> None:
         if len(target) < SHORT_MIN_LENGTH or not target.isalpha():
@@ -72,6 +74,7 @@ class SlipIndex:
         for key in {target} | deletions(target):
             self._keys.setdefault(key, []).append((owner, target))
         self._cache.clear()
+        self.worth.clear()
 
     def __bool__(self) -> bool:
         return bool(self._keys)
@@ -120,6 +123,7 @@ _TITLE_WORDS = frozenset(
 )
 _PROPER_POSSESSIVE = re.compile(r"[A-Z][\w.]*['’]s\s+$")
 _REPORTING = frozenset("s said says told tells added wrote warned insisted argued announced".split())
+REPORTING = _REPORTING - {"s"}  # reporting verbs alone (aliases.py reads them in a whole sentence)
 
 
 def find_slips(
@@ -139,13 +143,19 @@ def find_slips(
     exactly in the article; `first_names` the given names that may stand before a target (then the span includes it).
     """
     hits = []
+    worth = slips.worth
     for f in (0, 1):
         text, fold = texts[f], folded[f]
         starts = [s for s, _ in spans[f]]
         for m in _CAPITAL_WORD.finditer(text):
             b, e = m.span()
             word = fold[b:e]
-            if not slips.maybe(word) or word in known_words or SPACE in word:
+            tried = worth.get(word)  # one dict look-up per word: capitalised words repeat across articles
+            if tried is None:
+                tried = worth[word] = slips.maybe(word) and word not in known_words and SPACE not in word
+                if len(worth) > 200_000:
+                    worth.clear()
+            if not tried:
                 continue
             if (b and text[b - 1].isalnum()) or (e < len(text) and text[e].isalnum()):
                 continue
@@ -164,12 +174,12 @@ def find_slips(
                     break
             if len(target) < MIN_LENGTH and start == b:
                 continue  # a short name ("Meloni") is fuzzy only with the given name before it
-            if start != b or owner in named or _looks_named(text, fold, b, e, title_words[owner]):
+            if start != b or owner in named or looks_named(text, fold, b, e, title_words[owner]):
                 hits.append((f, start, e, owner))
     return hits
 
 
-def _looks_named(text: str, fold: str, start: int, end: int, titles: frozenset[str]) -> bool:
+def looks_named(text: str, fold: str, start: int, end: int, titles: frozenset[str]) -> bool:
     """A title or role word, or a possessive proper noun ("Iran's"), before; a possessive or "said" after."""
     before = fold[max(0, start - 30) : start].split()
     if before and (before[-1] in _TITLE_WORDS or before[-1] in titles):

@@ -6,7 +6,9 @@ stored with a space on each side, so a hit is a whole word by construction: "Put
 "Rasputin" does not. Then, in order:
 
 1. People: overlapping hits are resolved leftmost-longest, so "Trump Tower" (an exclusion) beats "Trump" and
-   "Abbas Araghchi" (another person) beats the short form "Abbas". An alias always counts (rule ``alias``).
+   "Abbas Araghchi" (another person) beats the short form "Abbas". An alias counts (rule ``alias``), except an
+   acronym ("AOC") where the article does not show the person, and a name before an institution word ("the Bill
+   Gates Foundation", rule ``named-after`` if the watchlist counts those); aliases.py.
 2. Fuzzy: a capitalised word of 7+ letters that is one slip away from a single-word alias counts (rule ``fuzzy``)
    where the text shows a name stands there (first name, title or "said" around it, or the person named exactly
    elsewhere in the article); "Ismail Haniiyeh" is recorded whole when the first name is there.
@@ -33,8 +35,9 @@ from dataclasses import dataclass
 
 import ahocorasick
 
+from ingest.mentions.aliases import check_aliases, is_acronym
 from ingest.mentions.context import Anchor, in_address
-from ingest.mentions.derive import derive
+from ingest.mentions.derive import derive, name_data
 from ingest.mentions.fold import (
     ARABIC_PROCLITICS,
     SPACE,
@@ -45,7 +48,9 @@ from ingest.mentions.fold import (
     starts_upper,
 )
 from ingest.mentions.fuzzy import MIN_LENGTH, SHORT_MIN_LENGTH, SlipIndex, find_slips
+from ingest.mentions.shortforms import ALIAS, BLOCK, license_shorts
 from ingest.mentions.surnames import Candidate, Surnames
+from ingest.mentions.topics import topic_conditions, topic_mentions
 from ingest.mentions.watchlist import Watchlist
 from ingest.records import Mention
 
@@ -65,12 +70,13 @@ RULE_HELP = {
 # Rule values of stores written before the derived forms; `newsmon mentions recount` rewrites them.
 OLD_RULES = {"surname-after-full-name": "surname-after-full"}
 
-ALIAS, SHORT, BLOCK, TOPIC, TOPIC_BLOCK, FAMILY = 0, 1, 2, 3, 4, 5
+# Kinds of form; ALIAS (0) and BLOCK (2) come from shortforms.py, which reads them too.
+SHORT, TOPIC, TOPIC_BLOCK, FAMILY, INSTITUTION = 1, 3, 4, 5, 6
 _TOPICAL = (TOPIC, TOPIC_BLOCK)
+_CASELESS = (TOPIC, TOPIC_BLOCK, INSTITUTION)
 _PRIORITY = {ALIAS: 0, BLOCK: 1, SHORT: 2, FAMILY: 2, TOPIC_BLOCK: 0, TOPIC: 1}
 _SUFFIX = re.compile(r",? (?:Jr|Sr|Junior|Senior)\b")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+|\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,12 +124,15 @@ class Matcher:
         def add(form: str, kind: int, owner: int, tag: str = "") -> None:
             key = fold_form(form)
             words = key.split()
-            self._known_words.update(words)
+            if kind != INSTITUTION:
+                self._known_words.update(words)
             case = ""
-            if kind not in _TOPICAL and len(words) == 1 and not is_unspaced(form):
+            if kind not in _CASELESS and len(words) == 1 and not is_unspaced(form):
                 case = form.strip() if len(key) <= 3 else "cap"
+            if kind == ALIAS and is_acronym(form):
+                case, tag = form.strip(), "acronym"  # "AOC" as written, never "Aoc"
             variants = [(key, 0)]
-            if is_arabic(form) and kind not in _TOPICAL:
+            if is_arabic(form) and kind not in _CASELESS:
                 variants += [(p + key, len(p)) for p in ARABIC_PROCLITICS]
             for k, trim in variants:
                 padded = k if is_unspaced(form) else f"{SPACE}{k}{SPACE}"
@@ -178,17 +187,25 @@ class Matcher:
                     if j != i and any(s in fold_form(a).split() for a in q.aliases):
                         rivals.add(j)
                 self._rivals[(i, s)] = rivals
-        self._conditions: list[tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]] = []
         for i, t in enumerate(self.watchlist.topics):
             for phrase in t.any_of:
                 add(phrase, TOPIC, i)
             for phrase in t.exclude:
                 add(phrase, TOPIC_BLOCK, i)
-            padded = lambda phrases: tuple(f"{SPACE}{fold_form(p)}{SPACE}" for p in phrases)  # noqa: E731
-            self._conditions.append((tuple(padded(g) for g in t.all_of), padded(t.none_of)))
+        self._conditions = topic_conditions(self.watchlist.topics)
+        # Title words that may stand before an acronym alias ("Rep. AOC"): the person's and every known title.
+        every_title = frozenset(t.split()[-1] for t in name_data()["all_titles"])
+        self._titles_of = [t | every_title for t in self._title_words]
+        self._acronyms = any(f.tag == "acronym" for forms in patterns.values() for f in forms)
+        # Institution words ("foundation", "administration"): the scan notes whether a field has any, so that only
+        # then is each alias checked for one after it (aliases.py).
+        for word in name_data()["named_after"]:
+            add(word, INSTITUTION, -1)
         for key, forms in patterns.items():
-            family_only = all(f.kind == FAMILY for f in forms)
-            self._automaton.add_word(key, (len(key), SPACE in key[:1], tuple(forms), family_only))
+            institution = any(f.kind == INSTITUTION for f in forms)
+            forms = [f for f in forms if f.kind != INSTITUTION]
+            family_only = bool(forms) and all(f.kind == FAMILY for f in forms)
+            self._automaton.add_word(key, (len(key), SPACE in key[:1], tuple(forms), family_only, institution))
         self._automaton.make_automaton()
 
     # ---------------------------------------------------------------- matching
@@ -204,8 +221,9 @@ class Matcher:
         people: list[_Hit] = []
         shorts: list[_Hit] = []
         topics: list[_Hit] = []
+        institutions = [False, False]  # per field: any institution word?
         for f in (0, 1):
-            p, s, t = self._scan(f, texts[f], folded[f])
+            p, s, t, institutions[f] = self._scan(f, texts[f], folded[f])
             people += p
             shorts += s
             topics += t
@@ -222,8 +240,12 @@ class Matcher:
             found = [h for h in found if not any(c.field == h.field and c.start <= h.start and h.end <= c.end
                                                   and c is not h for c in counted)]
         found += counted
-        found += self._license(texts, folded, people, shorts)
-        found += self._topics(folded, topics)
+        if institutions[0] or institutions[1] or (
+            self._acronyms and any(h.form is not None and h.form.tag == "acronym" for h in found)
+        ):
+            found = check_aliases(texts, folded, found, institutions, self.watchlist.named_after, self._titles_of)
+        found += license_shorts(texts, folded, people, shorts, self._rivals, self._cues, self._exact_cues)
+        found += topic_mentions(folded, topics, self._conditions)
         found.sort(key=lambda h: (h.field, h.start, h.end))
         names = ("title", "body")
         out = []
@@ -235,13 +257,19 @@ class Matcher:
             )
         return out
 
-    def _scan(self, field: int, text: str, folded: str) -> tuple[list[_Hit], list[_Hit], list[_Hit]]:
-        """People hits (aliases and exclusions), short-form hits and topic hits of one field, overlaps resolved."""
+    def _scan(self, field: int, text: str, folded: str) -> tuple[list[_Hit], list[_Hit], list[_Hit], bool]:
+        """People hits (aliases and exclusions), short-form hits and topic hits of one field, overlaps resolved;
+        and whether the field has an institution word."""
         if not folded.strip():
-            return [], [], []
+            return [], [], [], False
         raw: list[tuple[int, int, int, _Form]] = []  # start, -length, priority, form
         prev_last, prev_length = -1, 0
-        for last, (length, spaced, forms, family_only) in self._automaton.iter(f"{SPACE}{folded}{SPACE}"):
+        institution = False
+        for last, (length, spaced, forms, family_only, inst) in self._automaton.iter(f"{SPACE}{folded}{SPACE}"):
+            if inst:
+                institution = True
+                if not forms:
+                    continue
             if last == prev_last and length < prev_length and family_only:
                 continue  # the family name inside a full name just found ("Trump" in "Donald Trump"): it loses anyway
             prev_last, prev_length = last, length
@@ -288,7 +316,7 @@ class Matcher:
                 person_end = start  # "Donald Trump Jr.": the son
             else:
                 people.append(_Hit(field, start, end, form, "alias", form.owner))
-        return people, shorts, topics
+        return people, shorts, topics, institution
 
     def _families(
         self, texts: tuple[str, str], people: list[_Hit], families: list[_Hit], language: str | None
@@ -338,77 +366,6 @@ class Matcher:
             texts, folded, spans, named, self._slips, self._known_words, self._first_names, self._title_words, language
         )
         return [_Hit(f, start, end, None, "fuzzy", owner) for f, start, end, owner in found]
-
-    def _license(
-        self, texts: tuple[str, str], folded: tuple[str, str], people: list[_Hit], shorts: list[_Hit]
-    ) -> list[_Hit]:
-        """The short-form hits that the article licenses, with the rule that licensed each."""
-        out: list[_Hit] = []
-        claimed: set[tuple[int, int]] = set()
-        for h in shorts:
-            if (h.field, h.start) in claimed:
-                continue
-            key = fold_form(texts[h.field][h.start : h.end])
-            rivals = self._rivals.get((h.owner, key), set())
-            relevant = [
-                p
-                for p in people
-                if (p.owner == h.owner and (p.form is None or p.form.kind == ALIAS))
-                or (p.owner in rivals and (p.form is None or p.form.kind == ALIAS))
-                or (p.form is not None and p.form.kind == BLOCK and p.owner == h.owner)
-            ]
-            before = [p for p in relevant if (p.field, p.start) < (h.field, h.start)]
-            if not before and h.field == 0:
-                # The headline is read as following the body's first full name.
-                before = [p for p in relevant if p.field == 1][:1]
-            nearest = before[-1] if before else None
-            rule = ""
-            if (
-                nearest is not None
-                and nearest.owner == h.owner
-                and (nearest.form is None or nearest.form.kind != BLOCK)
-            ):
-                rule = "surname-after-full"
-            elif self._cue_near(h.owner, texts[h.field], folded[h.field], h.start, h.end):
-                rule = "context"
-            if rule:
-                h.rule = rule
-                out.append(h)
-                claimed.add((h.field, h.start))
-        return out
-
-    def _cue_near(self, owner: int, text: str, folded: str, start: int, end: int) -> bool:
-        cues, exact = self._cues[owner], self._exact_cues[owner]
-        if not cues and exact is None:
-            return False
-        left = 0
-        for m in _SENTENCE_END.finditer(text, max(0, start - 400), start):
-            left = m.end()
-        m = _SENTENCE_END.search(text, end)
-        right = m.start() if m else len(text)
-        sentence = f"{SPACE}{folded[left:start]}{SPACE}{folded[end:right]}{SPACE}"
-        if any(c in sentence for c in cues):
-            return True
-        return exact is not None and bool(exact.search(text[left:start]) or exact.search(text[end:right]))
-
-    def _topics(self, folded: tuple[str, str], hits: list[_Hit]) -> list[_Hit]:
-        if not hits:
-            return []
-        article = f"{SPACE}{folded[0]}{SPACE}{SPACE}{folded[1]}{SPACE}"
-        ok: dict[int, bool] = {}
-        out = []
-        for h in hits:
-            if h.owner not in ok:
-                ok[h.owner] = self._topic_holds(h.owner, article)
-            if ok[h.owner]:
-                out.append(h)
-        return out
-
-    def _topic_holds(self, owner: int, article: str) -> bool:
-        all_of, none_of = self._conditions[owner]
-        return all(any(p in article for p in group) for group in all_of) and not any(
-            p in article for p in none_of
-        )
 
 
 def _case_ok(text: str, start: int, end: int, case: str) -> bool:

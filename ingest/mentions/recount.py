@@ -121,7 +121,7 @@ def recount(
             for done, (name, table, n) in enumerate(results, start=1):
                 totals["articles"] += n
                 totals["mentions"] += table.num_rows
-                rules.update(table.column("rule").to_pylist())
+                rules.update(_value_counts(table.column("rule")))
                 if progress:
                     progress(done, len(files))
                 yield name, table
@@ -155,4 +155,14 @@ def rule_counts(store: Store) -> dict[str, int]:
         table = ds.dataset(store.mentions_dir, format="parquet").to_table(columns=["rule"])
     except (OSError, pa.ArrowInvalid):
         return {}
-    return dict(Counter(table.column("rule").to_pylist()))
+    return _value_counts(table.column("rule"))
+
+
+def _value_counts(column: pa.ChunkedArray) -> dict[str, int]:
+    """Rows per value, counted by Arrow (millions of mentions: a Python Counter of them took seconds)."""
+    import pyarrow.compute as pc
+
+    if len(column) == 0:
+        return {}
+    counts = pc.value_counts(column)
+    return {v.as_py(): n.as_py() for v, n in zip(counts.field("values"), counts.field("counts"), strict=True)}

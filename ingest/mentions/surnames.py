@@ -7,18 +7,23 @@ Greek text), the full-name hits, and the article's language; gives the hits that
 2. The words before it decide what it is: the person's given name ("Wladimir Putins", "Эммануэлю Макрону") makes a
    full name; a given name with middle names or initials between ("Joseph Robinette Biden", "Donald J. Trump") too
    (rule ``middle-name``); a title ("President", "Frau", "Bundesministerin", "президент") makes a titled form; any
-   other name ("Melania Trump", "Daniil Medvedev", "R. Merkel") makes it someone else's, and that full name competes
+   other name ("Melania Trump", "Daniil Medvedev", "R. Merkel", a known given name however frequent: "Bill Clinton"
+   on a Hillary Clinton watchlist) makes it someone else's, and that full name competes
    for the bare forms after it. "Trump Jr." is someone else too.
-3. The word after: an institution word ("the Biden administration", "das Putin-Regime") or, in running text of a
+3. An organisation: a news outlet or agency of the same name ("Bloomberg News", "a Bloomberg piece", "wrote for
+   Bloomberg", "Kolumnist bei Bloomberg"; words in data/names.toml, ``[outlet]``) is not counted, and makes the bare
+   family name ambiguous in that article: it then counts only after the person's full name (step 5).
+4. The word after: an institution word ("the Biden administration", "das Putin-Regime") or, in running text of a
    language that does not capitalise nouns, a capitalised common word ("Trump Tower", "Harris County") makes it a
    name used for something else: counted only if the watchlist's ``named_after`` is true.
-4. Licence. The nearest full name before it (or, if none, after it), among this person's and the competing ones
+5. Licence. The nearest full name before it (or, if none, after it), among this person's and the competing ones
    (other watched people with the same family name, other full names in the article, the person's ``exclude``),
    must be this person's (rule ``surname-after-full``, or ``title-surname`` with a title). An article without any
    such full name counts the form only if it is unambiguous (rule ``surname-distinctive``): not the family name of
-   another watched person, and not an everyday word of the article's language (words.py). A frequent word still
-   counts where its capital letter shows a name: mid-sentence in running text, in a language that does not
-   capitalise nouns ("references Trump," yes; "Kurz vor", "in May", German "Modi" no).
+   another watched person, no outlet's name in the article, and not an everyday word of the article's language
+   (words.py). A frequent word still counts where its capital letter shows a name: mid-sentence in running text, in
+   a language that does not capitalise nouns ("references Trump," yes; "Kurz vor", "in May", German "Modi" no); in
+   one that does (German), where a hyphenated compound shows a person ("Macron-Berater", "Macron-Partei").
 A form found through another script or spelling keeps the rule ``transliteration``.
 """
 
@@ -37,6 +42,8 @@ from ingest.mentions.context import (
     is_latin,
     meaningful_capital,
     mid_sentence,
+    outlet_around,
+    person_compound,
     rule_for,
     title_case_line,
     words_before,
@@ -66,6 +73,9 @@ NEXT_NAME_MAX = 2.5
 # Words this frequent are function words or institutions even when capitalised mid-sentence ("For good measure,
 # Never Trump" 5.9, Ukrainian "в Раді Венедіктова", in the Rada, 5.2); given names stay below ("Justice" 4.8).
 FUNCTION_WORD = 5.0
+# A known given name before a family name (data/names.toml's given names and the watchlist's) is someone else's
+# name at a sentence start too, however frequent as a word ("Bill" 5.2, "Mark" 5.1), below auxiliaries ("Will" 6.5).
+AUXILIARY = 6.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +107,12 @@ class Surnames:
         self._role_endings = data["role_endings"]
         self._suffixes = data["suffixes"]
         self._institutions = data["named_after"]
+        self._outlet_after = data["outlet_after"]
+        self._outlet_before = data["outlet_before"]
+        self._person_compounds = data["person_compounds"]
+        self._given_names = frozenset(data["given_variants"]) | {
+            g for d in self.derived for g in d.given_exact if g.isalpha() and len(g) > 2
+        }
         self.owners: dict[str, set[int]] = {}  # folded family form → people who have it
         self.keys: dict[str, set[int]] = {}  # sound key (with endings) → people
         self.han: dict[str, int] = {}  # full name in pinyin → person
@@ -181,9 +197,13 @@ class Surnames:
         bare: list[tuple[Candidate, bool]] = []  # (candidate, titled)
         counted: list[Counted] = []
         anchors = list(anchors)
+        outlets: set[str] = set()  # family forms used as an outlet's name in this article
         for c in candidates:
             text = texts[c.field]
             if in_address(text, c.start, c.end):
+                continue
+            if outlet_around(text, c.start, c.end, self._outlet_after, self._outlet_before):
+                outlets.add(fold_form(text[c.start : c.end]))
                 continue
             kind, start, rule = self._before(text, c, lang)
             if kind == "other":
@@ -213,7 +233,7 @@ class Surnames:
         bare.sort(key=lambda x: not x[1])
         waiting = []
         for c, titled in bare:
-            rule = self._licence(texts, c, titled, anchors, lang)
+            rule = self._licence(texts, c, titled, anchors, lang, outlets)
             if rule:
                 counted.append(Counted(c.field, c.start, c.end, c.owner, rule))
                 if titled or rule == "surname-distinctive":
@@ -222,7 +242,7 @@ class Surnames:
                 waiting.append((c, titled))
         if len(waiting) < len(bare):
             for c, titled in waiting:
-                rule = self._licence(texts, c, titled, anchors, lang)
+                rule = self._licence(texts, c, titled, anchors, lang, outlets)
                 if rule:
                     counted.append(Counted(c.field, c.start, c.end, c.owner, rule))
         counted.sort(key=lambda c: (c.field, c.start))
@@ -246,6 +266,8 @@ class Surnames:
                     break
         if self._is_title(w1, words):
             return "titled", c.start, ""
+        if f1 in self._given_names and capitalised(w1) and not w1.isupper() and zipf(w1, lang()) < AUXILIARY:
+            return "other", s1, ""  # "Bill Clinton" on a Hillary Clinton watchlist, at a sentence start too
         if is_initial(w1) and w1.endswith(".") and w1[:1].isupper():
             return "other", s1, ""  # "R. Merkel": someone else with an initial (a bare "O" is the Greek article)
         if capitalised(w1) and w1.isalpha() and len(w1) > 1 and not (w1.isupper() and len(w1) <= 3):
@@ -334,7 +356,13 @@ class Surnames:
         return self.derived[owner].family_first
 
     def _licence(
-        self, texts: tuple[str, str], c: Candidate, titled: bool, anchors: list[Anchor], lang: Language
+        self,
+        texts: tuple[str, str],
+        c: Candidate,
+        titled: bool,
+        anchors: list[Anchor],
+        lang: Language,
+        outlets: set[str] = frozenset(),  # type: ignore[assignment]
     ) -> str:
         form = fold_form(texts[c.field][c.start : c.end])
         rivals = self.owners.get(form, {c.owner}) - {c.owner}
@@ -358,8 +386,8 @@ class Surnames:
                 return ""
             rule = "surname-distinctive" if nearest.rule == "surname-distinctive" else "surname-after-full"
             return rule_for(c.tag, "title-surname" if titled else rule)
-        if rivals:
-            return ""
+        if rivals or (form in outlets and not titled):
+            return ""  # another watched person's name, or an outlet's in this article ("Bloomberg News")
         if self.derived[c.owner].family_first and not titled:
             return ""  # Kim, Lee, Moon, Xi: family names of millions count only in an article that licenses them
         if titled:
@@ -368,7 +396,15 @@ class Surnames:
         if c.tag == "transliteration" and not form.isascii() and z < TOP:
             z = 0.0  # in another script a watched foreign name is the name ("Меркель"), not an everyday word
         if z >= COMMON:
-            if z >= TOP or lang.code in NOUN_CAPITALS or not meaningful_capital(texts[c.field], c.start, c.end):
+            text = texts[c.field]
+            # German capitalises every noun: there only a compound that needs a person shows one ("Macron-Berater")
+            shown = (
+                # ... or an institution named after one ("Gates-Stiftung", counted only with named_after)
+                (c.tag == "named-after" or person_compound(text, c.end, self._person_compounds, self._role_endings))
+                if lang.code in NOUN_CAPITALS
+                else meaningful_capital(text, c.start, c.end)
+            )
+            if z >= TOP or not shown:
                 return ""
             if c.field == 0:
                 return ""

@@ -12,7 +12,9 @@ of tests/data/mentions_real_pages.jsonl and the default watchlist:
   "duda" (5.1, doubt) are below but lower-case mid-sentence, where only a capital would count.
 
 Language codes are ISO 639-1 as `ingest/extract/language.py` gives them; a language wordfreq lacks falls back to
-the highest frequency among English, German, French and Spanish.
+the highest frequency among English, German, French and Spanish. So does a language whose wordfreq list cannot be
+read here: wordfreq's Chinese tokenizer needs jieba's `Tokenizer`, which the jieba3k that newspaper3k installs lacks
+(an `AttributeError` on the first Chinese look-up), and Japanese needs MeCab.
 """
 
 from __future__ import annotations
@@ -41,22 +43,29 @@ def _languages() -> frozenset[str]:
 # first load from two threads at once is safe, so the first load of each language is done under a lock.
 _LOCK = threading.Lock()
 _LOADED: set[str] = set()
+_BROKEN: set[str] = set()  # languages whose list or tokenizer failed to load here: the fallbacks answer for them
 
 
-def _ready(language: str) -> None:
-    if language not in _LOADED:
+def _ready(language: str) -> bool:
+    """True once `language` can be looked up; False (for good) if loading it failed."""
+    if language not in _LOADED and language not in _BROKEN:
         with _LOCK:
-            if language not in _LOADED:
-                zipf_frequency("the", language)
-                _LOADED.add(language)
+            if language not in _LOADED and language not in _BROKEN:
+                try:
+                    zipf_frequency("the", language)
+                    zipf_frequency("trump", language)  # a Latin word goes through the language's tokenizer too
+                except Exception:  # noqa: BLE001 - any failure of an optional tokenizer (jieba, MeCab)
+                    _BROKEN.add(language)
+                else:
+                    _LOADED.add(language)
+    return language in _LOADED
 
 
 @lru_cache(maxsize=100_000)
 def zipf(word: str, language: str | None) -> float:
     """wordfreq's Zipf frequency of `word` (any case) in `language`, or the highest of the fallbacks."""
     w = word.lower()
-    if language and language in _languages():
-        _ready(language)
+    if language and language in _languages() and _ready(language):
         return zipf_frequency(w, language)
     for lang in FALLBACK:
         _ready(lang)

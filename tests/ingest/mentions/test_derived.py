@@ -207,7 +207,8 @@ CASES = {
         [("sisi", "el-Sisi", "title-surname"), ("sisi", "Sisi", "surname-after-full")],
     ),
     "email-is-no-mention": ("", "Write to olaf.scholz@example.org or see scholz.example.org.", "en", []),
-    "an-alias-always-counts": ("", "Lisez les articles de AOC.", "fr", [("aoc", "AOC", "alias")]),
+    "an-acronym-needs-the-person": ("", "Lisez les articles de AOC.", "fr", []),
+    "an-acronym-with-the-person": ("", "Rep. AOC voted no; AOC said why.", "en", [("aoc", "AOC", "alias")] * 2),
 }
 
 

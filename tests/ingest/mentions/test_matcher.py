@@ -113,12 +113,12 @@ CASES = {
     "trump-administration-counts": (
         "",
         "The Trump administration imposed tariffs.",
-        [("trump", "Trump", "alias")],
+        [("trump", "Trump", "named-after")],
     ),
     "biden-administration-counts": (
         "",
         "Officials in the Biden administration disagreed.",
-        [("biden", "Biden", "alias")],
+        [("biden", "Biden", "named-after")],
     ),
     "relatives-excluded": ("", "Melania Trump and Donald Trump Jr. attended.", []),
     "abbas-araghchi-is-someone-else": (

@@ -192,3 +192,12 @@ def test_find_explain_shows_the_derived_forms(tmp_path):
     assert "scholzs" not in result.output and "scholz" in result.output
     unknown = CliRunner().invoke(mentions, ["find", "--watchlist", str(wl), "--explain", "merz"])
     assert unknown.exit_code == 1 and "no person with id 'merz'" in unknown.output
+
+
+def test_find_explain_lists_acronyms_apart(tmp_path):
+    wl = tmp_path / "wl.toml"
+    wl.write_text('[[people]]\nid = "aoc"\nname = "Alexandria Ocasio-Cortez"\naliases = ["AOC"]\n', encoding="utf-8")
+    result = CliRunner().invoke(mentions, ["find", "--watchlist", str(wl), "--explain", "aoc"])
+    assert result.exit_code == 0, result.output
+    assert "acronyms (as written, where the article shows the person): AOC" in result.output
+    assert "unless an institution word follows: Alexandria Ocasio-Cortez\n" in result.output
