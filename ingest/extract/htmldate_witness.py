@@ -1,0 +1,198 @@
+"""htmldate as one witness of a page's publication day: takes a parsed page, its URL, the page's language and the
+sanity limits; gives htmldate's "original" day, read without the parts of a page that are not its publication.
+
+What htmldate is not shown (the parts are detached for the call and put back, the page is not copied):
+
+- **modification declarations** (``article:modified_time``, ``og:updated_time``, ``dateModified``, ``Last-Modified``
+  ...). With ``original_date=True`` htmldate still keeps them as a "reserve" that outranks every date in the page's
+  body; a page updated months later then gets its update day while its visible publication date is ignored. Left
+  out, htmldate reads the body; the modification day is used only when nothing else dates the page (it is never
+  before the publication, so it is a bound, and `modified_day` gives it to the caller).
+- **comment threads** (elements whose class or id names a comment): readers' comments carry their own dates, all
+  later than the article's, and htmldate's element search takes the first ``<time>`` or date-classed element it
+  meets, which is a comment's as often as not on pages that render the thread above the fold or in the sidebar.
+
+htmldate turns a copyright line or a bare year into 1 January, which is no publication day: such an answer is
+dropped. A month in the URL without a day ("/news/2011/12/slug") bounds htmldate's search to that month.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from functools import lru_cache
+
+from lxml.html import HtmlElement
+
+# The modification keys htmldate reads (htmldate.core NAME_MODIFIED, PROPERTY_MODIFIED, ITEMPROP_ATTRS_MODIFIED,
+# http-equiv last-modified), lower-case.
+MODIFIED_KEYS = frozenset((
+    "lastmodified", "last-modified", "modified", "article:modified", "article:modified_date", "article:modified_time",
+    "article:post_modified", "datemodified", "dc.modified", "dcterms.modified", "modified_time",
+    "og:article:modified_time", "og:modified_time", "og:updated_time", "updated_time", "dateupdate",
+))
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)  # no news page is older than the web
+_URL_MONTH = re.compile(r"/((?:19|20)\d\d)/(0?[1-9]|1[0-2])/(?!\d)")
+# A comment thread's container: "comments", "comment-list", "kb-recipe-comment-box", "comment__date", "disqus_thread".
+# A reader's comment with its name and date is longer; an article's "date · 12 comments" line is shorter.
+COMMENT_MIN_CHARS = 80
+_COMMENTS_XPATH = (".//*[contains(translate(@class, 'COMENT', 'coment'), 'comment') or "
+                   "contains(translate(@id, 'COMENT', 'coment'), 'comment') or contains(@id, 'disqus')]")
+
+
+def _modified_metas(doc: HtmlElement) -> list[HtmlElement]:
+    out = []
+    for el in doc.iterfind(".//meta"):
+        key = (el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv") or "").lower()
+        if key.strip() in MODIFIED_KEYS:
+            out.append(el)
+    return out
+
+
+def _comment_sections(doc: HtmlElement) -> list[HtmlElement]:
+    """The outermost comment containers that hold comments: some text (a "3 comments" link or a
+    "wpcom-comments-date" line of the article's own date and comment count is the article's metadata) and no
+    headline (a wrapper named "has-comments" around the whole article is no comment thread)."""
+    found = doc.xpath(_COMMENTS_XPATH)
+    chosen: set[HtmlElement] = set()
+    out = []
+    for el in found:  # document order: an ancestor comes before its descendants
+        if el.tag in ("html", "body") or any(a in chosen for a in el.iterancestors()):
+            continue
+        if el.find(".//h1") is not None or el.xpath(".//*[@itemprop='datePublished']"):
+            continue
+        if len(" ".join(el.text_content().split())) < COMMENT_MIN_CHARS:
+            continue
+        chosen.add(el)
+        out.append(el)
+    return out
+
+
+@contextmanager
+def _detached(elements: list[HtmlElement]) -> Iterator[None]:
+    """The elements taken out of their tree (with their tail text) for the block, then put back in place."""
+    taken: list[tuple[HtmlElement, int, HtmlElement]] = []
+    try:
+        for el in elements:
+            parent = el.getparent()
+            if parent is not None:
+                taken.append((parent, parent.index(el), el))
+                parent.remove(el)
+        yield
+    finally:
+        for parent, index, el in reversed(taken):
+            parent.insert(index, el)
+
+
+def modified_day(doc: HtmlElement, parse) -> datetime | None:
+    """The latest modification time the page declares (`parse` reads a string to an aware datetime), or None."""
+    times = [parse(el.get("content") or el.get("datetime") or "") for el in _modified_metas(doc)]
+    times += [parse(v) for v in _jsonld_modified(doc)]
+    known = [t for t in times if t is not None]
+    return max(known) if known else None
+
+
+def _jsonld_modified(doc: HtmlElement) -> list[str]:
+    out = []
+    for script in doc.iterfind('.//script[@type="application/ld+json"]'):
+        out += re.findall(r'"dateModified"\s*:\s*"([^"]{8,40})"', script.text or "")
+    return out
+
+
+# htmldate's extensive search reads written dates ("Mittwoch, 8. Juli 2020") with dateparser, which it sets up
+# for all 205 of dateparser's languages: the first such date cost 14 s of CPU in every process (regexes for
+# every locale; measured on the extraction dev set), and each later one still tries every locale. Told the
+# page's language, dateparser sets up one (~0.1 s once per language) and reads the same dates on dates-dev.
+_page_language = threading.local()
+
+
+@lru_cache(maxsize=64)
+def _dateparser_for(language: str | None):
+    from dateparser import DateDataParser
+    from dateparser.data.languages_info import language_order
+
+    known = set(language_order)
+    languages = ["en"] + ([language] if language in known and language != "en" else [])
+    return DateDataParser(languages=languages, settings={
+        # htmldate's own settings (htmldate.extractors.get_external_parser)
+        "NORMALIZE": True, "PARSERS": ["custom-formats", "absolute-time"], "PREFER_DATES_FROM": "past",
+        "PREFER_LOCALE_DATE_ORDER": True, "RETURN_AS_TIMEZONE_AWARE": False, "STRICT_PARSING": True,
+    })
+
+
+def _external_parser():
+    return _dateparser_for(getattr(_page_language, "code", None))
+
+
+def _use_page_language_parser() -> None:
+    import htmldate.extractors as hx
+
+    if getattr(hx, "get_external_parser", None) is not _external_parser:
+        hx.get_external_parser = _external_parser
+
+
+def url_month(url: str) -> tuple[date, date] | None:
+    """The first and last day of a month a URL names without a day ("/news/2011/12/slug"), or None."""
+    m = _URL_MONTH.search(url or "")
+    if not m:
+        return None
+    year, month = int(m.group(1)), int(m.group(2))
+    first = date(year, month, 1)
+    last = date(year + month // 12, month % 12 + 1, 1)
+    return first, date.fromordinal(last.toordinal() - 1)
+
+
+def htmldate_day(doc: HtmlElement, url: str, latest: datetime, extensive: bool,
+                 language: str | None = None, earliest: datetime = EARLIEST) -> date | None:
+    """htmldate's original publication day of the page (its fast passes only unless `extensive`), or None.
+    `language` (ISO 639-1, detected) is the one language besides English its written-date parser reads.
+
+    Modification declarations and comment threads are hidden from htmldate (module docstring). A month in the
+    URL without a day bounds the search to that month. A 1 January that the page never writes out as a date is
+    htmldate's reading of a bare year, and gives None."""
+    low, high = earliest.replace(tzinfo=None), latest.replace(tzinfo=None)
+    month = url_month(url)
+    if month is not None and low.date() <= month[0] <= high.date():
+        low, high = datetime.combine(month[0], low.time()), min(high, datetime.combine(month[1], high.time().max))
+    _use_page_language_parser()
+    _page_language.code = language
+    try:
+        modified, comments = _modified_metas(doc), _comment_sections(doc)
+        with _detached(modified + comments):
+            day = _find_day(doc, url, extensive, low, high)
+        if comments and day is not None:
+            # A page is published before anyone comments on it: a day later than the one htmldate reads with the
+            # comments in view (a comment's date, where the article itself shows none) is no publication day.
+            with _detached(modified):
+                with_comments = _find_day(doc, url, extensive, low, high)
+            if with_comments is not None and with_comments < day:
+                day = with_comments
+    finally:
+        _page_language.code = None
+    if day is None:
+        return None
+    if day.month == 1 and day.day == 1 and not _writes_new_year(doc, day.year):
+        return None
+    return day
+
+
+def _find_day(doc: HtmlElement, url: str, extensive: bool, low: datetime, high: datetime) -> date | None:
+    from htmldate import find_date
+
+    try:
+        found = find_date(doc, url=url or None, original_date=True, extensive_search=extensive,
+                          min_date=low, max_date=high)
+        return date.fromisoformat(found) if found else None
+    except Exception:  # noqa: BLE001 - a library bug on one page costs that page its htmldate witness only
+        return None
+
+
+def _writes_new_year(doc: HtmlElement, year: int) -> bool:
+    """The page spells 1 January of `year` as a date in its text or attributes (ISO, dotted, slashed)."""
+    pattern = re.compile(rf"{year}-0?1-0?1(?!\d)|(?<!\d)0?1[./]0?1[./]{year}|{year}/0?1/0?1(?!\d)")
+    if pattern.search(doc.text_content()):
+        return True
+    return any(pattern.search(v) for el in doc.iter() if isinstance(el.tag, str) for v in el.attrib.values())
