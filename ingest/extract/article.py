@@ -100,7 +100,7 @@ def _extract(html, url, feed_published, fetched_at, boilerplate, encoding) -> Ex
     if refused:
         return refused
     language = detect_language(body, doc.get("lang") or np.meta_lang)
-    published = pick_published(doc, url, feed_published, fetched_at, language=language)
+    published = pick_published(doc, url, feed_published, fetched_at, language=language, text=body)
     if published.rejected:
         log.info("date of %s: refused %s, using %s", url, ",".join(published.rejected), published.source)
     return Extracted(

@@ -7,6 +7,8 @@ Witnesses (each checked against the sanity limits: not in the future beyond a sm
 - `htmldate`: the htmldate library's day (``original_date=True``), which reads the URL, the head, JSON, ``abbr``/``time``
   elements and finally the page's text; it is shown the page without modification declarations and comment
   threads, within a month the URL names, and a bare year is no day (`ingest/extract/htmldate_witness.py`);
+- `dateline`: the day the article's body opens with ("Karlsruhe, (12.11.2021). ..."), read before htmldate's
+  search of the whole page's text, which meets teasers, calendars and archives first;
 - `url`: a day in the URL;
 - `feed`: the feed entry's time;
 - `fetched`: the fetch time, when nothing else is plausible (the dashboard shows these apart).
@@ -36,7 +38,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 from lxml.html import HtmlElement
 
-from ingest.extract.htmldate_witness import EARLIEST, htmldate_day
+from ingest.extract.htmldate_witness import EARLIEST, dateline_day, htmldate_day
 
 FUTURE_SLACK = timedelta(hours=14)  # a zone-less local time read as UTC can be up to UTC+14 ahead
 
@@ -104,7 +106,7 @@ class Stamp:
 @dataclass(frozen=True)
 class Published:
     at: datetime  # timezone-aware, UTC
-    source: str  # jsonld | meta | htmldate | url | feed | fetched
+    source: str  # jsonld | meta | htmldate | dateline | url | feed | fetched
     rejected: tuple[str, ...] = ()  # witnesses whose value was refused (future or absurd), for logs and tests
     offset_min: int | None = None  # the page's own UTC offset in minutes east, when it gave one
 
@@ -250,9 +252,9 @@ def _first_timed(stamps: list[Stamp]) -> Stamp | None:
 
 def pick_published(doc: HtmlElement | None, url: str, feed_published: datetime | None = None,
                    fetched_at: datetime | None = None, now: datetime | None = None,
-                   language: str | None = None) -> Published:
+                   language: str | None = None, text: str | None = None) -> Published:
     """The page's publication time (see the module docstring for the order of witnesses); `language` is the
-    page's detected language, for reading written dates."""
+    page's detected language, for reading written dates; `text` the extracted body, for its dateline."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     fetched = _aware(fetched_at) or now
     latest = min(now, fetched) + FUTURE_SLACK
@@ -310,6 +312,9 @@ def pick_published(doc: HtmlElement | None, url: str, feed_published: datetime |
         if structured:  # a declared day, before the text search (the same pages right on dates-dev, ~25 ms less)
             name, stamp = structured[0]
             return on_day(stamp.local_day(), name)
+        day = dateline_day(text, latest, language)
+        if day is not None:
+            return on_day(day, "dateline")
         day = htmldate_day(doc, url, latest, extensive=True, language=language)
         if day is not None:
             return on_day(day, "htmldate")

@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from functools import lru_cache
 
+import lxml.html
 from lxml.html import HtmlElement
 
 # The modification keys htmldate reads (htmldate.core NAME_MODIFIED, PROPERTY_MODIFIED, ITEMPROP_ATTRS_MODIFIED,
@@ -177,6 +178,28 @@ def htmldate_day(doc: HtmlElement, url: str, latest: datetime, extensive: bool,
     if day.month == 1 and day.day == 1 and not _writes_new_year(doc, day.year):
         return None
     return day
+
+
+# How far into the body a dateline reaches: "Karlsruhe, (12.11.2021)." or "BERLIN, 12. November 2021 (dpa) -"
+# open the first paragraph; 160 characters hold the longest of these on dates-dev with a written month.
+DATELINE_CHARS = 160
+
+
+def dateline_day(text: str | None, latest: datetime, language: str | None = None) -> date | None:
+    """The day in the opening of the article's body, its dateline ("Karlsruhe, (12.11.2021). ..."), read by
+    htmldate's text search on that opening alone, or None. The dateline is the newsroom's own statement of the
+    day, so it outranks a date found anywhere else in the page's text (a teaser, a calendar, an archive)."""
+    if not text:
+        return None
+    opening = text.split("\n\n", 1)[0][:DATELINE_CHARS]
+    if not any(ch.isdigit() for ch in opening):
+        return None
+    page = lxml.html.document_fromstring("<html><body><p></p></body></html>")
+    try:
+        page.find(".//p").text = opening  # the body is text, never markup
+    except ValueError:  # a control character lxml refuses
+        return None
+    return htmldate_day(page, "", latest, extensive=True, language=language)
 
 
 def _find_day(doc: HtmlElement, url: str, extensive: bool, low: datetime, high: datetime) -> date | None:

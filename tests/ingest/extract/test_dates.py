@@ -222,3 +222,26 @@ def test_a_new_years_day_the_page_writes_out_is_kept():
     body = "<article><h1>Neujahr</h1><p>Veröffentlicht 01.01.2023</p><p>Das Jahr beginnt.</p></article>"
     p = pick_published(doc(body=body), "https://x.org/neujahr", None, FETCHED, now=NOW)
     assert (p.at.date(), p.source) == (date(2023, 1, 1), "htmldate")
+
+
+def test_the_bodys_dateline_outranks_a_date_elsewhere_in_the_text():
+    body = ("<div class='events'><ul><li>Sa. 13.11.2021 <a href='/t'>Orgelkonzert</a></li></ul></div>"
+            "<article><h1>Trauern digital</h1><p>Karlsruhe, (12.11.2021). Die Gemeinden laden zur Andacht ein.</p>"
+            "</article>")
+    text = "Karlsruhe, (12.11.2021). Die Gemeinden laden zur Andacht ein.\n\nSie beginnt um 18 Uhr."
+    p = pick_published(doc(body=body), "https://x.org/detail/id/35204", None, FETCHED, now=NOW, language="de",
+                       text=text)
+    assert (p.at.date(), p.source) == (date(2021, 11, 12), "dateline")
+
+
+def test_a_dateline_is_read_as_text_and_never_outranks_structured_data():
+    text = "<b>Berlin</b>, 03.05.2022 — Der Senat tagt.\n\nMehr."
+    p = pick_published(doc(META), "https://x.org/a", None, FETCHED, now=NOW, text=text)
+    assert (p.source, p.at.date()) == ("meta", date(2024, 8, 13))
+    p = pick_published(doc(), "https://x.org/a", None, FETCHED, now=NOW, text=text)
+    assert (p.source, p.at.date()) == ("dateline", date(2022, 5, 3))
+
+
+def test_a_year_alone_in_the_dateline_is_no_day():
+    p = pick_published(doc(), "https://x.org/a", None, FETCHED, now=NOW, text="Rückblick 2021: das Jahr der Wahl.")
+    assert p.source == "fetched"
