@@ -183,6 +183,8 @@ def htmldate_day(doc: HtmlElement, url: str, latest: datetime, extensive: bool,
 # How far into the body a dateline reaches: "Karlsruhe, (12.11.2021)." or "BERLIN, 12. November 2021 (dpa) -"
 # open the first paragraph; 160 characters hold the longest of these on dates-dev with a written month.
 DATELINE_CHARS = 160
+# "3 Marzo 21", "14. Januar 22": a day, a word of three letters or more (checked to be a month's name), a year
+_DAY_MONTH_YEAR = re.compile(r"(?<!\d)(\d{1,2})\.?\s+([^\W\d_]{3,})\.?\s+(\d{4}|\d{2})(?!\d)")
 
 
 def dateline_day(text: str | None, latest: datetime, language: str | None = None) -> date | None:
@@ -199,7 +201,24 @@ def dateline_day(text: str | None, latest: datetime, language: str | None = None
         page.find(".//p").text = opening  # the body is text, never markup
     except ValueError:  # a control character lxml refuses
         return None
-    return htmldate_day(page, "", latest, extensive=True, language=language)
+    return htmldate_day(page, "", latest, extensive=True, language=language) or _written_day(opening, latest, language)
+
+
+def _written_day(opening: str, latest: datetime, language: str | None) -> date | None:
+    """A day written as day, month's name and year in the page's language that htmldate's patterns miss
+    ("3 Marzo 21": a two-digit year), read by dateparser for that language. The month word must be a month's name
+    there ("12.11. um 18 Uhr" is no date)."""
+    parser = _dateparser_for(language)
+    for m in _DAY_MONTH_YEAR.finditer(opening):
+        try:
+            found = parser.get_date_data(" ".join(m.groups()))
+        except Exception:  # noqa: BLE001 - a parser bug on one string: no written date
+            continue
+        when = found.date_obj if found else None
+        if when is not None and found.period == "day" and \
+                EARLIEST.replace(tzinfo=None) <= when.replace(tzinfo=None) <= latest.replace(tzinfo=None):
+            return when.date()
+    return None
 
 
 def _find_day(doc: HtmlElement, url: str, extensive: bool, low: datetime, high: datetime) -> date | None:

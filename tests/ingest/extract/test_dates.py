@@ -245,3 +245,19 @@ def test_a_dateline_is_read_as_text_and_never_outranks_structured_data():
 def test_a_year_alone_in_the_dateline_is_no_day():
     p = pick_published(doc(), "https://x.org/a", None, FETCHED, now=NOW, text="Rückblick 2021: das Jahr der Wahl.")
     assert p.source == "fetched"
+
+
+def test_a_written_dateline_with_a_two_digit_year_is_read_in_the_pages_language():
+    text = "(Sulmona, 3 Marzo 21) Il consiglio comunale ha approvato il nuovo piano.\n\nAltro."
+    p = pick_published(doc(), "https://x.org/dettaglio.php?id=1", None, FETCHED, now=NOW, language="it", text=text)
+    assert (p.at.date(), p.source) == (date(2021, 3, 3), "dateline")
+
+
+@pytest.mark.parametrize("text,language", [
+    ("اليوم عام 1990، افتتح الجسر الجديد فوق النهر.", "ar"),  # "today, in 1990, ...": no day of publication
+    ("Heute vor 30 Jahren, im Jahr 1990, wurde die Brücke eröffnet.", "de"),
+    ("Am 12.11. um 18 Uhr beginnt die Andacht.", "de"),
+])
+def test_a_dateline_without_a_whole_absolute_date_is_none(text, language):
+    p = pick_published(doc(), "https://x.org/a", None, FETCHED, now=NOW, language=language, text=text)
+    assert p.source == "fetched"
