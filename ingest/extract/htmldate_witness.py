@@ -26,6 +26,7 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 
 import lxml.html
+from lxml import etree
 from lxml.html import HtmlElement
 
 # The modification keys htmldate reads (htmldate.core NAME_MODIFIED, PROPERTY_MODIFIED, ITEMPROP_ATTRS_MODIFIED,
@@ -40,8 +41,8 @@ _URL_MONTH = re.compile(r"/((?:19|20)\d\d)/(0?[1-9]|1[0-2])/(?!\d)")
 # A comment thread's container: "comments", "comment-list", "kb-recipe-comment-box", "comment__date", "disqus_thread".
 # A reader's comment with its name and date is longer; an article's "date · 12 comments" line is shorter.
 COMMENT_MIN_CHARS = 80
-_COMMENTS_XPATH = (".//*[contains(translate(@class, 'COMENT', 'coment'), 'comment') or "
-                   "contains(translate(@id, 'COMENT', 'coment'), 'comment') or contains(@id, 'disqus')]")
+# "omment" matches "comment" and "Comment" without lower-casing every attribute (translate() made it ~3x slower)
+_COMMENTS_XPATH = etree.XPath(".//*[contains(@class, 'omment') or contains(@id, 'omment') or contains(@id, 'disqus')]")
 
 
 def _modified_metas(doc: HtmlElement) -> list[HtmlElement]:
@@ -57,7 +58,7 @@ def _comment_sections(doc: HtmlElement) -> list[HtmlElement]:
     """The outermost comment containers that hold comments: some text (a "3 comments" link or a
     "wpcom-comments-date" line of the article's own date and comment count is the article's metadata) and no
     headline (a wrapper named "has-comments" around the whole article is no comment thread)."""
-    found = doc.xpath(_COMMENTS_XPATH)
+    found = _COMMENTS_XPATH(doc)
     chosen: set[HtmlElement] = set()
     out = []
     for el in found:  # document order: an ancestor comes before its descendants
