@@ -231,14 +231,14 @@ def ablation(folder: Path) -> int:
         ("JSON-LD alone", lambda w: structured({"jsonld": w.get("jsonld")})),
         ("URL alone", lambda w: w["url"].date() if w["url"] else None),
         ("meta > JSON-LD > URL (newsmon before)", lambda w: structured(w) or (w["url"].date() if w["url"] else None)),
-        ("htmldate fast", lambda w: w.get("fast")),
-        ("htmldate extensive", lambda w: w.get("extensive")),
+        ("htmldate fast (newsmon's view of the page)", lambda w: w.get("fast")),
+        ("htmldate extensive (newsmon's view of the page)", lambda w: w.get("extensive")),
         ("timed meta/JSON-LD > htmldate extensive", lambda w: structured(w, True) or w.get("extensive")),
         ("htmldate fast > timed structured > extensive", lambda w: w.get("fast") or structured(w, True)
          or w.get("extensive")),
         ("  + the page's offset on htmldate's day", lambda w: refine(w, w.get("fast")) or structured(w, True)
          or refine(w, w.get("extensive"))),
-        ("  + agreeing JSON-LD and meta outvote (newsmon)", newsmon),
+        ("  + agreeing JSON-LD and meta outvote (newsmon*)", newsmon),
     ]
     print(f"{'order of witnesses':<50} {'right':>6} {'precision':>9} {'dated':>6}")
     for name, fn in strategies:
@@ -246,6 +246,8 @@ def ablation(folder: Path) -> int:
         right = sum(d is not None and d.isoformat() == c["date"] for d, c in zip(days, cases, strict=True))
         dated = sum(d is not None for d in days)
         print(f"{name:<50} {right / len(cases):>6.3f} {right / max(1, dated):>9.3f} {dated:>6}")
+    print("* pick_published on the page alone: no body text here, so no dateline witness; 'newsmon's view of the "
+          "page' is htmldate without update declarations and comment threads (ingest/extract/htmldate_witness.py)")
     print("CPU ms a page: " + ", ".join(f"{k} {1000 * v / len(cases):.1f}" for k, v in cpu.items()))
     return 0
 
