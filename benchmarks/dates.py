@@ -178,8 +178,9 @@ def main_table(folder: Path, commit: str) -> int:
     for r in failures:
         print(f"  {r['error']}: {r.get('detail', '')[:70]}  {r['url'][:80]}")
     right, precision = ours.right / ours.pages, ours.right / max(1, ours.dated)
-    print(f"target day right >= {TARGET}: {right:.3f} ({'met' if right >= TARGET else 'NOT met'}); "
-          f"precision >= {TARGET}: {precision:.3f} ({'met' if precision >= TARGET else 'NOT met'})")
+    print(f"target day right >= {TARGET}: {right:.4f} = {ours.right}/{ours.pages} ({'met' if right >= TARGET else 'NOT met'}); "
+          f"precision >= {TARGET}: {precision:.4f} = {ours.right}/{ours.dated} "
+          f"({'met' if precision >= TARGET else 'NOT met'})")
     return 0
 
 
