@@ -37,6 +37,7 @@ MODIFIED_KEYS = frozenset((
     "og:article:modified_time", "og:modified_time", "og:updated_time", "updated_time", "dateupdate",
 ))
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)  # no news page is older than the web
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _URL_MONTH = re.compile(r"/((?:19|20)\d\d)/(0?[1-9]|1[0-2])/(?!\d)")
 # A comment thread's container: "comments", "comment-list", "kb-recipe-comment-box", "comment__date", "disqus_thread".
 # A reader's comment with its name and date is longer; an article's "date · 12 comments" line is shorter.
@@ -87,6 +88,16 @@ def _detached(elements: list[HtmlElement]) -> Iterator[None]:
     finally:
         for parent, index, el in reversed(taken):
             parent.insert(index, el)
+
+
+def _dated_before(comments: list[HtmlElement], day: date) -> bool:
+    """Some comment carries a year up to `day`'s (in its text or a ``datetime`` attribute): only then can htmldate's
+    reading with the comments in view be earlier, and is it worth a second call (~7 ms)."""
+    for el in comments:
+        for chunk in [el.text_content(), *el.xpath(".//@datetime")]:
+            if any(int(y) <= day.year for y in _YEAR.findall(chunk)):
+                return True
+    return False
 
 
 def modified_day(doc: HtmlElement, parse) -> datetime | None:
@@ -165,7 +176,7 @@ def htmldate_day(doc: HtmlElement, url: str, latest: datetime, extensive: bool,
         modified, comments = _modified_metas(doc), _comment_sections(doc)
         with _detached(modified + comments):
             day = _find_day(doc, url, extensive, low, high)
-        if comments and day is not None:
+        if day is not None and _dated_before(comments, day):
             # A page is published before anyone comments on it: a day later than the one htmldate reads with the
             # comments in view (a comment's date, where the article itself shows none) is no publication day.
             with _detached(modified):
@@ -209,10 +220,9 @@ def _written_day(opening: str, latest: datetime, language: str | None) -> date |
     """A day written as day, month's name and year in the page's language that htmldate's patterns miss
     ("3 Marzo 21": a two-digit year), read by dateparser for that language. The month word must be a month's name
     there ("12.11. um 18 Uhr" is no date)."""
-    parser = _dateparser_for(language)
     for m in _DAY_MONTH_YEAR.finditer(opening):
-        try:
-            found = parser.get_date_data(" ".join(m.groups()))
+        try:  # the language's parser is set up (~0.1 s once per language) only for a candidate
+            found = _dateparser_for(language).get_date_data(" ".join(m.groups()))
         except Exception:  # noqa: BLE001 - a parser bug on one string: no written date
             continue
         when = found.date_obj if found else None
