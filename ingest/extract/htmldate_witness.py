@@ -6,11 +6,12 @@ What htmldate is not shown (the parts are detached for the call and put back, th
 - **modification declarations** (``article:modified_time``, ``og:updated_time``, ``dateModified``, ``Last-Modified``
   ...). With ``original_date=True`` htmldate still keeps them as a "reserve" that outranks every date in the page's
   body; a page updated months later then gets its update day while its visible publication date is ignored. Left
-  out, htmldate reads the body; the modification day is used only when nothing else dates the page (it is never
-  before the publication, so it is a bound, and `modified_day` gives it to the caller).
+  out, htmldate reads the body. A page dated by nothing but an update declaration gets the next witness (or
+  `fetched`): an update day is not a publication day.
 - **comment threads** (elements whose class or id names a comment): readers' comments carry their own dates, all
   later than the article's, and htmldate's element search takes the first ``<time>`` or date-classed element it
-  meets, which is a comment's as often as not on pages that render the thread above the fold or in the sidebar.
+  meets, which is a comment's on pages that render the thread before the article's own date. When the page shows
+  no date of its own, the first comment's day is an upper bound and is kept (`htmldate_day`).
 
 htmldate turns a copyright line or a bare year into 1 January, which is no publication day: such an answer is
 dropped. A month in the URL without a day ("/news/2011/12/slug") bounds htmldate's search to that month.
@@ -100,21 +101,6 @@ def _dated_before(comments: list[HtmlElement], day: date) -> bool:
     return False
 
 
-def modified_day(doc: HtmlElement, parse) -> datetime | None:
-    """The latest modification time the page declares (`parse` reads a string to an aware datetime), or None."""
-    times = [parse(el.get("content") or el.get("datetime") or "") for el in _modified_metas(doc)]
-    times += [parse(v) for v in _jsonld_modified(doc)]
-    known = [t for t in times if t is not None]
-    return max(known) if known else None
-
-
-def _jsonld_modified(doc: HtmlElement) -> list[str]:
-    out = []
-    for script in doc.iterfind('.//script[@type="application/ld+json"]'):
-        out += re.findall(r'"dateModified"\s*:\s*"([^"]{8,40})"', script.text or "")
-    return out
-
-
 # htmldate's extensive search reads written dates ("Mittwoch, 8. Juli 2020") with dateparser, which it sets up
 # for all 205 of dateparser's languages: the first such date cost 14 s of CPU in every process (regexes for
 # every locale; measured on the extraction dev set), and each later one still tries every locale. Told the
@@ -193,7 +179,8 @@ def htmldate_day(doc: HtmlElement, url: str, latest: datetime, extensive: bool,
 
 
 # How far into the body a dateline reaches: "Karlsruhe, (12.11.2021)." or "BERLIN, 12. November 2021 (dpa) -"
-# open the first paragraph; 160 characters hold the longest of these on dates-dev with a written month.
+# open the first paragraph. The datelines on half A of dates-dev end within its first 35 characters; 160 leaves
+# room for a long place name and agency, and stops before most of the paragraph's own later dates.
 DATELINE_CHARS = 160
 # "3 Marzo 21", "14. Januar 22": a day, a word of three letters or more (checked to be a month's name), a year
 _DAY_MONTH_YEAR = re.compile(r"(?<!\d)(\d{1,2})\.?\s+([^\W\d_]{3,})\.?\s+(\d{4}|\d{2})(?!\d)")

@@ -261,3 +261,8 @@ def test_a_written_dateline_with_a_two_digit_year_is_read_in_the_pages_language(
 def test_a_dateline_without_a_whole_absolute_date_is_none(text, language):
     p = pick_published(doc(), "https://x.org/a", None, FETCHED, now=NOW, language=language, text=text)
     assert p.source == "fetched"
+
+
+def test_an_update_declaration_alone_is_no_publication_day():
+    p = pick_published(doc(UPDATED), "https://x.org/corona-daten", None, FETCHED, now=NOW)
+    assert p.source == "fetched"
