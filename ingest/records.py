@@ -48,7 +48,7 @@ class Extracted:
     text: str  # cleaned body: paragraphs separated by a blank line ("\n\n")
     authors: tuple[str, ...] = ()
     published_at: datetime | None = None  # UTC
-    published_source: str = ""  # jsonld | meta | htmldate | url | feed | fetched
+    published_source: str = ""  # jsonld | meta | htmldate | dateline | url | feed | fetched
     language: str | None = None
     canonical_url: str | None = None
     top_image: str | None = None

@@ -12,6 +12,7 @@ Pure functions of their arguments; only `reclean.py` reads and rewrites the stor
 - boilerplate.py: site-level boilerplate learnt per source (`learn_boilerplate`, `remove_boilerplate`).
 - clean.py: `clean_paragraphs`, `clean_text`.
 - dates.py: `pick_published`: the publication time, the page's UTC offset and where it came from (htmldate + structured data).
+- htmldate_witness.py: `htmldate_day`: htmldate's day, read without update declarations and comment threads.
 - language.py: `detect_language`, `choose_language`, `declared_language`.
 - newspaper_fix.py, newspaper_fast.py: newspaper3k corrected for lxml 6 and run on our tree.
 - reclean.py: `reclean_store`: re-clean stored articles with today's rules.

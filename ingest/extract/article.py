@@ -100,7 +100,7 @@ def _extract(html, url, feed_published, fetched_at, boilerplate, encoding) -> Ex
     if refused:
         return refused
     language = detect_language(body, doc.get("lang") or np.meta_lang)
-    published = pick_published(doc, url, feed_published, fetched_at, language=language)
+    published = pick_published(doc, url, feed_published, fetched_at, language=language, text=body)
     if published.rejected:
         log.info("date of %s: refused %s, using %s", url, ",".join(published.rejected), published.source)
     return Extracted(
@@ -135,9 +135,10 @@ def _refuse(doc: HtmlElement, title: str, body: str) -> Failure | None:
     if short and (doc.xpath(".//input[@type='password']") or _LOGIN.search(heading)):
         return Failure("login-wall", title[:120])
     if not body.strip():
-        return Failure("no-article", "no body text found")
+        return Failure("no-article", _EMPTY_BODY if _declared_body_empty(doc) else "no body text found")
     if short:
-        return Failure("no-article", f"body of {len(body)} characters, {words} words")
+        return Failure("no-article", _EMPTY_BODY if _declared_body_empty(doc)
+                       else f"body of {len(body)} characters, {words} words")
     if letter_share(body) < 0.5:
         return Failure("no-article", "body is mostly non-letters")
     paragraphs = body.split("\n\n")
@@ -146,8 +147,18 @@ def _refuse(doc: HtmlElement, title: str, body: str) -> Failure | None:
     linked = _anchor_texts(doc)
     in_links = sum(len(p) for p in paragraphs if " ".join(p.split()).casefold() in linked)
     if in_links > 0.6 * len(body):  # a list of headlines: a section front or an index page
-        return Failure("no-article", "body is a list of links")
+        return Failure("no-article", _EMPTY_BODY if _declared_body_empty(doc) else "body is a list of links")
     return None
+
+
+_EMPTY_BODY = "the page's article body is empty in its HTML (filled in by a script)"
+
+
+def _declared_body_empty(doc: HtmlElement) -> bool:
+    """The page marks its article body (schema.org ``articleBody``) and that element holds no text: the
+    text is loaded by a script after the page, so what is left is the page's furniture, not a missed article."""
+    marked = doc.xpath(".//*[@itemprop='articleBody']")
+    return bool(marked) and all(not "".join(el.itertext()).strip() for el in marked)
 
 
 _MARKS = frozenset(("Mn", "Mc"))  # vowel signs and viramas of Indic scripts, Thai vowels and tone marks

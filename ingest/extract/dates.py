@@ -5,7 +5,10 @@ Witnesses (each checked against the sanity limits: not in the future beyond a sm
 - `jsonld`: schema.org ``datePublished`` (then ``dateCreated``, ``uploadDate``) in the page's JSON-LD;
 - `meta`: ``article:published_time`` and the other publication meta tags, ``itemprop="datePublished"``, ``<time pubdate>``;
 - `htmldate`: the htmldate library's day (``original_date=True``), which reads the URL, the head, JSON, ``abbr``/``time``
-  elements and finally the page's text;
+  elements and finally the page's text; it is shown the page without modification declarations and comment
+  threads, within a month the URL names, and a bare year is no day (`ingest/extract/htmldate_witness.py`);
+- `dateline`: the day the article's body opens with ("Karlsruhe, (12.11.2021). ..."), read before htmldate's
+  search of the whole page's text, which meets teasers, calendars and archives first;
 - `url`: a day in the URL;
 - `feed`: the feed entry's time;
 - `fetched`: the fetch time, when nothing else is plausible (the dashboard shows these apart).
@@ -28,16 +31,15 @@ from __future__ import annotations
 import json
 import logging
 import re
-import threading
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
-from functools import lru_cache
 
 from lxml.html import HtmlElement
 
-EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)  # no news page is older than the web
+from ingest.extract.htmldate_witness import EARLIEST, dateline_day, htmldate_day
+
 FUTURE_SLACK = timedelta(hours=14)  # a zone-less local time read as UTC can be up to UTC+14 ahead
 
 logging.getLogger("htmldate").setLevel(logging.WARNING)
@@ -104,7 +106,7 @@ class Stamp:
 @dataclass(frozen=True)
 class Published:
     at: datetime  # timezone-aware, UTC
-    source: str  # jsonld | meta | htmldate | url | feed | fetched
+    source: str  # jsonld | meta | htmldate | dateline | url | feed | fetched
     rejected: tuple[str, ...] = ()  # witnesses whose value was refused (future or absurd), for logs and tests
     offset_min: int | None = None  # the page's own UTC offset in minutes east, when it gave one
 
@@ -219,61 +221,6 @@ def url_date(url: str) -> datetime | None:
         return None
 
 
-# htmldate's extensive search reads written dates ("Mittwoch, 8. Juli 2020") with dateparser, which it sets up
-# for all 205 of dateparser's languages: the first such date cost 14 s of CPU in every process (regexes for
-# every locale; measured on the extraction dev set), and each later one still tries every locale. Told the
-# page's language, dateparser sets up one (~0.1 s once per language) and reads the same dates on dates-dev.
-_page_language = threading.local()
-
-
-@lru_cache(maxsize=64)
-def _dateparser_for(language: str | None):
-    from dateparser import DateDataParser
-    from dateparser.data.languages_info import language_order
-
-    known = set(language_order)
-    languages = ["en"] + ([language] if language in known and language != "en" else [])
-    return DateDataParser(languages=languages, settings={
-        # htmldate's own settings (htmldate.extractors.get_external_parser)
-        "NORMALIZE": True, "PARSERS": ["custom-formats", "absolute-time"], "PREFER_DATES_FROM": "past",
-        "PREFER_LOCALE_DATE_ORDER": True, "RETURN_AS_TIMEZONE_AWARE": False, "STRICT_PARSING": True,
-    })
-
-
-def _external_parser():
-    return _dateparser_for(getattr(_page_language, "code", None))
-
-
-def _use_page_language_parser() -> None:
-    import htmldate.extractors as hx
-
-    if getattr(hx, "get_external_parser", None) is not _external_parser:
-        hx.get_external_parser = _external_parser
-
-
-def htmldate_day(doc: HtmlElement, url: str, latest: datetime, extensive: bool,
-                 language: str | None = None) -> date | None:
-    """htmldate's original publication day of the page (its fast passes only unless `extensive`), or None.
-    `language` (ISO 639-1, detected) is the one language besides English its written-date parser reads."""
-    from htmldate import find_date
-
-    _use_page_language_parser()
-    _page_language.code = language
-    try:
-        found = find_date(doc, url=url or None, original_date=True, extensive_search=extensive,
-                          min_date=EARLIEST.replace(tzinfo=None), max_date=latest.replace(tzinfo=None))
-    except Exception:  # noqa: BLE001 - a library bug on one page costs that page its htmldate witness only
-        return None
-    finally:
-        _page_language.code = None
-    if not found:
-        return None
-    try:
-        return date.fromisoformat(found)
-    except ValueError:
-        return None
-
-
 def _day_start(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
@@ -305,9 +252,9 @@ def _first_timed(stamps: list[Stamp]) -> Stamp | None:
 
 def pick_published(doc: HtmlElement | None, url: str, feed_published: datetime | None = None,
                    fetched_at: datetime | None = None, now: datetime | None = None,
-                   language: str | None = None) -> Published:
+                   language: str | None = None, text: str | None = None) -> Published:
     """The page's publication time (see the module docstring for the order of witnesses); `language` is the
-    page's detected language, for reading written dates."""
+    page's detected language, for reading written dates; `text` the extracted body, for its dateline."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     fetched = _aware(fetched_at) or now
     latest = min(now, fetched) + FUTURE_SLACK
@@ -365,6 +312,9 @@ def pick_published(doc: HtmlElement | None, url: str, feed_published: datetime |
         if structured:  # a declared day, before the text search (the same pages right on dates-dev, ~25 ms less)
             name, stamp = structured[0]
             return on_day(stamp.local_day(), name)
+        day = dateline_day(text, latest, language)
+        if day is not None:
+            return on_day(day, "dateline")
         day = htmldate_day(doc, url, latest, extensive=True, language=language)
         if day is not None:
             return on_day(day, "htmldate")

@@ -69,7 +69,7 @@ ARTICLES_SCHEMA = pa.schema(
         ("title", pa.string()),
         ("authors", pa.list_(pa.string())),
         ("published_at", TS),
-        ("published_source", pa.string()),  # jsonld | meta | htmldate | url | feed | fetched
+        ("published_source", pa.string()),  # jsonld | meta | htmldate | dateline | url | feed | fetched
         ("fetched_at", TS),
         ("language", pa.string()),
         ("text", pa.string()),

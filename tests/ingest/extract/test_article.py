@@ -225,3 +225,25 @@ def test_chinese_article_without_spaces_is_an_article():
     result = extract_article(page.encode(), "https://example.cn/2024/10/21/income", fetched_at=FETCHED)
     assert isinstance(result, Extracted), result
     assert result.language == "zh"
+
+
+def test_the_bodys_dateline_dates_a_page_without_date_metadata():
+    page = ("<html><head><title>Harbour plan approved</title></head><body><div class='calendar'><ul>"
+            "<li>Sat 13.11.2021 <a href='/e'>Organ concert</a></li></ul></div><article><h1>Harbour plan approved</h1>"
+            "<p>Kiel, (12.11.2021). " + ARTICLE_P[3:] + ARTICLE_P + "</article></body></html>")
+    result = extract_article(page.encode(), "https://example.org/detail/id/35204", fetched_at=FETCHED)
+    assert (result.published_at.date().isoformat(), result.published_source) == ("2021-11-12", "dateline")
+
+
+def test_a_page_whose_marked_body_is_empty_says_so():
+    # The shape of a regional news page whose text a script fills in: headline, an empty articleBody and a
+    # column of links to other stories.
+    links = "".join(f"<p><a href='/social/story-{i}'>Another story from the region, number {i}</a></p>"
+                    for i in range(30))
+    page = ("<html><head><title>Journalists honoured</title></head><body><h1 itemprop='headline'>Journalists "
+            f"honoured</h1><div itemprop='articleBody' class='inread-content'> </div><div>{links}</div></body></html>")
+    result = extract_article(page.encode(), "https://example.org/social/2020/01/13/honoured.html",
+                             fetched_at=FETCHED)
+    assert isinstance(result, Failure)
+    assert (result.reason, result.detail) == ("no-article",
+                                              "the page's article body is empty in its HTML (filled in by a script)")

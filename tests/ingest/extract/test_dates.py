@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import lxml.html
 import pytest
@@ -149,7 +149,7 @@ def test_broken_jsonld_is_ignored():
 def test_written_date_read_in_the_pages_language_without_setting_up_every_language():
     import htmldate.extractors as hx
 
-    from ingest.extract import dates
+    from ingest.extract import htmldate_witness as dates
 
     body = ("<article><h1>Hafenplan</h1><div class='meta'><span>Veröffentlicht am Mittwoch, 8. Juli 2020</span></div>"
             "<p>Der Stadtrat hat den Plan beschlossen.</p></article>")
@@ -157,3 +157,112 @@ def test_written_date_read_in_the_pages_language_without_setting_up_every_langua
     assert (p.at, p.source) == (datetime(2020, 7, 8, tzinfo=UTC), "htmldate")
     assert hx.get_external_parser is dates._external_parser  # htmldate asks newsmon's per-language parser
     assert dates._dateparser_for.cache_info().currsize <= 4  # one parser per language seen, not 205 locales
+
+
+# What htmldate is not shown (ingest/extract/htmldate_witness.py). The pages below reproduce the shapes of real
+# pages on dates-dev (a CMS's og:updated_time, a recipe site's comment thread, a forum-less blog's comments)
+# with text of our own.
+
+UPDATED = '<meta property="og:updated_time" content="2020-06-02T11:57:06+02:00">'
+
+
+def test_an_update_declaration_does_not_hide_the_visible_publication_date():
+    body = ("<article><h1>Daten gegen das Virus</h1><ul><li class='create-date'><time class='field'>31.03.2020"
+            "</time></li></ul><p>Ein Land setzt auf Daten, ein anderes auf Abstand.</p></article>")
+    p = pick_published(doc(UPDATED, body), "https://x.org/corona-daten", None, FETCHED, now=NOW)
+    assert (p.at.date(), p.source) == (date(2020, 3, 31), "htmldate")
+
+
+def test_comment_dates_are_not_the_articles():
+    comments = "".join(
+        f"<div class='recipe-comment-box'><span>Leserin {i}</span><time datetime='2020-09-2{i}T18:19:06+02:00'>"
+        f"2{i}.09.20</time><p>Hat gut geklappt, vielen Dank für die Anleitung!</p></div>" for i in (2, 3, 6))
+    body = (f"<div class='comments'><h3>Kommentare</h3>{comments}</div>"
+            "<article><h2>Tomaten richtig schneiden</h2><span>von Marianne am 20.09.2020</span>"
+            "<p>Ein scharfes Messer ist das Wichtigste.</p></article>")
+    p = pick_published(doc(body=body), "https://x.org/tipp/tomaten", None, FETCHED, now=NOW)
+    assert (p.at.date(), p.source) == (date(2020, 9, 20), "htmldate")
+
+
+def test_an_article_is_published_before_its_first_comment():
+    # The article shows no date of its own; a sidebar line is later than the first comment, so it is not the
+    # publication day: the first comment's day bounds it.
+    body = ("<article><h1>Leber mit Apfel</h1><p>Die Leber in Streifen schneiden und kurz anbraten.</p></article>"
+            "<div id='comments'><ol class='commentlist'><li><cite>Mareike</cite><small class='commentmetadata'>"
+            "8. Dezember 2010 um 10:56</small><p>Eine interessante Art, Leber zuzubereiten.</p></li><li><cite>Georg"
+            "</cite><small class='commentmetadata'>16. März 2011 um 12:22</small><p>Dazu ein guter Wein.</p></li>"
+            "</ol></div><div class='sidebar'><p>Neu im Blog: 04.08.2012</p></div>")
+    p = pick_published(doc(body=body), "https://x.org/rezepte/leber.htm", None, FETCHED, now=NOW, language="de")
+    assert p.at.date() == date(2010, 12, 8)
+
+
+def test_a_short_comments_line_of_the_articles_own_date_is_kept():
+    body = ("<article><h1>Sell with PayPal</h1><div id='wpcom-comments-date'><span class='date'>August 30, 2017"
+            "</span> <a href='#c'>4 Comments</a></div><p>Start selling in seconds.</p></article>"
+            "<div class='more'><p>Earlier: July 10, 2017</p></div>")
+    p = pick_published(doc(body=body), "https://x.org/", None, FETCHED, now=NOW)
+    assert p.at.date() == date(2017, 8, 30)
+
+
+def test_a_month_in_the_url_bounds_the_day():
+    body = ("<div class='archive'><span>01.06.2010</span></div><article><h1>Kein Cyberterrorismus</h1>"
+            "<p>Geschrieben am 3. Dezember 2011.</p></article>")
+    p = pick_published(doc(body=body), "http://x.org/news/2011/12/kein-cyberterrorismus/", None, FETCHED, now=NOW,
+                       language="de")
+    assert p.at.date() == date(2011, 12, 3)
+
+
+def test_a_bare_year_is_no_publication_day():
+    body = "<article><h1>Börse</h1><p>Der Index stieg kräftig.</p></article><footer>© 2016 Nachrichten</footer>"
+    p = pick_published(doc(body=body), "https://x.org/news/120200622120908039", None, FETCHED, now=NOW)
+    assert p.source == "fetched"
+
+
+def test_a_new_years_day_the_page_writes_out_is_kept():
+    body = "<article><h1>Neujahr</h1><p>Veröffentlicht 01.01.2023</p><p>Das Jahr beginnt.</p></article>"
+    p = pick_published(doc(body=body), "https://x.org/neujahr", None, FETCHED, now=NOW)
+    assert (p.at.date(), p.source) == (date(2023, 1, 1), "htmldate")
+
+
+def test_the_bodys_dateline_outranks_a_date_elsewhere_in_the_text():
+    body = ("<div class='events'><ul><li>Sa. 13.11.2021 <a href='/t'>Orgelkonzert</a></li></ul></div>"
+            "<article><h1>Trauern digital</h1><p>Karlsruhe, (12.11.2021). Die Gemeinden laden zur Andacht ein.</p>"
+            "</article>")
+    text = "Karlsruhe, (12.11.2021). Die Gemeinden laden zur Andacht ein.\n\nSie beginnt um 18 Uhr."
+    p = pick_published(doc(body=body), "https://x.org/detail/id/35204", None, FETCHED, now=NOW, language="de",
+                       text=text)
+    assert (p.at.date(), p.source) == (date(2021, 11, 12), "dateline")
+
+
+def test_a_dateline_is_read_as_text_and_never_outranks_structured_data():
+    text = "<b>Berlin</b>, 03.05.2022 — Der Senat tagt.\n\nMehr."
+    p = pick_published(doc(META), "https://x.org/a", None, FETCHED, now=NOW, text=text)
+    assert (p.source, p.at.date()) == ("meta", date(2024, 8, 13))
+    p = pick_published(doc(), "https://x.org/a", None, FETCHED, now=NOW, text=text)
+    assert (p.source, p.at.date()) == ("dateline", date(2022, 5, 3))
+
+
+def test_a_year_alone_in_the_dateline_is_no_day():
+    p = pick_published(doc(), "https://x.org/a", None, FETCHED, now=NOW, text="Rückblick 2021: das Jahr der Wahl.")
+    assert p.source == "fetched"
+
+
+def test_a_written_dateline_with_a_two_digit_year_is_read_in_the_pages_language():
+    text = "(Sulmona, 3 Marzo 21) Il consiglio comunale ha approvato il nuovo piano.\n\nAltro."
+    p = pick_published(doc(), "https://x.org/dettaglio.php?id=1", None, FETCHED, now=NOW, language="it", text=text)
+    assert (p.at.date(), p.source) == (date(2021, 3, 3), "dateline")
+
+
+@pytest.mark.parametrize("text,language", [
+    ("اليوم عام 1990، افتتح الجسر الجديد فوق النهر.", "ar"),  # "today, in 1990, ...": no day of publication
+    ("Heute vor 30 Jahren, im Jahr 1990, wurde die Brücke eröffnet.", "de"),
+    ("Am 12.11. um 18 Uhr beginnt die Andacht.", "de"),
+])
+def test_a_dateline_without_a_whole_absolute_date_is_none(text, language):
+    p = pick_published(doc(), "https://x.org/a", None, FETCHED, now=NOW, language=language, text=text)
+    assert p.source == "fetched"
+
+
+def test_an_update_declaration_alone_is_no_publication_day():
+    p = pick_published(doc(UPDATED), "https://x.org/corona-daten", None, FETCHED, now=NOW)
+    assert p.source == "fetched"
