@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from dashboard.data import dispatch, health, queries, series
+from dashboard.data import dispatch, duck, health, queries, series
 from dashboard.data.filters import Filters
 from dashboard.data.names import Names, load_names
 from dashboard.data.selection import PairKey, PointKey
@@ -57,7 +57,7 @@ def _connection(root: str, version: str) -> duckdb.DuckDBPyConnection:
 
 def _cursor(root: Path) -> duckdb.DuckDBPyConnection:
     """A cursor per call: one DuckDB connection must not be used by two script threads at once."""
-    return _connection(str(root), store_version(root)).cursor()
+    return duck.cursor(_connection(str(root), store_version(root)))
 
 
 def cursor(root: Path) -> duckdb.DuckDBPyConnection:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import duckdb
 
-from dashboard.data import search
+from dashboard.data import duck, search
 from ingest.store.parquet import Store
 
 ARTICLE_COLS = "id, url, source, title, authors, published_at, published_source, fetched_at, language, content_hash"
@@ -77,11 +77,22 @@ def _coverage_sql(src: str, story: bool) -> str:
 INDEX_VERSION = "5"  # bump when a table's columns change: an older index is rebuilt
 
 
+def cache_dir() -> Path:
+    """The dashboard's cache: $NEWSMON_DASHBOARD_CACHE, else ~/.cache/newsmon/dashboard/."""
+    return Path(os.environ.get("NEWSMON_DASHBOARD_CACHE") or Path.home() / ".cache" / "newsmon" / "dashboard")
+
+
 def default_index_path(root: Path) -> Path:
-    """Where a store's index lives: $NEWSMON_DASHBOARD_CACHE, else ~/.cache/newsmon/dashboard/."""
-    base = Path(os.environ.get("NEWSMON_DASHBOARD_CACHE") or Path.home() / ".cache" / "newsmon" / "dashboard")
+    """Where a store's index lives, in the cache directory."""
     key = hashlib.sha1(str(Path(root).resolve()).encode()).hexdigest()[:16]
-    return base / f"index-{key}.duckdb"
+    return cache_dir() / f"index-{key}.duckdb"
+
+
+def temp_dir(index_path: Path | None) -> Path:
+    """Where DuckDB spills: beside the index file (one process holds it), else a folder of this process in the cache."""
+    if index_path is not None:
+        return index_path.with_name(index_path.name + ".tmp")
+    return cache_dir() / "tmp" / str(os.getpid())
 
 
 def _q(path: str) -> str:
@@ -111,12 +122,15 @@ def connect(
     if index_path is not None:
         try:
             index_path.parent.mkdir(parents=True, exist_ok=True)
-            con = duckdb.connect(str(index_path), config=config)
+            con = duck.connect(index_path, config, temp_dir(index_path))
         except (duckdb.Error, OSError):
             con = None  # another process holds it, or no place to write: work from the files
     indexed = con is not None
-    con = con or duckdb.connect(":memory:", config=config)
-    con.execute("SET TimeZone = 'UTC'")
+    if con is None:
+        try:
+            con = duck.connect(":memory:", config, temp_dir(None))
+        except OSError:  # no cache directory to spill to: DuckDB's default then
+            con = duck.connect(":memory:", config)
     globs = {t: store.glob(t) for t in ("articles", "mentions", "runs", "annotations")}
     story = _has_story(con, globs["articles"])
     for t in ("articles_raw", "runs", "annotations"):

@@ -24,6 +24,7 @@ import pyarrow as pa
 from dashboard.data import search
 from dashboard.data.buckets import bucket_end, bucket_range, bucket_start  # noqa: F401 - also imported from here
 from dashboard.data.filters import BUCKETS, SORTS, Filters
+from dashboard.data.querylog import query
 from dashboard.data.selection import PairKey, PointKey
 
 
@@ -91,6 +92,7 @@ def _bucket(f: Filters, params: dict, col: str = "m.published_at") -> str:
     return f"CAST(date_trunc($bucket, {col}) AS DATE)"
 
 
+@query
 def entity_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every entity in the store with the number of articles that mention it (filter options)."""
     return con.execute(
@@ -99,6 +101,7 @@ def entity_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
+@query
 def store_summary(con: duckdb.DuckDBPyConnection) -> dict:
     """Article count, date span, sources and languages in the store (for filter widgets and headlines)."""
     n, first, last = con.execute(
@@ -121,6 +124,7 @@ def store_summary(con: duckdb.DuckDBPyConnection) -> dict:
     }
 
 
+@query
 def coverage(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Articles stored per bucket under the date/source/language/unique filters (not search): the denominator."""
     params: dict = {}
@@ -289,12 +293,14 @@ def drilldown_sql(
     return df[[c for c in df.columns if c != "n_total"] + ["n_total"]]
 
 
+@query
 def article(con: duckdb.DuckDBPyConnection, article_id: str) -> dict | None:
     """One article row as a dict, or None."""
     df = con.execute("SELECT * FROM articles_raw WHERE id = $id LIMIT 1", {"id": article_id}).df()
     return None if df.empty else df.iloc[0].to_dict()
 
 
+@query
 def article_mentions(con: duckdb.DuckDBPyConnection, article_id: str) -> pd.DataFrame:
     """The mentions of one article, title and body, in text order."""
     return con.execute(
@@ -375,6 +381,7 @@ def entity_totals_sql(con: duckdb.DuckDBPyConnection, f: Filters, hits: np.ndarr
     ).df()
 
 
+@query
 def texts(con: duckdb.DuckDBPyConnection, ids: list[str]) -> pd.DataFrame:
     """Titles and cleaned texts of the given articles (for term statistics)."""
     return con.execute(

@@ -27,9 +27,7 @@ import threading
 import time
 from pathlib import Path
 
-import duckdb
-
-from dashboard.data import search
+from dashboard.data import duck, search
 
 NICE = 10  # below the server and the browser: the build may wait, the page should not
 _ROOT = Path(__file__).resolve().parents[2]  # the repository: the child runs `-m dashboard.data.search_build` from it
@@ -110,9 +108,8 @@ def add_batch(writer, batch: str, articles: Path, mentions: Path | None) -> None
     # one thread and no order kept: this process runs beside the server and may take its time. (No memory
     # limit: a store file written as one large row group needs its column chunks read, and a build that fails
     # leaves searches scanning.)
-    con = duckdb.connect(":memory:", config={"threads": "1",
-                                              "preserve_insertion_order": "false",
-                                              "disabled_optimizers": "build_side_probe_side"})
+    con = duck.connect(":memory:", {"threads": "1", "preserve_insertion_order": "false",
+                                    "disabled_optimizers": "build_side_probe_side"})
     try:
         params = {"a": str(articles)}
         have = {r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet($a)", params).fetchall()}
