@@ -19,6 +19,7 @@ from dashboard import access, cache
 from dashboard.data import dispatch, search
 from dashboard.data.filters import BUCKETS, MEASURES, PRESETS, SCALES, Filters
 from dashboard.data.names import Names
+from dashboard.escape import markdown_text
 from dashboard.urlstate import PAGE_PARAMS
 
 CTX_KEY = "_newsmon_ctx"
@@ -75,11 +76,11 @@ def _oidc_gate() -> bool:
     who = str(user.get("email") or user.get("name") or "this account")
     if not ok:
         st.title("newsmon")
-        st.error(f"{who} may not use this dashboard: {why}.")
+        st.error(f"{markdown_text(who)} may not use this dashboard: {markdown_text(why)}.")
         st.button("Log out", on_click=st.logout)
         return False
     with st.sidebar:
-        st.caption(f"Logged in as {who}")
+        st.caption(f"Logged in as {markdown_text(who)}")
         st.button("Log out", on_click=st.logout, key="logout")
     return True
 
@@ -201,7 +202,7 @@ def sidebar(pages: Sequence = ()) -> Context | None:
                           help="Count each near-duplicate story (syndicated copies) once, at its first article.")
         st.caption(f"Store: `{root}` · {summary['articles']:,} articles")
         if names.error:
-            st.caption(names.error)
+            st.caption(markdown_text(names.error))
     f = Filters(
         people=tuple(ss.get("f_people") or ()), topics=tuple(ss.get("f_topics") or ()),
         start=start, end=end, preset=preset, bucket=ss.get("f_bucket") or "week",
@@ -241,5 +242,5 @@ def fail(message: str, exc: Exception) -> None:
     """A query failed: say so, drop cached results, stop this run."""
     cache.clear_data()
     cache.reset_connection()
-    st.warning(f"{message}: {exc}")
+    st.warning(f"{message}: {markdown_text(exc)}")
     st.stop()

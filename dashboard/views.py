@@ -18,6 +18,7 @@ from dashboard import cache, charts, export, highlight
 from dashboard.data.filters import SORTS, Filters
 from dashboard.data.selection import PairKey, PointKey, selected_points
 from dashboard.data.series import export_frame
+from dashboard.escape import markdown_text, safe_url
 from dashboard.shell import Context, context
 from dashboard.urlstate import SORT_WORDS, UrlList
 
@@ -153,7 +154,7 @@ def drilldown_section(
                      & (pd.to_datetime(series["bucket"]) == pd.Timestamp(p.bucket))]
         if not row.empty and not pd.isna(row["count"].iloc[0]):
             value = f" · the point's {ctx.filters.measure} count is {int(row['count'].iloc[0]):,}"
-    st.markdown(f"**{total:,} articles** behind {what}{value}", help="Every article, not a sample.")
+    st.markdown(f"**{total:,} articles** behind {markdown_text(what)}{value}", help="Every article, not a sample.")
     df = cache.drilldown(ctx.root, ctx.version, ctx.filters, tuple(points), tuple(pairs), sort, desc,
                          PAGE_SIZE, (page - 1) * PAGE_SIZE)
     if df.empty:
@@ -163,7 +164,7 @@ def drilldown_section(
         "date": [GUESSED.get(s or "", "") if (s or "") in GUESSED else "" for s in df["published_source"]],
         "source": df["source"], "title": df["title"], "mentions": df["mentions"],
         "who / what": [", ".join(ctx.names.get(_kind(ctx, e), e) for e in ents) for ents in df["entities"]],
-        "link": df["url"],
+        "link": [safe_url(u) for u in df["url"]],
     })
     shown = f"{generation}-{sort}-{desc}-{page}"  # another page or order: a fresh table, with no row chosen
     sel = st.dataframe(view, hide_index=True, width="stretch", on_select="rerun",
@@ -204,16 +205,19 @@ def article_view(ctx: Context, article_id: str) -> None:
     st.divider()
     when = row["published_at"]
     flag = GUESSED.get(row.get("published_source") or "", "")
-    meta = [f"**{row['source']}**", f"{when:%Y-%m-%d %H:%M} UTC" if pd.notna(when) else "no date"]
+    meta = [f"**{markdown_text(row['source'])}**", f"{when:%Y-%m-%d %H:%M} UTC" if pd.notna(when) else "no date"]
     if flag:
         meta.append(f":orange[⚠ {flag}]")
     if row.get("language"):
-        meta.append(f"language: {row['language']}")
+        meta.append(f"language: {markdown_text(row['language'])}")
     authors = row.get("authors")
     if authors is not None and len(authors):
-        meta.append("by " + ", ".join(str(a) for a in authors))
+        meta.append("by " + markdown_text(", ".join(str(a) for a in authors)))
     st.markdown(" · ".join(meta))
-    st.link_button("Open the original ↗", row["url"])
+    if link := safe_url(row["url"]):
+        st.link_button("Open the original ↗", link)
+    else:
+        st.caption(f"Address of the original (not a web link): {markdown_text(row['url'])}")
     records = mentions.to_dict("records")
     st.html(highlight.article_html(row["title"] or "", row["text"] or "", records, ctx.names))
     if records:
@@ -301,7 +305,8 @@ def why_section(ctx: Context, points: list[PointKey]) -> None:
     many = len(explain.selected_entities(points)) > 1
     read = f" (the newest {n_read:,} read)" if n_read < n_sel else ""
     st.markdown(
-        f"**Why the spike?** {len(points)} selected point{'s' if len(points) > 1 else ''}: {covered(ctx, points)}. "
+        f"**Why the spike?** {len(points)} selected point{'s' if len(points) > 1 else ''}: "
+        f"{markdown_text(covered(ctx, points))}. "
         f"{n_sel:,} articles{read} compared with {n_base:,} articles mentioning the same "
         f"{who}{' (each)' if many else ''} in the {days} days before {'its' if not many else 'each one’s'} "
         f"first selected {ctx.filters.bucket}"
