@@ -148,7 +148,8 @@ def connect(
         con.execute(f"CREATE OR REPLACE VIEW coverage_rollup AS {_coverage_sql('articles', True)}")
         con.execute(f"CREATE OR REPLACE VIEW pair_rollup AS {PAIRS_SQL.format(src='mentions')}")
         return con
-    _sync(con, store, art_cols)
+    # The build runs under the server's memory target too; a batch too large for it is built with more.
+    duck.retry_oom(con, lambda: _sync(con, store, art_cols), "bringing the dashboard's index up to date")
     # The text index (dashboard/data/search.py) catches up in the background. Meanwhile the one this process used
     # until now still gives a search's keys if the articles files are the same (a recount): dashboard/data/dispatch.py.
     from dashboard.data import dispatch

@@ -186,3 +186,44 @@ def test_bucket_helpers():
     assert queries.bucket_range(date(2024, 1, 31), date(2024, 3, 1), "month") == [
         date(2024, 1, 1), date(2024, 2, 1), date(2024, 3, 1)]
     assert bucket_start(date(2024, 1, 1) + timedelta(days=6), "week") == date(2024, 1, 1)
+
+
+COUNT_FILTERS = [
+    Filters(people=("alice-example",)),
+    Filters(topics=("ceasefire",), preset="custom", start=date(2024, 2, 1), end=date(2024, 3, 10)),
+    Filters(people=("bob-sample",), sources=("Daily Fiction", "Example Post"), languages=("en",)),
+    Filters(people=("carol-test",), unique=True),
+    Filters(people=("alice-example", "bob-sample"), topics=("elections",), languages=("fr",)),
+    Filters(people=("alice-example", "carol-test"), unique=True, preset="custom", start=date(2024, 1, 10),
+            end=date(2024, 3, 1)),
+]
+
+
+def _keeps(f: Filters):
+    def keep(a) -> bool:
+        d = a.published_at.date()
+        return ((f.start is None or d >= f.start) and (f.end is None or d <= f.end)
+                and (not f.sources or a.source in f.sources) and (not f.languages or (a.language or "") in f.languages)
+                and (not f.unique or a.story_id in (None, a.id)))
+    return keep
+
+
+@pytest.mark.parametrize("f", COUNT_FILTERS, ids=lambda f: ",".join(f"{k}={v}" for k, v in f.to_query_params().items()))
+def test_counts_and_top_sources_match_records(con, tiny_store, f):
+    """One entity is answered from the rollups, several from the mention rows: both are the records' counts."""
+    keep = _keeps(f)
+    kept = [a for a in tiny_store.articles if keep(a)]
+    mentioning = [a for a in kept if any((m.kind, m.entity_id) in f.entities for m in a.mentions)]
+    assert queries.count_articles(con, f, selected=False) == len(kept)
+    assert queries.count_articles(con, f, selected=True) == len(mentioning)
+    by_source = Counter(a.source for a in mentioning)
+    top = queries.top_sources(con, f)
+    assert dict(zip(top["source"], top["articles"], strict=True)) == dict(by_source)
+    assert list(top["articles"]) == sorted(by_source.values(), reverse=True)
+
+
+def test_entity_counts_are_the_articles_mentioning_each(con, tiny_store):
+    got = {(k, e): n for k, e, n in queries.entity_counts(con).itertuples(index=False)}
+    want = Counter((m.kind, m.entity_id) for a in tiny_store.articles for m in {(x.kind, x.entity_id): x
+                                                                                 for x in a.mentions}.values())
+    assert got == dict(want)
