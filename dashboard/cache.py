@@ -57,8 +57,9 @@ def _connection(root: str, version: str) -> duckdb.DuckDBPyConnection:
     from dashboard.data.index import default_index_path
 
     use_index = os.environ.get("NEWSMON_DASHBOARD_INDEX", "1") != "0"
+    # The index of a store opened for the first time is built in the background: pages read the files meanwhile.
     return queries.connect(root, index_path=default_index_path(Path(root)) if use_index else None,
-                           memory_limit=MEMORY_LIMIT)
+                           memory_limit=MEMORY_LIMIT, wait=False)
 
 
 def _cursor(root: Path) -> duckdb.DuckDBPyConnection:

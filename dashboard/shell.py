@@ -76,7 +76,7 @@ def _oidc_gate() -> bool:
     who = str(user.get("email") or user.get("name") or "this account")
     if not ok:
         st.title("newsmon")
-        st.error(f"{markdown_text(who)} may not use this dashboard: {markdown_text(why)}.")
+        st.error(f"{markdown_text(who)} may not use this dashboard: {why}.")
         st.button("Log out", on_click=st.logout)
         return False
     with st.sidebar:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from dashboard.data import search
+from dashboard.data import index, search
 from dashboard.data.buckets import bucket_end, bucket_range, bucket_start  # noqa: F401 - also imported from here
 from dashboard.data.filters import BUCKETS, SORTS, Filters
 from dashboard.data.querylog import query
@@ -29,12 +29,13 @@ from dashboard.data.selection import PairKey, PointKey
 
 
 def connect(
-    root: Path | str, threads: int | None = None, index_path: Path | None = None, memory_limit: str | None = None
+    root: Path | str, threads: int | None = None, index_path: Path | None = None, memory_limit: str | None = None,
+    wait: bool = True,
 ) -> duckdb.DuckDBPyConnection:
     """See `dashboard.data.index.connect`: views over the files, or the local index when `index_path` is given."""
     from dashboard.data.index import connect as _connect
 
-    return _connect(root, threads=threads, index_path=index_path, memory_limit=memory_limit)
+    return _connect(root, threads=threads, index_path=index_path, memory_limit=memory_limit, wait=wait)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -47,7 +48,7 @@ def _day_start(d: date) -> datetime:
 def _base(
     f: Filters, alias: str, params: dict, con: duckdb.DuckDBPyConnection | None = None, hits: np.ndarray | None = None
 ) -> list[str]:
-    """Conditions shared by every mentions query: dates, sources, languages, full-text search.
+    """Conditions shared by every mentions query: dates, sources, languages, stories, fetch-dated, full-text search.
 
     `hits`: the search's article keys from the text index (needs `con`); without them a search scans the text."""
     conds = [f"{alias}.published_at IS NOT NULL"]
@@ -67,6 +68,8 @@ def _base(
     if f.unique:
         # A story's id is the id of its first article: keeping those keys keeps each story once.
         conds.append("(a.story_id IS NULL OR a.story_id = a.id)" if alias == "a" else f"{alias}.first")
+    if not f.fetched:  # articles dated by their fetch time (no date found in the page) are left out
+        conds.append("a.published_source IS DISTINCT FROM 'fetched'" if alias == "a" else f"NOT {alias}.fetched")
     if hits is not None:  # the text index applied the search (and maybe narrowed it to a selection)
         if con is None:
             raise ValueError("search hits need the connection")
@@ -140,13 +143,15 @@ def coverage(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
 
 
 def _day_conds(f: Filters, params: dict, alias: str = "r") -> list[str]:
-    """Date, source, language and unique-story conditions on a rollup."""
+    """Date, source, language, unique-story and fetch-dated conditions on a rollup."""
     conds = ["true"]
     if f.languages:
         params["languages"] = list(f.languages)
         conds.append(f"list_contains($languages::VARCHAR[], {alias}.language)")
     if f.unique:
         conds.append(f"{alias}.first")
+    if not f.fetched:
+        conds.append(f"NOT {alias}.fetched")
     if f.start is not None:
         params["day_start"] = f.start
         conds.append(f"{alias}.day >= $day_start")
@@ -159,9 +164,11 @@ def _day_conds(f: Filters, params: dict, alias: str = "r") -> list[str]:
     return conds
 
 
-def _rollup_ok(f: Filters) -> bool:
-    """The per-day rollups answer every filter but a full-text search."""
-    return not search.parse(f.search)
+def _rollup_ok(con: duckdb.DuckDBPyConnection, f: Filters) -> bool:
+    """The per-day rollups answer every filter but a full-text search, once they are tables: as views over the
+    files (no index, or while it is built) they would aggregate every mention row first, so the queries
+    count from the mention rows instead."""
+    return not search.parse(f.search) and index.has_rollups(con)
 
 
 def timeline_sql(con: duckdb.DuckDBPyConnection, f: Filters, hits: np.ndarray | None = None) -> pd.DataFrame:
@@ -170,7 +177,7 @@ def timeline_sql(con: duckdb.DuckDBPyConnection, f: Filters, hits: np.ndarray | 
     Read from the per-day rollup unless there is a full-text search, which needs the articles' text.
     """
     params: dict = {}
-    if _rollup_ok(f):
+    if _rollup_ok(con, f):
         conds = _day_conds(f, params) + [_entities(f, params).replace("m.", "r.")]
         sql = (
             f"SELECT {_bucket(f, params, 'r.day')} AS bucket, r.kind, r.entity_id,"
@@ -321,7 +328,7 @@ def top_sources_sql(con: duckdb.DuckDBPyConnection, f: Filters, n: int = 10,
     distinct articles of their mention rows (an article naming two of them counts once), as a grouped DISTINCT,
     which DuckDB spills to disk when it outgrows its memory (a `count(DISTINCT ...)` did not, at 1M articles)."""
     params: dict = {"n": n}
-    if _rollup_ok(f) and len(f.entities) == 1:
+    if _rollup_ok(con, f) and len(f.entities) == 1:
         conds = _day_conds(f, params) + [_entities(f, params).replace("m.", "r.")]
         return con.execute(
             "SELECT r.source, CAST(sum(r.articles) AS BIGINT) AS articles FROM rollup r"
@@ -343,7 +350,7 @@ def co_mentions_sql(con: duckdb.DuckDBPyConnection, f: Filters, n: int = 12,
     Columns a, b (a < b), articles. If two or more people are selected, the matrix is over them.
     """
     params: dict = {"n": n}
-    if _rollup_ok(f):
+    if _rollup_ok(con, f):
         conds = _day_conds(f, params) + ["r.kind = 'person'"]
         if len(f.people) >= 2:
             params["people"] = list(f.people)
@@ -378,7 +385,7 @@ def entity_totals_sql(con: duckdb.DuckDBPyConnection, f: Filters, hits: np.ndarr
 
     Read from the per-day rollup unless there is a full-text search."""
     params: dict = {}
-    if _rollup_ok(f):
+    if _rollup_ok(con, f):
         return con.execute(
             "SELECT r.kind, r.entity_id, CAST(sum(r.articles) AS BIGINT) AS articles,"
             " CAST(sum(r.mentions) AS BIGINT) AS mentions, CAST(sum(r.in_titles) AS BIGINT) AS in_titles,"
@@ -445,7 +452,7 @@ def count_articles_sql(con: duckdb.DuckDBPyConnection, f: Filters, selected: boo
     mentions rollup (exact: per-day counts of one entity add up). Several entities: the distinct articles of
     their mention rows, as a DISTINCT that DuckDB can spill (see `top_sources_sql`)."""
     params: dict = {}
-    if _rollup_ok(f) and (not selected or len(f.entities) == 1):
+    if _rollup_ok(con, f) and (not selected or len(f.entities) == 1):
         conds = _day_conds(f, params)
         if selected:
             conds.append(_entities(f, params).replace("m.", "r."))

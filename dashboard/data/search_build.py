@@ -97,6 +97,7 @@ def _batch_sql(have: set[str], mentions: bool) -> str:
         SELECT {search.KEY_SQL.format(col='a.id')} AS key, a.id, coalesce({col('title')}, '') AS title,
                coalesce({col('text')}, '') AS text, {col('published_at', 'epoch_us(a.published_at)')} AS ts,
                {col('source')} AS source, coalesce({col('language')}, '') AS lang, {col('story_id')} AS story,
+               coalesce({col('published_source')} = 'fetched', false) AS fetched,
                e.ents, e.ns, e.tn
         FROM read_parquet($a) a LEFT JOIN e ON e.article_id = a.id"""
 
@@ -118,9 +119,9 @@ def add_batch(writer, batch: str, articles: Path, mentions: Path | None) -> None
         reader = con.sql(_batch_sql(have, "m" in params), params=params).to_arrow_reader(_BATCH_ROWS)
         for chunk in reader:
             rows = zip(*(chunk.column(c).to_pylist() for c in chunk.schema.names), strict=True)
-            for key, aid, title, text, ts, source, lang, story, ents, ns, tn in rows:
+            for key, aid, title, text, ts, source, lang, story, fetched, ents, ns, tn in rows:
                 doc = {"key": key, "batch": batch, "title": title, "body": text, "pairs": search.pairs_text(title, text),
-                       "lang": "=" + lang, "first": int(story is None or story == aid)}
+                       "lang": "=" + lang, "first": int(story is None or story == aid), "fetched": int(fetched)}
                 if ts is not None:
                     doc["ts"], doc["day"] = ts, ts // _DAY_US
                 if source is not None:

@@ -108,7 +108,7 @@ def test_a_selection_in_the_url_lists_its_articles(monkeypatch, tiny_store):
     from datetime import date, timedelta
 
     week = date(2024, 1, 8)
-    want = sum(1 for a in tiny_store.articles if week <= a.published_at.date() < week + timedelta(days=7)
+    want = sum(1 for a in tiny_store.charted if week <= a.published_at.date() < week + timedelta(days=7)
                and any(m.entity_id == "alice-example" for m in a.mentions))
     params = {"people": "alice-example", "sel": f"person:alice-example:{week},bogus,person:nobody:x"}
     at = run(monkeypatch, tiny_store.root, "screens/explore.py", params=params, watchlist=tiny_store.watchlist)
@@ -119,7 +119,7 @@ def test_a_selection_in_the_url_lists_its_articles(monkeypatch, tiny_store):
 
 
 def test_a_co_mention_cell_and_an_article_in_the_url_are_restored(monkeypatch, tiny_store):
-    both = [a for a in tiny_store.articles
+    both = [a for a in tiny_store.charted
             if {"alice-example", "bob-sample"} <= {m.entity_id for m in a.mentions if m.kind == "person"}]
     assert both
     params = {"people": "alice-example,bob-sample", "pair": "bob-sample:alice-example,bogus", "article": both[0].id}

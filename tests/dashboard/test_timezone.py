@@ -72,7 +72,7 @@ def test_queries_answer_in_utc_whatever_the_machine_zone(tiny_store, tmp_path):
     # and the UTC answers are the store's own UTC times
     hostile = next(a for a in tiny_store.articles if a.id == tiny_store.hostile_id)
     assert utc["article"] == f"{hostile.published_at:%Y-%m-%d %H:%M}" == "2024-03-20 12:00"
-    want = sorted(f"{a.published_at:%Y-%m-%d %H:%M}" for a in tiny_store.articles
+    want = sorted(f"{a.published_at:%Y-%m-%d %H:%M}" for a in tiny_store.charted
                   if a.published_at.date().isoformat() == "2024-03-20"
                   and any(m.entity_id == "alice-example" for m in a.mentions))
     assert sorted(utc["day list shown"]) == want
