@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from dashboard.data import dispatch, duck, health, queries, series
+from dashboard.data import counts, dispatch, duck, health, queries, series
 from dashboard.data.filters import Filters
 from dashboard.data.names import Names, load_names
 from dashboard.data.selection import PairKey, PointKey
@@ -70,6 +70,17 @@ def _cursor(root: Path) -> duckdb.DuckDBPyConnection:
 def cursor(root: Path) -> duckdb.DuckDBPyConnection:
     """A fresh cursor on the store's connection, for work done outside a script run (an export on click)."""
     return _cursor(root)
+
+
+def index_status(root: Path) -> str:
+    """"index", "building" or "files": see dashboard.data.index.status."""
+    from dashboard.data import index
+
+    try:
+        with _cursor(root) as con:
+            return index.status(con)
+    except Exception:  # noqa: BLE001 - a caption only
+        return "files"
 
 
 def reset_connection() -> None:
@@ -129,13 +140,14 @@ def _query(root: Path, version: str, name: str, f: Filters | None = None, **kwar
     """Any other whitelisted query of `dispatch` or `health` by name (panels, health tables, annotations)."""
     if name not in _PLAIN:
         raise ValueError(f"not a cached query: {name}")
-    fn = getattr(health if name in _HEALTH else dispatch, name)
+    fn = getattr(health if name in _HEALTH else counts if name in _COUNTS else dispatch, name)
     with _cursor(root) as con:
         return fn(con, f, **kwargs) if f is not None else fn(con, **kwargs)
 
 
 _HEALTH = {"source_health", "failures", "runs", "articles_per_source", "annotations"}
-_PLAIN = {
+_COUNTS = {"fetch_dated_count"}
+_PLAIN = {"fetch_dated_count",
     "period_article_ids", "count_articles", "top_sources", "co_mentions", "entity_totals", "source_health", "failures", "runs",
     "articles_per_source", "annotations",
 }
@@ -200,7 +212,8 @@ def article(root: Path, version: str, article_id: str) -> tuple[dict | None, pd.
 _WHAT = {"period_article_ids": "the newest articles", "count_articles": "the article counts",
          "top_sources": "the top sources", "co_mentions": "the co-mentions", "entity_totals": "the people and topics",
          "source_health": "the sources table", "failures": "the failures", "runs": "the run log",
-         "articles_per_source": "the articles per source", "annotations": "the event annotations"}
+         "articles_per_source": "the articles per source", "annotations": "the event annotations",
+         "fetch_dated_count": "the articles dated by their fetch"}
 
 
 def query(root: Path, version: str, name: str, f: Filters | None = None, **kwargs) -> pd.DataFrame:

@@ -113,6 +113,7 @@ def _init_from_url(f: Filters) -> None:
     ss["f_sources"], ss["f_languages"] = list(f.sources), list(f.languages)
     ss["f_search"] = f.search
     ss["f_unique"] = f.unique
+    ss["f_fetched"] = f.fetched
 
 
 def search_status(root: Path, text: str) -> str | None:
@@ -191,6 +192,8 @@ def sidebar(pages: Sequence = ()) -> Context | None:
         st.radio("Scale", SCALES, key="f_scale", horizontal=True,
                  format_func={"raw": "Raw counts", "share": "Share of articles"}.get)
         st.number_input("Rolling average (buckets, 0 = off)", min_value=0, max_value=52, step=1, key="f_rolling")
+        st.toggle("Include articles dated by their fetch", key="f_fetched", help=FETCHED_HELP)
+        fetched_note = st.empty()
         with st.expander("Sources, language, search", expanded=bool(ss.get("f_sources") or ss.get("f_search"))):
             st.multiselect("Sources", summary["sources"], key="f_sources")
             st.multiselect("Languages", summary["languages"], key="f_languages", format_func=lambda x: x or "unknown")
@@ -210,13 +213,34 @@ def sidebar(pages: Sequence = ()) -> Context | None:
         rolling=int(ss.get("f_rolling") or 0), sources=tuple(ss.get("f_sources") or ()),
         languages=tuple(ss.get("f_languages") or ()), search=ss.get("f_search") or "",
         unique=bool(ss.get("f_unique")) and bool(summary.get("has_stories")),
+        fetched=bool(ss.get("f_fetched")),
     )
     sync_url(f)
     with menu:
         page_links(pages, f.to_query_params())
     ctx = Context(root, version, summary, names, f.resolved(summary["last"]))
+    with fetched_note:
+        fetched_caption(root, version, ctx.filters)
+    if cache.index_status(root) == "building":
+        st.sidebar.caption("The dashboard's index of this store is being built (the first time it is opened, or "
+                           "after a compaction or a recount): pages read the store's files meanwhile, more slowly.")
     ss[CTX_KEY] = ctx
     return ctx
+
+
+FETCHED_HELP = ("An article whose page gave no publication date is stored dated by the time it was fetched. "
+                "Drawn as that day's news it would make a false spike (a backfill would put its whole batch on the "
+                "day of the run), so such articles are left out of every chart, list, count and export unless "
+                "this is on. The article view says where each date comes from.")
+
+
+def fetched_caption(root: Path, version: str, f: Filters) -> None:
+    """How many articles of the period are dated by their fetch, and whether they are counted."""
+    n = cache.query(root, version, "fetch_dated_count", f)
+    if n:
+        st.caption(f"{n:,} article{'s' if n != 1 else ''} in this period {'have' if n != 1 else 'has'} no publication "
+                   f"date of {'their' if n != 1 else 'its'} own (dated by the fetch): "
+                   + ("included." if f.fetched else "left out."))
 
 
 def _filter_params() -> dict[str, str]:

@@ -23,7 +23,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from dashboard.data import buckets, facets, queries, search
+from dashboard.data import buckets, counts, facets, queries, search
 from dashboard.data.filters import Filters
 from dashboard.data.querylog import query
 from dashboard.data.search import TextIndex
@@ -126,7 +126,7 @@ def top_sources(con: duckdb.DuckDBPyConnection, f: Filters, n: int = 10) -> pd.D
     terms, ti, fresh = _search(con, f)
     if fresh:
         return facets.top_sources(ti, f, terms, n)
-    return queries.top_sources_sql(con, f, n, _keys(ti, f, terms))
+    return counts.top_sources_sql(con, f, n, _keys(ti, f, terms))
 
 
 @query
@@ -138,7 +138,7 @@ def co_mentions(con: duckdb.DuckDBPyConnection, f: Filters, n: int = 12) -> pd.D
     terms, ti, fresh = _search(con, f)
     if fresh:
         return facets.co_mentions(ti, f, terms, n)
-    return queries.co_mentions_sql(con, f, n, _keys(ti, f, terms))
+    return counts.co_mentions_sql(con, f, n, _keys(ti, f, terms))
 
 
 @query
@@ -147,7 +147,7 @@ def entity_totals(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     terms, ti, fresh = _search(con, f)
     if fresh:
         return facets.entity_totals(ti, f, terms)
-    return queries.entity_totals_sql(con, f, _keys(ti, f, terms))
+    return counts.entity_totals_sql(con, f, _keys(ti, f, terms))
 
 
 @query
@@ -156,7 +156,7 @@ def count_articles(con: duckdb.DuckDBPyConnection, f: Filters, selected: bool) -
     terms, ti, fresh = _search(con, f)
     if fresh:
         return facets.count_articles(ti, f, terms, selected)
-    return queries.count_articles_sql(con, f, selected, _keys(ti, f, terms))
+    return counts.count_articles_sql(con, f, selected, _keys(ti, f, terms))
 
 
 @query

@@ -202,7 +202,7 @@ def co_mentions(ti: TextIndex, f: Filters, terms: tuple[Term, ...], n: int) -> p
 
 
 def entity_totals(ti: TextIndex, f: Filters, terms: tuple[Term, ...]) -> pd.DataFrame:
-    """As `queries.entity_totals_sql`: every entity's articles, mention rows, title mention rows and last mention
+    """As `counts.entity_totals_sql`: every entity's articles, mention rows, title mention rows and last mention
     time under the filters and the search.
 
     One aggregation: the `ec` terms ("kind:id|rows|title rows") give the first three, a terms aggregation of the

@@ -129,4 +129,4 @@ def replay(con, record: dict) -> Any:
 
 
 def _register_all() -> None:
-    from dashboard.data import dispatch, health, queries  # noqa: F401 - importing them registers their queries
+    from dashboard.data import counts, dispatch, health, queries  # noqa: F401 - importing them registers their queries

@@ -139,3 +139,20 @@ def test_an_overview_selection_in_the_url_explains_it_again(monkeypatch, tiny_st
     assert any(f"**Why the spike?** 1 selected point: {markdown_text('Carol Test (month of 2024-01-01)')}" in m.value
                for m in at.markdown)
     assert any(b.label == "List the articles behind 1 selected point(s) in Explore" for b in at.button)
+
+
+@pytest.mark.parametrize("param, word", [(None, "left out."), ("True", "included.")])
+def test_articles_dated_by_their_fetch_are_counted_in_the_sidebar_and_the_choice_is_in_the_url(
+        monkeypatch, tiny_store, param, word):
+    n = sum(1 for a in tiny_store.articles if a.published_source == "fetched")
+    params = {"people": "alice-example"} | ({"fetched": param} if param else {})
+    at = run(monkeypatch, tiny_store.root, params=params, watchlist=tiny_store.watchlist)
+    assert not at.exception, at.exception
+    assert at.toggle(key="f_fetched").value is bool(param)
+    assert any(c.value.startswith(f"{n:,} articles in this period have no publication date") and c.value.endswith(word)
+               for c in at.sidebar.caption)
+    assert at.query_params.get("fetched") == ([param] if param else None) or at.query_params.get("fetched") == param
+    shown = at.metric[1].value  # "Mentioning the selection"
+    want = sum(1 for a in (tiny_store.articles if param else tiny_store.charted)
+               if any(m.entity_id == "alice-example" for m in a.mentions))
+    assert shown == f"{want:,}"
