@@ -99,12 +99,14 @@ def _bucket(f: Filters, params: dict, col: str = "m.published_at") -> str:
 def entity_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every entity in the store with the number of dated articles that mention it (filter options).
 
-    From the per-day rollup: per-day counts of one entity add up exactly, and no distinct count of millions of
-    mention rows is needed before the first chart."""
-    return con.execute(
-        "SELECT kind, entity_id, CAST(sum(articles) AS BIGINT) AS articles FROM rollup"
-        " GROUP BY ALL ORDER BY articles DESC, entity_id"
-    ).df()
+    From the per-day rollup (per-day counts of one entity add up exactly), or, while it is no table (see
+    `_rollup_ok`), the mention rows."""
+    if index.has_rollups(con):
+        sql = "SELECT kind, entity_id, CAST(sum(articles) AS BIGINT) AS articles FROM rollup GROUP BY ALL"
+    else:
+        sql = ("SELECT kind, entity_id, count(*) AS articles FROM (SELECT DISTINCT kind, entity_id, article_id"
+               " FROM mentions_raw WHERE published_at IS NOT NULL) GROUP BY ALL")
+    return con.execute(sql + " ORDER BY articles DESC, entity_id").df()
 
 
 @query
