@@ -14,7 +14,7 @@ import streamlit as st
 if TYPE_CHECKING:
     import duckdb
 
-from dashboard import cache, charts, export, highlight
+from dashboard import cache, charts, export, highlight, provenance
 from dashboard.data.filters import SORTS, Filters
 from dashboard.data.selection import PairKey, PointKey, selected_points
 from dashboard.data.series import export_frame
@@ -23,7 +23,6 @@ from dashboard.shell import Context, context
 from dashboard.urlstate import SORT_WORDS, UrlList
 
 PAGE_SIZE = 50
-GUESSED = {"fetched": "date guessed: time of fetching", "url": "date from the URL: time unknown", "": "date source unknown"}
 
 
 def shell_context() -> Context | None:
@@ -161,7 +160,7 @@ def drilldown_section(
         return None
     view = pd.DataFrame({
         "published (UTC)": df["published_at"].dt.strftime("%Y-%m-%d %H:%M"),
-        "date": [GUESSED.get(s or "", "") if (s or "") in GUESSED else "" for s in df["published_source"]],
+        "date": [provenance.flag(s) for s in df["published_source"]],
         "source": df["source"], "title": df["title"], "mentions": df["mentions"],
         "who / what": [", ".join(ctx.names.get(_kind(ctx, e), e) for e in ents) for ents in df["entities"]],
         "link": [safe_url(u) for u in df["url"]],
@@ -169,7 +168,8 @@ def drilldown_section(
     shown = f"{generation}-{sort}-{desc}-{page}"  # another page or order: a fresh table, with no row chosen
     sel = st.dataframe(view, hide_index=True, width="stretch", on_select="rerun",
                        selection_mode="single-row", key=f"{key}-table-{shown}",
-                       column_config={"link": st.column_config.LinkColumn("link", display_text="original ↗")})
+                       column_config={"link": st.column_config.LinkColumn("link", display_text="original ↗"),
+                                      "date": st.column_config.TextColumn("date", help=provenance.FLAG_HELP)})
     f = ctx.filters
 
     def every_article() -> pd.DataFrame:  # read when a button is clicked: all rows, not just this page
@@ -182,7 +182,8 @@ def drilldown_section(
     m = make_manifest(ctx, f"articles behind {what}", total)
     table_exports(every_article, m, "newsmon-articles", f"{key}-dl")
     ids = list(df["id"])
-    labels = {r.id: f"{r.published_at:%Y-%m-%d} · {r.source} · {r.title}" for r in df.itertuples(index=False)}
+    labels = {r.id: " · ".join(filter(None, (f"{r.published_at:%Y-%m-%d}", provenance.flag(r.published_source),
+                                             r.source, r.title))) for r in df.itertuples(index=False)}
     rows = sel.selection.rows if sel is not None and hasattr(sel, "selection") else []
     chosen = st.selectbox("Open an article", ids, index=None, format_func=labels.get, key=f"{key}-open-{shown}",
                           placeholder="Choose an article to read (or select a row above)")
@@ -197,17 +198,19 @@ def _kind(ctx: Context, entity_id: str) -> tuple[str, str]:
 
 
 def article_view(ctx: Context, article_id: str) -> None:
-    """Title, source, date (flagged when guessed), link, and the cleaned text with mentions highlighted."""
+    """Title, source, date (UTC, the page's local time when it gave its offset) and where the date comes from,
+    link, and the cleaned text with mentions highlighted."""
     row, mentions = cache.article(ctx.root, ctx.version, article_id)
     if row is None:
         st.info("That article is not in the store (any more).")
         return
     st.divider()
     when = row["published_at"]
-    flag = GUESSED.get(row.get("published_source") or "", "")
-    meta = [f"**{markdown_text(row['source'])}**", f"{when:%Y-%m-%d %H:%M} UTC" if pd.notna(when) else "no date"]
-    if flag:
-        meta.append(f":orange[⚠ {flag}]")
+    source = row.get("published_source")
+    meta = [f"**{markdown_text(row['source'])}**",
+            markdown_text(provenance.when(when if pd.notna(when) else None, source, row.get("published_offset_min")))]
+    says = markdown_text(provenance.says(source))
+    meta.append(f":orange[⚠ {says}]" if provenance.flag(source) else says)
     if row.get("language"):
         meta.append(f"language: {markdown_text(row['language'])}")
     authors = row.get("authors")
