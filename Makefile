@@ -20,13 +20,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The dashboard draws PNG/SVG/PDF exports with Chromium: ensured as `make test` does. Without it (not root, no
+# apt) the demo still runs; its image buttons then say what to install, and HTML, CSV and Parquet work.
 demo: $(STAMP)
+	-bash .ci/ensure-chromium
 	$(BIN)/newsmon demo
 
 demo-store: $(STAMP)
 	$(BIN)/newsmon demo --no-dashboard --no-progress
 
 dashboard: $(STAMP)
+	-bash .ci/ensure-chromium
 	$(BIN)/newsmon dashboard
 
 test: $(STAMP)

@@ -14,7 +14,7 @@ if str(_ROOT) not in sys.path:  # `streamlit run` puts dashboard/ on the path, n
 
 import streamlit as st  # noqa: E402
 
-from dashboard import shell  # noqa: E402
+from dashboard import export, shell  # noqa: E402
 
 st.set_page_config(page_title="newsmon", page_icon="📰", layout="wide")
 
@@ -42,3 +42,6 @@ warm.empty()
 if ctx is None:
     st.stop()
 page.run()
+# The image renderer (kaleido's Chromium) starts in the background after the first page is drawn, so the first
+# PNG/SVG/PDF export does not wait for it (~2-5 s), and the first page does not share the CPU with its start.
+export.warm_up()

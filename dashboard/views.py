@@ -68,12 +68,20 @@ def chart_exports(fig: go.Figure, m: dict, table: pd.DataFrame | None, name: str
     """Download buttons; each file is built only when its button is clicked."""
     cols = st.columns(6)
     opts = {"on_click": "ignore", "width": "stretch"}
-    cols[0].download_button("PNG", lambda: export.png(fig, m), f"{name}.png", "image/png", key=f"{key}-png", **opts)
-    cols[1].download_button("SVG", lambda: export.svg(fig, m), f"{name}.svg", "image/svg+xml", key=f"{key}-svg", **opts)
-    cols[2].download_button("PDF", lambda: export.pdf(fig, m), f"{name}.pdf", "application/pdf", key=f"{key}-pdf", **opts)
+    if problem := export.image_problem():  # no Chromium: say what to install; the other formats still work
+        for col, label in zip(cols[:3], ("PNG", "SVG", "PDF"), strict=True):
+            col.button(label, key=f"{key}-{label.lower()}", disabled=True, width="stretch", help=problem)
+    else:
+        cols[0].download_button("PNG", lambda: export.png(fig, m), f"{name}.png", "image/png", key=f"{key}-png", **opts)
+        cols[1].download_button("SVG", lambda: export.svg(fig, m), f"{name}.svg", "image/svg+xml", key=f"{key}-svg",
+                                **opts)
+        cols[2].download_button("PDF", lambda: export.pdf(fig, m), f"{name}.pdf", "application/pdf", key=f"{key}-pdf",
+                                **opts)
     cols[3].download_button("HTML", lambda: export.html(fig, m), f"{name}.html", "text/html", key=f"{key}-html", **opts)
     if table is not None:
         table_exports(table, m, name, key, cols[4:6])
+    if problem:
+        st.caption(problem)
 
 
 def table_exports(table, m: dict, name: str, key: str, cols=None) -> None:
