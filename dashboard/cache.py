@@ -83,6 +83,13 @@ def index_status(root: Path) -> str:
         return "files"
 
 
+def page_drawn() -> None:
+    """Called once a page has been drawn: a first build of the store's index, waiting for that, may start."""
+    from dashboard.data import index
+
+    index.page_drawn()
+
+
 def reset_connection() -> None:
     _connection.clear()
 
@@ -107,7 +114,8 @@ def _summary(root: Path, version: str) -> dict:
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
-def _entity_counts(root: Path, version: str) -> pd.DataFrame:
+def _entity_counts(root: Path, version: str, state: str) -> pd.DataFrame:
+    """(`state`, the index's: the counts while it is first built are a ranking only, so they are not kept after)"""
     with _cursor(root) as con:
         return queries.entity_counts(con)
 
@@ -193,7 +201,7 @@ def summary(root: Path, version: str) -> dict:
 
 
 def entity_counts(root: Path, version: str) -> pd.DataFrame:
-    return answer("the list of people and topics", _entity_counts, root, version)
+    return answer("the list of people and topics", _entity_counts, root, version, index_status(root))
 
 
 def timeline(root: Path, version: str, f: Filters, first: date, last: date) -> pd.DataFrame:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
@@ -160,10 +161,15 @@ def sidebar(pages: Sequence = ()) -> Context | None:
     ents = cache.entity_counts(root, version)
     people = ents[ents["kind"] == "person"]
     topics = ents[ents["kind"] == "topic"]
-    count = {(k, e): int(n) for k, e, n in zip(ents["kind"], ents["entity_id"], ents["articles"], strict=False)}
+    # (counts are unknown, None, while the store's index is first built: dashboard.data.queries.entity_counts)
+    count = {(k, e): None if pd.isna(n) else int(n)
+             for k, e, n in zip(ents["kind"], ents["entity_id"], ents["articles"], strict=False)}
 
     def fmt(kind: str):
-        return lambda e: f"{names.get((kind, e))} ({count.get((kind, e), 0):,})"
+        def label(e: str) -> str:
+            n = count.get((kind, e), 0)
+            return names.get((kind, e)) if n is None else f"{names.get((kind, e))} ({n:,})"
+        return label
 
     for key, allowed in (("f_sources", summary["sources"]), ("f_languages", summary["languages"])):
         if any(v not in allowed for v in ss.get(key, [])):

@@ -132,6 +132,16 @@ _LOCK = threading.Lock()
 _KEY_LOCKS: dict[str, threading.Lock] = {}  # index file -> held while its tables are checked, added to or swapped
 _BUILDS: dict[str, threading.Thread] = {}  # index file -> the thread building its tables anew
 _READY: set[str] = set()  # index files whose tables are in place: the rollups answer
+# A build started by the server (connect(wait=False)) waits until the first page has been drawn, or BUILD_DELAY
+# seconds: the first page's queries and the build share DuckDB's threads, and on the 1M-article store under load
+# the first chart came after 77 s with both at once. (`page_drawn` is called by dashboard/app.py.)
+BUILD_DELAY = 30.0
+_PAGE_DRAWN = threading.Event()
+
+
+def page_drawn() -> None:
+    """A page has been drawn in this process: a build waiting for it may start."""
+    _PAGE_DRAWN.set()
 
 
 def _key_lock(key: str) -> threading.Lock:
@@ -207,9 +217,9 @@ def connect(
     key = _db_key(con)
     with _key_lock(key):
         if key in _BUILDS:  # while a build runs, the views answer: they read the files as they are now
-            _flags(con)
+            _flags(con, story)
         else:
-            _sync(con, key, store, art_cols, globs["mentions"])
+            _sync(con, key, store, art_cols, globs["mentions"], delay=not wait)
     if wait:
         wait_built(con)
     # The text index (dashboard/data/search.py) catches up in the background. Meanwhile the one this process used
@@ -226,20 +236,21 @@ def connect(
 def _views(con: duckdb.DuckDBPyConnection, art_cols: str, mentions_glob: str) -> None:
     """The five names as views over the store's files (no index, or while it is built).
 
-    The mention rows take their article's flags from `article_flags`, a small table of each article's id,
-    language, story and date source read from the files at connect (a join with the articles' Parquet files in
-    every query took 2 s more at a million articles)."""
-    _flags(con)
+    The mention rows and the coverage take their articles' fields from `article_flags`, a small table of each
+    article's id, time, source, language, story and date source read from the files at connect (a join with the
+    articles' Parquet files in every query took 2 s more at a million articles)."""
+    _flags(con, "NULL::VARCHAR AS story_id" not in art_cols)
     con.execute(f"CREATE OR REPLACE VIEW articles AS SELECT {art_cols} FROM articles_raw")
     con.execute("CREATE OR REPLACE VIEW mentions AS "
                 + _mentions_sql(f"read_parquet({_q(mentions_glob)}, union_by_name = true)", FLAGS))
     con.execute(f"CREATE OR REPLACE VIEW rollup AS {ROLLUP_SQL.format(src='mentions')}")
-    con.execute(f"CREATE OR REPLACE VIEW coverage_rollup AS {_coverage_sql('articles')}")
+    con.execute(f"CREATE OR REPLACE VIEW coverage_rollup AS {_coverage_sql(FLAGS)}")
     con.execute(f"CREATE OR REPLACE VIEW pair_rollup AS {PAIRS_SQL.format(src='mentions')}")
 
 
-def _flags(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(f"CREATE OR REPLACE TABLE {FLAGS} AS SELECT id, language, story_id, published_source FROM articles_raw")
+def _flags(con: duckdb.DuckDBPyConnection, story: bool) -> None:
+    con.execute(f"CREATE OR REPLACE TABLE {FLAGS} AS SELECT id, published_at, source, language,"
+                f" {'story_id' if story else 'NULL::VARCHAR AS story_id'}, published_source FROM articles_raw")
 
 
 def _store_files(store: Store) -> tuple[list[str], list[str]]:
@@ -250,7 +261,8 @@ def _store_files(store: Store) -> tuple[list[str], list[str]]:
     return art_files, [p for p in _files(store.mentions_dir) if Path(p).name in committed]
 
 
-def _sync(con: duckdb.DuckDBPyConnection, key: str, store: Store, art_cols: str, mentions_glob: str) -> None:
+def _sync(con: duckdb.DuckDBPyConnection, key: str, store: Store, art_cols: str, mentions_glob: str,
+          delay: bool = False) -> None:
     """Bring the native tables up to date with the store's files: add new batches now, or build anew in the
     background (views over the files answer meanwhile)."""
     art_files, men_files = _store_files(store)
@@ -271,7 +283,7 @@ def _sync(con: duckdb.DuckDBPyConnection, key: str, store: Store, art_cols: str,
         except BaseException:
             con.execute("ROLLBACK")
             raise
-        thread = threading.Thread(target=_build, args=(con, key, store, art_cols, art_files, men_files),
+        thread = threading.Thread(target=_build, args=(con, key, store, art_cols, art_files, men_files, delay),
                                   name="newsmon-index-build", daemon=True)
         _BUILDS[key] = thread
         thread.start()
@@ -312,9 +324,12 @@ def _add(con: duckdb.DuckDBPyConnection, new_art: list[str], new_men: list[str],
 
 
 def _build(con: duckdb.DuckDBPyConnection, key: str, store: Store, art_cols: str, art_files: list[str],
-           men_files: list[str]) -> None:
+           men_files: list[str], delay: bool = False) -> None:
     """The background build: every table anew beside the views, then (holding the index's lock, after adding any
-    batch committed meanwhile) the views swapped for the tables in one transaction."""
+    batch committed meanwhile) the views swapped for the tables in one transaction. With `delay`, it starts once
+    the first page has been drawn (or after BUILD_DELAY seconds)."""
+    if delay:
+        _PAGE_DRAWN.wait(BUILD_DELAY)
     c = duck.cursor(con)
     b = BUILDING
     try:

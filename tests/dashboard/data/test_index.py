@@ -154,6 +154,7 @@ def test_a_new_store_is_answered_from_the_files_while_its_index_is_built(tmp_pat
     files = frames(queries.connect(tiny.root))
     same(frames(con), files)
     go.set()
+    index.page_drawn()  # (a build started by the server waits for the first page)
     assert index.wait_built(con, 60) and index.status(con) == "index"
     same(frames(con), files)
     assert con.execute("SELECT count(*) FROM mentions WHERE article_id = ?", [late.id]).fetchone()[0] == 2
