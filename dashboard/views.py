@@ -190,8 +190,8 @@ def drilldown_section(
     m = make_manifest(ctx, f"articles behind {what}", total)
     table_exports(every_article, m, "newsmon-articles", f"{key}-dl")
     ids = list(df["id"])
-    labels = {r.id: " · ".join(filter(None, (f"{r.published_at:%Y-%m-%d}", provenance.flag(r.published_source),
-                                             r.source, r.title))) for r in df.itertuples(index=False)}
+    labels = {r.id: f"{r.published_at:%Y-%m-%d} {provenance.flag(r.published_source)}".strip()
+                    + f" · {r.source} · {r.title}" for r in df.itertuples(index=False)}
     rows = sel.selection.rows if sel is not None and hasattr(sel, "selection") else []
     chosen = st.selectbox("Open an article", ids, index=None, format_func=labels.get, key=f"{key}-open-{shown}",
                           placeholder="Choose an article to read (or select a row above)")

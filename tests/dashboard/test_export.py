@@ -86,6 +86,8 @@ def test_csv_zip_and_parquet_round_trip():
 def test_without_a_chromium_the_image_exports_say_what_to_install(monkeypatch):
     monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")  # kaleido's own override: the browser is hidden
     monkeypatch.setattr(export, "_browser_checked", None)
+    monkeypatch.setattr(export, "_warming", None)  # (an app run of this process may have started one)
+    monkeypatch.setattr(export, "_kaleido_started", False)
     assert export.image_problem() == export.IMAGE_HELP
     assert "apt-get install chromium" in export.IMAGE_HELP and "HTML, CSV and Parquet" in export.IMAGE_HELP
     assert export.warm_up() is None  # nothing to start

@@ -4,7 +4,8 @@ Every DuckDB connection and cursor of the dashboard is made by `dashboard/data/d
 (a cursor does not inherit its connection's `SET TimeZone` in DuckDB 2.0). The queries run through the same
 cursors the pages use (`cache.cursor`), in a child process per zone; the server test compares what a browser
 (itself in Los Angeles time) reads from two servers, one in UTC and one in Tokyo: the article line, the lists,
-the Sources, Failures, Runs and People tables, and the per-source weekly buckets.
+the Sources, Failures, Runs and People tables, and the per-source weekly buckets. With NEWSMON_WRITE_SCREENSHOTS=1
+it writes docs/screenshot-utc-tokyo-article.png and docs/screenshot-utc-tokyo-sources.png (the server in Tokyo).
 """
 
 from __future__ import annotations
@@ -105,7 +106,8 @@ def _tables(page, n: int) -> list[list[list[str]]]:
     return _cells(page)
 
 
-def _read(page, base: str, hostile: str) -> dict:
+def _read(page, base: str, hostile: str, shots: str | None = None) -> dict:
+    """What the pages show; with `shots`, screenshots of the article line and the Sources table into docs/."""
     from tests.browserkit import settled, wait_chart
 
     got = {}
@@ -116,6 +118,9 @@ def _read(page, base: str, hostile: str) -> dict:
     got["article line"] = page.locator("[data-testid=stMarkdownContainer]").filter(
         has_text=re.compile(r"\d\d:\d\d UTC")).first.inner_text()
     got["day list"] = _tables(page, 1)
+    if shots:
+        page.locator(".nm-title").scroll_into_view_if_needed()
+        page.screenshot(path=str(REPO / "docs" / f"screenshot-utc-{shots}-article.png"))
     page.goto(f"{base}/explore?people=alice-example&sel=person%3Aalice-example%3A2024-03-18")
     page.get_by_text("articles behind Alice Example").first.wait_for()
     settled(page)
@@ -124,6 +129,8 @@ def _read(page, base: str, hostile: str) -> dict:
     page.locator(".js-plotly-plot").first.wait_for()
     settled(page)
     got["health tables"] = _tables(page, 3)
+    if shots:
+        page.screenshot(path=str(REPO / "docs" / f"screenshot-utc-{shots}-sources.png"))
     got["per source"] = page.evaluate("""() => document.querySelector('.js-plotly-plot')._fullData
         .map(t => [t.name, Array.from(t.x).map(String), Array.from(t.y)])""")
     page.goto(f"{base}/entities?people=alice-example")
@@ -151,7 +158,8 @@ def test_a_server_in_tokyo_shows_what_a_server_in_utc_shows(browser, tiny_store_
             try:
                 pg = ctx.new_page()
                 pg.set_default_timeout(60_000)
-                seen[zone] = _read(pg, server.url, tiny_store_session.hostile_id)
+                shots = "tokyo" if zone != "UTC" and os.environ.get("NEWSMON_WRITE_SCREENSHOTS") == "1" else None
+                seen[zone] = _read(pg, server.url, tiny_store_session.hostile_id, shots)
             finally:
                 ctx.close()
     finally:
