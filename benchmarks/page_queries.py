@@ -77,9 +77,13 @@ def _people_and_article(store: Path) -> tuple[list[str], list[str], str]:
 
 
 def visit(store: Path, cache: Path, log: Path, search: str = "the", memory: str | None = None,
-          timeout_s: float = 600) -> list[str]:
-    """Serve the store with the query log on and visit every page; returns the problems seen on the pages."""
+          timeout_s: float = 600, rss: list | None = None) -> list[str]:
+    """Serve the store with the query log on and visit every page; returns the problems seen on the pages.
+
+    `rss`: filled with the server's resident memory (MB, itself and its children) after each page."""
     from playwright.sync_api import sync_playwright
+
+    from benchmarks.server_memory import _rss_mb
 
     people, topics, article = _people_and_article(store)
     p0 = people[0]
@@ -118,6 +122,8 @@ def visit(store: Path, cache: Path, log: Path, search: str = "the", memory: str 
                 for w in pg.locator("[data-testid=stAlert]").all_inner_texts():
                     if "could not be read" in w:
                         problems.append(f"{path}: {w[:300]}")
+                if rss is not None:
+                    rss.append((_rss_mb(proc.pid), _rss_mb(proc.pid, "RssAnon")))
 
             ps = ",".join(people)
             go("/")
@@ -204,7 +210,8 @@ def run(store: Path, cache: Path, search: str = "the", memory: str = "320MB") ->
     log = Path(tempfile.mkdtemp(prefix="newsmon-page-queries-")) / "queries.jsonl"
     load = [os.getloadavg()[0]]
     t = time.perf_counter()
-    problems = visit(store, cache, log, search, memory)
+    rss: list = []
+    problems = visit(store, cache, log, search, memory, rss=rss)
     visit_s = time.perf_counter() - t
     load.append(os.getloadavg()[0])
     rows, errors, raised = replay(store, cache, log, memory)
@@ -217,6 +224,10 @@ def run(store: Path, cache: Path, search: str = "the", memory: str = "320MB") ->
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for fn, n, d, v50, vmax, r50, r95, rmax in rows:
         print(f"| {fn} | {n} | {d} | {v50:,.1f} | {vmax:,.1f} | {r50:,.1f} | {r95:,.1f} | {rmax:,.1f} |")
+    if rss:
+        print(f"\nServer memory (itself and its children, such as the text index's build): after each page RSS "
+              f"{min(r[0] for r in rss):,.0f}-{max(r[0] for r in rss):,.0f} MB, at the end {rss[-1][0]:,.0f} MB "
+              f"({rss[-1][1]:,.0f} MB anonymous); DuckDB's target {memory}: a target to report, not a cap")
     print(f"\nErrors: {len(problems) + len(errors)} (pages {len(problems)}, queries {len(errors)}); the memory target "
           f"was raised {raised} time(s) in the replay to answer a query (dashboard/data/duck.py)")
     for e in problems + errors:
