@@ -54,3 +54,21 @@ def test_a_failing_query_is_logged_with_its_error(tiny_store, tmp_path, monkeypa
         dispatch.drilldown(con, Filters(people=("alice-example",)))  # no points nor pairs
     (r,) = querylog.read(log)
     assert r["fn"] == "dispatch.drilldown" and r["error"].startswith("ValueError")
+
+
+def test_the_benchmark_replays_a_visits_log_and_reports_every_error(tiny_store, tmp_path, monkeypatch):
+    """benchmarks/page_queries.py: each distinct logged call runs again; an error in the visit or the replay counts."""
+    from benchmarks.page_queries import replay
+
+    log = tmp_path / "q.jsonl"
+    monkeypatch.setenv(querylog.ENV, str(log))
+    con = queries.connect(tiny_store.root)
+    f = Filters(people=("alice-example",))
+    dispatch.timeline_counts(con, f)
+    dispatch.timeline_counts(con, f)  # the same call twice: replayed once
+    with pytest.raises(ValueError):
+        dispatch.drilldown(con, f)  # fails in the visit, and again in the replay
+    monkeypatch.delenv(querylog.ENV)
+    rows, errors, _ = replay(tiny_store.root, tmp_path / "cache", log)
+    assert {r[0]: (r[1], r[2]) for r in rows} == {"dispatch.timeline_counts": (2, 1), "dispatch.drilldown": (1, 1)}
+    assert [e.split(":")[0] for e in errors] == ["visit", "replay"]
