@@ -223,6 +223,7 @@ class TextIndex:
                 for b in new:
                     search_build.add_batch(writer, b, *now[b])
                     writer.commit()  # one commit per batch: an interrupted build keeps the batches it finished
+                    search_build.release_memory()
                 writer.wait_merging_threads()
                 index.reload()
             tmp = self.directory / "batches.json.tmp"  # what open_current compares: written once all is committed

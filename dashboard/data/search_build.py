@@ -30,6 +30,12 @@ from pathlib import Path
 from dashboard.data import duck, search
 
 NICE = 10  # below the server and the browser: the build may wait, the page should not
+# glibc gives each thread that allocates its own arena (up to 8 per core): tantivy's indexing and merging
+# threads, DuckDB's and Python's then each keep freed memory of their own. Two arenas (set at the child's start,
+# before any thread), and the free memory handed back after each batch (`release_memory`), keep the child's
+# resident memory near what it uses (benchmarks/text_index_build.py; docs/benchmarks.md, "Text index build").
+MALLOC_ARENAS = 2
+_M_ARENA_MAX = -8  # glibc's mallopt parameter
 _ROOT = Path(__file__).resolve().parents[2]  # the repository: the child runs `-m dashboard.data.search_build` from it
 _RUNNING: set[subprocess.Popen] = set()
 _RUNNING_LOCK = threading.Lock()
@@ -138,6 +144,17 @@ def add_batch(writer, batch: str, articles: Path, mentions: Path | None) -> None
         con.close()
 
 
+def release_memory() -> None:
+    """After a batch is committed: Python's garbage collected, and glibc's free memory given back to the system."""
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (AttributeError, OSError):  # not glibc
+        pass
+
+
 def _ended(code: int) -> str:
     return f"was killed by {signal.Signals(-code).name}" if code < 0 else f"ended with exit code {code}"
 
@@ -188,6 +205,10 @@ def _die_with_parent(parent: int) -> None:
 
 def main() -> int:
     """The child: read the job, bring the index up to date, print the result line."""
+    try:
+        ctypes.CDLL(None).mallopt(_M_ARENA_MAX, MALLOC_ARENAS)  # before any thread
+    except (AttributeError, OSError):  # not glibc
+        pass
     line = sys.stdin.readline()
     if not line.strip():  # the server went before sending the job
         return 0
