@@ -14,6 +14,7 @@ from plotly.subplots import make_subplots
 
 from dashboard.data.filters import Filters
 from dashboard.data.queries import bucket_end
+from dashboard.escape import figure_text
 
 # Distinct in print and for the common colour-vision deficiencies (Okabe–Ito, darkened for white paper).
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#8C564B", "#332288"]
@@ -26,7 +27,7 @@ Names = Mapping[tuple[str, str], str]
 def _layout(fig: go.Figure, title: str | None, height: int) -> go.Figure:
     fig.update_layout(
         template="plotly_white",
-        title={"text": title or "", "x": 0, "xanchor": "left", "font": {"size": 18}},
+        title={"text": figure_text(title or ""), "x": 0, "xanchor": "left", "font": {"size": 18}},
         font={"family": FONT, "color": INK, "size": 13},
         height=height,
         margin={"l": 56, "r": 24, "t": 72 if title else 40, "b": 40},
@@ -61,7 +62,7 @@ def timeline_figure(
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.8, 0.2], vertical_spacing=0.06)
     share = f.scale == "share"
     for i, ((kind, eid), g) in enumerate(series.groupby(["kind", "entity_id"], sort=False)):
-        name = names.get((kind, eid), eid)
+        name = figure_text(names.get((kind, eid), eid))
         x = pd.to_datetime(g["bucket"])
         custom = [
             [kind, eid, pd.Timestamp(b).date().isoformat(), _int(c), _int(t)]
@@ -73,7 +74,7 @@ def timeline_figure(
                 line={"color": PALETTE[i % len(PALETTE)], "width": 2},
                 marker={"size": 7}, connectgaps=False,
                 hovertemplate=(
-                    f"<b>{_esc(name)}</b><br>%{{customdata[2]}}<br>"
+                    f"<b>{name}</b><br>%{{customdata[2]}}<br>"
                     + ("share %{y:.2%}" if share else "%{y:,.4~g}")
                     + "<br>%{customdata[3]} of %{customdata[4]} articles stored<extra></extra>"
                 ),
@@ -115,7 +116,7 @@ def timeline_figure(
             day = pd.Timestamp(a.day).to_pydatetime()
             fig.add_shape(type="line", x0=day, x1=day, y0=0, y1=1, yref="y domain", xref="x",
                           line={"color": "#6b6b6b", "dash": "dot", "width": 1})
-            fig.add_annotation(x=day, y=1, yref="y domain", xref="x", text=_esc(str(a.label)), showarrow=False,
+            fig.add_annotation(x=day, y=1, yref="y domain", xref="x", text=figure_text(a.label), showarrow=False,
                                xanchor="left", yanchor="top", font={"size": 11, "color": "#444"},
                                bgcolor="rgba(255,255,255,0.8)")
     _layout(fig, title, height)
@@ -128,7 +129,7 @@ def co_mentions_figure(pairs: pd.DataFrame, names: Names, title: str | None = No
     """A symmetric matrix of people mentioned together, drawn as square markers so each cell is clickable."""
     ids = sorted(set(pairs["a"]) | set(pairs["b"])) if not pairs.empty else []
     order = sorted(ids, key=lambda i: names.get(("person", i), i))
-    label = {i: names.get(("person", i), i) for i in order}
+    label = {i: figure_text(names.get(("person", i), i)) for i in order}
     xs, ys, n, custom = [], [], [], []
     for r in pairs.itertuples(index=False):
         for a, b in ((r.a, r.b), (r.b, r.a)):
@@ -155,7 +156,7 @@ def co_mentions_figure(pairs: pd.DataFrame, names: Names, title: str | None = No
 def bars_figure(df: pd.DataFrame, x: str, y: str, title: str | None = None, height: int = 360) -> go.Figure:
     """A horizontal bar chart of one numeric column by one label column, largest on top."""
     d = df.sort_values(x, ascending=True)
-    fig = go.Figure(go.Bar(x=d[x], y=d[y].astype(str), orientation="h", marker={"color": PALETTE[0]},
+    fig = go.Figure(go.Bar(x=d[x], y=[figure_text(v) for v in d[y]], orientation="h", marker={"color": PALETTE[0]},
                            hovertemplate="%{y}: %{x:,}<extra></extra>"))
     _layout(fig, title, height)
     fig.update_layout(showlegend=False)
@@ -166,7 +167,7 @@ def stacked_figure(df: pd.DataFrame, title: str | None = None, height: int = 420
     """Articles per source and bucket, stacked (the Sources & health page)."""
     fig = go.Figure()
     for i, (source, g) in enumerate(df.groupby("source", sort=True)):
-        fig.add_trace(go.Bar(x=pd.to_datetime(g["bucket"]), y=g["articles"], name=str(source),
+        fig.add_trace(go.Bar(x=pd.to_datetime(g["bucket"]), y=g["articles"], name=figure_text(source),
                              marker={"color": PALETTE[i % len(PALETTE)]}))
     _layout(fig, title, height)
     fig.update_layout(barmode="stack")
@@ -175,9 +176,5 @@ def stacked_figure(df: pd.DataFrame, title: str | None = None, height: int = 420
 
 def _int(v) -> int | None:
     return None if v is None or pd.isna(v) else int(v)
-
-
-def _esc(s: str) -> str:
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 

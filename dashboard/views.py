@@ -14,15 +14,15 @@ import streamlit as st
 if TYPE_CHECKING:
     import duckdb
 
-from dashboard import cache, charts, export, highlight
+from dashboard import cache, charts, export, highlight, provenance
 from dashboard.data.filters import SORTS, Filters
 from dashboard.data.selection import PairKey, PointKey, selected_points
 from dashboard.data.series import export_frame
+from dashboard.escape import markdown_text, safe_url
 from dashboard.shell import Context, context
 from dashboard.urlstate import SORT_WORDS, UrlList
 
 PAGE_SIZE = 50
-GUESSED = {"fetched": "date guessed: time of fetching", "url": "date from the URL: time unknown", "": "date source unknown"}
 
 
 def shell_context() -> Context | None:
@@ -68,12 +68,20 @@ def chart_exports(fig: go.Figure, m: dict, table: pd.DataFrame | None, name: str
     """Download buttons; each file is built only when its button is clicked."""
     cols = st.columns(6)
     opts = {"on_click": "ignore", "width": "stretch"}
-    cols[0].download_button("PNG", lambda: export.png(fig, m), f"{name}.png", "image/png", key=f"{key}-png", **opts)
-    cols[1].download_button("SVG", lambda: export.svg(fig, m), f"{name}.svg", "image/svg+xml", key=f"{key}-svg", **opts)
-    cols[2].download_button("PDF", lambda: export.pdf(fig, m), f"{name}.pdf", "application/pdf", key=f"{key}-pdf", **opts)
+    if problem := export.image_problem():  # no Chromium: say what to install; the other formats still work
+        for col, label in zip(cols[:3], ("PNG", "SVG", "PDF"), strict=True):
+            col.button(label, key=f"{key}-{label.lower()}", disabled=True, width="stretch", help=problem)
+    else:
+        cols[0].download_button("PNG", lambda: export.png(fig, m), f"{name}.png", "image/png", key=f"{key}-png", **opts)
+        cols[1].download_button("SVG", lambda: export.svg(fig, m), f"{name}.svg", "image/svg+xml", key=f"{key}-svg",
+                                **opts)
+        cols[2].download_button("PDF", lambda: export.pdf(fig, m), f"{name}.pdf", "application/pdf", key=f"{key}-pdf",
+                                **opts)
     cols[3].download_button("HTML", lambda: export.html(fig, m), f"{name}.html", "text/html", key=f"{key}-html", **opts)
     if table is not None:
         table_exports(table, m, name, key, cols[4:6])
+    if problem:
+        st.caption(problem)
 
 
 def table_exports(table, m: dict, name: str, key: str, cols=None) -> None:
@@ -153,22 +161,23 @@ def drilldown_section(
                      & (pd.to_datetime(series["bucket"]) == pd.Timestamp(p.bucket))]
         if not row.empty and not pd.isna(row["count"].iloc[0]):
             value = f" · the point's {ctx.filters.measure} count is {int(row['count'].iloc[0]):,}"
-    st.markdown(f"**{total:,} articles** behind {what}{value}", help="Every article, not a sample.")
+    st.markdown(f"**{total:,} articles** behind {markdown_text(what)}{value}", help="Every article, not a sample.")
     df = cache.drilldown(ctx.root, ctx.version, ctx.filters, tuple(points), tuple(pairs), sort, desc,
                          PAGE_SIZE, (page - 1) * PAGE_SIZE)
     if df.empty:
         return None
     view = pd.DataFrame({
         "published (UTC)": df["published_at"].dt.strftime("%Y-%m-%d %H:%M"),
-        "date": [GUESSED.get(s or "", "") if (s or "") in GUESSED else "" for s in df["published_source"]],
+        "date": [provenance.flag(s) for s in df["published_source"]],
         "source": df["source"], "title": df["title"], "mentions": df["mentions"],
         "who / what": [", ".join(ctx.names.get(_kind(ctx, e), e) for e in ents) for ents in df["entities"]],
-        "link": df["url"],
+        "link": [safe_url(u) for u in df["url"]],
     })
     shown = f"{generation}-{sort}-{desc}-{page}"  # another page or order: a fresh table, with no row chosen
     sel = st.dataframe(view, hide_index=True, width="stretch", on_select="rerun",
                        selection_mode="single-row", key=f"{key}-table-{shown}",
-                       column_config={"link": st.column_config.LinkColumn("link", display_text="original ↗")})
+                       column_config={"link": st.column_config.LinkColumn("link", display_text="original ↗"),
+                                      "date": st.column_config.TextColumn("date", help=provenance.FLAG_HELP)})
     f = ctx.filters
 
     def every_article() -> pd.DataFrame:  # read when a button is clicked: all rows, not just this page
@@ -181,7 +190,8 @@ def drilldown_section(
     m = make_manifest(ctx, f"articles behind {what}", total)
     table_exports(every_article, m, "newsmon-articles", f"{key}-dl")
     ids = list(df["id"])
-    labels = {r.id: f"{r.published_at:%Y-%m-%d} · {r.source} · {r.title}" for r in df.itertuples(index=False)}
+    labels = {r.id: f"{r.published_at:%Y-%m-%d} {provenance.flag(r.published_source)}".strip()
+                    + f" · {r.source} · {r.title}" for r in df.itertuples(index=False)}
     rows = sel.selection.rows if sel is not None and hasattr(sel, "selection") else []
     chosen = st.selectbox("Open an article", ids, index=None, format_func=labels.get, key=f"{key}-open-{shown}",
                           placeholder="Choose an article to read (or select a row above)")
@@ -196,24 +206,29 @@ def _kind(ctx: Context, entity_id: str) -> tuple[str, str]:
 
 
 def article_view(ctx: Context, article_id: str) -> None:
-    """Title, source, date (flagged when guessed), link, and the cleaned text with mentions highlighted."""
+    """Title, source, date (UTC, the page's local time when it gave its offset) and where the date comes from,
+    link, and the cleaned text with mentions highlighted."""
     row, mentions = cache.article(ctx.root, ctx.version, article_id)
     if row is None:
         st.info("That article is not in the store (any more).")
         return
     st.divider()
     when = row["published_at"]
-    flag = GUESSED.get(row.get("published_source") or "", "")
-    meta = [f"**{row['source']}**", f"{when:%Y-%m-%d %H:%M} UTC" if pd.notna(when) else "no date"]
-    if flag:
-        meta.append(f":orange[⚠ {flag}]")
+    source = row.get("published_source")
+    meta = [f"**{markdown_text(row['source'])}**",
+            markdown_text(provenance.when(when if pd.notna(when) else None, source, row.get("published_offset_min")))]
+    says = markdown_text(provenance.says(source))
+    meta.append(f":orange[⚠ {says}]" if provenance.flag(source) else says)
     if row.get("language"):
-        meta.append(f"language: {row['language']}")
+        meta.append(f"language: {markdown_text(row['language'])}")
     authors = row.get("authors")
     if authors is not None and len(authors):
-        meta.append("by " + ", ".join(str(a) for a in authors))
+        meta.append("by " + markdown_text(", ".join(str(a) for a in authors)))
     st.markdown(" · ".join(meta))
-    st.link_button("Open the original ↗", row["url"])
+    if link := safe_url(row["url"]):
+        st.link_button("Open the original ↗", link)
+    else:
+        st.caption(f"Address of the original (not a web link): {markdown_text(row['url'])}")
     records = mentions.to_dict("records")
     st.html(highlight.article_html(row["title"] or "", row["text"] or "", records, ctx.names))
     if records:
@@ -301,7 +316,8 @@ def why_section(ctx: Context, points: list[PointKey]) -> None:
     many = len(explain.selected_entities(points)) > 1
     read = f" (the newest {n_read:,} read)" if n_read < n_sel else ""
     st.markdown(
-        f"**Why the spike?** {len(points)} selected point{'s' if len(points) > 1 else ''}: {covered(ctx, points)}. "
+        f"**Why the spike?** {len(points)} selected point{'s' if len(points) > 1 else ''}: "
+        f"{markdown_text(covered(ctx, points))}. "
         f"{n_sel:,} articles{read} compared with {n_base:,} articles mentioning the same "
         f"{who}{' (each)' if many else ''} in the {days} days before {'its' if not many else 'each one’s'} "
         f"first selected {ctx.filters.bucket}"

@@ -145,7 +145,7 @@ def week_count(tiny, kind: str, entity: str, bucket: str) -> int:
     not from the dashboard's queries."""
     start = date.fromisoformat(bucket)
     return sum(
-        1 for a in tiny.articles
+        1 for a in tiny.charted
         if start <= a.published_at.date() < start + timedelta(days=7)
         and any(m.kind == kind and m.entity_id == entity for m in a.mentions)
     )

@@ -91,7 +91,7 @@ def test_box_selection_lists_the_union_of_its_points(dashboard, page, tiny_store
 
 def _carol_before_march(tiny) -> int:
     """Articles mentioning Carol Test in January and February 2024: the tiny store's two boxed monthly points."""
-    return sum(1 for a in tiny.articles
+    return sum(1 for a in tiny.charted
                if a.published_at.date() < date(2024, 3, 1) and any(m.entity_id == "carol-test" for m in a.mentions))
 
 
@@ -132,7 +132,7 @@ def test_hostile_article_text_is_shown_not_run(dashboard, page, tiny_store_sessi
     assert "<img src=x onerror=alert(1)>" in text
     assert page.locator(".nm-title").inner_text().startswith("Alice Example <b>bold</b>")
     assert page.locator(".nm-text img, .nm-text script, .nm-title b").count() == 0
-    assert "guessed" in page.inner_text("body")  # published_source "fetched" is flagged
+    assert "no date found in the page" in page.inner_text("body")  # published_source "fetched" is flagged
     page.wait_for_timeout(500)
     assert dialogs == []
 
@@ -145,9 +145,9 @@ def test_filter_by_person_in_the_sidebar_and_by_date_in_the_url(dashboard, page,
     days = [c[2] for c in trace["custom"]]
     assert days[0] == "2024-02-01" and days[-1] == "2024-02-29"
     for c, y in zip(trace["custom"], trace["y"], strict=True):
-        want = sum(1 for a in tiny_store_session.articles if a.published_at.date().isoformat() == c[2]
+        want = sum(1 for a in tiny_store_session.charted if a.published_at.date().isoformat() == c[2]
                    and any(m.entity_id == "bob-sample" for m in a.mentions))
-        stored = sum(1 for a in tiny_store_session.articles if a.published_at.date().isoformat() == c[2])
+        stored = sum(1 for a in tiny_store_session.charted if a.published_at.date().isoformat() == c[2])
         assert (y is None or y != y) if stored == 0 else (y == want), c  # a gap: no value, not 0
     # Add a person through the sidebar's multiselect: a second line appears and the URL says so.
     page.get_by_role("combobox", name="People").click()

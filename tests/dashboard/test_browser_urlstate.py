@@ -123,7 +123,7 @@ def test_a_copied_url_restores_the_same_view(dashboard, browser, page):
 
 def _both(tiny, a: str, b: str) -> int:
     """Articles that mention both people: ground truth from the records."""
-    return sum(1 for art in tiny.articles if {a, b} <= {m.entity_id for m in art.mentions if m.kind == "person"})
+    return sum(1 for art in tiny.charted if {a, b} <= {m.entity_id for m in art.mentions if m.kind == "person"})
 
 
 def test_co_mentions_cell_and_article_survive_back_and_a_copied_url(dashboard, browser, page, tiny_store_session):
@@ -187,7 +187,7 @@ def test_overview_selection_survives_back_a_trip_to_explore_and_a_copied_url(das
     assert "month of 2024-02-01" not in page.inner_text("body")
 
     # On to Explore's list of the same point, open an article, Back: the same list.
-    in_jan = sum(1 for a in tiny_store_session.articles if a.published_at.date() < date(2024, 2, 1)
+    in_jan = sum(1 for a in tiny_store_session.charted if a.published_at.date() < date(2024, 2, 1)
                  and any(m.entity_id == "carol-test" for m in a.mentions))
     page.get_by_role("button", name="List the articles behind 1 selected point(s) in Explore").click()
     listed = f"{in_jan} articles behind Carol Test, month of 2024-01-01"
@@ -256,7 +256,7 @@ def _list_view(page) -> tuple[str, bool, str, str]:
 
 def test_the_lists_order_and_page_survive_an_article_back_forward_and_a_copied_url(dashboard, browser, page,
                                                                                  tiny_store_session):
-    behind = sorted(a.title for a in tiny_store_session.articles if any(m.kind == "person" for m in a.mentions))
+    behind = sorted(a.title for a in tiny_store_session.charted if any(m.kind == "person" for m in a.mentions))
     assert 50 < len(behind) <= 100  # two pages of 50: page 2 starts at the 51st title, A to Z
     page.goto(f"{dashboard.url}/explore?people=alice-example,bob-sample,carol-test&bucket=month&sel={ALL_MONTHS}")
     listed = f"{len(behind)} articles behind 9 selected points"
