@@ -182,7 +182,9 @@ def _rollup_ok(con: duckdb.DuckDBPyConnection, f: Filters) -> bool:
 def timeline_sql(con: duckdb.DuckDBPyConnection, f: Filters, hits: np.ndarray | None = None) -> pd.DataFrame:
     """Per bucket and selected entity: articles that mention it, and mention rows. Only non-zero rows.
 
-    Read from the per-day rollup unless there is a full-text search, which needs the articles' text.
+    Read from the per-day rollup unless there is a full-text search, which needs the articles' text. Ordered by
+    bucket, kind and entity: the same rows in the same order on every call (a replayed query log compares them,
+    and the timeline gives each entity its colour in the order it first appears).
     """
     params: dict = {}
     if _rollup_ok(con, f):
@@ -190,14 +192,14 @@ def timeline_sql(con: duckdb.DuckDBPyConnection, f: Filters, hits: np.ndarray | 
         sql = (
             f"SELECT {_bucket(f, params, 'r.day')} AS bucket, r.kind, r.entity_id,"
             " CAST(sum(r.articles) AS BIGINT) AS articles, CAST(sum(r.mentions) AS BIGINT) AS mentions"
-            f" FROM rollup r WHERE {' AND '.join(conds)} GROUP BY ALL ORDER BY 1"
+            f" FROM rollup r WHERE {' AND '.join(conds)} GROUP BY ALL ORDER BY 1, 2, 3"
         )
         return con.execute(sql, params).df()
     conds = _base(f, "m", params, con, hits) + [_entities(f, params)]
     sql = (
         f"SELECT {_bucket(f, params)} AS bucket, m.kind, m.entity_id,"
         " count(DISTINCT m.article_id) AS articles, count(*) AS mentions"
-        f" FROM mentions m WHERE {' AND '.join(conds)} GROUP BY ALL ORDER BY 1"
+        f" FROM mentions m WHERE {' AND '.join(conds)} GROUP BY ALL ORDER BY 1, 2, 3"
     )
     return con.execute(sql, params).df()
 
