@@ -18,7 +18,8 @@ import streamlit as st
 from dashboard.data import dispatch, health, queries, series
 from dashboard.data.filters import Filters
 from dashboard.data.names import Names, load_names
-from dashboard.data.selection import PairKey, PointKey
+from dashboard.data.selection import PairKey, PointKey, SourceKey
+from dashboard.ownforms import OwnForms
 from ingest.store.parquet import Store
 
 TTL = 600  # seconds; the version key already invalidates on new data, the TTL only bounds memory
@@ -112,6 +113,13 @@ def drilldown(
 
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def source_list(root: Path, version: str, f: Filters, key: SourceKey, sort: str, descending: bool,
+                limit: int | None, offset: int) -> pd.DataFrame:
+    with _cursor(root) as con:
+        return dispatch.source_list(con, f, key, sort, descending, limit, offset)
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
 def article(root: Path, version: str, article_id: str) -> tuple[dict | None, pd.DataFrame]:
     with _cursor(root) as con:
         return queries.article(con, article_id), queries.article_mentions(con, article_id)
@@ -135,7 +143,7 @@ _PLAIN = {
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def top_terms(root: Path, version: str, f: Filters, cap: int, exclude: tuple[str, ...]) -> tuple[pd.DataFrame, int, int]:
+def top_terms(root: Path, version: str, f: Filters, cap: int, exclude: OwnForms) -> tuple[pd.DataFrame, int, int]:
     """Terms over-represented in articles mentioning the selection vs all articles in the period (newest `cap` each)."""
     from dashboard import explain
 

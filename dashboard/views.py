@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 
 from dashboard import cache, charts, export, highlight
 from dashboard.data.filters import SORTS, Filters
-from dashboard.data.selection import PairKey, PointKey, selected_points
+from dashboard.data.selection import PairKey, PointKey, SourceKey, selected_points
 from dashboard.data.series import export_frame
+from dashboard.ownforms import OwnForms, own_forms
 from dashboard.shell import Context, context
 from dashboard.urlstate import SORT_WORDS, UrlList
 
@@ -61,7 +62,7 @@ def timeline_series(ctx: Context) -> pd.DataFrame:
 def timeline_figure(ctx: Context, series: pd.DataFrame, spikes: pd.DataFrame | None = None) -> go.Figure:
     ann = cache.query(ctx.root, ctx.version, "annotations")
     return charts.timeline_figure(series, ctx.names, ctx.filters, spikes=spikes, annotations=ann,
-                                  title="Mentions over time")
+                                  title=charts.timeline_title(ctx.filters), period=span(ctx))
 
 
 def chart_exports(fig: go.Figure, m: dict, table: pd.DataFrame | None, name: str, key: str) -> None:
@@ -101,6 +102,12 @@ def timeline_section(ctx: Context, key: str, spikes: pd.DataFrame | None = None)
                             width="stretch", theme=None, config={"displaylogo": False})
     gaps = int(series.drop_duplicates("bucket")["gap"].sum())
     note = f" Shaded: {gaps} {ctx.filters.bucket}(s) with no article stored at all (gaps, not zeros)." if gaps else ""
+    if partial := charts.partial_buckets(*span(ctx), ctx.filters.bucket):
+        b = ctx.filters.bucket
+        which = " and ".join(f"the {b} of {k.isoformat()} ({(d1 - d0).days + 1} days)"
+                             for k, (d0, d1) in sorted(partial.items()))
+        note += (f" Partial: {which} only partly in the period, marked \"partial\" with a hollow point: "
+                 "a lower value there is not a dip.")
     st.caption("Click a point, or pick Box Select in the chart toolbar and drag over several, to list exactly "
                "the articles behind them. Grey bars: articles stored "
                f"per {ctx.filters.bucket}.{note}")
@@ -113,23 +120,48 @@ def point_label(ctx: Context, p: PointKey) -> str:
     return f"{ctx.names.get((p.kind, p.entity_id))}, {ctx.filters.bucket} of {p.bucket.isoformat()}"
 
 
+def source_label(ctx: Context, k: SourceKey) -> str:
+    when = f", {ctx.filters.bucket} of {k.bucket.isoformat()}" if k.bucket else ", in the period"
+    return f"{k.source}{when}" + (" mentioning the selection" if k.selected else "")
+
+
+def _list_page(ctx: Context, points: list[PointKey], pairs: list[PairKey], sources: list[SourceKey], sort: str,
+               desc: bool, limit: int | None, offset: int, cached: bool = True) -> pd.DataFrame:
+    """One page of the list behind the selection (`limit` None: every row, read on an export's click)."""
+    if sources:
+        if cached:
+            return cache.source_list(ctx.root, ctx.version, ctx.filters, sources[0], sort, desc, limit, offset)
+        from dashboard.data import dispatch
+
+        with cache.cursor(ctx.root) as con:
+            return dispatch.source_list(con, ctx.filters, sources[0], sort, desc, limit, offset)
+    if cached:
+        return cache.drilldown(ctx.root, ctx.version, ctx.filters, tuple(points), tuple(pairs), sort, desc, limit,
+                               offset)
+    from dashboard.data import queries
+
+    with cache.cursor(ctx.root) as con:
+        return queries.drilldown(con, ctx.filters, list(points), list(pairs), sort, desc, limit, offset)
+
+
 def drilldown_section(
     ctx: Context, key: str, points: list[PointKey] | None = None, pairs: list[PairKey] | None = None,
-    series: pd.DataFrame | None = None, generation: int = 0,
+    series: pd.DataFrame | None = None, generation: int = 0, sources: list[SourceKey] | None = None,
 ) -> str | None:
-    """Exactly the articles behind the selection, sortable and paged; returns the article id to open.
+    """Exactly the articles behind the selection (timeline points, co-mention cells, or one bar of a per-source
+    chart), sortable and paged; returns the article id to open.
 
     The order and page are the URL's (`urlstate.UrlList`). A new `generation` draws the row selection and the
     "Open an article" box afresh (nothing chosen): the browser keeps a widget's value when only its server-side
     state is dropped."""
-    points, pairs = points or [], pairs or []
+    points, pairs, sources = points or [], pairs or [], sources or []
     url = UrlList(key)  # the sort order and page live in the URL (`sort`, `page`)
     c1, c2, c3 = st.columns([2, 1, 1])
     sort = c1.selectbox("Sort by", SORTS, key=url.sort_key, on_change=url.changed,
                         format_func=lambda s: SORT_WORDS.get(s, s))
     desc = c2.toggle("Descending", key=url.desc_key, on_change=url.changed)
     try:
-        first = cache.drilldown(ctx.root, ctx.version, ctx.filters, tuple(points), tuple(pairs), sort, desc, 1, 0)
+        first = _list_page(ctx, points, pairs, sources, sort, desc, 1, 0)
     except Exception as exc:  # noqa: BLE001 - shown to the user, cache cleared
         from dashboard.shell import fail
 
@@ -142,7 +174,8 @@ def drilldown_section(
     if page < url.view.page:
         st.caption(f"The link asks for page {url.view.page:,}; this list has {pages:,}: showing the last one.")
     what = (
-        point_label(ctx, points[0]) if len(points) == 1
+        source_label(ctx, sources[0]) if sources
+        else point_label(ctx, points[0]) if len(points) == 1
         else f"{len(points)} selected points" if points
         else " & ".join(f"{ctx.names.get(('person', p.a))} with {ctx.names.get(('person', p.b))}" for p in pairs)
     )
@@ -154,8 +187,7 @@ def drilldown_section(
         if not row.empty and not pd.isna(row["count"].iloc[0]):
             value = f" · the point's {ctx.filters.measure} count is {int(row['count'].iloc[0]):,}"
     st.markdown(f"**{total:,} articles** behind {what}{value}", help="Every article, not a sample.")
-    df = cache.drilldown(ctx.root, ctx.version, ctx.filters, tuple(points), tuple(pairs), sort, desc,
-                         PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    df = _list_page(ctx, points, pairs, sources, sort, desc, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     if df.empty:
         return None
     view = pd.DataFrame({
@@ -168,15 +200,10 @@ def drilldown_section(
     shown = f"{generation}-{sort}-{desc}-{page}"  # another page or order: a fresh table, with no row chosen
     sel = st.dataframe(view, hide_index=True, width="stretch", on_select="rerun",
                        selection_mode="single-row", key=f"{key}-table-{shown}",
-                       column_config={"link": st.column_config.LinkColumn("link", display_text="original ↗")})
-    f = ctx.filters
+                       column_config=list_columns())
 
     def every_article() -> pd.DataFrame:  # read when a button is clicked: all rows, not just this page
-        from dashboard.data import queries
-
-        with cache.cursor(ctx.root) as con:
-            full = queries.drilldown(con, f, list(points), list(pairs), sort, desc, None, 0)
-        return full.drop(columns=["n_total"])
+        return _list_page(ctx, points, pairs, sources, sort, desc, None, 0, cached=False).drop(columns=["n_total"])
 
     m = make_manifest(ctx, f"articles behind {what}", total)
     table_exports(every_article, m, "newsmon-articles", f"{key}-dl")
@@ -188,6 +215,22 @@ def drilldown_section(
     if rows:
         return ids[rows[0]]
     return chosen
+
+
+# Column widths of an article list, in px: every column in view at 1440 px (the main area is ~978 px wide
+# beside the sidebar, 34 px of it the row-selection boxes). Left to themselves the columns took their
+# content's width and "mentions", "who / what" and "link" lay beyond the right edge. A long title or list of
+# names is cut with an ellipsis; the row opens the article, and the CSV export holds every value.
+LIST_WIDTHS = {"published (UTC)": 118, "date": 60, "source": 150, "title": 318, "mentions": 74,
+               "who / what": 140, "link": 78}
+
+
+def list_columns() -> dict:
+    """The article list's column_config: fixed widths (LIST_WIDTHS), the link as a link."""
+    cfg: dict = {c: st.column_config.Column(c, width=w) for c, w in LIST_WIDTHS.items()}
+    cfg["mentions"] = st.column_config.NumberColumn("mentions", width=LIST_WIDTHS["mentions"])
+    cfg["link"] = st.column_config.LinkColumn("link", display_text="original ↗", width=LIST_WIDTHS["link"])
+    return cfg
 
 
 def _kind(ctx: Context, entity_id: str) -> tuple[str, str]:
@@ -224,12 +267,10 @@ def article_view(ctx: Context, article_id: str) -> None:
                      .rename(columns={"size": "matches"}), hide_index=True)
 
 
-def exclude_terms(ctx: Context, keys) -> tuple[str, ...]:
-    """The selected entities' own names: a person's name is not news in the person's own spike."""
-    words: list[str] = []
-    for kind, eid in keys:
-        words += [eid, *ctx.names.get((kind, eid)).split()]
-    return tuple(words)
+def exclude_terms(ctx: Context, keys) -> OwnForms:
+    """The selected entities' own forms (names, possessives, derived forms, titles: dashboard/ownforms.py):
+    a person's name is not news in the person's own spike."""
+    return own_forms(ctx.names.forms, ctx.names.titles, keys)
 
 
 def covered(ctx: Context, points: list[PointKey]) -> str:

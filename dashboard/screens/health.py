@@ -1,8 +1,16 @@
-"""Sources & health: articles per source over time, last successful fetch, failures by reason, the run log."""
+"""Sources & health: articles per source over time, last successful fetch, failures by reason, the run log.
+
+A click on a bar of "Articles stored per source" lists that source's articles of that bucket right under the
+chart (`src` in the URL, with the open article and the list's order and page: dashboard/urlstate.py).
+"""
+
+from dataclasses import replace
 
 import streamlit as st
 
 from dashboard import cache, charts, views
+from dashboard.data.selection import decode_sources, encode_sources, selected_sources
+from dashboard.urlstate import UrlSelection
 
 ctx = views.shell_context()
 st.title("Sources & health")
@@ -23,10 +31,23 @@ if ctx is not None:
         views.table_exports(health, views.make_manifest(ctx, "sources", len(health)), "newsmon-sources", "src")
         per = cache.query(ctx.root, ctx.version, "articles_per_source", f)
         if not per.empty:
+            url = UrlSelection("health", "src", encode_sources, decode_sources)
             fig = charts.stacked_figure(per, title=f"Articles stored per {f.bucket} and source")
-            st.plotly_chart(fig, key="per-source", theme=None)
+            event = st.plotly_chart(fig, key=url.chart_key("per-source"), theme=None, on_select="rerun",
+                                    selection_mode=("points",))
             views.chart_exports(fig, views.make_manifest(ctx, "articles per source", len(per)), per,
                                 "newsmon-articles-per-source", "per")
+            chosen = [k for k in url.selected(selected_sources(event, selected=False))
+                      if k.source in ctx.summary["sources"] and k.bucket is not None and not k.selected]
+            if chosen:
+                # The chart counts every article stored, whatever the search box says: so does its list.
+                plain = replace(ctx, filters=f.with_(search=""))
+                st.subheader(f"Articles from {chosen[0].source}")
+                url.opened(views.drilldown_section(plain, "health-list", sources=chosen, generation=url.generation))
+                if opened := url.article():
+                    views.article_view(plain, opened)
+            else:
+                st.caption("Click a bar to list that source's articles of that " + f.bucket + ".")
         st.subheader("Failures by reason")
         fails = cache.query(ctx.root, ctx.version, "failures")
         if fails.empty:
