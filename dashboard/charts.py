@@ -42,6 +42,19 @@ def _layout(fig: go.Figure, title: str | None, height: int) -> go.Figure:
     return fig
 
 
+def legend_rows(labels: list[str], width: int = 900) -> int:
+    """How many rows a horizontal legend of `labels` takes at `width` px (the page's width at 1440 px, less the
+    axis): about 7 px a character and 40 px for an entry's symbol and gap (13 px font), entries packed in rows.
+    Overestimating costs a little white space; underestimating lets the legend overlap."""
+    rows, used = 1, 0
+    for label in labels:
+        w = 7 * len(label) + 40
+        if used and used + w > width:
+            rows, used = rows + 1, 0
+        used += w
+    return rows
+
+
 def timeline_title(f: Filters) -> str:
     """The timeline's title: what one point counts, in words ("Articles mentioning each person, per week")."""
     kinds = {k for k, _ in f.entities}
@@ -167,7 +180,12 @@ def timeline_figure(
             fig.add_annotation(x=day, y=1, yref="y domain", xref="x", text=_esc(str(a.label)), showarrow=False,
                                xanchor="left", yanchor="top", font={"size": 11, "color": "#444"},
                                bgcolor="rgba(255,255,255,0.8)")
-    _layout(fig, title, height)
+    # The legend sits above the lines, under the title: the top margin is made for both, so that a legend of
+    # several rows (many people) does not grow into the title as the legend's own margin push would.
+    rows = legend_rows([names.get(k, k[1]) for k in f.entities])
+    _layout(fig, title, height + 22 * (rows - 1))
+    fig.update_layout(margin={"t": (50 if title else 8) + 24 * rows},
+                      title={"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 12}})
     fig.update_yaxes(title_text=_measure_label(f), row=1, col=1, tickformat=".1%" if share else None)
     fig.update_yaxes(title_text="stored", row=2, col=1)
     return fig
@@ -237,10 +255,7 @@ def stacked_figure(df: pd.DataFrame, title: str | None = None, height: int = 420
     """Articles per source and bucket, stacked (the Sources & health page)."""
     fig = go.Figure()
     sources = sorted(df["source"].astype(str).unique()) if not df.empty else []
-    # About 7 px a character and 40 px for a legend entry's swatch and gap, in rows of ~900 px (the page's width
-    # at 1440 px): the chart grows by the legend's rows instead of shrinking its bars.
-    rows = -(-sum(7 * len(s) + 40 for s in sources) // 900)
-    height += 22 * max(0, rows - 1)
+    height += 22 * (legend_rows(sources) - 1)  # the chart grows by the legend's rows instead of shrinking its bars
     for i, (source, g) in enumerate(df.groupby("source", sort=True)):
         fig.add_trace(go.Bar(x=pd.to_datetime(g["bucket"]), y=g["articles"], name=str(source),
                              marker={"color": PALETTE[i % len(PALETTE)]},

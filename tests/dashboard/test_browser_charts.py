@@ -47,6 +47,27 @@ def test_sources_legend_covers_neither_title_nor_bars(page, n_sources):
     assert plot["y1"] - plot["y0"] > 250  # the bars keep their height however many rows the legend takes
 
 
+@pytest.mark.parametrize("n_people", [1, 3, 19])
+def test_timeline_legend_covers_neither_title_nor_lines(page, n_people):
+    from dashboard.data import series
+    from dashboard.data.filters import Filters
+
+    people = tuple(f"p{i:02d}" for i in range(n_people))
+    names = {("person", p): f"Somebody With A Long Name {p}" for p in people}
+    f = Filters(people=people)
+    counts = pd.DataFrame([{"bucket": pd.Timestamp(date(2024, 1, 1) + timedelta(weeks=w)), "kind": "person",
+                            "entity_id": p, "articles": 1 + w % 5, "mentions": 2} for p in people for w in range(20)])
+    cov = pd.DataFrame({"bucket": pd.to_datetime([date(2024, 1, 1) + timedelta(weeks=w) for w in range(20)]),
+                        "total": 50})
+    s = series.assemble(counts, cov, f, date(2024, 1, 1), date(2024, 5, 19))
+    fig = charts.timeline_figure(s, names, f, title=charts.timeline_title(f))
+    fig.update_layout(width=980)
+    _draw(page, fig)
+    legend, title, plot = _box(page, ".legend"), _box(page, ".gtitle"), _box(page, ".nsewdrag")
+    assert not _overlap(legend, title), (legend, title)
+    assert not _overlap(legend, plot), (legend, plot)
+
+
 def test_co_mention_squares_fill_their_cells_and_show_counts(page):
     ids = [f"p{i}" for i in range(6)]
     pairs = pd.DataFrame([(a, b, 10 * (i + j) + 5) for i, a in enumerate(ids) for j, b in enumerate(ids) if a < b],
