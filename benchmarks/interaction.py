@@ -346,7 +346,12 @@ def run(args: argparse.Namespace) -> None:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_ARGS)
             for s in servers:  # warm: the index opened, the first imports done (as on a server already up)
                 ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
-                open_app(ctx.new_page(), s, query)
+                pg = ctx.new_page()
+                try:
+                    print(f"  {s.name}: first chart {open_app(pg, s, query):.1f} s (warming up)", flush=True)
+                except Exception:
+                    pg.screenshot(path=str(work / f"failed-{s.port}.png"))
+                    raise
                 ctx.close()
             steps: list[tuple[str, Callable]] = [
                 ("open", lambda pg, s, t: [t.add("open the app until the first chart", open_app(pg, s, query))
@@ -441,7 +446,11 @@ def main() -> None:
     ap.add_argument("--fresh", action="store_true", help="also time a new store's first chart and its build child")
     ap.add_argument("--fresh-wait", type=float, default=1800, help="seconds to follow the build child")
     ap.add_argument("--keep", action="store_true", help="keep the servers' logs")
-    run(ap.parse_args())
+    args = ap.parse_args()
+    for name in ("store", "cache", "baseline_cache"):  # the servers run in their own trees: absolute paths
+        if getattr(args, name) is not None:
+            setattr(args, name, getattr(args, name).resolve())
+    run(args)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from dashboard.data.selection import PairKey, PointKey, SourceKey, selected_poin
 from dashboard.data.series import export_frame
 from dashboard.ownforms import OwnForms, own_forms
 from dashboard.shell import Context, context
-from dashboard.urlstate import SORT_WORDS, UrlList
+from dashboard.urlstate import SORT_WORDS, UrlList, UrlSelection
 
 PAGE_SIZE = 50
 GUESSED = {"fetched": "date guessed: time of fetching", "url": "date from the URL: time unknown", "": "date source unknown"}
@@ -231,6 +231,19 @@ def list_columns() -> dict:
     cfg["mentions"] = st.column_config.NumberColumn("mentions", width=LIST_WIDTHS["mentions"])
     cfg["link"] = st.column_config.LinkColumn("link", display_text="original ↗", width=LIST_WIDTHS["link"])
     return cfg
+
+
+@st.fragment
+def list_and_article(ctx: Context, url: UrlSelection, key: str, points: list[PointKey] | None = None,
+                     pairs: list[PairKey] | None = None, sources: list[SourceKey] | None = None,
+                     series: pd.DataFrame | None = None) -> None:
+    """The list behind a selection (if any) and the open article: a fragment, so that picking a row, sorting or
+    paging reruns only this part of the page. The chart above it reruns it with each new selection."""
+    if points or pairs or sources:
+        url.opened(drilldown_section(ctx, key, points=points, pairs=pairs, sources=sources, series=series,
+                                     generation=url.generation))
+    if opened := url.article():
+        article_view(ctx, opened)
 
 
 def _kind(ctx: Context, entity_id: str) -> tuple[str, str]:

@@ -14,6 +14,30 @@ from dashboard.urlstate import UrlSelection
 
 ctx = views.shell_context()
 st.title("Sources & health")
+
+
+@st.fragment
+def per_source() -> None:
+    """The chart of articles stored per source, and the list of a clicked bar: a click reruns this part only."""
+    f = ctx.filters
+    per = cache.query(ctx.root, ctx.version, "articles_per_source", f)
+    if per.empty:
+        return
+    url = UrlSelection("health", "src", encode_sources, decode_sources)
+    fig = charts.stacked_figure(per, title=f"Articles stored per {f.bucket} and source")
+    event = st.plotly_chart(fig, key=url.chart_key("per-source"), theme=None, on_select="rerun",
+                            selection_mode=("points",))
+    views.chart_exports(fig, views.make_manifest(ctx, "articles per source", len(per)), per,
+                        "newsmon-articles-per-source", "per")
+    chosen = [k for k in url.selected(selected_sources(event, selected=False))
+              if k.source in ctx.summary["sources"] and k.bucket is not None and not k.selected]
+    if chosen:
+        st.subheader(f"Articles from {chosen[0].source}")
+    else:
+        st.caption("Click a bar to list that source's articles of that " + f.bucket + ".")
+    # The chart counts every article stored, whatever the search box says: so does its list.
+    views.list_and_article(replace(ctx, filters=f.with_(search="")), url, "health-list", sources=chosen)
+
 if ctx is not None:
     f = ctx.filters
     health = cache.query(ctx.root, ctx.version, "source_health")
@@ -29,25 +53,7 @@ if ctx is not None:
             "last_fetched": st.column_config.DatetimeColumn("last fetched", format="YYYY-MM-DD HH:mm"),
         })
         views.table_exports(health, views.make_manifest(ctx, "sources", len(health)), "newsmon-sources", "src")
-        per = cache.query(ctx.root, ctx.version, "articles_per_source", f)
-        if not per.empty:
-            url = UrlSelection("health", "src", encode_sources, decode_sources)
-            fig = charts.stacked_figure(per, title=f"Articles stored per {f.bucket} and source")
-            event = st.plotly_chart(fig, key=url.chart_key("per-source"), theme=None, on_select="rerun",
-                                    selection_mode=("points",))
-            views.chart_exports(fig, views.make_manifest(ctx, "articles per source", len(per)), per,
-                                "newsmon-articles-per-source", "per")
-            chosen = [k for k in url.selected(selected_sources(event, selected=False))
-                      if k.source in ctx.summary["sources"] and k.bucket is not None and not k.selected]
-            if chosen:
-                # The chart counts every article stored, whatever the search box says: so does its list.
-                plain = replace(ctx, filters=f.with_(search=""))
-                st.subheader(f"Articles from {chosen[0].source}")
-                url.opened(views.drilldown_section(plain, "health-list", sources=chosen, generation=url.generation))
-                if opened := url.article():
-                    views.article_view(plain, opened)
-            else:
-                st.caption("Click a bar to list that source's articles of that " + f.bucket + ".")
+        per_source()
         st.subheader("Failures by reason")
         fails = cache.query(ctx.root, ctx.version, "failures")
         if fails.empty:
