@@ -69,7 +69,7 @@ bench-demo: $(STAMP)
 
 screenshot: $(STAMP) demo-store
 	bash .ci/ensure-chromium
-	NEWSMON_SCREENSHOT_STORE=data/demo-store $(BIN)/python -m pytest -q tests/dashboard/test_browser.py -k screenshot
+	NEWSMON_SCREENSHOT_STORE=data/demo-store $(BIN)/python -m pytest -q tests/dashboard/test_browser.py tests/dashboard/test_browser_screenshots.py -k screenshot
 
 clean:
 	rm -rf build *.egg-info .pytest_cache
