@@ -125,3 +125,14 @@ def test_sources_legend_sits_below_the_chart_and_grows_it():
     assert fig.layout.legend.yanchor == "top" and fig.layout.legend.y < 0
     assert fig.layout.height > 420  # the legend's rows add height instead of squeezing the bars
     assert fig.data[0].customdata[0] == ["Regional Broadcaster Number 00 (fictional)", "2024-01-01"]
+
+
+def test_sources_chart_draws_the_top_sources_apart_and_sums_the_others():
+    rows = [{"bucket": date(2024, 1, 1) + pd.Timedelta(weeks=w), "source": f"S{i:02d}", "articles": 100 - i}
+            for i in range(60) for w in range(3)]
+    fig = charts.stacked_figure(pd.DataFrame(rows))
+    names = [t.name for t in fig.data]
+    assert names == [f"S{i:02d}" for i in range(charts.TOP_SOURCES)] + ["52 other sources"]
+    assert len({t.marker.color for t in fig.data}) == len(fig.data)  # no colour twice
+    assert list(fig.data[-1].y) == [sum(100 - i for i in range(8, 60))] * 3  # every article still counted
+    assert fig.data[-1].customdata is None  # the summed trace lists nothing: its bars are not one source
