@@ -5,7 +5,7 @@ A person's own name is not news in that person's spike: the lists were led by "t
 aliases and short forms; a topic's label and phrases; a person's role and titles), a term of
 `explain.tokens` (a word, or two words in a row) is the entity's own when
 
-- **a name**: one of its words is a word of a name form, also as a possessive ("trump's", "macrons'"), as
+- **a name**: one of its words is a word of a name form, also as a possessive ("trump's", "putin’s"), as
   part of a hyphenated word ("pro-putin", "trump-era") or with a derivational suffix ("trumpism",
   "macronist", "bidenomics": `SUFFIXES`, on name words of at least `MIN_DERIVED` letters, so that a first
   name such as "Mark" does not take "market" with it);
@@ -16,8 +16,8 @@ aliases and short forms; a topic's label and phrases; a person's role and titles
   one of the few irregular ones in `DEMONYMS` ("french", "american", "british"). A title's other words alone
   ("united", "states", "france") stay: they are news in anyone's spike.
 
-`OwnForms` is hashable (frozensets), so it keys a cache; `own_forms(names, keys)` builds it from
-`dashboard.data.names.Names`.
+`OwnForms` is hashable (frozensets), so it keys a cache; `own_forms(names.forms, names.titles, keys)` builds it
+from `dashboard.data.names.Names`.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ DEMONYMS = {  # places whose adjective does not start like the place (the prefix
 _TITLE_SPLIT = re.compile(r"\s+(?:of|in|to|for|at)\s+", re.IGNORECASE)
 _CLAUSES = re.compile(r"[,;()]|\s+and\s+|\s+until\s+|\s+since\s+", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"['’]s?$")
-_DROP = frozenset({"former", "acting", "interim", "deputy", "the", "a", "an"})
+_DROP = frozenset({"former", "acting", "interim"})  # not part of the title ("Former Defence Minister")
 
 
 @dataclass(frozen=True)
