@@ -109,6 +109,8 @@ def test_a_copied_url_restores_the_same_view(dashboard, browser, page):
     page.get_by_role("option", name="month").click()
     page.wait_for_url("**bucket=month**")
     wait_chart(page)
+    # the URL changes before the chart is redrawn: wait for the monthly points (three months) before reading them
+    page.wait_for_function("() => document.querySelector('.js-plotly-plot')._fullData[0].x.length === 3")
     url = page.url
     before = traces(page)
     other = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
