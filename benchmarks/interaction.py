@@ -366,6 +366,8 @@ def run(args: argparse.Namespace) -> None:
                 ("pages", lambda pg, s, t: switch_pages(pg, s, query, n, t)),
             ]
             for name, step in steps:
+                if args.steps and name not in args.steps:
+                    continue
                 rounds = n if name == "open" else 1
                 for r in range(rounds):
                     for s in servers if r % 2 == 0 else servers[::-1]:  # alternate who goes first
@@ -446,6 +448,9 @@ def main() -> None:
     ap.add_argument("--fresh", action="store_true", help="also time a new store's first chart and its build child")
     ap.add_argument("--fresh-wait", type=float, default=1800, help="seconds to follow the build child")
     ap.add_argument("--keep", action="store_true", help="keep the servers' logs")
+    ap.add_argument("--steps", nargs="*", default=None,
+                    help="only these steps: open, explore clicks, overview clicks, rows, people explore, "
+                         "people overview, pages")
     args = ap.parse_args()
     for name in ("store", "cache", "baseline_cache"):  # the servers run in their own trees: absolute paths
         if getattr(args, name) is not None:

@@ -93,7 +93,9 @@ def over_represented(target: Counter, baseline: Counter, n: int = 20,
 
     `exclude`: the selected entities' own forms (`ownforms.OwnForms`: names with their possessive and derived
     forms, titles), or plain words, each left out with every term that holds it."""
-    own = exclude if isinstance(exclude, OwnForms) else None
+    # By its method, not isinstance: Streamlit reloads a changed module in a running server, and an OwnForms
+    # made by the new module is not an instance of the class explain.py imported before (seen at 1M).
+    own = exclude if callable(getattr(exclude, "covers", None)) else None
     skip = set() if own is not None else {e.lower() for e in exclude}
     pooled = target + baseline
     total_pooled = sum(pooled.values())

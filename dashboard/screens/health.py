@@ -32,7 +32,7 @@ def per_source() -> None:
     chosen = [k for k in url.selected(selected_sources(event, selected=False))
               if k.source in ctx.summary["sources"] and k.bucket is not None and not k.selected]
     if chosen:
-        st.subheader(f"Articles from {chosen[0].source}")
+        st.subheader("Articles")  # no source name in a heading: headings render Markdown
     else:
         st.caption("Click a bar to list that source's articles of that " + f.bucket + ".")
     # The chart counts every article stored, whatever the search box says: so does its list.

@@ -76,7 +76,7 @@ def top_sources(below) -> None:
         area = st.container()
     if chosen and "sel" not in st.query_params:
         with area:
-            st.subheader(f"Articles from {chosen[0].source}")
+            st.subheader("Articles")  # no source name in a heading: headings render Markdown
             views.list_and_article(ctx, url, "overview-src-list", sources=chosen)
 
 
