@@ -339,6 +339,7 @@ def run(args: argparse.Namespace) -> None:
     load = [os.getloadavg()[0]]
     query = args.query
     n = args.actions
+    fresh: dict = {}
     try:
         for s in servers:
             s.start()
@@ -358,12 +359,12 @@ def run(args: argparse.Namespace) -> None:
                                            for _ in range(1)]),
                 ("explore clicks", lambda pg, s, t: click_points(pg, s, "/explore", query, n, t,
                                                                  "Explore: click a point")),
-                ("overview clicks", lambda pg, s, t: click_points(pg, s, "/", query, n, t,
-                                                                  "Overview: click a point")),
                 ("rows", lambda pg, s, t: pick_rows(pg, s, query, n, t)),
                 ("people explore", lambda pg, s, t: change_people(pg, s, "/explore", query, 2 * n, t, "Explore")),
                 ("people overview", lambda pg, s, t: change_people(pg, s, "/", query, 2 * n, t, "Overview")),
                 ("pages", lambda pg, s, t: switch_pages(pg, s, query, n, t)),
+                ("overview clicks", lambda pg, s, t: click_points(pg, s, "/", query, n, t,
+                                                                  "Overview: click a point")),
             ]
             for name, step in steps:
                 if args.steps and name not in args.steps:
@@ -384,7 +385,9 @@ def run(args: argparse.Namespace) -> None:
                             ctx.close()
                         load.append(os.getloadavg()[0])
                 print(f"  {name} done (load {os.getloadavg()[0]:.1f})", flush=True)
-            fresh = {}
+                for a, xs in timings[servers[0].name].samples.items():  # as it goes: a long run can be cut short
+                    others = "; ".join(f"{x.name} {_summary(timings[x.name].samples.get(a, []))}" for x in servers[1:])
+                    print(f"    {a}: {_summary(xs)}" + (f"; {others}" if others else ""), flush=True)
             if args.fresh:
                 for s in servers:
                     s.stop()
@@ -396,6 +399,8 @@ def run(args: argparse.Namespace) -> None:
                     finally:
                         f.stop()
             browser.close()
+    except KeyboardInterrupt:
+        print("  interrupted: the table holds what was measured", flush=True)
     finally:
         for s in servers:
             s.stop()
@@ -404,6 +409,10 @@ def run(args: argparse.Namespace) -> None:
         shutil.rmtree(work, ignore_errors=True)
     else:
         print(f"\nlogs in {work}")
+
+
+def _summary(xs: list[float]) -> str:
+    return f"median {statistics.median(xs):.2f} s, p95 {_p95(xs):.2f} s, n {len(xs)}" if xs else "no sample"
 
 
 def _p95(xs: list[float]) -> float:
