@@ -4,7 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: help install demo demo-store dashboard test test-fast lint bench bench-extraction bench-mentions bench-dashboard bench-pages bench-text-index bench-ingest bench-stories bench-soak bench-demo bench-first-chart screenshot screenshots clean
+.PHONY: help install demo demo-store dashboard test test-fast lint bench bench-extraction bench-mentions bench-dashboard bench-pages bench-text-index bench-ingest bench-stories bench-soak bench-demo bench-first-chart bench-interaction screenshot screenshots clean
 
 help:
 	@echo "make demo      set up .venv, build the demo store through the real ingest, serve the dashboard on :8501"
@@ -43,7 +43,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check ingest dashboard tests benchmarks
 
-bench: bench-extraction bench-mentions bench-dashboard bench-first-chart bench-ingest bench-stories bench-demo
+bench: bench-extraction bench-mentions bench-dashboard bench-first-chart bench-interaction bench-ingest bench-stories bench-demo
 
 bench-extraction: $(STAMP)
 	$(BIN)/python benchmarks/extraction.py
@@ -73,6 +73,13 @@ bench-first-chart: $(STAMP) demo-store
 	bash .ci/ensure-chromium
 	$(BIN)/python benchmarks/first_chart.py --store data/demo-store --runs 5 --plain
 
+# The interaction benchmark's baseline: the dashboard before issue 15's work (override: make bench-interaction BASELINE=rev)
+BASELINE ?= cf7787c
+
+bench-interaction: $(STAMP) demo-store
+	bash .ci/ensure-chromium
+	$(BIN)/python benchmarks/interaction.py --store data/demo-store --baseline $(BASELINE) --actions 20
+
 bench-ingest: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
 
@@ -88,7 +95,7 @@ bench-demo: $(STAMP)
 
 screenshot: $(STAMP) demo-store
 	bash .ci/ensure-chromium
-	NEWSMON_SCREENSHOT_STORE=data/demo-store $(BIN)/python -m pytest -q tests/dashboard/test_browser.py -k screenshot
+	NEWSMON_SCREENSHOT_STORE=data/demo-store $(BIN)/python -m pytest -q tests/dashboard/test_browser.py tests/dashboard/test_browser_screenshots.py -k screenshot
 
 # docs/screenshot-*.png of the fixed views (hostile names shown as text, UTC times), made in a real browser.
 screenshots: $(STAMP)

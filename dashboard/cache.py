@@ -21,8 +21,9 @@ import streamlit as st
 from dashboard.data import counts, dispatch, duck, health, queries, series
 from dashboard.data.filters import Filters
 from dashboard.data.names import Names, load_names
-from dashboard.data.selection import PairKey, PointKey
+from dashboard.data.selection import PairKey, PointKey, SourceKey
 from dashboard.escape import markdown_text
+from dashboard.ownforms import OwnForms
 from ingest.store.parquet import Store
 
 log = logging.getLogger(__name__)
@@ -138,6 +139,13 @@ def _drilldown(
 
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def _source_list(root: Path, version: str, f: Filters, key: SourceKey, sort: str, descending: bool,
+                 limit: int | None, offset: int) -> pd.DataFrame:
+    with _cursor(root) as con:
+        return dispatch.source_list(con, f, key, sort, descending, limit, offset)
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
 def _article(root: Path, version: str, article_id: str) -> tuple[dict | None, pd.DataFrame]:
     with _cursor(root) as con:
         return queries.article(con, article_id), queries.article_mentions(con, article_id)
@@ -162,7 +170,7 @@ _PLAIN = {"fetch_dated_count",
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def _top_terms(root: Path, version: str, f: Filters, cap: int, exclude: tuple[str, ...]) -> tuple[pd.DataFrame, int, int]:
+def _top_terms(root: Path, version: str, f: Filters, cap: int, exclude: OwnForms) -> tuple[pd.DataFrame, int, int]:
     """Terms over-represented in articles mentioning the selection vs all articles in the period (newest `cap` each)."""
     from dashboard import explain
 
@@ -213,6 +221,12 @@ def drilldown(root: Path, version: str, f: Filters, points: tuple[PointKey, ...]
     return answer("the article list", _drilldown, root, version, f, points, pairs, sort, descending, limit, offset)
 
 
+def source_list(root: Path, version: str, f: Filters, key: SourceKey, sort: str, descending: bool,
+                limit: int | None, offset: int) -> pd.DataFrame:
+    """The articles behind one bar of a per-source chart (`dispatch.source_list`)."""
+    return answer("the article list", _source_list, root, version, f, key, sort, descending, limit, offset)
+
+
 def article(root: Path, version: str, article_id: str) -> tuple[dict | None, pd.DataFrame]:
     return answer("the article", _article, root, version, article_id)
 
@@ -229,7 +243,7 @@ def query(root: Path, version: str, name: str, f: Filters | None = None, **kwarg
     return answer(_WHAT.get(name, name), _query, root, version, name, f, **kwargs)
 
 
-def top_terms(root: Path, version: str, f: Filters, cap: int, exclude: tuple[str, ...]) -> tuple[pd.DataFrame, int, int]:
+def top_terms(root: Path, version: str, f: Filters, cap: int, exclude: OwnForms) -> tuple[pd.DataFrame, int, int]:
     """Terms over-represented in articles mentioning the selection vs all articles in the period (newest `cap` each)."""
     return answer("the top co-occurring terms", _top_terms, root, version, f, cap, exclude)
 

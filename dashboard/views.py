@@ -1,4 +1,5 @@
-"""Page sections shared by several pages: timeline, drill-down list, article view, export buttons.
+"""Page sections shared by several pages: timeline, export buttons, why the spike, annotations (the article list
+and the article view: dashboard/lists.py).
 
 Thin: each section calls cached queries and the pure builders, then draws. No SQL here.
 """
@@ -14,15 +15,13 @@ import streamlit as st
 if TYPE_CHECKING:
     import duckdb
 
-from dashboard import cache, charts, export, highlight, provenance
-from dashboard.data.filters import SORTS, Filters
-from dashboard.data.selection import PairKey, PointKey, selected_points
+from dashboard import cache, charts, export
+from dashboard.data.filters import Filters
+from dashboard.data.selection import PointKey, selected_points
 from dashboard.data.series import export_frame
-from dashboard.escape import markdown_text, safe_url
+from dashboard.escape import markdown_text
+from dashboard.ownforms import OwnForms, own_forms
 from dashboard.shell import Context, context
-from dashboard.urlstate import SORT_WORDS, UrlList
-
-PAGE_SIZE = 50
 
 
 def shell_context() -> Context | None:
@@ -61,7 +60,7 @@ def timeline_series(ctx: Context) -> pd.DataFrame:
 def timeline_figure(ctx: Context, series: pd.DataFrame, spikes: pd.DataFrame | None = None) -> go.Figure:
     ann = cache.query(ctx.root, ctx.version, "annotations")
     return charts.timeline_figure(series, ctx.names, ctx.filters, spikes=spikes, annotations=ann,
-                                  title="Mentions over time")
+                                  title=charts.timeline_title(ctx.filters), period=span(ctx))
 
 
 def chart_exports(fig: go.Figure, m: dict, table: pd.DataFrame | None, name: str, key: str) -> None:
@@ -109,6 +108,12 @@ def timeline_section(ctx: Context, key: str, spikes: pd.DataFrame | None = None)
                             width="stretch", theme=None, config={"displaylogo": False})
     gaps = int(series.drop_duplicates("bucket")["gap"].sum())
     note = f" Shaded: {gaps} {ctx.filters.bucket}(s) with no article stored at all (gaps, not zeros)." if gaps else ""
+    if partial := charts.partial_buckets(*span(ctx), ctx.filters.bucket):
+        b = ctx.filters.bucket
+        which = " and ".join(f"the {b} of {k.isoformat()} ({(d1 - d0).days + 1} days)"
+                             for k, (d0, d1) in sorted(partial.items()))
+        note += (f" Partial: {which} only partly in the period, marked \"partial\" with a hollow point: "
+                 "a lower value there is not a dip.")
     st.caption("Click a point, or pick Box Select in the chart toolbar and drag over several, to list exactly "
                "the articles behind them. Grey bars: articles stored "
                f"per {ctx.filters.bucket}.{note}")
@@ -117,134 +122,10 @@ def timeline_section(ctx: Context, key: str, spikes: pd.DataFrame | None = None)
     return series, selected_points(event)
 
 
-def point_label(ctx: Context, p: PointKey) -> str:
-    return f"{ctx.names.get((p.kind, p.entity_id))}, {ctx.filters.bucket} of {p.bucket.isoformat()}"
-
-
-def drilldown_section(
-    ctx: Context, key: str, points: list[PointKey] | None = None, pairs: list[PairKey] | None = None,
-    series: pd.DataFrame | None = None, generation: int = 0,
-) -> str | None:
-    """Exactly the articles behind the selection, sortable and paged; returns the article id to open.
-
-    The order and page are the URL's (`urlstate.UrlList`). A new `generation` draws the row selection and the
-    "Open an article" box afresh (nothing chosen): the browser keeps a widget's value when only its server-side
-    state is dropped."""
-    points, pairs = points or [], pairs or []
-    url = UrlList(key)  # the sort order and page live in the URL (`sort`, `page`)
-    c1, c2, c3 = st.columns([2, 1, 1])
-    sort = c1.selectbox("Sort by", SORTS, key=url.sort_key, on_change=url.changed,
-                        format_func=lambda s: SORT_WORDS.get(s, s))
-    desc = c2.toggle("Descending", key=url.desc_key, on_change=url.changed)
-    try:
-        first = cache.drilldown(ctx.root, ctx.version, ctx.filters, tuple(points), tuple(pairs), sort, desc, 1, 0)
-    except Exception as exc:  # noqa: BLE001 - shown to the user, cache cleared
-        from dashboard.shell import fail
-
-        fail("The article list could not be read", exc)
-        return None
-    total = int(first["n_total"].iloc[0]) if not first.empty else 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = url.page(pages)
-    c3.number_input(f"Page (of {pages})", min_value=1, max_value=pages, key=url.page_key, on_change=url.changed)
-    if page < url.view.page:
-        st.caption(f"The link asks for page {url.view.page:,}; this list has {pages:,}: showing the last one.")
-    what = (
-        point_label(ctx, points[0]) if len(points) == 1
-        else f"{len(points)} selected points" if points
-        else " & ".join(f"{ctx.names.get(('person', p.a))} with {ctx.names.get(('person', p.b))}" for p in pairs)
-    )
-    value = ""
-    if len(points) == 1 and series is not None:
-        p = points[0]
-        row = series[(series["kind"] == p.kind) & (series["entity_id"] == p.entity_id)
-                     & (pd.to_datetime(series["bucket"]) == pd.Timestamp(p.bucket))]
-        if not row.empty and not pd.isna(row["count"].iloc[0]):
-            value = f" · the point's {ctx.filters.measure} count is {int(row['count'].iloc[0]):,}"
-    st.markdown(f"**{total:,} articles** behind {markdown_text(what)}{value}", help="Every article, not a sample.")
-    df = cache.drilldown(ctx.root, ctx.version, ctx.filters, tuple(points), tuple(pairs), sort, desc,
-                         PAGE_SIZE, (page - 1) * PAGE_SIZE)
-    if df.empty:
-        return None
-    view = pd.DataFrame({
-        "published (UTC)": df["published_at"].dt.strftime("%Y-%m-%d %H:%M"),
-        "date": [provenance.flag(s) for s in df["published_source"]],
-        "source": df["source"], "title": df["title"], "mentions": df["mentions"],
-        "who / what": [", ".join(ctx.names.get(_kind(ctx, e), e) for e in ents) for ents in df["entities"]],
-        "link": [safe_url(u) for u in df["url"]],
-    })
-    shown = f"{generation}-{sort}-{desc}-{page}"  # another page or order: a fresh table, with no row chosen
-    sel = st.dataframe(view, hide_index=True, width="stretch", on_select="rerun",
-                       selection_mode="single-row", key=f"{key}-table-{shown}",
-                       column_config={"link": st.column_config.LinkColumn("link", display_text="original ↗"),
-                                      "date": st.column_config.TextColumn("date", help=provenance.FLAG_HELP)})
-    f = ctx.filters
-
-    def every_article() -> pd.DataFrame:  # read when a button is clicked: all rows, not just this page
-        from dashboard.data import queries
-
-        with cache.cursor(ctx.root) as con:
-            full = queries.drilldown(con, f, list(points), list(pairs), sort, desc, None, 0)
-        return full.drop(columns=["n_total"])
-
-    m = make_manifest(ctx, f"articles behind {what}", total)
-    table_exports(every_article, m, "newsmon-articles", f"{key}-dl")
-    ids = list(df["id"])
-    labels = {r.id: f"{r.published_at:%Y-%m-%d} {provenance.flag(r.published_source)}".strip()
-                    + f" · {r.source} · {r.title}" for r in df.itertuples(index=False)}
-    rows = sel.selection.rows if sel is not None and hasattr(sel, "selection") else []
-    chosen = st.selectbox("Open an article", ids, index=None, format_func=labels.get, key=f"{key}-open-{shown}",
-                          placeholder="Choose an article to read (or select a row above)")
-    if rows:
-        return ids[rows[0]]
-    return chosen
-
-
-def _kind(ctx: Context, entity_id: str) -> tuple[str, str]:
-    return ("person", entity_id) if ("person", entity_id) in ctx.names.names or entity_id in ctx.filters.people \
-        else ("topic", entity_id)
-
-
-def article_view(ctx: Context, article_id: str) -> None:
-    """Title, source, date (UTC, the page's local time when it gave its offset) and where the date comes from,
-    link, and the cleaned text with mentions highlighted."""
-    row, mentions = cache.article(ctx.root, ctx.version, article_id)
-    if row is None:
-        st.info("That article is not in the store (any more).")
-        return
-    st.divider()
-    when = row["published_at"]
-    source = row.get("published_source")
-    meta = [f"**{markdown_text(row['source'])}**",
-            markdown_text(provenance.when(when if pd.notna(when) else None, source, row.get("published_offset_min")))]
-    says = markdown_text(provenance.says(source))
-    meta.append(f":orange[⚠ {says}]" if provenance.flag(source) else says)
-    if row.get("language"):
-        meta.append(f"language: {markdown_text(row['language'])}")
-    authors = row.get("authors")
-    if authors is not None and len(authors):
-        meta.append("by " + markdown_text(", ".join(str(a) for a in authors)))
-    st.markdown(" · ".join(meta))
-    if link := safe_url(row["url"]):
-        st.link_button("Open the original ↗", link)
-    else:
-        st.caption(f"Address of the original (not a web link): {markdown_text(row['url'])}")
-    records = mentions.to_dict("records")
-    st.html(highlight.article_html(row["title"] or "", row["text"] or "", records, ctx.names))
-    if records:
-        legend = mentions.assign(name=[ctx.names.get((k, e)) for k, e in zip(mentions["kind"], mentions["entity_id"],
-                                                                                 strict=False)])
-        st.caption("Highlights: yellow = person, blue = topic; hover a highlight for who or what and which rule.")
-        st.dataframe(legend.groupby(["name", "kind", "field", "rule"], as_index=False).size()
-                     .rename(columns={"size": "matches"}), hide_index=True)
-
-
-def exclude_terms(ctx: Context, keys) -> tuple[str, ...]:
-    """The selected entities' own names: a person's name is not news in the person's own spike."""
-    words: list[str] = []
-    for kind, eid in keys:
-        words += [eid, *ctx.names.get((kind, eid)).split()]
-    return tuple(words)
+def exclude_terms(ctx: Context, keys) -> OwnForms:
+    """The selected entities' own forms (names, possessives, derived forms, titles: dashboard/ownforms.py):
+    a person's name is not news in the person's own spike."""
+    return own_forms(ctx.names.forms, ctx.names.titles, keys)
 
 
 def covered(ctx: Context, points: list[PointKey]) -> str:

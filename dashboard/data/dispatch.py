@@ -24,10 +24,11 @@ import numpy as np
 import pandas as pd
 
 from dashboard.data import buckets, counts, facets, queries, search
+from dashboard.data import source_list as bars
 from dashboard.data.filters import Filters
 from dashboard.data.querylog import query
 from dashboard.data.search import TextIndex
-from dashboard.data.selection import PairKey, PointKey
+from dashboard.data.selection import PairKey, PointKey, SourceKey
 
 _PREVIOUS: dict[Path, TextIndex] = {}  # text index directory -> the ready index used before the current one
 _LOCK = threading.Lock()
@@ -118,6 +119,16 @@ def drilldown(
     elif terms:
         hits = _keys(ti, f, terms)
     return queries.drilldown_sql(con, f, points, pairs, sort, descending, limit, offset, hits, total, span)
+
+
+@query
+def source_list(
+    con: duckdb.DuckDBPyConnection, f: Filters, key: SourceKey, sort: str = "published_at", descending: bool = True,
+    limit: int | None = None, offset: int = 0,
+) -> pd.DataFrame:
+    """Exactly the articles behind one bar of a per-source chart: see `source_list.source_list_sql`."""
+    terms, ti, _ = _search(con, f)
+    return bars.source_list_sql(con, f, key, sort, descending, limit, offset, _keys(ti, f, terms) if terms else None)
 
 
 @query

@@ -1,6 +1,6 @@
 """The dashboard's queries as one list: each is registered, retried when DuckDB runs out of memory, and logged.
 
-`@query` marks a public query function (the ones the pages, the cache and the exports call: `dispatch.*`,
+`@query` marks a public query function (the ones the pages, the cache and the exports call: `dispatch.*` (the per-source lists too),
 `queries.store_summary`, `queries.texts`, `health.*`, ...). It runs the function through `duck.retry_oom`, so
 a query that outgrows DuckDB's memory target is answered with more memory rather than failing the page, and,
 when $NEWSMON_QUERY_LOG names a file, appends one JSON line per call: the function, its arguments (Filters,
@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 from dashboard.data import duck
 from dashboard.data.filters import Filters
-from dashboard.data.selection import PairKey, PointKey
+from dashboard.data.selection import PairKey, PointKey, SourceKey
 
 F = TypeVar("F", bound=Callable[..., Any])
 ENV = "NEWSMON_QUERY_LOG"
@@ -77,6 +77,8 @@ def encode(value: Any) -> Any:
         return {"$point": [value.kind, value.entity_id, value.bucket.isoformat()]}
     if isinstance(value, PairKey):
         return {"$pair": [value.a, value.b]}
+    if isinstance(value, SourceKey):
+        return {"$source": [value.source, value.bucket.isoformat() if value.bucket else None, value.selected]}
     if isinstance(value, datetime):
         return {"$datetime": value.isoformat()}
     if isinstance(value, date):
@@ -108,6 +110,9 @@ def decode(value: Any) -> Any:
         return PointKey(k, e, date.fromisoformat(d))
     if "$pair" in value:
         return PairKey(*value["$pair"])
+    if "$source" in value:
+        source, day, selected = value["$source"]
+        return SourceKey(source, date.fromisoformat(day) if day else None, selected)
     if "$datetime" in value:
         return datetime.fromisoformat(value["$datetime"])
     if "$date" in value:

@@ -106,7 +106,7 @@ def _box_select(page, first: dict, second: dict) -> None:
     page.mouse.up()
 
 
-def test_why_the_spike_explains_every_boxed_point_then_lists_them_in_explore(dashboard, page, tiny_store_session):
+def test_why_the_spike_explains_every_boxed_point_and_lists_them_there(dashboard, page, tiny_store_session):
     page.goto(f"{dashboard.url}/?people=carol-test&bucket=month")
     wait_chart(page)
     points = [p for p in page.evaluate(POINTS_JS, 0) if p["value"]]
@@ -116,9 +116,10 @@ def test_why_the_spike_explains_every_boxed_point_then_lists_them_in_explore(das
     covers = "2 selected points: Carol Test (months of 2024-01-01, 2024-02-01)"
     page.get_by_text(covers, exact=False).first.wait_for()
     assert f"{covers}. {expected} articles compared with" in page.inner_text("body")
-    page.get_by_role("button", name="List the articles behind 2 selected point(s) in Explore").click()
+    # the articles are listed on the Overview itself: no second click, no other page
     page.get_by_text(f"{expected} articles behind 2 selected points", exact=False).first.wait_for()
-    page.wait_for_url("**/explore?**sel=person%3Acarol-test%3A2024-01-01%2Cperson%3Acarol-test%3A2024-02-01**")
+    page.wait_for_url("**/?**sel=person%3Acarol-test%3A2024-01-01%2Cperson%3Acarol-test%3A2024-02-01**")
+    assert "/explore" not in page.url
 
 
 def test_hostile_article_text_is_shown_not_run(dashboard, page, tiny_store_session):

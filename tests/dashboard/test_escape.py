@@ -71,11 +71,13 @@ def test_only_web_addresses_become_links(url, ok):
 # --- every figure -----------------------------------------------------------------------------------------------
 
 def _strings(obj):
+    """Every string a figure may draw: not its template, nor its custom data (what a click returns; drawn only
+    where a hover template names a slot of it, which `_assert_drawn_as_text` checks apart)."""
     if isinstance(obj, str):
         yield obj
     elif isinstance(obj, dict):
         for k, v in obj.items():
-            if k != "template":
+            if k not in ("template", "customdata"):
                 yield from _strings(v)
     elif isinstance(obj, (list, tuple)):
         for v in obj:
@@ -83,7 +85,14 @@ def _strings(obj):
 
 
 def _assert_drawn_as_text(fig, *raw):
-    shown = list(_strings(json.loads(fig.to_json())))
+    spec = json.loads(fig.to_json())
+    for trace in spec["data"]:  # custom data holding page text (a clicked source's name) is never put on screen
+        templates = str(trace.get("hovertemplate", "")) + str(trace.get("texttemplate", ""))
+        for row in trace.get("customdata") or []:
+            for i, v in enumerate(row if isinstance(row, list) else [row]):
+                if isinstance(v, str) and any(r in v for r in raw):
+                    assert f"customdata[{i}]" not in templates, f"{v!r} is drawn from custom data unescaped"
+    shown = list(_strings(spec))
     for r in raw:
         assert not any(r in s for s in shown), f"{r!r} is in the figure unescaped"
         assert any(figure_text(r) in s for s in shown), f"{r!r} is not in the figure at all"
@@ -106,6 +115,32 @@ def test_every_figure_escapes_what_comes_from_a_page():
     _assert_drawn_as_text(charts.bars_figure(top, "articles", "source", title=TITLE), SOURCE, TITLE)
     per = pd.DataFrame({"bucket": [date(2024, 1, 1), date(2024, 1, 1)], "source": [SOURCE, "Plain"], "articles": [1, 2]})
     _assert_drawn_as_text(charts.stacked_figure(per, title=TITLE), SOURCE, TITLE)
+
+
+def test_the_new_views_escape_too():
+    """The timeline's title and partial buckets, clickable bars (custom data: the raw name, for the list), the
+    per-source chart with its "other sources" trace and its legend under the chart, co-mention counts."""
+    names = {("person", "p1"): SOURCE, ("person", "p2"): AUTHOR}
+    f = Filters(people=("p1", "p2"), preset="custom", start=date(2024, 1, 3), end=date(2024, 1, 10))
+    series = pd.DataFrame({"bucket": [date(2024, 1, 1), date(2024, 1, 8)] * 2, "kind": ["person"] * 4,
+                           "entity_id": ["p1", "p1", "p2", "p2"], "count": [3.0, 1.0, 4.0, 2.0],
+                           "total": [10.0] * 4, "value": [3.0, 1.0, 4.0, 2.0], "gap": [False] * 4})
+    fig = charts.timeline_figure(series, names, f, title=charts.timeline_title(f),
+                                 period=(date(2024, 1, 3), date(2024, 1, 10)))
+    assert [a["text"] for a in fig.to_dict()["layout"]["annotations"] if a["text"] == "partial"] == ["partial"] * 2
+    _assert_drawn_as_text(fig, SOURCE, AUTHOR)
+    top = pd.DataFrame({"source": [SOURCE, "Plain"], "articles": [5, 3]})
+    bars = charts.bars_figure(top, "articles", "source", title=TITLE, keys="source")
+    assert [SOURCE] in [list(c) for c in bars.data[0].customdata]  # a click selects the source itself
+    _assert_drawn_as_text(bars, SOURCE, TITLE)
+    many = [SOURCE] + [f"Source {i} <i>n</i>" for i in range(12)]
+    per = pd.DataFrame({"bucket": [date(2024, 1, 1)] * len(many), "source": many,
+                        "articles": [50] + list(range(1, 13))})
+    stacked = charts.stacked_figure(per, title=TITLE)
+    assert stacked.layout.legend.y < 0 and any("other source" in t.name for t in stacked.data)
+    _assert_drawn_as_text(stacked, SOURCE, TITLE, *many[-len(charts.PALETTE) + 1:])
+    pairs = pd.DataFrame({"a": ["p1"], "b": ["p2"], "articles": [85]})
+    _assert_drawn_as_text(charts.co_mentions_figure(pairs, names, title=TITLE), SOURCE, AUTHOR, TITLE)
 
 
 # --- what Streamlit is given ----------------------------------------------------------------------------------------
@@ -131,6 +166,31 @@ def test_the_article_view_gives_markdown_only_escaped_page_text(monkeypatch, tmp
         for r in RAW:
             assert r not in s
     assert not [b for b in at.get("link_button") if "javascript" in json.dumps(b.proto.url)]
+
+
+@pytest.mark.parametrize("page, src", [("screens/overview.py", f"all:{SOURCE}"),
+                                       ("screens/health.py", f"*2024-03-18:{SOURCE}")])
+def test_a_clicked_bars_list_gives_markdown_only_escaped_page_text(monkeypatch, tmp_path, page, src):
+    """The list of a clicked source bar, on its own page (Top sources; articles stored per source): its caption
+    names the source."""
+    from streamlit.testing.v1 import AppTest
+
+    tiny, hostile = build_hostile_store(tmp_path / "store")
+    monkeypatch.setenv("NEWSMON_STORE", str(tiny.root))
+    monkeypatch.setenv("NEWSMON_DASHBOARD_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("NEWSMON_WATCHLIST", str(tiny.watchlist))
+    monkeypatch.delenv("NEWSMON_PASSWORD", raising=False)
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params.update({"people": "alice-example", "src": src})
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    sent = ([m.value for m in at.markdown] + [c.value for c in at.caption] + [w.value for w in at.warning]
+            + [h.value for h in at.subheader])
+    assert any(s.startswith("**1 articles** behind " + markdown_text(SOURCE)) for s in sent), sent
+    for s in sent:
+        for r in RAW:
+            assert r not in s
 
 
 # --- what a browser draws -------------------------------------------------------------------------------------------

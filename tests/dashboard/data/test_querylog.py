@@ -9,20 +9,21 @@ import pytest
 
 from dashboard.data import dispatch, health, queries, querylog
 from dashboard.data.filters import Filters
-from dashboard.data.selection import PairKey, PointKey
+from dashboard.data.selection import PairKey, PointKey, SourceKey
 
 
 def test_arguments_read_back_exactly():
     f = Filters(people=("a", "b"), topics=("t",), preset="custom", start=date(2024, 1, 2), end=date(2024, 3, 4),
                 bucket="day", sources=("S <b>x</b>",), languages=("",), search='"x y" z*', unique=True, rolling=3)
     args = [f, [PointKey("person", "a", date(2024, 1, 1))], [PairKey("a", "b")], "published_at", True, 50, 0,
-            ["id1", "id2"], date(2024, 5, 6)]
+            ["id1", "id2"], date(2024, 5, 6), SourceKey("S <b>x</b>, y", date(2024, 1, 8), False),
+            SourceKey("z", None, True)]
     assert querylog.decode(json.loads(json.dumps(querylog.encode(args)))) == args
 
 
 def test_the_pages_queries_are_registered():
-    assert {"dispatch.timeline_counts", "dispatch.drilldown", "dispatch.count_articles", "dispatch.top_sources",
-            "dispatch.co_mentions", "dispatch.entity_totals", "dispatch.period_article_ids",
+    assert {"dispatch.timeline_counts", "dispatch.drilldown", "dispatch.source_list", "dispatch.count_articles",
+            "dispatch.top_sources", "dispatch.co_mentions", "dispatch.entity_totals", "dispatch.period_article_ids",
             "dispatch.entity_article_ids", "queries.store_summary", "queries.entity_counts", "queries.coverage",
             "queries.article", "queries.article_mentions", "queries.texts", "health.source_health",
             "health.failures", "health.runs", "health.articles_per_source", "health.annotations"} <= set(querylog.QUERIES)
