@@ -63,8 +63,11 @@ bench-pages: $(STAMP) demo-store
 	bash .ci/ensure-chromium
 	$(BIN)/python benchmarks/page_queries.py --store $(BENCH_STORE) --cache $(BENCH_CACHE)
 
-# The text index's build child: time and peak memory, beside BASELINE (a git revision) when given.
-BASELINE ?=
+# The revision the dashboard benchmarks measure beside, in the same run: the dashboard before issue 15's work.
+# `make bench-interaction BASELINE=<rev>` for another; `BASELINE=` (empty) runs bench-text-index on this tree only.
+BASELINE ?= cf7787c
+
+# The text index's build child: time and peak memory, beside BASELINE.
 bench-text-index: $(STAMP) demo-store
 	$(BIN)/python benchmarks/text_index_build.py --store $(BENCH_STORE) --work /tmp/newsmon-bench-text-build \
 		$(if $(BASELINE),--baseline $(BASELINE))
@@ -73,9 +76,7 @@ bench-first-chart: $(STAMP) demo-store
 	bash .ci/ensure-chromium
 	$(BIN)/python benchmarks/first_chart.py --store data/demo-store --runs 5 --plain
 
-# The interaction benchmark's baseline: the dashboard before issue 15's work (override: make bench-interaction BASELINE=rev)
-BASELINE ?= cf7787c
-
+# Interaction latency in a real browser, beside BASELINE.
 bench-interaction: $(STAMP) demo-store
 	bash .ci/ensure-chromium
 	$(BIN)/python benchmarks/interaction.py --store data/demo-store --baseline $(BASELINE) --actions 20

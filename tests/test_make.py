@@ -45,3 +45,12 @@ def test_ensure_chromium_says_what_to_install_when_it_cannot(tmp_path):
     else:
         r = subprocess.run(["bash", str(REPO / ".ci" / "ensure-chromium")], capture_output=True, text=True, timeout=60)
         assert r.returncode == 1 and "apt-get install -y chromium" in r.stderr
+
+
+@pytest.mark.skipif(not shutil.which("make"), reason="needs make")
+@pytest.mark.parametrize("target, script", [("bench-interaction", "benchmarks/interaction.py"),
+                                            ("bench-text-index", "benchmarks/text_index_build.py")])
+def test_the_dashboard_benchmarks_run_beside_a_baseline_revision(target, script):
+    """Both read BASELINE (it was defined twice: the first, empty, won, and bench-interaction ran `--baseline `)."""
+    command = " ".join(" ".join(_recipe(target)).replace("\\", " ").split())  # continuation lines joined
+    assert script in command and "--baseline cf7787c" in command.split(script, 1)[1], command
