@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hmac
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -117,6 +118,28 @@ def _init_from_url(f: Filters) -> None:
     ss["f_fetched"] = f.fetched
 
 
+def _keep_entity_ids(names) -> None:
+    """The people and topics chosen stay ids when their labels change between two runs.
+
+    A multiselect's browser sends back the labels it showed ("Alice Example", or "Alice Example (12)"), and
+    Streamlit maps them to options by this run's labels: once the counts in the labels change (the store's index
+    finished building, a new batch landed) a chosen person came back as the string "Alice Example", and the
+    charts emptied. Read here, before the widgets are drawn, the values are still mapped by the labels of the run
+    that drew them; set again, they are sent with this run's labels. A label that reached the state anyway is
+    mapped back by its name."""
+    ss = st.session_state
+    for key, kind in (("f_people", "person"), ("f_topics", "topic")):
+        if key not in ss:
+            continue
+        by_name = {label: e for (k, e), label in names.names.items() if k == kind}
+        ids = []
+        for v in ss[key]:
+            v = by_name.get(re.sub(r" \([\d,]+\)$", "", str(v)), v)
+            if v not in ids:
+                ids.append(v)
+        ss[key] = ids
+
+
 def search_status(root: Path, text: str) -> str | None:
     """The search box's caption while searches scan (index missing or being built), else None."""
     if not text.strip():
@@ -158,6 +181,8 @@ def sidebar(pages: Sequence = ()) -> Context | None:
             parsed = parsed.with_(people=tuple(ents[ents["kind"] == "person"]["entity_id"].head(3)))
         _init_from_url(parsed)
         ss["_newsmon_url_loaded"] = True
+    else:
+        _keep_entity_ids(names)
     ents = cache.entity_counts(root, version)
     people = ents[ents["kind"] == "person"]
     topics = ents[ents["kind"] == "topic"]
