@@ -151,6 +151,18 @@ def week_count(tiny, kind: str, entity: str, bucket: str) -> int:
     )
 
 
+def menu_options(page, name: str) -> list[str]:
+    """Open the select box or multiselect labelled `name` and return its options' texts (a click alone did not
+    always open the menu; the arrow key does, as in `open_first_article`). Escape closes it again."""
+    settled(page)
+    combo = page.get_by_role("combobox", name=name)
+    combo.click()
+    if not page.get_by_role("option").first.is_visible():
+        combo.press("ArrowDown")
+    page.get_by_role("option").first.wait_for()
+    return page.get_by_role("option").all_inner_texts()
+
+
 def open_first_article(page) -> None:
     """Choose the first article in the list's "Open an article" box and wait for its text.
 

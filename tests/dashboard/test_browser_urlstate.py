@@ -312,7 +312,8 @@ def test_the_lists_order_and_page_survive_an_article_back_forward_and_a_copied_u
     # A new selection starts again at page 1, in the same order.
     page.goto(start_url + "&sort=title&page=2")
     page.get_by_text(listed, exact=False).first.wait_for()
-    click_custom(page, ["person", "alice-example", "2024-01-01"])
-    page.get_by_text("articles behind Alice Example, month of 2024-01-01", exact=False).first.wait_for()
+    # (March: in January Alice's point lies under Carol's, 12 articles each, and a click takes the top one)
+    click_custom(page, ["person", "alice-example", "2024-03-01"])
+    page.get_by_text("articles behind Alice Example, month of 2024-03-01", exact=False).first.wait_for()
     page.wait_for_url(lambda u: "page=" not in u and "sort=title" in u)
     assert _list_view(page)[:3] == ("title", False, "1")
