@@ -219,8 +219,9 @@ def test_a_browser_shows_hostile_names_as_text(browser, tmp_path):
         assert line.locator("strong").count() == 1  # ours: the source name, bold as a whole
         assert pg.locator(".nm-title").inner_text().startswith(TITLE)
         assert pg.get_by_role("link", name="Open the original ↗").count() == 0  # a javascript: address
-        cells = pg.evaluate("""() => Array.from(document.querySelectorAll('[data-testid=stDataFrame] td'))
-                               .map(c => c.textContent)""")
+        cells_js = """() => Array.from(document.querySelectorAll('[data-testid=stDataFrame] td')).map(c => c.textContent)"""
+        pg.wait_for_function(f"() => ({cells_js})().length > 0")  # the grid fills its cells after the run (at load)
+        cells = pg.evaluate(cells_js)
         assert SOURCE in cells and TITLE in cells
         options = menu_options(pg, "Open an article")
         assert any(SOURCE in o and TITLE in o for o in options), options
