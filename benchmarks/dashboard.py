@@ -2,13 +2,16 @@
 
     .venv/bin/python benchmarks/dashboard.py [--store /tmp/newsmon-bench] [--articles 1000000] [--repeat 20] [--server]
     .venv/bin/python benchmarks/dashboard.py --server-only --store data/demo-store [--runs 3] [--baseline REV]
+    .venv/bin/python benchmarks/dashboard.py --pages-only --store STORE --server-cache DIR   # every page's queries
 
 Generates the store once (rows written in the store's own schema and layout, article text made of the real
 pages' paragraphs: benchmarks/dashboard_store.py; reused on later runs), then times each dashboard query over several filter combinations with DuckDB (the dashboard's own
 `dashboard.data.queries` functions) and the same computation with pandas on DataFrames already in memory (the
 pandas load time is reported separately). Prints a table of p50/p95 per query and the pandas/DuckDB ratio.
 With --server it also starts `streamlit run` on the store and reports the server's RSS after the pages are
-drawn in a headless chromium, and the time from opening the page to the first chart.
+drawn in a headless chromium, and the time from opening the page to the first chart. With --pages it runs every
+query every page runs, as logged in a real visit of each page (benchmarks/page_queries.py), and the run fails
+on any error: the table of the dashboard's own query functions above cannot look healthy while a page fails.
 """
 
 from __future__ import annotations
@@ -237,8 +240,15 @@ def main() -> None:
                     help="--server-only: also time the first chart of this git revision's dashboard, run for run")
     ap.add_argument("--plain", action="store_true",
                     help="--server-only: also time a plain `streamlit run` (no preload; dashboard/serve.py)")
+    ap.add_argument("--pages", action="store_true",
+                    help="also run every query every page runs: a real visit's query log, replayed "
+                         "(benchmarks/page_queries.py, with --server-cache as the server's cache); fails on any error")
+    ap.add_argument("--pages-only", action="store_true", help="only --pages, on an existing store")
+    ap.add_argument("--pages-search", default="the", help="--pages: the search of the Overview's visit")
     args = ap.parse_args()
     args.no_pandas_search = not args.pandas_search
+    if args.pages_only:
+        sys.exit(0 if _pages(args) else 1)
     if args.server_only:
         from benchmarks.first_chart import first_chart_table
 
@@ -365,6 +375,18 @@ def main() -> None:
     gc.collect()
     if args.server:
         server_figures(args.store, args.server_cache, args.server_search)
+    if args.pages and not _pages(args):
+        sys.exit(1)
+
+
+def _pages(args) -> bool:
+    """Every query of every page (benchmarks/page_queries.py); False if any failed."""
+    import tempfile
+
+    from benchmarks.page_queries import run
+
+    cache = args.server_cache or Path(tempfile.mkdtemp(prefix="newsmon-bench-pages-"))
+    return run(args.store, cache, args.pages_search)
 
 
 if __name__ == "__main__":

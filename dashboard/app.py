@@ -14,7 +14,7 @@ if str(_ROOT) not in sys.path:  # `streamlit run` puts dashboard/ on the path, n
 
 import streamlit as st  # noqa: E402
 
-from dashboard import shell  # noqa: E402
+from dashboard import cache, export, shell  # noqa: E402
 
 st.set_page_config(page_title="newsmon", page_icon="📰", layout="wide")
 
@@ -42,3 +42,8 @@ warm.empty()
 if ctx is None:
     st.stop()
 page.run()
+# What waits for the first page to be drawn, so as not to share the CPU with it: a first build of the store's
+# index (pages read the files meanwhile: dashboard/data/index.py), and the image renderer (kaleido's Chromium),
+# started in the background so the first PNG/SVG/PDF export does not wait for it (~2-5 s).
+cache.page_drawn()
+export.warm_up()

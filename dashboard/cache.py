@@ -7,20 +7,27 @@ by callers: DataFrames are returned as copies by st.cache_data.
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pandas as pd
 import streamlit as st
 
-from dashboard.data import dispatch, health, queries, series
+from dashboard.data import counts, dispatch, duck, health, queries, series
 from dashboard.data.filters import Filters
 from dashboard.data.names import Names, load_names
-from dashboard.data.selection import PairKey, PointKey
+from dashboard.data.selection import PairKey, PointKey, SourceKey
+from dashboard.escape import markdown_text
+from dashboard.ownforms import OwnForms
 from ingest.store.parquet import Store
 
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 TTL = 600  # seconds; the version key already invalidates on new data, the TTL only bounds memory
 
 
@@ -51,18 +58,37 @@ def _connection(root: str, version: str) -> duckdb.DuckDBPyConnection:
     from dashboard.data.index import default_index_path
 
     use_index = os.environ.get("NEWSMON_DASHBOARD_INDEX", "1") != "0"
+    # The index of a store opened for the first time is built in the background: pages read the files meanwhile.
     return queries.connect(root, index_path=default_index_path(Path(root)) if use_index else None,
-                           memory_limit=MEMORY_LIMIT)
+                           memory_limit=MEMORY_LIMIT, wait=False)
 
 
 def _cursor(root: Path) -> duckdb.DuckDBPyConnection:
-    """A cursor per call: one DuckDB connection must not be used by two script threads at once."""
-    return _connection(str(root), store_version(root)).cursor()
+    """A cursor per call (one DuckDB connection must not be used by two script threads at once), in UTC."""
+    return duck.cursor(_connection(str(root), store_version(root)))
 
 
 def cursor(root: Path) -> duckdb.DuckDBPyConnection:
     """A fresh cursor on the store's connection, for work done outside a script run (an export on click)."""
     return _cursor(root)
+
+
+def index_status(root: Path) -> str:
+    """"index", "building" or "files": see dashboard.data.index.status."""
+    from dashboard.data import index
+
+    try:
+        with _cursor(root) as con:
+            return index.status(con)
+    except Exception:  # noqa: BLE001 - a caption only
+        return "files"
+
+
+def page_drawn() -> None:
+    """Called once a page has been drawn: a first build of the store's index, waiting for that, may start."""
+    from dashboard.data import index
+
+    index.page_drawn()
 
 
 def reset_connection() -> None:
@@ -83,19 +109,20 @@ def store_exists(root: Path) -> bool:
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
-def summary(root: Path, version: str) -> dict:
+def _summary(root: Path, version: str) -> dict:
     with _cursor(root) as con:
         return queries.store_summary(con)
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
-def entity_counts(root: Path, version: str) -> pd.DataFrame:
+def _entity_counts(root: Path, version: str, state: str) -> pd.DataFrame:
+    """(`state`, the index's: the counts while it is first built are a ranking only, so they are not kept after)"""
     with _cursor(root) as con:
         return queries.entity_counts(con)
 
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def timeline(root: Path, version: str, f: Filters, first: date, last: date) -> pd.DataFrame:
+def _timeline(root: Path, version: str, f: Filters, first: date, last: date) -> pd.DataFrame:
     with _cursor(root) as con:
         counts = dispatch.timeline_counts(con, f)
         cov = queries.coverage(con, f)
@@ -103,7 +130,7 @@ def timeline(root: Path, version: str, f: Filters, first: date, last: date) -> p
 
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def drilldown(
+def _drilldown(
     root: Path, version: str, f: Filters, points: tuple[PointKey, ...], pairs: tuple[PairKey, ...],
     sort: str, descending: bool, limit: int | None, offset: int,
 ) -> pd.DataFrame:
@@ -112,30 +139,38 @@ def drilldown(
 
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def article(root: Path, version: str, article_id: str) -> tuple[dict | None, pd.DataFrame]:
+def _source_list(root: Path, version: str, f: Filters, key: SourceKey, sort: str, descending: bool,
+                 limit: int | None, offset: int) -> pd.DataFrame:
+    with _cursor(root) as con:
+        return dispatch.source_list(con, f, key, sort, descending, limit, offset)
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def _article(root: Path, version: str, article_id: str) -> tuple[dict | None, pd.DataFrame]:
     with _cursor(root) as con:
         return queries.article(con, article_id), queries.article_mentions(con, article_id)
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def query(root: Path, version: str, name: str, f: Filters | None = None, **kwargs) -> pd.DataFrame:
+def _query(root: Path, version: str, name: str, f: Filters | None = None, **kwargs) -> pd.DataFrame:
     """Any other whitelisted query of `dispatch` or `health` by name (panels, health tables, annotations)."""
     if name not in _PLAIN:
         raise ValueError(f"not a cached query: {name}")
-    fn = getattr(health if name in _HEALTH else dispatch, name)
+    fn = getattr(health if name in _HEALTH else counts if name in _COUNTS else dispatch, name)
     with _cursor(root) as con:
         return fn(con, f, **kwargs) if f is not None else fn(con, **kwargs)
 
 
 _HEALTH = {"source_health", "failures", "runs", "articles_per_source", "annotations"}
-_PLAIN = {
+_COUNTS = {"fetch_dated_count"}
+_PLAIN = {"fetch_dated_count",
     "period_article_ids", "count_articles", "top_sources", "co_mentions", "entity_totals", "source_health", "failures", "runs",
     "articles_per_source", "annotations",
 }
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def top_terms(root: Path, version: str, f: Filters, cap: int, exclude: tuple[str, ...]) -> tuple[pd.DataFrame, int, int]:
+def _top_terms(root: Path, version: str, f: Filters, cap: int, exclude: OwnForms) -> tuple[pd.DataFrame, int, int]:
     """Terms over-represented in articles mentioning the selection vs all articles in the period (newest `cap` each)."""
     from dashboard import explain
 
@@ -146,6 +181,71 @@ def top_terms(root: Path, version: str, f: Filters, cap: int, exclude: tuple[str
     terms = explain.over_represented(explain.term_counts(t["title"] + "\n" + t["text"]),
                                      explain.term_counts(b["title"] + "\n" + b["text"]), exclude=exclude)
     return terms, len(target), len(base)
+
+
+def answer(what: str, fn: Callable[..., T], *args, **kwargs) -> T:
+    """`fn(*args, **kwargs)`, a cached query, such that no error of it reaches the page as an exception.
+
+    A query that runs out of DuckDB memory is already run again with more (data/duck.py). Any other failure is
+    tried once more on a new connection (a compaction may have removed a file the old one was reading); if that
+    fails too, the page says what could not be read, the error goes to the server log, and the page stops there."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - Streamlit's own stop and rerun are BaseExceptions, not caught
+        log.warning("%s failed, asking again on a new connection: %s", what, exc)
+        reset_connection()
+    try:
+        return fn(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - said on the page, logged with its traceback
+        log.exception("%s failed", what)
+        clear_data()
+        st.warning(f"{what[0].upper()}{what[1:]} could not be read: {markdown_text(exc)}")
+        st.stop()
+        raise  # (st.stop raises; for type checkers)
+
+
+def summary(root: Path, version: str) -> dict:
+    return answer("the store's summary", _summary, root, version)
+
+
+def entity_counts(root: Path, version: str) -> pd.DataFrame:
+    return answer("the list of people and topics", _entity_counts, root, version, index_status(root))
+
+
+def timeline(root: Path, version: str, f: Filters, first: date, last: date) -> pd.DataFrame:
+    return answer("the timeline", _timeline, root, version, f, first, last)
+
+
+def drilldown(root: Path, version: str, f: Filters, points: tuple[PointKey, ...], pairs: tuple[PairKey, ...],
+              sort: str, descending: bool, limit: int | None, offset: int) -> pd.DataFrame:
+    return answer("the article list", _drilldown, root, version, f, points, pairs, sort, descending, limit, offset)
+
+
+def source_list(root: Path, version: str, f: Filters, key: SourceKey, sort: str, descending: bool,
+                limit: int | None, offset: int) -> pd.DataFrame:
+    """The articles behind one bar of a per-source chart (`dispatch.source_list`)."""
+    return answer("the article list", _source_list, root, version, f, key, sort, descending, limit, offset)
+
+
+def article(root: Path, version: str, article_id: str) -> tuple[dict | None, pd.DataFrame]:
+    return answer("the article", _article, root, version, article_id)
+
+
+_WHAT = {"period_article_ids": "the newest articles", "count_articles": "the article counts",
+         "top_sources": "the top sources", "co_mentions": "the co-mentions", "entity_totals": "the people and topics",
+         "source_health": "the sources table", "failures": "the failures", "runs": "the run log",
+         "articles_per_source": "the articles per source", "annotations": "the event annotations",
+         "fetch_dated_count": "the articles dated by their fetch"}
+
+
+def query(root: Path, version: str, name: str, f: Filters | None = None, **kwargs) -> pd.DataFrame:
+    """Any other whitelisted query of `dispatch` or `health` by name (panels, health tables, annotations)."""
+    return answer(_WHAT.get(name, name), _query, root, version, name, f, **kwargs)
+
+
+def top_terms(root: Path, version: str, f: Filters, cap: int, exclude: OwnForms) -> tuple[pd.DataFrame, int, int]:
+    """Terms over-represented in articles mentioning the selection vs all articles in the period (newest `cap` each)."""
+    return answer("the top co-occurring terms", _top_terms, root, version, f, cap, exclude)
 
 
 def clear_data() -> None:

@@ -7,17 +7,20 @@ Every clickable point carries its key in custom_data (kind, entity id, bucket da
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, timedelta
 
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from dashboard.data.buckets import bucket_end, bucket_start
 from dashboard.data.filters import Filters
-from dashboard.data.queries import bucket_end
+from dashboard.escape import figure_text
 
 # Distinct in print and for the common colour-vision deficiencies (Okabe–Ito, darkened for white paper).
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#8C564B", "#332288"]
 INK, GRID, COVERAGE = "#1a1a1a", "#e7e2d8", "#9e9a91"
+PARTIAL = "#f2e6c4"  # the band behind a partial bucket: warm, lighter than a gap's grey
 FONT = "Source Sans Pro, Helvetica Neue, Arial, sans-serif"
 
 Names = Mapping[tuple[str, str], str]
@@ -26,7 +29,7 @@ Names = Mapping[tuple[str, str], str]
 def _layout(fig: go.Figure, title: str | None, height: int) -> go.Figure:
     fig.update_layout(
         template="plotly_white",
-        title={"text": title or "", "x": 0, "xanchor": "left", "font": {"size": 18}},
+        title={"text": figure_text(title or ""), "x": 0, "xanchor": "left", "font": {"size": 18}},
         font={"family": FONT, "color": INK, "size": 13},
         height=height,
         margin={"l": 56, "r": 24, "t": 72 if title else 40, "b": 40},
@@ -38,6 +41,50 @@ def _layout(fig: go.Figure, title: str | None, height: int) -> go.Figure:
     fig.update_xaxes(gridcolor=GRID, linecolor=INK, ticks="outside")
     fig.update_yaxes(gridcolor=GRID, zerolinecolor=GRID, rangemode="tozero")
     return fig
+
+
+def legend_rows(labels: list[str], width: int = 900) -> int:
+    """How many rows a horizontal legend of `labels` takes at `width` px (the page's width at 1440 px, less the
+    axis): about 7 px a character and 40 px for an entry's symbol and gap (13 px font), entries packed in rows.
+    Overestimating costs a little white space; underestimating lets the legend overlap."""
+    rows, used = 1, 0
+    for label in labels:
+        w = 7 * len(label) + 40
+        if used and used + w > width:
+            rows, used = rows + 1, 0
+        used += w
+    return rows
+
+
+def timeline_title(f: Filters) -> str:
+    """The timeline's title: what one point counts, in words ("Articles mentioning each person, per week")."""
+    kinds = {k for k, _ in f.entities}
+    who = {frozenset({"person"}): "person", frozenset({"topic"}): "topic"}.get(frozenset(kinds), "person or topic")
+    if f.measure == "articles":
+        what = (f"Share of all articles stored that mention each {who}" if f.scale == "share"
+                else f"Articles mentioning each {who}")
+    else:
+        what = (f"Mentions of each {who} per article stored" if f.scale == "share"
+                else f"Mentions of each {who} (every match in a title or text)")
+    roll = f", {f.rolling}-{f.bucket} rolling average" if f.rolling > 1 else ""
+    return f"{what}, per {f.bucket}{roll}"
+
+
+def partial_buckets(first: date | None, last: date | None, bucket: str) -> dict[date, tuple[date, date]]:
+    """The buckets that the period [first, last] (inclusive days) covers only in part: the first one if the
+    period starts after its first day, the last one if the period ends before its last day.
+
+    Bucket start -> the days of it that the period covers (first, last inclusive). Such a bucket counts fewer
+    days than the others, so a low value there is not a dip (Google Trends and Media Cloud mark it too)."""
+    out: dict[date, tuple[date, date]] = {}
+    if first is None or last is None or bucket == "day" or last < first:
+        return out
+    b0, b1 = bucket_start(first, bucket), bucket_start(last, bucket)
+    if first > b0:
+        out[b0] = (first, min(last, bucket_end(b0, bucket) - timedelta(days=1)))
+    if last < bucket_end(b1, bucket) - timedelta(days=1):
+        out[b1] = (max(first, b1), last)
+    return out
 
 
 def _measure_label(f: Filters) -> str:
@@ -56,24 +103,33 @@ def timeline_figure(
     annotations: pd.DataFrame | None = None,
     title: str | None = None,
     height: int = 560,
+    period: tuple[date | None, date | None] | None = None,
 ) -> go.Figure:
-    """Lines with markers per entity, gaps shaded and broken, coverage (articles stored) drawn underneath."""
+    """Lines with markers per entity, gaps shaded and broken, coverage (articles stored) drawn underneath.
+
+    `period` (first, last day shown): a bucket it covers only in part is marked "partial" (an open marker,
+    a light band labelled "partial", and its days in the hover), so its lower count is not read as a dip."""
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.8, 0.2], vertical_spacing=0.06)
     share = f.scale == "share"
+    partial = partial_buckets(*(period or (None, None)), f.bucket)
     for i, ((kind, eid), g) in enumerate(series.groupby(["kind", "entity_id"], sort=False)):
-        name = names.get((kind, eid), eid)
+        name = figure_text(names.get((kind, eid), eid))
         x = pd.to_datetime(g["bucket"])
+        days = [pd.Timestamp(b).date() for b in g["bucket"]]
         custom = [
-            [kind, eid, pd.Timestamp(b).date().isoformat(), _int(c), _int(t)]
-            for b, c, t in zip(g["bucket"], g["count"], g["total"], strict=False)
+            [kind, eid, d.isoformat(), _int(c), _int(t), _partial_note(partial.get(d), f.bucket)]
+            for d, c, t in zip(days, g["count"], g["total"], strict=False)
         ]
         fig.add_trace(
             go.Scatter(
                 x=x, y=g["value"], mode="lines+markers", name=name, customdata=custom,
                 line={"color": PALETTE[i % len(PALETTE)], "width": 2},
-                marker={"size": 7}, connectgaps=False,
+                marker={"size": [9 if d in partial else 7 for d in days],
+                        "symbol": ["circle-open" if d in partial else "circle" for d in days],
+                        "line": {"width": 2}},
+                connectgaps=False,
                 hovertemplate=(
-                    f"<b>{_esc(name)}</b><br>%{{customdata[2]}}<br>"
+                    f"<b>{name}</b><br>%{{customdata[2]}}%{{customdata[5]}}<br>"
                     + ("share %{y:.2%}" if share else "%{y:,.4~g}")
                     + "<br>%{customdata[3]} of %{customdata[4]} articles stored<extra></extra>"
                 ),
@@ -95,6 +151,13 @@ def timeline_figure(
             b0 = pd.Timestamp(b).date()
             fig.add_vrect(x0=b0, x1=bucket_end(b0, f.bucket), fillcolor="#d9d4c7", opacity=0.45,
                           line_width=0, layer="below", row=1, col=1)
+    for b0, (d0, d1) in partial.items():
+        fig.add_vrect(x0=b0, x1=bucket_end(b0, f.bucket), fillcolor=PARTIAL, opacity=0.35, line_width=0,
+                      layer="below", row=1, col=1)
+        fig.add_annotation(x=pd.Timestamp(b0).to_pydatetime(), y=1, xref="x", yref="y domain", text="partial",
+                           hovertext=f"{f.bucket} of {b0.isoformat()}: only {d0.isoformat()} to {d1.isoformat()} "
+                                     "are in the period", showarrow=False, xanchor="left", yanchor="bottom",
+                           font={"size": 11, "color": "#5b4a1f"})
     if spikes is not None and not spikes.empty:
         fig.add_trace(
             go.Scatter(
@@ -115,20 +178,33 @@ def timeline_figure(
             day = pd.Timestamp(a.day).to_pydatetime()
             fig.add_shape(type="line", x0=day, x1=day, y0=0, y1=1, yref="y domain", xref="x",
                           line={"color": "#6b6b6b", "dash": "dot", "width": 1})
-            fig.add_annotation(x=day, y=1, yref="y domain", xref="x", text=_esc(str(a.label)), showarrow=False,
+            fig.add_annotation(x=day, y=1, yref="y domain", xref="x", text=figure_text(a.label), showarrow=False,
                                xanchor="left", yanchor="top", font={"size": 11, "color": "#444"},
                                bgcolor="rgba(255,255,255,0.8)")
-    _layout(fig, title, height)
+    # The legend sits above the lines, under the title: the top margin is made for both, so that a legend of
+    # several rows (many people) does not grow into the title as the legend's own margin push would.
+    rows = legend_rows([names.get(k, k[1]) for k in f.entities])
+    _layout(fig, title, height + 22 * (rows - 1))
+    fig.update_layout(margin={"t": (50 if title else 8) + 24 * rows},
+                      title={"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 12}})
     fig.update_yaxes(title_text=_measure_label(f), row=1, col=1, tickformat=".1%" if share else None)
     fig.update_yaxes(title_text="stored", row=2, col=1)
     return fig
 
 
+CELL = 64  # px per person in the co-mentions matrix: room for a 6-digit count in a square that reads at a glance
+MATRIX_MARGIN = {"l": 150, "r": 110, "t": 72, "b": 120}  # names on the left and below, the colour bar on the right
+
+
 def co_mentions_figure(pairs: pd.DataFrame, names: Names, title: str | None = None) -> go.Figure:
-    """A symmetric matrix of people mentioned together, drawn as square markers so each cell is clickable."""
+    """A symmetric matrix of people mentioned together, drawn as square markers so each cell is clickable.
+
+    The colour scale starts at zero (a cell's shade is its share of the largest count, so 85 of 100 reads as
+    dark, not as empty); each cell shows its count; the figure is sized to its people: CELL pixels a person,
+    each square filling its cell (draw it at its own width: `st.plotly_chart(..., width="content")`)."""
     ids = sorted(set(pairs["a"]) | set(pairs["b"])) if not pairs.empty else []
     order = sorted(ids, key=lambda i: names.get(("person", i), i))
-    label = {i: names.get(("person", i), i) for i in order}
+    label = {i: figure_text(names.get(("person", i), i)) for i in order}
     xs, ys, n, custom = [], [], [], []
     for r in pairs.itertuples(index=False):
         for a, b in ((r.a, r.b), (r.b, r.a)):
@@ -139,45 +215,88 @@ def co_mentions_figure(pairs: pd.DataFrame, names: Names, title: str | None = No
     top = max(n) if n else 1
     fig = go.Figure(
         go.Scatter(
-            x=xs, y=ys, mode="markers", customdata=custom,
-            marker={"symbol": "square", "size": [10 + 26 * (v / top) ** 0.5 for v in n], "color": n,
-                    "colorscale": [[0, "#fde2d4"], [1, "#8c1c13"]], "showscale": True,
-                    "colorbar": {"title": {"text": "articles"}}},
+            x=xs, y=ys, mode="markers+text", customdata=custom, text=[f"{v:,}" for v in n],
+            textposition="middle center",
+            textfont={"size": 12 if top < 10_000 else 10,
+                      "color": ["white" if v > 0.55 * top else INK for v in n]},
+            marker={"symbol": "square", "size": CELL - 6, "color": n, "cmin": 0, "cmax": top,
+                    "colorscale": [[0, "#fdf3ec"], [0.25, "#f6c3a6"], [1, "#8c1c13"]], "showscale": True,
+                    "line": {"width": 0}, "colorbar": {"title": {"text": "articles"}, "thickness": 14}},
             hovertemplate="%{x} & %{y}: %{customdata[2]:,} articles<extra></extra>",
         )
     )
-    _layout(fig, title, max(360, 48 * len(order) + 140))
-    fig.update_xaxes(categoryorder="array", categoryarray=[label[i] for i in order], tickangle=-35)
-    fig.update_yaxes(categoryorder="array", categoryarray=[label[i] for i in order], rangemode=None)
+    side = CELL * max(len(order), 1)
+    m = MATRIX_MARGIN
+    _layout(fig, title, side + m["t"] + m["b"])
+    fig.update_layout(width=side + m["l"] + m["r"], margin=m, showlegend=False)
+    cats = [label[i] for i in order]
+    # A category axis puts each person in the middle of a unit: the range [-0.5, n - 0.5] makes a unit CELL px.
+    fig.update_xaxes(categoryorder="array", categoryarray=cats, tickangle=-35, range=[-0.5, len(cats) - 0.5],
+                     showgrid=False, fixedrange=True)
+    fig.update_yaxes(categoryorder="array", categoryarray=cats, rangemode=None, range=[-0.5, len(cats) - 0.5],
+                     showgrid=False, fixedrange=True)
     return fig
 
 
-def bars_figure(df: pd.DataFrame, x: str, y: str, title: str | None = None, height: int = 360) -> go.Figure:
-    """A horizontal bar chart of one numeric column by one label column, largest on top."""
+def bars_figure(df: pd.DataFrame, x: str, y: str, title: str | None = None, height: int = 360,
+                keys: str | None = None) -> go.Figure:
+    """A horizontal bar chart of one numeric column by one label column, largest on top.
+
+    `keys`: a column whose value each bar carries as its custom data (what a click selects)."""
     d = df.sort_values(x, ascending=True)
-    fig = go.Figure(go.Bar(x=d[x], y=d[y].astype(str), orientation="h", marker={"color": PALETTE[0]},
-                           hovertemplate="%{y}: %{x:,}<extra></extra>"))
+    custom = [[str(v)] for v in d[keys]] if keys else None  # the raw value: a click selects it, nothing draws it
+    fig = go.Figure(go.Bar(x=d[x], y=[figure_text(v) for v in d[y]], orientation="h", marker={"color": PALETTE[0]},
+                           customdata=custom, hovertemplate="%{y}: %{x:,}<extra></extra>"))
     _layout(fig, title, height)
     fig.update_layout(showlegend=False)
     return fig
 
 
-def stacked_figure(df: pd.DataFrame, title: str | None = None, height: int = 420) -> go.Figure:
-    """Articles per source and bucket, stacked (the Sources & health page)."""
+TOP_SOURCES = len(PALETTE)  # sources drawn apart in "Articles stored per source": one colour each, no repeat
+OTHER = "#b9b3a7"
+
+
+def stacked_figure(df: pd.DataFrame, title: str | None = None, height: int = 420,
+                   top: int = TOP_SOURCES) -> go.Figure:
+    """Articles per source and bucket, stacked (the Sources & health page).
+
+    The `top` sources with the most articles each get a colour of their own and a clickable bar (custom data:
+    source, bucket day); the others are summed in one grey trace, "N other sources". (Sixty sources drew sixty
+    traces in eight repeating colours: no source could be told apart, and the browser took ~1 s to draw them.)"""
     fig = go.Figure()
-    for i, (source, g) in enumerate(df.groupby("source", sort=True)):
-        fig.add_trace(go.Bar(x=pd.to_datetime(g["bucket"]), y=g["articles"], name=str(source),
-                             marker={"color": PALETTE[i % len(PALETTE)]}))
+    totals = df.groupby("source")["articles"].sum().sort_values(ascending=False) if not df.empty else pd.Series()
+    shown = sorted(str(x) for x in totals.index[:top])
+    rest = df[~df["source"].astype(str).isin(shown)] if not df.empty else df
+    n_rest = len(totals) - len(shown)
+    other = f"{n_rest} other source{'s' if n_rest > 1 else ''}"
+    height += 22 * (legend_rows(shown + ([other] if n_rest else [])) - 1)  # grow by the legend's rows
+    for i, source in enumerate(shown):
+        g = df[df["source"].astype(str) == source]
+        # The legend and hover show the escaped name; the custom data (what a click selects) keeps the raw one.
+        fig.add_trace(go.Bar(x=pd.to_datetime(g["bucket"]), y=g["articles"], name=figure_text(source),
+                             marker={"color": PALETTE[i % len(PALETTE)]},
+                             customdata=[[source, pd.Timestamp(b).date().isoformat()] for b in g["bucket"]]))
+    if n_rest:
+        r = rest.groupby("bucket", as_index=False)["articles"].sum()
+        fig.add_trace(go.Bar(x=pd.to_datetime(r["bucket"]), y=r["articles"], name=other, marker={"color": OTHER},
+                             hovertemplate=f"%{{x}}: %{{y:,}} articles of {other}<extra></extra>"))
     _layout(fig, title, height)
-    fig.update_layout(barmode="stack")
+    # The legend goes under the chart: above it, three rows of source names grew into the title (the legend
+    # pushes the top margin, the title does not move). Below, each row grows the bottom margin instead.
+    fig.update_layout(barmode="stack", legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0,
+                                               "xanchor": "left"}, margin={"t": 56 if title else 24})
     return fig
+
+
+def _partial_note(days: tuple[date, date] | None, bucket: str) -> str:
+    """The hover line of a partial bucket's point (empty for a whole one)."""
+    if days is None:
+        return ""
+    n = (days[1] - days[0]).days + 1
+    return f"<br><i>partial {bucket}: {n} day{'s' if n > 1 else ''} in the period ({days[0]:%d %b} to {days[1]:%d %b})</i>"
 
 
 def _int(v) -> int | None:
     return None if v is None or pd.isna(v) else int(v)
-
-
-def _esc(s: str) -> str:
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 

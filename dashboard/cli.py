@@ -9,6 +9,7 @@ may import `ingest`, never the reverse, and the commands that need both live her
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -68,29 +69,75 @@ def replica_dir(uri: str) -> Path:
     return base / hashlib.sha256(uri.encode()).hexdigest()[:16]
 
 
+class _Stop(Exception):
+    """A signal that stops the server (SIGTERM from systemd or Docker, SIGHUP when the terminal goes)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _raise_stop(signum: int, _frame) -> None:
+    raise _Stop(signum)
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+CHILD_GRACE = 10.0  # seconds Streamlit gets to stop on SIGTERM before it is killed
+
+
+def _stop_child(proc: subprocess.Popen, how: int = signal.SIGTERM) -> None:
+    """Stop the Streamlit server: `how` (SIGTERM, or SIGINT after a Ctrl-C), then SIGKILL after CHILD_GRACE."""
+    if proc.poll() is None:
+        try:
+            proc.send_signal(how)
+        except ProcessLookupError:
+            pass
+    try:
+        proc.wait(timeout=CHILD_GRACE)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def serve_dashboard(store: Path, watchlist: Path | None, host: str, port: int,
                     every: float | None = None, tick: Callable[[], None] | None = None) -> None:
-    """Run the Streamlit server until it stops; with `tick`, call it every `every` seconds meanwhile."""
+    """Run the Streamlit server until it stops; with `tick`, call it every `every` seconds meanwhile.
+
+    The server is a child process; it stops with this one, whatever stops this one: Ctrl-C, SIGTERM (systemd,
+    Docker) and SIGHUP are passed on to it, and after it has stopped this process ends by the same signal,
+    so a supervisor sees the usual exit."""
     env = dict(os.environ, NEWSMON_STORE=str(store.resolve()))
     if watchlist:
         env["NEWSMON_WATCHLIST"] = str(watchlist.resolve())
     cmd = streamlit_command(host, port, preload=True)  # the first page then skips ~0.5 s of imports
     click.echo(f"newsmon dashboard on http://{'localhost' if host == '127.0.0.1' else host}:{port} "
                f"(store {store}); Ctrl-C stops it")
-    proc = subprocess.Popen(cmd, env=env)
+    before = {s: signal.signal(s, _raise_stop) for s in STOP_SIGNALS}
+    proc = None
+    ended = False  # the server stopped by itself
+    stopped_by: int | None = None
     try:
-        while True:
+        proc = subprocess.Popen(cmd, env=env)
+        while not ended:
             try:
                 proc.wait(timeout=every)
-                return
+                ended = True
             except subprocess.TimeoutExpired:
                 if tick is not None:
                     tick()
     except KeyboardInterrupt:
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        if proc is not None:
+            _stop_child(proc, signal.SIGINT)
+            ended = True
+    except _Stop as stop:
+        stopped_by = stop.signum
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
+        if proc is not None and not ended:  # a signal, or an error in `tick`: never leave it running
+            _stop_child(proc)
+    if stopped_by is not None:
+        os.kill(os.getpid(), stopped_by)  # the handler before ours (by default: end the process)
 
 
 @main.command()

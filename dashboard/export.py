@@ -6,26 +6,32 @@ PDF Info dictionary, an HTML <script type="application/json">, Parquet key-value
 which has none, is shipped in a zip beside a manifest.json. Nothing is truncated; a table is exported whole.
 
 Images are drawn by kaleido with the system chromium. One kaleido server is started per process and
-kept (about 0.2 s per image instead of ~5 s for a browser per image).
+kept (about 0.2 s per image instead of ~5 s for a browser per image); `warm_up` starts it in the background at
+the first page view, so the first export does not wait for it. Without a Chromium, `image_problem` says what to
+install, and the HTML, CSV and Parquet exports work as ever.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 import struct
 import threading
+import time
 import warnings
 import zipfile
 import zlib
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+log = logging.getLogger(__name__)
 MANIFEST_KEY = "newsmon-manifest"
 IMAGE_WIDTH, IMAGE_HEIGHT, IMAGE_SCALE = 1200, 640, 2  # a 2400×1280 PNG: sharp in print and on screen
 _kaleido_lock = threading.Lock()
@@ -56,6 +62,31 @@ def manifest(
     }
 
 
+IMAGE_HELP = ("PNG, SVG and PDF are drawn by Chromium (through kaleido), which is not installed here. On Debian or "
+              "Ubuntu: `sudo apt-get install chromium` (`make demo` and `bash .ci/ensure-chromium` do it when run as "
+              "root), then restart the dashboard. HTML, CSV and Parquet need nothing more.")
+_browser_checked: tuple[float, str | None] | None = None
+
+
+def image_problem() -> str | None:
+    """None if image exports can be drawn (kaleido finds a Chromium), else what to install (IMAGE_HELP).
+
+    kaleido's own lookup (choreographer's: $BROWSER_PATH, then the PATH, then the usual places), asked at most
+    once a minute."""
+    global _browser_checked
+    now = time.monotonic()
+    if _browser_checked is None or now - _browser_checked[0] > 60:
+        try:
+            from choreographer.browsers.chromium import Chromium
+
+            path = Chromium.find_browser(skip_local=False)
+            found = bool(path) and Path(path).is_file()
+        except Exception:  # noqa: BLE001 - kaleido's helper missing or broken: no images
+            found = False
+        _browser_checked = (now, None if found else IMAGE_HELP)
+    return _browser_checked[1]
+
+
 def _start_kaleido() -> None:
     global _kaleido_started
     with _kaleido_lock:
@@ -64,6 +95,28 @@ def _start_kaleido() -> None:
 
             kaleido.start_sync_server(silence_warnings=True)
             _kaleido_started = True
+
+
+_warming: threading.Thread | None = None
+
+
+def warm_up() -> threading.Thread | None:
+    """Start the image renderer (kaleido's Chromium) in the background, once per process, so that the first image
+    export does not wait ~2-5 s for it. Nothing happens without a Chromium (`image_problem`)."""
+    global _warming
+    with _kaleido_lock:
+        if _kaleido_started or _warming is not None or image_problem():
+            return _warming
+
+        def start() -> None:
+            try:
+                _start_kaleido()
+            except Exception as exc:  # noqa: BLE001 - the first export will try again and say why
+                log.warning("the image renderer did not start in the background: %s", exc)
+
+        _warming = threading.Thread(target=start, name="newsmon-kaleido", daemon=True)
+        _warming.start()
+        return _warming
 
 
 def _image(fig: go.Figure, fmt: str) -> bytes:

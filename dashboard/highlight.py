@@ -11,12 +11,21 @@ import html
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+# The matcher's rule (ingest/mentions/matcher.py RULE_HELP) -> the words shown on a highlight for why it counted.
+# Plain text, short: they go into a title attribute and the legend table. "surname-after-full-name" is the rule
+# name of stores written before the derived forms (the matcher's OLD_RULES); an unknown rule is shown as it is.
 RULES = {
-    "alias": "name or alias",
-    "fuzzy": "fuzzy spelling match",
-    "context": "surname in context",
+    "alias": "an alias",
+    "middle-name": "full name with a middle name or initial",
+    "title-surname": "title and family name",
+    "surname-after-full": "family name after the full name",
     "surname-after-full-name": "surname after the full name",
-    "topic": "topic phrase",
+    "surname-distinctive": "family name alone (unambiguous)",
+    "transliteration": "another script or spelling",
+    "fuzzy": "a one-letter slip",
+    "context": "a cue word in context",
+    "named-after": "institution named after the person",
+    "topic": "a topic term",
 }
 
 STYLE = (

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import hmac
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
@@ -19,6 +21,7 @@ from dashboard import access, cache
 from dashboard.data import dispatch, search
 from dashboard.data.filters import BUCKETS, MEASURES, PRESETS, SCALES, Filters
 from dashboard.data.names import Names
+from dashboard.escape import markdown_text
 from dashboard.urlstate import PAGE_PARAMS
 
 CTX_KEY = "_newsmon_ctx"
@@ -75,11 +78,11 @@ def _oidc_gate() -> bool:
     who = str(user.get("email") or user.get("name") or "this account")
     if not ok:
         st.title("newsmon")
-        st.error(f"{who} may not use this dashboard: {why}.")
+        st.error(f"{markdown_text(who)} may not use this dashboard: {why}.")
         st.button("Log out", on_click=st.logout)
         return False
     with st.sidebar:
-        st.caption(f"Logged in as {who}")
+        st.caption(f"Logged in as {markdown_text(who)}")
         st.button("Log out", on_click=st.logout, key="logout")
     return True
 
@@ -112,6 +115,29 @@ def _init_from_url(f: Filters) -> None:
     ss["f_sources"], ss["f_languages"] = list(f.sources), list(f.languages)
     ss["f_search"] = f.search
     ss["f_unique"] = f.unique
+    ss["f_fetched"] = f.fetched
+
+
+def _keep_entity_ids(names) -> None:
+    """The people and topics chosen stay ids when their labels change between two runs.
+
+    A multiselect's browser sends back the labels it showed ("Alice Example", or "Alice Example (12)"), and
+    Streamlit maps them to options by this run's labels: once the counts in the labels change (the store's index
+    finished building, a new batch landed) a chosen person came back as the string "Alice Example", and the
+    charts emptied. Read here, before the widgets are drawn, the values are still mapped by the labels of the run
+    that drew them; set again, they are sent with this run's labels. A label that reached the state anyway is
+    mapped back by its name."""
+    ss = st.session_state
+    for key, kind in (("f_people", "person"), ("f_topics", "topic")):
+        if key not in ss:
+            continue
+        by_name = {label: e for (k, e), label in names.names.items() if k == kind}
+        ids = []
+        for v in ss[key]:
+            v = by_name.get(re.sub(r" \([\d,]+\)$", "", str(v)), v)
+            if v not in ids:
+                ids.append(v)
+        ss[key] = ids
 
 
 def search_status(root: Path, text: str) -> str | None:
@@ -155,13 +181,20 @@ def sidebar(pages: Sequence = ()) -> Context | None:
             parsed = parsed.with_(people=tuple(ents[ents["kind"] == "person"]["entity_id"].head(3)))
         _init_from_url(parsed)
         ss["_newsmon_url_loaded"] = True
+    else:
+        _keep_entity_ids(names)
     ents = cache.entity_counts(root, version)
     people = ents[ents["kind"] == "person"]
     topics = ents[ents["kind"] == "topic"]
-    count = {(k, e): int(n) for k, e, n in zip(ents["kind"], ents["entity_id"], ents["articles"], strict=False)}
+    # (counts are unknown, None, while the store's index is first built: dashboard.data.queries.entity_counts)
+    count = {(k, e): None if pd.isna(n) else int(n)
+             for k, e, n in zip(ents["kind"], ents["entity_id"], ents["articles"], strict=False)}
 
     def fmt(kind: str):
-        return lambda e: f"{names.get((kind, e))} ({count.get((kind, e), 0):,})"
+        def label(e: str) -> str:
+            n = count.get((kind, e), 0)
+            return names.get((kind, e)) if n is None else f"{names.get((kind, e))} ({n:,})"
+        return label
 
     for key, allowed in (("f_sources", summary["sources"]), ("f_languages", summary["languages"])):
         if any(v not in allowed for v in ss.get(key, [])):
@@ -190,6 +223,8 @@ def sidebar(pages: Sequence = ()) -> Context | None:
         st.radio("Scale", SCALES, key="f_scale", horizontal=True,
                  format_func={"raw": "Raw counts", "share": "Share of articles"}.get)
         st.number_input("Rolling average (buckets, 0 = off)", min_value=0, max_value=52, step=1, key="f_rolling")
+        st.toggle("Include articles dated by their fetch", key="f_fetched", help=FETCHED_HELP)
+        fetched_note = st.empty()
         with st.expander("Sources, language, search", expanded=bool(ss.get("f_sources") or ss.get("f_search"))):
             st.multiselect("Sources", summary["sources"], key="f_sources")
             st.multiselect("Languages", summary["languages"], key="f_languages", format_func=lambda x: x or "unknown")
@@ -201,7 +236,7 @@ def sidebar(pages: Sequence = ()) -> Context | None:
                           help="Count each near-duplicate story (syndicated copies) once, at its first article.")
         st.caption(f"Store: `{root}` · {summary['articles']:,} articles")
         if names.error:
-            st.caption(names.error)
+            st.caption(markdown_text(names.error))
     f = Filters(
         people=tuple(ss.get("f_people") or ()), topics=tuple(ss.get("f_topics") or ()),
         start=start, end=end, preset=preset, bucket=ss.get("f_bucket") or "week",
@@ -209,13 +244,34 @@ def sidebar(pages: Sequence = ()) -> Context | None:
         rolling=int(ss.get("f_rolling") or 0), sources=tuple(ss.get("f_sources") or ()),
         languages=tuple(ss.get("f_languages") or ()), search=ss.get("f_search") or "",
         unique=bool(ss.get("f_unique")) and bool(summary.get("has_stories")),
+        fetched=bool(ss.get("f_fetched")),
     )
     sync_url(f)
     with menu:
         page_links(pages, f.to_query_params())
     ctx = Context(root, version, summary, names, f.resolved(summary["last"]))
+    with fetched_note:
+        fetched_caption(root, version, ctx.filters)
+    if cache.index_status(root) == "building":
+        st.sidebar.caption("The dashboard's index of this store is being built (the first time it is opened, or "
+                           "after a compaction or a recount): pages read the store's files meanwhile, more slowly.")
     ss[CTX_KEY] = ctx
     return ctx
+
+
+FETCHED_HELP = ("An article whose page gave no publication date is stored dated by the time it was fetched. "
+                "Drawn as that day's news it would make a false spike (a backfill would put its whole batch on the "
+                "day of the run), so such articles are left out of every chart, list, count and export unless "
+                "this is on. The article view says where each date comes from.")
+
+
+def fetched_caption(root: Path, version: str, f: Filters) -> None:
+    """How many articles of the period are dated by their fetch, and whether they are counted."""
+    n = cache.query(root, version, "fetch_dated_count", f)
+    if n:
+        st.caption(f"{n:,} article{'s' if n != 1 else ''} in this period {'have' if n != 1 else 'has'} no publication "
+                   f"date of {'their' if n != 1 else 'its'} own (dated by the fetch): "
+                   + ("included." if f.fetched else "left out."))
 
 
 def _filter_params() -> dict[str, str]:
@@ -241,5 +297,5 @@ def fail(message: str, exc: Exception) -> None:
     """A query failed: say so, drop cached results, stop this run."""
     cache.clear_data()
     cache.reset_connection()
-    st.warning(f"{message}: {exc}")
+    st.warning(f"{message}: {markdown_text(exc)}")
     st.stop()

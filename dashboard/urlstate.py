@@ -23,7 +23,8 @@ import streamlit as st
 from dashboard.data.filters import SORTS
 
 ARTICLE = "article"
-SELECTIONS = ("sel", "pair")  # timeline points (selection.encode_points), co-mention cells (encode_pairs)
+SELECTIONS = ("sel", "pair", "src")  # timeline points (selection.encode_points), co-mention cells (encode_pairs),
+# a bar of a per-source chart (encode_sources)
 SORT, PAGE = "sort", "page"  # the drill-down list's order and page number (one list a page)
 PAGE_PARAMS = (ARTICLE, *SELECTIONS, SORT, PAGE)  # page-level parameters, which the sidebar's filter sync keeps
 SORT_WORDS = {"published_at": "date"}  # a sort column's word in the URL, where it is not the column's own name
@@ -50,10 +51,13 @@ class UrlSelection(Generic[T]):
     chart's selection to `selected()`, the list's chosen article to `opened()`."""
 
     def __init__(self, page: str, param: str, encode: Callable[[Sequence[T]], str],
-                 decode: Callable[[str | None], list[T]]) -> None:
-        if param not in SELECTIONS:
-            raise ValueError(f"{param!r} is not a page parameter the filter sync keeps ({SELECTIONS})")
+                 decode: Callable[[str | None], list[T]], clears: Sequence[str] = ()) -> None:
+        """`clears`: the page's other selection parameters, removed by a new click on this chart (a page with
+        two clickable charts lists the articles of the last click)."""
+        if param not in SELECTIONS or any(c not in SELECTIONS for c in clears):
+            raise ValueError(f"{param!r} or {clears!r}: not page parameters the filter sync keeps ({SELECTIONS})")
         self.page, self.param, self.encode, self.decode = page, param, encode, decode
+        self.clears = tuple(clears)
         ss = st.session_state
         self.generation: int = ss.setdefault(self._key("gen"), 0)
         if ARTICLE not in st.query_params and ss.get(self._key("open")):
@@ -84,7 +88,8 @@ class UrlSelection(Generic[T]):
             ss[self._key("event")] = clicked
             if clicked:  # a new history entry, with no article open, at the list's first page (same order)
                 self._new_generation()
-                set_page_params(**{self.param: self.encode(clicked), ARTICLE: None, PAGE: None})
+                set_page_params(**{self.param: self.encode(clicked), ARTICLE: None, PAGE: None},
+                                **dict.fromkeys(self.clears))
         return self.decode(st.query_params.get(self.param))
 
     def opened(self, chosen: str | None) -> None:

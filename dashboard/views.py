@@ -1,4 +1,5 @@
-"""Page sections shared by several pages: timeline, drill-down list, article view, export buttons.
+"""Page sections shared by several pages: timeline, export buttons, why the spike, annotations (the article list
+and the article view: dashboard/lists.py).
 
 Thin: each section calls cached queries and the pure builders, then draws. No SQL here.
 """
@@ -14,15 +15,13 @@ import streamlit as st
 if TYPE_CHECKING:
     import duckdb
 
-from dashboard import cache, charts, export, highlight
-from dashboard.data.filters import SORTS, Filters
-from dashboard.data.selection import PairKey, PointKey, selected_points
+from dashboard import cache, charts, export
+from dashboard.data.filters import Filters
+from dashboard.data.selection import PointKey, selected_points
 from dashboard.data.series import export_frame
+from dashboard.escape import markdown_text
+from dashboard.ownforms import OwnForms, own_forms
 from dashboard.shell import Context, context
-from dashboard.urlstate import SORT_WORDS, UrlList
-
-PAGE_SIZE = 50
-GUESSED = {"fetched": "date guessed: time of fetching", "url": "date from the URL: time unknown", "": "date source unknown"}
 
 
 def shell_context() -> Context | None:
@@ -61,19 +60,27 @@ def timeline_series(ctx: Context) -> pd.DataFrame:
 def timeline_figure(ctx: Context, series: pd.DataFrame, spikes: pd.DataFrame | None = None) -> go.Figure:
     ann = cache.query(ctx.root, ctx.version, "annotations")
     return charts.timeline_figure(series, ctx.names, ctx.filters, spikes=spikes, annotations=ann,
-                                  title="Mentions over time")
+                                  title=charts.timeline_title(ctx.filters), period=span(ctx))
 
 
 def chart_exports(fig: go.Figure, m: dict, table: pd.DataFrame | None, name: str, key: str) -> None:
     """Download buttons; each file is built only when its button is clicked."""
     cols = st.columns(6)
     opts = {"on_click": "ignore", "width": "stretch"}
-    cols[0].download_button("PNG", lambda: export.png(fig, m), f"{name}.png", "image/png", key=f"{key}-png", **opts)
-    cols[1].download_button("SVG", lambda: export.svg(fig, m), f"{name}.svg", "image/svg+xml", key=f"{key}-svg", **opts)
-    cols[2].download_button("PDF", lambda: export.pdf(fig, m), f"{name}.pdf", "application/pdf", key=f"{key}-pdf", **opts)
+    if problem := export.image_problem():  # no Chromium: say what to install; the other formats still work
+        for col, label in zip(cols[:3], ("PNG", "SVG", "PDF"), strict=True):
+            col.button(label, key=f"{key}-{label.lower()}", disabled=True, width="stretch", help=problem)
+    else:
+        cols[0].download_button("PNG", lambda: export.png(fig, m), f"{name}.png", "image/png", key=f"{key}-png", **opts)
+        cols[1].download_button("SVG", lambda: export.svg(fig, m), f"{name}.svg", "image/svg+xml", key=f"{key}-svg",
+                                **opts)
+        cols[2].download_button("PDF", lambda: export.pdf(fig, m), f"{name}.pdf", "application/pdf", key=f"{key}-pdf",
+                                **opts)
     cols[3].download_button("HTML", lambda: export.html(fig, m), f"{name}.html", "text/html", key=f"{key}-html", **opts)
     if table is not None:
         table_exports(table, m, name, key, cols[4:6])
+    if problem:
+        st.caption(problem)
 
 
 def table_exports(table, m: dict, name: str, key: str, cols=None) -> None:
@@ -101,6 +108,12 @@ def timeline_section(ctx: Context, key: str, spikes: pd.DataFrame | None = None)
                             width="stretch", theme=None, config={"displaylogo": False})
     gaps = int(series.drop_duplicates("bucket")["gap"].sum())
     note = f" Shaded: {gaps} {ctx.filters.bucket}(s) with no article stored at all (gaps, not zeros)." if gaps else ""
+    if partial := charts.partial_buckets(*span(ctx), ctx.filters.bucket):
+        b = ctx.filters.bucket
+        which = " and ".join(f"the {b} of {k.isoformat()} ({(d1 - d0).days + 1} days)"
+                             for k, (d0, d1) in sorted(partial.items()))
+        note += (f" Partial: {which} only partly in the period, marked \"partial\" with a hollow point: "
+                 "a lower value there is not a dip.")
     st.caption("Click a point, or pick Box Select in the chart toolbar and drag over several, to list exactly "
                "the articles behind them. Grey bars: articles stored "
                f"per {ctx.filters.bucket}.{note}")
@@ -109,127 +122,10 @@ def timeline_section(ctx: Context, key: str, spikes: pd.DataFrame | None = None)
     return series, selected_points(event)
 
 
-def point_label(ctx: Context, p: PointKey) -> str:
-    return f"{ctx.names.get((p.kind, p.entity_id))}, {ctx.filters.bucket} of {p.bucket.isoformat()}"
-
-
-def drilldown_section(
-    ctx: Context, key: str, points: list[PointKey] | None = None, pairs: list[PairKey] | None = None,
-    series: pd.DataFrame | None = None, generation: int = 0,
-) -> str | None:
-    """Exactly the articles behind the selection, sortable and paged; returns the article id to open.
-
-    The order and page are the URL's (`urlstate.UrlList`). A new `generation` draws the row selection and the
-    "Open an article" box afresh (nothing chosen): the browser keeps a widget's value when only its server-side
-    state is dropped."""
-    points, pairs = points or [], pairs or []
-    url = UrlList(key)  # the sort order and page live in the URL (`sort`, `page`)
-    c1, c2, c3 = st.columns([2, 1, 1])
-    sort = c1.selectbox("Sort by", SORTS, key=url.sort_key, on_change=url.changed,
-                        format_func=lambda s: SORT_WORDS.get(s, s))
-    desc = c2.toggle("Descending", key=url.desc_key, on_change=url.changed)
-    try:
-        first = cache.drilldown(ctx.root, ctx.version, ctx.filters, tuple(points), tuple(pairs), sort, desc, 1, 0)
-    except Exception as exc:  # noqa: BLE001 - shown to the user, cache cleared
-        from dashboard.shell import fail
-
-        fail("The article list could not be read", exc)
-        return None
-    total = int(first["n_total"].iloc[0]) if not first.empty else 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = url.page(pages)
-    c3.number_input(f"Page (of {pages})", min_value=1, max_value=pages, key=url.page_key, on_change=url.changed)
-    if page < url.view.page:
-        st.caption(f"The link asks for page {url.view.page:,}; this list has {pages:,}: showing the last one.")
-    what = (
-        point_label(ctx, points[0]) if len(points) == 1
-        else f"{len(points)} selected points" if points
-        else " & ".join(f"{ctx.names.get(('person', p.a))} with {ctx.names.get(('person', p.b))}" for p in pairs)
-    )
-    value = ""
-    if len(points) == 1 and series is not None:
-        p = points[0]
-        row = series[(series["kind"] == p.kind) & (series["entity_id"] == p.entity_id)
-                     & (pd.to_datetime(series["bucket"]) == pd.Timestamp(p.bucket))]
-        if not row.empty and not pd.isna(row["count"].iloc[0]):
-            value = f" · the point's {ctx.filters.measure} count is {int(row['count'].iloc[0]):,}"
-    st.markdown(f"**{total:,} articles** behind {what}{value}", help="Every article, not a sample.")
-    df = cache.drilldown(ctx.root, ctx.version, ctx.filters, tuple(points), tuple(pairs), sort, desc,
-                         PAGE_SIZE, (page - 1) * PAGE_SIZE)
-    if df.empty:
-        return None
-    view = pd.DataFrame({
-        "published (UTC)": df["published_at"].dt.strftime("%Y-%m-%d %H:%M"),
-        "date": [GUESSED.get(s or "", "") if (s or "") in GUESSED else "" for s in df["published_source"]],
-        "source": df["source"], "title": df["title"], "mentions": df["mentions"],
-        "who / what": [", ".join(ctx.names.get(_kind(ctx, e), e) for e in ents) for ents in df["entities"]],
-        "link": df["url"],
-    })
-    shown = f"{generation}-{sort}-{desc}-{page}"  # another page or order: a fresh table, with no row chosen
-    sel = st.dataframe(view, hide_index=True, width="stretch", on_select="rerun",
-                       selection_mode="single-row", key=f"{key}-table-{shown}",
-                       column_config={"link": st.column_config.LinkColumn("link", display_text="original ↗")})
-    f = ctx.filters
-
-    def every_article() -> pd.DataFrame:  # read when a button is clicked: all rows, not just this page
-        from dashboard.data import queries
-
-        with cache.cursor(ctx.root) as con:
-            full = queries.drilldown(con, f, list(points), list(pairs), sort, desc, None, 0)
-        return full.drop(columns=["n_total"])
-
-    m = make_manifest(ctx, f"articles behind {what}", total)
-    table_exports(every_article, m, "newsmon-articles", f"{key}-dl")
-    ids = list(df["id"])
-    labels = {r.id: f"{r.published_at:%Y-%m-%d} · {r.source} · {r.title}" for r in df.itertuples(index=False)}
-    rows = sel.selection.rows if sel is not None and hasattr(sel, "selection") else []
-    chosen = st.selectbox("Open an article", ids, index=None, format_func=labels.get, key=f"{key}-open-{shown}",
-                          placeholder="Choose an article to read (or select a row above)")
-    if rows:
-        return ids[rows[0]]
-    return chosen
-
-
-def _kind(ctx: Context, entity_id: str) -> tuple[str, str]:
-    return ("person", entity_id) if ("person", entity_id) in ctx.names.names or entity_id in ctx.filters.people \
-        else ("topic", entity_id)
-
-
-def article_view(ctx: Context, article_id: str) -> None:
-    """Title, source, date (flagged when guessed), link, and the cleaned text with mentions highlighted."""
-    row, mentions = cache.article(ctx.root, ctx.version, article_id)
-    if row is None:
-        st.info("That article is not in the store (any more).")
-        return
-    st.divider()
-    when = row["published_at"]
-    flag = GUESSED.get(row.get("published_source") or "", "")
-    meta = [f"**{row['source']}**", f"{when:%Y-%m-%d %H:%M} UTC" if pd.notna(when) else "no date"]
-    if flag:
-        meta.append(f":orange[⚠ {flag}]")
-    if row.get("language"):
-        meta.append(f"language: {row['language']}")
-    authors = row.get("authors")
-    if authors is not None and len(authors):
-        meta.append("by " + ", ".join(str(a) for a in authors))
-    st.markdown(" · ".join(meta))
-    st.link_button("Open the original ↗", row["url"])
-    records = mentions.to_dict("records")
-    st.html(highlight.article_html(row["title"] or "", row["text"] or "", records, ctx.names))
-    if records:
-        legend = mentions.assign(name=[ctx.names.get((k, e)) for k, e in zip(mentions["kind"], mentions["entity_id"],
-                                                                                 strict=False)])
-        st.caption("Highlights: yellow = person, blue = topic; hover a highlight for who or what and which rule.")
-        st.dataframe(legend.groupby(["name", "kind", "field", "rule"], as_index=False).size()
-                     .rename(columns={"size": "matches"}), hide_index=True)
-
-
-def exclude_terms(ctx: Context, keys) -> tuple[str, ...]:
-    """The selected entities' own names: a person's name is not news in the person's own spike."""
-    words: list[str] = []
-    for kind, eid in keys:
-        words += [eid, *ctx.names.get((kind, eid)).split()]
-    return tuple(words)
+def exclude_terms(ctx: Context, keys) -> OwnForms:
+    """The selected entities' own forms (names, possessives, derived forms, titles: dashboard/ownforms.py):
+    a person's name is not news in the person's own spike."""
+    return own_forms(ctx.names.forms, ctx.names.titles, keys)
 
 
 def covered(ctx: Context, points: list[PointKey]) -> str:
@@ -301,7 +197,8 @@ def why_section(ctx: Context, points: list[PointKey]) -> None:
     many = len(explain.selected_entities(points)) > 1
     read = f" (the newest {n_read:,} read)" if n_read < n_sel else ""
     st.markdown(
-        f"**Why the spike?** {len(points)} selected point{'s' if len(points) > 1 else ''}: {covered(ctx, points)}. "
+        f"**Why the spike?** {len(points)} selected point{'s' if len(points) > 1 else ''}: "
+        f"{markdown_text(covered(ctx, points))}. "
         f"{n_sel:,} articles{read} compared with {n_base:,} articles mentioning the same "
         f"{who}{' (each)' if many else ''} in the {days} days before {'its' if not many else 'each one’s'} "
         f"first selected {ctx.filters.bucket}"

@@ -145,10 +145,22 @@ def week_count(tiny, kind: str, entity: str, bucket: str) -> int:
     not from the dashboard's queries."""
     start = date.fromisoformat(bucket)
     return sum(
-        1 for a in tiny.articles
+        1 for a in tiny.charted
         if start <= a.published_at.date() < start + timedelta(days=7)
         and any(m.kind == kind and m.entity_id == entity for m in a.mentions)
     )
+
+
+def menu_options(page, name: str) -> list[str]:
+    """Open the select box or multiselect labelled `name` and return its options' texts (a click alone did not
+    always open the menu; the arrow key does, as in `open_first_article`). Escape closes it again."""
+    settled(page)
+    combo = page.get_by_role("combobox", name=name)
+    combo.click()
+    if not page.get_by_role("option").first.is_visible():
+        combo.press("ArrowDown")
+    page.get_by_role("option").first.wait_for()
+    return page.get_by_role("option").all_inner_texts()
 
 
 def open_first_article(page) -> None:

@@ -38,6 +38,12 @@ class TinyStore:
     def store(self) -> Store:
         return Store(self.root)
 
+    @property
+    def charted(self) -> tuple[Article, ...]:
+        """The articles the charts, lists and counts count by default: not those dated by their fetch time (no
+        publication date found in the page: `Filters.fetched`)."""
+        return tuple(a for a in self.articles if a.published_source != "fetched")
+
 
 def write_tiny_watchlist(path: Path) -> Path:
     lines = ['[meta]', 'as_of = "2024-04-01"', '']

@@ -6,8 +6,11 @@ write SQL, and user choices reach it through whitelists and bound parameters. Im
 schema) and `ingest.mentions.watchlist` (display names).
 
 - filters.py: `Filters` (mirrored in the URL); selection.py: `PointKey`, `PairKey`, chart selections → keys.
-- queries.py: the SQL (`timeline_sql`, `drilldown_sql`, `co_mentions_sql`, `texts`, ...); buckets.py: bucket
-  arithmetic; series.py: `assemble` (gaps as gaps), `export_frame`; health.py: Sources & health tables.
+- queries.py: the SQL (`timeline_sql`, `drilldown_sql`, `texts`, ...); counts.py: the panels' counts
+  (`count_articles_sql`, `top_sources_sql`, `co_mentions_sql`, ...); buckets.py: bucket arithmetic; series.py:
+  `assemble` (gaps as gaps), `export_frame`; health.py: Sources & health tables.
+- duck.py: every DuckDB connection and cursor (UTC, spilling, a memory target that never drops an answer);
+  querylog.py: the registry of the pages' queries (`@query`), their log and its replay.
 - index.py: the DuckDB rollup index (`connect`); dispatch.py: each query answered from the index, the text
   index or a scan; facets.py: the same under a full-text search.
 - search.py: the tantivy text index (`TextIndex`, `parse`); search_build.py: its build in a child process.

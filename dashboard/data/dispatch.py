@@ -23,10 +23,12 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from dashboard.data import buckets, facets, queries, search
+from dashboard.data import buckets, counts, facets, queries, search
+from dashboard.data import source_list as bars
 from dashboard.data.filters import Filters
+from dashboard.data.querylog import query
 from dashboard.data.search import TextIndex
-from dashboard.data.selection import PairKey, PointKey
+from dashboard.data.selection import PairKey, PointKey, SourceKey
 
 _PREVIOUS: dict[Path, TextIndex] = {}  # text index directory -> the ready index used before the current one
 _LOCK = threading.Lock()
@@ -81,6 +83,7 @@ def _keys(ti: TextIndex | None, f: Filters, terms) -> np.ndarray | None:
     return None if ti is None else facets.search_keys(ti, f, terms)
 
 
+@query
 def timeline_counts(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Per bucket and selected entity: articles that mention it, and mention rows. Only non-zero rows."""
     terms, ti, fresh = _search(con, f)
@@ -89,6 +92,7 @@ def timeline_counts(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     return queries.timeline_sql(con, f, _keys(ti, f, terms))
 
 
+@query
 def drilldown(
     con: duckdb.DuckDBPyConnection,
     f: Filters,
@@ -117,14 +121,26 @@ def drilldown(
     return queries.drilldown_sql(con, f, points, pairs, sort, descending, limit, offset, hits, total, span)
 
 
+@query
+def source_list(
+    con: duckdb.DuckDBPyConnection, f: Filters, key: SourceKey, sort: str = "published_at", descending: bool = True,
+    limit: int | None = None, offset: int = 0,
+) -> pd.DataFrame:
+    """Exactly the articles behind one bar of a per-source chart: see `source_list.source_list_sql`."""
+    terms, ti, _ = _search(con, f)
+    return bars.source_list_sql(con, f, key, sort, descending, limit, offset, _keys(ti, f, terms) if terms else None)
+
+
+@query
 def top_sources(con: duckdb.DuckDBPyConnection, f: Filters, n: int = 10) -> pd.DataFrame:
     """Sources with the most articles mentioning any selected entity."""
     terms, ti, fresh = _search(con, f)
     if fresh:
         return facets.top_sources(ti, f, terms, n)
-    return queries.top_sources_sql(con, f, n, _keys(ti, f, terms))
+    return counts.top_sources_sql(con, f, n, _keys(ti, f, terms))
 
 
+@query
 def co_mentions(con: duckdb.DuckDBPyConnection, f: Filters, n: int = 12) -> pd.DataFrame:
     """Pairs of people mentioned in the same article, among the `n` most-mentioned people under the filters.
 
@@ -133,25 +149,28 @@ def co_mentions(con: duckdb.DuckDBPyConnection, f: Filters, n: int = 12) -> pd.D
     terms, ti, fresh = _search(con, f)
     if fresh:
         return facets.co_mentions(ti, f, terms, n)
-    return queries.co_mentions_sql(con, f, n, _keys(ti, f, terms))
+    return counts.co_mentions_sql(con, f, n, _keys(ti, f, terms))
 
 
+@query
 def entity_totals(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Every entity's articles, mentions, mentions in titles and last mention under the filters."""
     terms, ti, fresh = _search(con, f)
     if fresh:
         return facets.entity_totals(ti, f, terms)
-    return queries.entity_totals_sql(con, f, _keys(ti, f, terms))
+    return counts.entity_totals_sql(con, f, _keys(ti, f, terms))
 
 
+@query
 def count_articles(con: duckdb.DuckDBPyConnection, f: Filters, selected: bool) -> int:
     """Articles under the filters, mentioning a selected entity or not."""
     terms, ti, fresh = _search(con, f)
     if fresh:
         return facets.count_articles(ti, f, terms, selected)
-    return queries.count_articles_sql(con, f, selected, _keys(ti, f, terms))
+    return counts.count_articles_sql(con, f, selected, _keys(ti, f, terms))
 
 
+@query
 def period_article_ids(con: duckdb.DuckDBPyConnection, f: Filters, limit: int, selected: bool) -> list[str]:
     """Newest articles under the filters: those mentioning a selected entity, or all stored ones."""
     terms, ti, fresh = _search(con, f)
@@ -162,6 +181,7 @@ def period_article_ids(con: duckdb.DuckDBPyConnection, f: Filters, limit: int, s
     return queries.period_article_ids_sql(con, f, limit, selected, hits)
 
 
+@query
 def entity_article_ids(
     con: duckdb.DuckDBPyConnection, f: Filters, kind: str, entity_id: str, start: date, end: date, limit: int
 ) -> list[str]:

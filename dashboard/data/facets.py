@@ -46,7 +46,8 @@ def _day(d: date) -> int:
 
 
 def _query(ti: TextIndex, f: Filters, terms: tuple[Term, ...], *extra, dated: bool = False):
-    """The tantivy query for the filters (dates, sources, languages, unique stories), the search and `extra`.
+    """The tantivy query for the filters (dates, sources, languages, unique stories, fetch-dated), the search and
+    `extra`.
 
     The search's title-or-body alternatives are distributed over the filters, (t1 ∧ filters) ∨ (b1 ∧ filters):
     inside an intersection a phrase is checked only on the documents the filters leave, whereas a union of
@@ -69,6 +70,8 @@ def _query(ti: TextIndex, f: Filters, terms: tuple[Term, ...], *extra, dated: bo
         musts.append(Q.term_set_query(schema, "lang", ["=" + x for x in f.languages]))
     if f.unique:
         musts.append(Q.term_query(schema, "first", 1))
+    if not f.fetched:  # leave out the articles dated by their fetch time
+        musts.append(Q.term_query(schema, "fetched", 0))
     musts += [q for q in extra if q is not None]
 
     def all_of(qs):
@@ -199,7 +202,7 @@ def co_mentions(ti: TextIndex, f: Filters, terms: tuple[Term, ...], n: int) -> p
 
 
 def entity_totals(ti: TextIndex, f: Filters, terms: tuple[Term, ...]) -> pd.DataFrame:
-    """As `queries.entity_totals_sql`: every entity's articles, mention rows, title mention rows and last mention
+    """As `counts.entity_totals_sql`: every entity's articles, mention rows, title mention rows and last mention
     time under the filters and the search.
 
     One aggregation: the `ec` terms ("kind:id|rows|title rows") give the first three, a terms aggregation of the

@@ -30,6 +30,9 @@ class Filters:
     languages: tuple[str, ...] = ()  # empty = all
     search: str = ""  # words, "phrases", prefix*: see dashboard/data/search.py
     unique: bool = False  # one article per story (near-duplicate cluster): the story's first article
+    # Articles whose page gave no publication date are stored dated by their fetch time (published_source
+    # "fetched"): on a backfill that is the run's day, a fake spike. Left out unless asked for (docs/dashboard.md).
+    fetched: bool = False
 
     def __post_init__(self) -> None:
         if self.bucket not in BUCKETS:
@@ -93,7 +96,7 @@ class Filters:
                     kwargs[f.name] = date.fromisoformat(raw)
                 elif f.name == "rolling":
                     kwargs[f.name] = max(0, int(raw))
-                elif f.name == "unique":
+                elif f.name in ("unique", "fetched"):
                     kwargs[f.name] = raw.lower() in ("1", "true", "yes")
                 else:
                     kwargs[f.name] = raw

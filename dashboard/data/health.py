@@ -10,6 +10,7 @@ import pandas as pd
 
 from dashboard.data.filters import Filters
 from dashboard.data.queries import _base, _bucket
+from dashboard.data.querylog import query
 
 
 def has_annotations(con: duckdb.DuckDBPyConnection) -> bool:
@@ -17,6 +18,7 @@ def has_annotations(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 
+@query
 def source_health(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Per source: articles stored, newest article, last run that stored or fetched, failures in runs."""
     return con.execute(
@@ -31,6 +33,7 @@ def source_health(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 
+@query
 def failures(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Failures by source and reason, summed over the run log."""
     return con.execute(
@@ -40,6 +43,7 @@ def failures(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 
+@query
 def runs(con: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFrame:
     """The run log, newest first; `language_disagrees` is empty for runs logged before it was recorded."""
     cols = {r[0] for r in con.execute("DESCRIBE runs").fetchall()}
@@ -52,6 +56,7 @@ def runs(con: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFrame:
 
 
 
+@query
 def articles_per_source(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     params: dict = {}
     conds = _base(f.with_(search=""), "a", params)
@@ -63,6 +68,7 @@ def articles_per_source(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFr
 
 
 
+@query
 def annotations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Live event annotations (the latest version of each id, not deleted), oldest first."""
     if not has_annotations(con):

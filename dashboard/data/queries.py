@@ -21,19 +21,21 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from dashboard.data import search
+from dashboard.data import index, search
 from dashboard.data.buckets import bucket_end, bucket_range, bucket_start  # noqa: F401 - also imported from here
 from dashboard.data.filters import BUCKETS, SORTS, Filters
+from dashboard.data.querylog import query
 from dashboard.data.selection import PairKey, PointKey
 
 
 def connect(
-    root: Path | str, threads: int | None = None, index_path: Path | None = None, memory_limit: str | None = None
+    root: Path | str, threads: int | None = None, index_path: Path | None = None, memory_limit: str | None = None,
+    wait: bool = True,
 ) -> duckdb.DuckDBPyConnection:
     """See `dashboard.data.index.connect`: views over the files, or the local index when `index_path` is given."""
     from dashboard.data.index import connect as _connect
 
-    return _connect(root, threads=threads, index_path=index_path, memory_limit=memory_limit)
+    return _connect(root, threads=threads, index_path=index_path, memory_limit=memory_limit, wait=wait)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -46,7 +48,7 @@ def _day_start(d: date) -> datetime:
 def _base(
     f: Filters, alias: str, params: dict, con: duckdb.DuckDBPyConnection | None = None, hits: np.ndarray | None = None
 ) -> list[str]:
-    """Conditions shared by every mentions query: dates, sources, languages, full-text search.
+    """Conditions shared by every mentions query: dates, sources, languages, stories, fetch-dated, full-text search.
 
     `hits`: the search's article keys from the text index (needs `con`); without them a search scans the text."""
     conds = [f"{alias}.published_at IS NOT NULL"]
@@ -66,6 +68,8 @@ def _base(
     if f.unique:
         # A story's id is the id of its first article: keeping those keys keeps each story once.
         conds.append("(a.story_id IS NULL OR a.story_id = a.id)" if alias == "a" else f"{alias}.first")
+    if not f.fetched:  # articles dated by their fetch time (no date found in the page) are left out
+        conds.append("a.published_source IS DISTINCT FROM 'fetched'" if alias == "a" else f"NOT {alias}.fetched")
     if hits is not None:  # the text index applied the search (and maybe narrowed it to a selection)
         if con is None:
             raise ValueError("search hits need the connection")
@@ -91,14 +95,27 @@ def _bucket(f: Filters, params: dict, col: str = "m.published_at") -> str:
     return f"CAST(date_trunc($bucket, {col}) AS DATE)"
 
 
+@query
 def entity_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every entity in the store with the number of articles that mention it (filter options)."""
-    return con.execute(
-        "SELECT kind, entity_id, count(DISTINCT article_id) AS articles FROM mentions"
-        " GROUP BY ALL ORDER BY articles DESC, entity_id"
-    ).df()
+    """Every entity in the store with the number of dated articles that mention it (filter options).
+
+    From the per-day rollup (per-day counts of one entity add up exactly); without an index, the mention rows.
+    While an index is first built, counting distinct articles per entity over every mention row took 7 s at a
+    million articles on a busy machine, before the first chart could be drawn: then the entities are ranked by
+    their mention rows and `articles` is null (unknown) until the index is in place."""
+    state = index.status(con)
+    if state == "index":
+        sql = "SELECT kind, entity_id, CAST(sum(articles) AS BIGINT) AS articles FROM rollup GROUP BY ALL"
+    elif state == "building":
+        return con.execute("SELECT kind, entity_id, CAST(NULL AS BIGINT) AS articles FROM mentions_raw"
+                           " WHERE published_at IS NOT NULL GROUP BY ALL ORDER BY count(*) DESC, entity_id").df()
+    else:
+        sql = ("SELECT kind, entity_id, count(*) AS articles FROM (SELECT DISTINCT kind, entity_id, article_id"
+               " FROM mentions_raw WHERE published_at IS NOT NULL) GROUP BY ALL")
+    return con.execute(sql + " ORDER BY articles DESC, entity_id").df()
 
 
+@query
 def store_summary(con: duckdb.DuckDBPyConnection) -> dict:
     """Article count, date span, sources and languages in the store (for filter widgets and headlines)."""
     n, first, last = con.execute(
@@ -121,6 +138,7 @@ def store_summary(con: duckdb.DuckDBPyConnection) -> dict:
     }
 
 
+@query
 def coverage(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Articles stored per bucket under the date/source/language/unique filters (not search): the denominator."""
     params: dict = {}
@@ -133,13 +151,15 @@ def coverage(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
 
 
 def _day_conds(f: Filters, params: dict, alias: str = "r") -> list[str]:
-    """Date, source, language and unique-story conditions on a rollup."""
+    """Date, source, language, unique-story and fetch-dated conditions on a rollup."""
     conds = ["true"]
     if f.languages:
         params["languages"] = list(f.languages)
         conds.append(f"list_contains($languages::VARCHAR[], {alias}.language)")
     if f.unique:
         conds.append(f"{alias}.first")
+    if not f.fetched:
+        conds.append(f"NOT {alias}.fetched")
     if f.start is not None:
         params["day_start"] = f.start
         conds.append(f"{alias}.day >= $day_start")
@@ -152,30 +172,34 @@ def _day_conds(f: Filters, params: dict, alias: str = "r") -> list[str]:
     return conds
 
 
-def _rollup_ok(f: Filters) -> bool:
-    """The per-day rollups answer every filter but a full-text search."""
-    return not search.parse(f.search)
+def _rollup_ok(con: duckdb.DuckDBPyConnection, f: Filters) -> bool:
+    """The per-day rollups answer every filter but a full-text search, once they are tables: as views over the
+    files (no index, or while it is built) they would aggregate every mention row first, so the queries
+    count from the mention rows instead."""
+    return not search.parse(f.search) and index.has_rollups(con)
 
 
 def timeline_sql(con: duckdb.DuckDBPyConnection, f: Filters, hits: np.ndarray | None = None) -> pd.DataFrame:
     """Per bucket and selected entity: articles that mention it, and mention rows. Only non-zero rows.
 
-    Read from the per-day rollup unless there is a full-text search, which needs the articles' text.
+    Read from the per-day rollup unless there is a full-text search, which needs the articles' text. Ordered by
+    bucket, kind and entity: the same rows in the same order on every call (a replayed query log compares them,
+    and the timeline gives each entity its colour in the order it first appears).
     """
     params: dict = {}
-    if _rollup_ok(f):
+    if _rollup_ok(con, f):
         conds = _day_conds(f, params) + [_entities(f, params).replace("m.", "r.")]
         sql = (
             f"SELECT {_bucket(f, params, 'r.day')} AS bucket, r.kind, r.entity_id,"
             " CAST(sum(r.articles) AS BIGINT) AS articles, CAST(sum(r.mentions) AS BIGINT) AS mentions"
-            f" FROM rollup r WHERE {' AND '.join(conds)} GROUP BY ALL ORDER BY 1"
+            f" FROM rollup r WHERE {' AND '.join(conds)} GROUP BY ALL ORDER BY 1, 2, 3"
         )
         return con.execute(sql, params).df()
     conds = _base(f, "m", params, con, hits) + [_entities(f, params)]
     sql = (
         f"SELECT {_bucket(f, params)} AS bucket, m.kind, m.entity_id,"
         " count(DISTINCT m.article_id) AS articles, count(*) AS mentions"
-        f" FROM mentions m WHERE {' AND '.join(conds)} GROUP BY ALL ORDER BY 1"
+        f" FROM mentions m WHERE {' AND '.join(conds)} GROUP BY ALL ORDER BY 1, 2, 3"
     )
     return con.execute(sql, params).df()
 
@@ -289,12 +313,14 @@ def drilldown_sql(
     return df[[c for c in df.columns if c != "n_total"] + ["n_total"]]
 
 
+@query
 def article(con: duckdb.DuckDBPyConnection, article_id: str) -> dict | None:
     """One article row as a dict, or None."""
     df = con.execute("SELECT * FROM articles_raw WHERE id = $id LIMIT 1", {"id": article_id}).df()
     return None if df.empty else df.iloc[0].to_dict()
 
 
+@query
 def article_mentions(con: duckdb.DuckDBPyConnection, article_id: str) -> pd.DataFrame:
     """The mentions of one article, title and body, in text order."""
     return con.execute(
@@ -304,77 +330,7 @@ def article_mentions(con: duckdb.DuckDBPyConnection, article_id: str) -> pd.Data
     ).df()
 
 
-def top_sources_sql(con: duckdb.DuckDBPyConnection, f: Filters, n: int = 10,
-                    hits: np.ndarray | None = None) -> pd.DataFrame:
-    """Sources with the most articles mentioning any selected entity."""
-    params: dict = {"n": n}
-    conds = _base(f, "m", params, con, hits) + [_entities(f, params)]
-    return con.execute(
-        "SELECT m.source, count(DISTINCT m.article_id) AS articles FROM mentions m"
-        f" WHERE {' AND '.join(conds)} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $n",
-        params,
-    ).df()
-
-
-def co_mentions_sql(con: duckdb.DuckDBPyConnection, f: Filters, n: int = 12,
-                    hits: np.ndarray | None = None) -> pd.DataFrame:
-    """Pairs of people mentioned in the same article, among the `n` most-mentioned people under the filters.
-
-    Columns a, b (a < b), articles. If two or more people are selected, the matrix is over them.
-    """
-    params: dict = {"n": n}
-    if _rollup_ok(f):
-        conds = _day_conds(f, params) + ["r.kind = 'person'"]
-        if len(f.people) >= 2:
-            params["people"] = list(f.people)
-            conds.append("list_contains($people::VARCHAR[], r.entity_id)")
-        sql = (
-            f"WITH top AS (SELECT r.entity_id FROM rollup r WHERE {' AND '.join(conds)}"
-            " GROUP BY 1 ORDER BY sum(r.articles) DESC, 1 LIMIT $n)"
-            " SELECT p.a, p.b, CAST(sum(p.articles) AS BIGINT) AS articles FROM pair_rollup p"
-            f" WHERE {' AND '.join(_day_conds(f, params, 'p'))}"
-            " AND p.a IN (SELECT entity_id FROM top) AND p.b IN (SELECT entity_id FROM top)"
-            " GROUP BY ALL ORDER BY articles DESC, a, b"
-        )
-        return con.execute(sql, params).df()
-    conds = _base(f, "m", params, con, hits) + ["m.kind = 'person'"]
-    if len(f.people) >= 2:
-        params["people"] = list(f.people)
-        conds.append("list_contains($people::VARCHAR[], m.entity_id)")
-    where = " AND ".join(conds)
-    sql = (
-        f"WITH e AS (SELECT DISTINCT m.article_id, m.entity_id FROM mentions m WHERE {where}),"
-        " top AS (SELECT entity_id FROM e GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT $n),"
-        " t AS (SELECT e.* FROM e SEMI JOIN top USING (entity_id))"
-        " SELECT x.entity_id AS a, y.entity_id AS b, count(*) AS articles"
-        " FROM t x JOIN t y ON x.article_id = y.article_id AND x.entity_id < y.entity_id"
-        " GROUP BY ALL ORDER BY articles DESC, a, b"
-    )
-    return con.execute(sql, params).df()
-
-
-def entity_totals_sql(con: duckdb.DuckDBPyConnection, f: Filters, hits: np.ndarray | None = None) -> pd.DataFrame:
-    """Every entity's articles and mentions under the filters (entity selection ignored).
-
-    Read from the per-day rollup unless there is a full-text search."""
-    params: dict = {}
-    if _rollup_ok(f):
-        return con.execute(
-            "SELECT r.kind, r.entity_id, CAST(sum(r.articles) AS BIGINT) AS articles,"
-            " CAST(sum(r.mentions) AS BIGINT) AS mentions, CAST(sum(r.in_titles) AS BIGINT) AS in_titles,"
-            f" max(r.last_seen) AS last_seen FROM rollup r WHERE {' AND '.join(_day_conds(f, params))}"
-            " GROUP BY ALL ORDER BY articles DESC, entity_id",
-            params,
-        ).df()
-    conds = _base(f, "m", params, con, hits)
-    return con.execute(
-        "SELECT m.kind, m.entity_id, count(DISTINCT m.article_id) AS articles, count(*) AS mentions,"
-        " count(*) FILTER (WHERE m.field = 'title') AS in_titles, max(m.published_at) AS last_seen"
-        f" FROM mentions m WHERE {' AND '.join(conds)} GROUP BY ALL ORDER BY articles DESC, entity_id",
-        params,
-    ).df()
-
-
+@query
 def texts(con: duckdb.DuckDBPyConnection, ids: list[str]) -> pd.DataFrame:
     """Titles and cleaned texts of the given articles (for term statistics)."""
     return con.execute(
@@ -414,18 +370,6 @@ def period_article_ids_sql(con: duckdb.DuckDBPyConnection, f: Filters, limit: in
         conds = _base(f, "a", params, con, hits)
         sql = f"SELECT a.id FROM articles a WHERE {' AND '.join(conds)} ORDER BY a.published_at DESC, 1 LIMIT $lim"
     return [r[0] for r in con.execute(sql, params).fetchall()]
-
-
-def count_articles_sql(con: duckdb.DuckDBPyConnection, f: Filters, selected: bool,
-                       hits: np.ndarray | None = None) -> int:
-    """Articles under the filters, mentioning a selected entity or not."""
-    params: dict = {}
-    if selected:
-        conds = _base(f, "m", params, con, hits) + [_entities(f, params)]
-        sql = f"SELECT count(DISTINCT m.article_id) FROM mentions m WHERE {' AND '.join(conds)}"
-    else:
-        sql = f"SELECT count(*) FROM articles a WHERE {' AND '.join(_base(f, 'a', params, con, hits))}"
-    return int(con.execute(sql, params).fetchone()[0])
 
 
 # The dashboard's queries that pick who answers (the SQL above, or the text index) live in dashboard/data/dispatch.py;

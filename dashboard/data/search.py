@@ -60,7 +60,7 @@ HELP = (
 )
 WORD_CLASS = r"\pL\pN"  # RE2 (DuckDB) and Rust regex spell the same Unicode categories alike
 TOKEN_RE = r"[\p{L}\p{N}]+"
-SCHEMA_VERSION = "5"  # bump when the schema or the tokenizer changes: an older index is rebuilt
+SCHEMA_VERSION = "6"  # bump when the schema or the tokenizer changes: an older index is rebuilt (6: `fetched`)
 KEY_SQL = "CAST(hash({col}) >> 1 AS BIGINT)"
 FIELDS = ("title", "body")  # a term matches in either  # the article key both sides compute (DuckDB's hash)
 
@@ -176,6 +176,7 @@ class TextIndex:
         sb.add_text_field("source", tokenizer_name="raw", fast=True)
         sb.add_text_field("lang", tokenizer_name="raw")  # "=" + coalesce(language, "")
         sb.add_integer_field("first", indexed=True)  # 1: the first article of its story (or in none)
+        sb.add_integer_field("fetched", indexed=True)  # 1: dated by its fetch time (no date found in the page)
         sb.add_text_field("ent", tokenizer_name="raw", fast=True)  # "kind:entity_id" of each entity it mentions
         sb.add_json_field("mc", fast=True, tokenizer_name="raw")  # {ent_key(kind, id): mention rows}
         sb.add_text_field("pair", tokenizer_name="raw", fast=True)  # pair_key(a, b) of each two people it names
@@ -222,6 +223,7 @@ class TextIndex:
                 for b in new:
                     search_build.add_batch(writer, b, *now[b])
                     writer.commit()  # one commit per batch: an interrupted build keeps the batches it finished
+                    search_build.release_memory()
                 writer.wait_merging_threads()
                 index.reload()
             tmp = self.directory / "batches.json.tmp"  # what open_current compares: written once all is committed

@@ -27,11 +27,15 @@ import threading
 import time
 from pathlib import Path
 
-import duckdb
-
-from dashboard.data import search
+from dashboard.data import duck, search
 
 NICE = 10  # below the server and the browser: the build may wait, the page should not
+# glibc gives each thread that allocates its own arena (up to 8 per core): tantivy's indexing and merging
+# threads, DuckDB's and Python's then each keep freed memory of their own. Two arenas (set at the child's start,
+# before any thread), and the free memory handed back after each batch (`release_memory`), keep the child's
+# resident memory near what it uses (benchmarks/text_index_build.py; docs/benchmarks.md, "Text index build").
+MALLOC_ARENAS = 2
+_M_ARENA_MAX = -8  # glibc's mallopt parameter
 _ROOT = Path(__file__).resolve().parents[2]  # the repository: the child runs `-m dashboard.data.search_build` from it
 _RUNNING: set[subprocess.Popen] = set()
 _RUNNING_LOCK = threading.Lock()
@@ -99,6 +103,7 @@ def _batch_sql(have: set[str], mentions: bool) -> str:
         SELECT {search.KEY_SQL.format(col='a.id')} AS key, a.id, coalesce({col('title')}, '') AS title,
                coalesce({col('text')}, '') AS text, {col('published_at', 'epoch_us(a.published_at)')} AS ts,
                {col('source')} AS source, coalesce({col('language')}, '') AS lang, {col('story_id')} AS story,
+               coalesce({col('published_source')} = 'fetched', false) AS fetched,
                e.ents, e.ns, e.tn
         FROM read_parquet($a) a LEFT JOIN e ON e.article_id = a.id"""
 
@@ -110,9 +115,8 @@ def add_batch(writer, batch: str, articles: Path, mentions: Path | None) -> None
     # one thread and no order kept: this process runs beside the server and may take its time. (No memory
     # limit: a store file written as one large row group needs its column chunks read, and a build that fails
     # leaves searches scanning.)
-    con = duckdb.connect(":memory:", config={"threads": "1",
-                                              "preserve_insertion_order": "false",
-                                              "disabled_optimizers": "build_side_probe_side"})
+    con = duck.connect(":memory:", {"threads": "1", "preserve_insertion_order": "false",
+                                    "disabled_optimizers": "build_side_probe_side"})
     try:
         params = {"a": str(articles)}
         have = {r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet($a)", params).fetchall()}
@@ -121,9 +125,9 @@ def add_batch(writer, batch: str, articles: Path, mentions: Path | None) -> None
         reader = con.sql(_batch_sql(have, "m" in params), params=params).to_arrow_reader(_BATCH_ROWS)
         for chunk in reader:
             rows = zip(*(chunk.column(c).to_pylist() for c in chunk.schema.names), strict=True)
-            for key, aid, title, text, ts, source, lang, story, ents, ns, tn in rows:
+            for key, aid, title, text, ts, source, lang, story, fetched, ents, ns, tn in rows:
                 doc = {"key": key, "batch": batch, "title": title, "body": text, "pairs": search.pairs_text(title, text),
-                       "lang": "=" + lang, "first": int(story is None or story == aid)}
+                       "lang": "=" + lang, "first": int(story is None or story == aid), "fetched": int(fetched)}
                 if ts is not None:
                     doc["ts"], doc["day"] = ts, ts // _DAY_US
                 if source is not None:
@@ -138,6 +142,17 @@ def add_batch(writer, batch: str, articles: Path, mentions: Path | None) -> None
                 writer.add_document(tantivy.Document(**doc))
     finally:
         con.close()
+
+
+def release_memory() -> None:
+    """After a batch is committed: Python's garbage collected, and glibc's free memory given back to the system."""
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (AttributeError, OSError):  # not glibc
+        pass
 
 
 def _ended(code: int) -> str:
@@ -190,6 +205,10 @@ def _die_with_parent(parent: int) -> None:
 
 def main() -> int:
     """The child: read the job, bring the index up to date, print the result line."""
+    try:
+        ctypes.CDLL(None).mallopt(_M_ARENA_MAX, MALLOC_ARENAS)  # before any thread
+    except (AttributeError, OSError):  # not glibc
+        pass
     line = sys.stdin.readline()
     if not line.strip():  # the server went before sending the job
         return 0

@@ -127,3 +127,57 @@ def _decode_items(raw: str | None, parse: Callable[[str], K | None]) -> list[K]:
             if len(keys) >= MAX_URL_POINTS:
                 break
     return keys
+
+
+@dataclass(frozen=True, order=True)
+class SourceKey:
+    """One bar of a per-source chart: a source, in one time bucket (its first day) or over the whole period (None).
+
+    `selected`: only the articles that mention a selected person or topic ("Top sources"), or every article
+    the source stored ("Articles stored per source")."""
+
+    source: str
+    bucket: date | None = None
+    selected: bool = True
+
+
+def selected_sources(event: Any, selected: bool) -> list[SourceKey]:
+    """The bars of a per-source chart in a selection event; custom data is [source] or [source, bucket day]."""
+    keys: list[SourceKey] = []
+    for p in _points(event):
+        cd = p.get("customdata") if isinstance(p, Mapping) else None
+        if not isinstance(cd, (list, tuple)) or not cd or not isinstance(cd[0], str) or not cd[0]:
+            continue
+        try:
+            day = date.fromisoformat(str(cd[1])[:10]) if len(cd) > 1 and cd[1] else None
+        except ValueError:
+            continue
+        key = SourceKey(cd[0], day, selected)
+        if key not in keys:
+            keys.append(key)
+    return keys
+
+
+def encode_sources(keys: list[SourceKey]) -> str:
+    """The `src` query parameter of one bar: `YYYY-MM-DD:source` (a bucket), `all:source` (the period); a
+    leading `*` for every article stored rather than those mentioning the selection. One bar: a source name
+    may hold commas."""
+    if not keys:
+        return ""
+    k = keys[0]
+    return f"{'' if k.selected else '*'}{k.bucket.isoformat() if k.bucket else 'all'}:{k.source}"
+
+
+def decode_sources(raw: str | None) -> list[SourceKey]:
+    """Read `encode_sources` back; a malformed value gives no selection (a URL is user input)."""
+    raw = raw or ""
+    selected = not raw.startswith("*")
+    when, sep, source = raw.removeprefix("*").partition(":")
+    if not sep or not source:
+        return []
+    if when == "all":
+        return [SourceKey(source, None, selected)]
+    try:
+        return [SourceKey(source, date.fromisoformat(when), selected)]
+    except ValueError:
+        return []

@@ -8,12 +8,36 @@ and a copied link reopens all of it.
 import pandas as pd
 import streamlit as st
 
-from dashboard import cache, charts, views
+from dashboard import cache, charts, lists, views
 from dashboard.data.selection import decode_pairs, encode_pairs, selected_pairs
 from dashboard.urlstate import UrlSelection
 
 ctx = views.shell_context()
 st.title("People & topics")
+
+
+@st.fragment
+def co_mentions() -> None:
+    """The matrix and the list of a clicked cell: a click reruns this fragment only."""
+    f = ctx.filters
+    url = UrlSelection("entities", "pair", encode_pairs, decode_pairs)
+    pairs = cache.query(ctx.root, ctx.version, "co_mentions", f, n=12)
+    clicked = []
+    if pairs.empty:
+        st.info("No two people are mentioned in the same article under these filters.")
+    else:
+        scope = "the selected people" if len(f.people) >= 2 else "the 12 most-mentioned people"
+        fig = charts.co_mentions_figure(pairs, ctx.names, title=f"Articles mentioning both ({scope})")
+        event = st.plotly_chart(fig, key=url.chart_key("co-mentions"), on_select="rerun",
+                                selection_mode=("points",), theme=None, width="content")
+        views.chart_exports(fig, views.make_manifest(ctx, "co-mentions", len(pairs)), pairs, "newsmon-co-mentions",
+                            "co")
+        clicked = selected_pairs(event)
+    chosen = url.selected(clicked)
+    if not chosen and not pairs.empty:
+        st.caption("Click a cell to list the articles that mention both people.")
+    lists.list_and_article(ctx, url, "co-list", pairs=chosen)
+
 if ctx is not None and not (ctx.empty and views.no_data(ctx)):
     f = ctx.filters
     totals = cache.query(ctx.root, ctx.version, "entity_totals", f)
@@ -41,23 +65,4 @@ if ctx is not None and not (ctx.empty and views.no_data(ctx)):
                                 f"ent-{kind}")
 
     st.subheader("Mentioned together")
-    url = UrlSelection("entities", "pair", encode_pairs, decode_pairs)
-    pairs = cache.query(ctx.root, ctx.version, "co_mentions", f, n=12)
-    clicked = []
-    if pairs.empty:
-        st.info("No two people are mentioned in the same article under these filters.")
-    else:
-        scope = "the selected people" if len(f.people) >= 2 else "the 12 most-mentioned people"
-        fig = charts.co_mentions_figure(pairs, ctx.names, title=f"Articles mentioning both ({scope})")
-        event = st.plotly_chart(fig, key=url.chart_key("co-mentions"), on_select="rerun",
-                                selection_mode=("points",), theme=None)
-        views.chart_exports(fig, views.make_manifest(ctx, "co-mentions", len(pairs)), pairs, "newsmon-co-mentions",
-                            "co")
-        clicked = selected_pairs(event)
-    chosen = url.selected(clicked)
-    if chosen:
-        url.opened(views.drilldown_section(ctx, "co-list", pairs=chosen, generation=url.generation))
-    elif not pairs.empty:
-        st.caption("Click a cell to list the articles that mention both people.")
-    if opened := url.article():
-        views.article_view(ctx, opened)
+    co_mentions()

@@ -7,20 +7,24 @@ same page, and a copied link reopens all of it.
 
 import streamlit as st
 
-from dashboard import views
+from dashboard import lists, views
 from dashboard.data.selection import decode_points, encode_points
 from dashboard.urlstate import UrlSelection
 
 ctx = views.shell_context()
 st.title("Explore")
-if ctx is not None and not views.no_data(ctx):
+
+
+@st.fragment
+def timeline_and_list() -> None:
+    """A click on the chart reruns this fragment only (not the sidebar, not the page around it)."""
     url = UrlSelection("explore", "sel", encode_points, decode_points)
     series, clicked = views.timeline_section(ctx, key=url.chart_key("explore-timeline"))
-    points = [p for p in url.selected(clicked)
-              if (p.kind, p.entity_id) in ctx.filters.entities]
+    points = [p for p in url.selected(clicked) if (p.kind, p.entity_id) in ctx.filters.entities]
     if points:
         st.subheader("Articles")
-        url.opened(views.drilldown_section(ctx, "explore-list", points=points, series=series,
-                                           generation=url.generation))
-    if opened := url.article():
-        views.article_view(ctx, opened)
+    lists.list_and_article(ctx, url, "explore-list", points=points, series=series)
+
+
+if ctx is not None and not views.no_data(ctx):
+    timeline_and_list()

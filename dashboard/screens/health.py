@@ -1,11 +1,43 @@
-"""Sources & health: articles per source over time, last successful fetch, failures by reason, the run log."""
+"""Sources & health: articles per source over time, last successful fetch, failures by reason, the run log.
+
+A click on a bar of "Articles stored per source" lists that source's articles of that bucket right under the
+chart (`src` in the URL, with the open article and the list's order and page: dashboard/urlstate.py).
+"""
+
+from dataclasses import replace
 
 import streamlit as st
 
-from dashboard import cache, charts, views
+from dashboard import cache, charts, lists, views
+from dashboard.data.selection import decode_sources, encode_sources, selected_sources
+from dashboard.urlstate import UrlSelection
 
 ctx = views.shell_context()
 st.title("Sources & health")
+
+
+@st.fragment
+def per_source() -> None:
+    """The chart of articles stored per source, and the list of a clicked bar: a click reruns this part only."""
+    f = ctx.filters
+    per = cache.query(ctx.root, ctx.version, "articles_per_source", f)
+    if per.empty:
+        return
+    url = UrlSelection("health", "src", encode_sources, decode_sources)
+    fig = charts.stacked_figure(per, title=f"Articles stored per {f.bucket} and source")
+    event = st.plotly_chart(fig, key=url.chart_key("per-source"), theme=None, on_select="rerun",
+                            selection_mode=("points",))
+    views.chart_exports(fig, views.make_manifest(ctx, "articles per source", len(per)), per,
+                        "newsmon-articles-per-source", "per")
+    chosen = [k for k in url.selected(selected_sources(event, selected=False))
+              if k.source in ctx.summary["sources"] and k.bucket is not None and not k.selected]
+    if chosen:
+        st.subheader("Articles")  # no source name in a heading: headings render Markdown
+    else:
+        st.caption("Click a bar to list that source's articles of that " + f.bucket + ".")
+    # The chart counts every article stored, whatever the search box says: so does its list.
+    lists.list_and_article(replace(ctx, filters=f.with_(search="")), url, "health-list", sources=chosen)
+
 if ctx is not None:
     f = ctx.filters
     health = cache.query(ctx.root, ctx.version, "source_health")
@@ -21,12 +53,7 @@ if ctx is not None:
             "last_fetched": st.column_config.DatetimeColumn("last fetched", format="YYYY-MM-DD HH:mm"),
         })
         views.table_exports(health, views.make_manifest(ctx, "sources", len(health)), "newsmon-sources", "src")
-        per = cache.query(ctx.root, ctx.version, "articles_per_source", f)
-        if not per.empty:
-            fig = charts.stacked_figure(per, title=f"Articles stored per {f.bucket} and source")
-            st.plotly_chart(fig, key="per-source", theme=None)
-            views.chart_exports(fig, views.make_manifest(ctx, "articles per source", len(per)), per,
-                                "newsmon-articles-per-source", "per")
+        per_source()
         st.subheader("Failures by reason")
         fails = cache.query(ctx.root, ctx.version, "failures")
         if fails.empty:

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.access import is_allowed, parse_allow_list, providers
+from dashboard.escape import markdown_text
 from tests.paths import APP, REPO
 
 AUTH = {"redirect_uri": "https://newsmon.example.org/oauth2callback", "cookie_secret": "x" * 32,
@@ -99,7 +100,7 @@ def test_oidc_logged_in_user_sees_the_data(monkeypatch, tiny_store):
               {"people": "alice-example"})
     assert not at.exception, at.exception
     assert at.get("plotly_chart")
-    assert any("ana@newsroom.example" in c.value for c in at.sidebar.caption)
+    assert any(markdown_text("ana@newsroom.example") in c.value for c in at.sidebar.caption)  # escaped Markdown
     assert "Log out" in [b.label for b in at.sidebar.button]
     at.switch_page("screens/explore.py").run()
     assert at.get("plotly_chart")

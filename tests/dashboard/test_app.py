@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.escape import markdown_text
 from tests.paths import APP
 
 PAGES = ["screens/overview.py", "screens/explore.py", "screens/entities.py", "screens/health.py"]
@@ -81,7 +82,7 @@ def test_article_link_shows_escaped_text(monkeypatch, tiny_store):
     assert len(html) == 1
     assert "&lt;script&gt;alert(&#x27;xss&#x27;)&lt;/script&gt;" in html[0] and "<script>" not in html[0]
     assert "&lt;img src=x onerror=alert(1)&gt;" in html[0] and "<img" not in html[0]
-    assert any("guessed" in m.value for m in at.markdown)
+    assert any(markdown_text("no date found in the page") in m.value for m in at.markdown)  # "fetched" is flagged
 
 
 def test_password_gate_shows_no_data(monkeypatch, tiny_store):
@@ -107,17 +108,18 @@ def test_a_selection_in_the_url_lists_its_articles(monkeypatch, tiny_store):
     from datetime import date, timedelta
 
     week = date(2024, 1, 8)
-    want = sum(1 for a in tiny_store.articles if week <= a.published_at.date() < week + timedelta(days=7)
+    want = sum(1 for a in tiny_store.charted if week <= a.published_at.date() < week + timedelta(days=7)
                and any(m.entity_id == "alice-example" for m in a.mentions))
     params = {"people": "alice-example", "sel": f"person:alice-example:{week},bogus,person:nobody:x"}
     at = run(monkeypatch, tiny_store.root, "screens/explore.py", params=params, watchlist=tiny_store.watchlist)
     assert not at.exception, at.exception
-    assert any(m.value.startswith(f"**{want:,} articles** behind Alice Example, week of {week}") for m in at.markdown)
+    shown = markdown_text(f"Alice Example, week of {week}")  # names are escaped: a page may have chosen them
+    assert any(m.value.startswith(f"**{want:,} articles** behind {shown}") for m in at.markdown)
     assert at.query_params["sel"] in (params["sel"], [params["sel"]])  # kept as given: the URL is the selection's record
 
 
 def test_a_co_mention_cell_and_an_article_in_the_url_are_restored(monkeypatch, tiny_store):
-    both = [a for a in tiny_store.articles
+    both = [a for a in tiny_store.charted
             if {"alice-example", "bob-sample"} <= {m.entity_id for m in a.mentions if m.kind == "person"}]
     assert both
     params = {"people": "alice-example,bob-sample", "pair": "bob-sample:alice-example,bogus", "article": both[0].id}
@@ -125,15 +127,91 @@ def test_a_co_mention_cell_and_an_article_in_the_url_are_restored(monkeypatch, t
     assert not at.exception, at.exception
     assert any(m.value.startswith(f"**{len(both):,} articles** behind Alice Example with Bob Sample")
                for m in at.markdown)
-    opened = f"**{both[0].source}** · {both[0].published_at:%Y-%m-%d %H:%M} UTC"
+    opened = f"**{markdown_text(both[0].source)}** · {markdown_text(f'{both[0].published_at:%Y-%m-%d %H:%M} UTC')}"
     assert any(m.value.startswith(opened) for m in at.markdown)  # the open article is shown
     assert len(at.get("html")) == 1
 
 
 def test_an_overview_selection_in_the_url_explains_it_again(monkeypatch, tiny_store):
+    from datetime import date
+
     params = {"people": "carol-test", "bucket": "month", "sel": "person:carol-test:2024-01-01,person:nobody:2024-01-01"}
     at = run(monkeypatch, tiny_store.root, "screens/overview.py", params=params, watchlist=tiny_store.watchlist)
     assert not at.exception, at.exception
-    assert any("**Why the spike?** 1 selected point: Carol Test (month of 2024-01-01)" in m.value
+    assert any(f"**Why the spike?** 1 selected point: {markdown_text('Carol Test (month of 2024-01-01)')}" in m.value
                for m in at.markdown)
-    assert any(b.label == "List the articles behind 1 selected point(s) in Explore" for b in at.button)
+    # ... and lists the point's articles right there, no click through to Explore
+    want = sum(1 for a in tiny_store.charted if a.published_at.date() < date(2024, 2, 1)
+               and any(m.entity_id == "carol-test" for m in a.mentions))
+    assert any(m.value.startswith(f"**{want:,} articles** behind {markdown_text('Carol Test, month of 2024-01-01')}")
+               for m in at.markdown)
+    assert not any("in Explore" in b.label for b in at.button)
+
+
+def _figures(at: AppTest) -> list[dict]:
+    import json
+
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart") if c.proto.spec]
+
+
+def test_the_timeline_title_says_what_is_counted(monkeypatch, tiny_store):
+    at = run(monkeypatch, tiny_store.root, params={"people": "alice-example", "measure": "mentions"},
+             watchlist=tiny_store.watchlist)
+    titles = [f["layout"].get("title", {}).get("text") for f in _figures(at)]
+    assert "Mentions of each person (every match in a title or text), per week" in titles
+    assert "Mentions over time" not in titles
+
+
+def test_partial_buckets_of_a_custom_period_are_marked(monkeypatch, tiny_store):
+    params = {"people": "alice-example", "start": "2024-01-04", "end": "2024-03-20"}  # Thursday to Wednesday
+    at = run(monkeypatch, tiny_store.root, "screens/explore.py", params=params, watchlist=tiny_store.watchlist)
+    assert not at.exception, at.exception
+    note = " ".join(c.value for c in at.caption)
+    assert "Partial: the week of 2024-01-01 (4 days) and the week of 2024-03-18 (3 days)" in note
+    fig = next(f for f in _figures(at) if f["data"][0].get("name") == "Alice Example")
+    assert [a["text"] for a in fig["layout"]["annotations"] if a["text"] == "partial"] == ["partial", "partial"]
+    symbols = fig["data"][0]["marker"]["symbol"]
+    assert symbols[0] == symbols[-1] == "circle-open" and set(symbols[1:-1]) == {"circle"}
+
+
+def test_a_top_sources_bar_in_the_url_lists_its_articles_on_the_overview(monkeypatch, tiny_store):
+    source = "The Sample Times"
+    want = sum(1 for a in tiny_store.charted if a.source == source
+               and any(m.entity_id == "bob-sample" for m in a.mentions))
+    params = {"people": "bob-sample", "src": f"all:{source}"}
+    at = run(monkeypatch, tiny_store.root, params=params, watchlist=tiny_store.watchlist)
+    assert not at.exception, at.exception
+    label = markdown_text(f"{source}, in the period mentioning the selection")
+    assert any(m.value.startswith(f"**{want:,} articles** behind {label}") for m in at.markdown)
+
+
+def test_a_per_source_bar_in_the_url_lists_its_articles_on_sources_and_health(monkeypatch, tiny_store):
+    from datetime import date, timedelta
+
+    source, week = "Daily Fiction", date(2024, 1, 8)
+    want = sum(1 for a in tiny_store.charted if a.source == source
+               and week <= a.published_at.date() < week + timedelta(days=7))
+    assert want
+    params = {"people": "bob-sample", "src": f"*{week}:{source}", "search": "nothing-matches-this"}
+    at = run(monkeypatch, tiny_store.root, "screens/health.py", params=params, watchlist=tiny_store.watchlist)
+    assert not at.exception, at.exception
+    # the chart counts every article stored, whatever the search: so does its list
+    label = markdown_text(f"{source}, week of {week}")
+    assert any(m.value.startswith(f"**{want:,} articles** behind {label}") for m in at.markdown)
+
+
+@pytest.mark.parametrize("param, word", [(None, "left out."), ("True", "included.")])
+def test_articles_dated_by_their_fetch_are_counted_in_the_sidebar_and_the_choice_is_in_the_url(
+        monkeypatch, tiny_store, param, word):
+    n = sum(1 for a in tiny_store.articles if a.published_source == "fetched")
+    params = {"people": "alice-example"} | ({"fetched": param} if param else {})
+    at = run(monkeypatch, tiny_store.root, params=params, watchlist=tiny_store.watchlist)
+    assert not at.exception, at.exception
+    assert at.toggle(key="f_fetched").value is bool(param)
+    assert any(c.value.startswith(f"{n:,} articles in this period have no publication date") and c.value.endswith(word)
+               for c in at.sidebar.caption)
+    assert at.query_params.get("fetched") == ([param] if param else None) or at.query_params.get("fetched") == param
+    shown = at.metric[1].value  # "Mentioning the selection"
+    want = sum(1 for a in (tiny_store.articles if param else tiny_store.charted)
+               if any(m.entity_id == "alice-example" for m in a.mentions))
+    assert shown == f"{want:,}"

@@ -91,7 +91,7 @@ def test_box_selection_lists_the_union_of_its_points(dashboard, page, tiny_store
 
 def _carol_before_march(tiny) -> int:
     """Articles mentioning Carol Test in January and February 2024: the tiny store's two boxed monthly points."""
-    return sum(1 for a in tiny.articles
+    return sum(1 for a in tiny.charted
                if a.published_at.date() < date(2024, 3, 1) and any(m.entity_id == "carol-test" for m in a.mentions))
 
 
@@ -106,7 +106,7 @@ def _box_select(page, first: dict, second: dict) -> None:
     page.mouse.up()
 
 
-def test_why_the_spike_explains_every_boxed_point_then_lists_them_in_explore(dashboard, page, tiny_store_session):
+def test_why_the_spike_explains_every_boxed_point_and_lists_them_there(dashboard, page, tiny_store_session):
     page.goto(f"{dashboard.url}/?people=carol-test&bucket=month")
     wait_chart(page)
     points = [p for p in page.evaluate(POINTS_JS, 0) if p["value"]]
@@ -116,9 +116,10 @@ def test_why_the_spike_explains_every_boxed_point_then_lists_them_in_explore(das
     covers = "2 selected points: Carol Test (months of 2024-01-01, 2024-02-01)"
     page.get_by_text(covers, exact=False).first.wait_for()
     assert f"{covers}. {expected} articles compared with" in page.inner_text("body")
-    page.get_by_role("button", name="List the articles behind 2 selected point(s) in Explore").click()
+    # the articles are listed on the Overview itself: no second click, no other page
     page.get_by_text(f"{expected} articles behind 2 selected points", exact=False).first.wait_for()
-    page.wait_for_url("**/explore?**sel=person%3Acarol-test%3A2024-01-01%2Cperson%3Acarol-test%3A2024-02-01**")
+    page.wait_for_url("**/?**sel=person%3Acarol-test%3A2024-01-01%2Cperson%3Acarol-test%3A2024-02-01**")
+    assert "/explore" not in page.url
 
 
 def test_hostile_article_text_is_shown_not_run(dashboard, page, tiny_store_session):
@@ -132,7 +133,7 @@ def test_hostile_article_text_is_shown_not_run(dashboard, page, tiny_store_sessi
     assert "<img src=x onerror=alert(1)>" in text
     assert page.locator(".nm-title").inner_text().startswith("Alice Example <b>bold</b>")
     assert page.locator(".nm-text img, .nm-text script, .nm-title b").count() == 0
-    assert "guessed" in page.inner_text("body")  # published_source "fetched" is flagged
+    assert "no date found in the page" in page.inner_text("body")  # published_source "fetched" is flagged
     page.wait_for_timeout(500)
     assert dialogs == []
 
@@ -145,9 +146,9 @@ def test_filter_by_person_in_the_sidebar_and_by_date_in_the_url(dashboard, page,
     days = [c[2] for c in trace["custom"]]
     assert days[0] == "2024-02-01" and days[-1] == "2024-02-29"
     for c, y in zip(trace["custom"], trace["y"], strict=True):
-        want = sum(1 for a in tiny_store_session.articles if a.published_at.date().isoformat() == c[2]
+        want = sum(1 for a in tiny_store_session.charted if a.published_at.date().isoformat() == c[2]
                    and any(m.entity_id == "bob-sample" for m in a.mentions))
-        stored = sum(1 for a in tiny_store_session.articles if a.published_at.date().isoformat() == c[2])
+        stored = sum(1 for a in tiny_store_session.charted if a.published_at.date().isoformat() == c[2])
         assert (y is None or y != y) if stored == 0 else (y == want), c  # a gap: no value, not 0
     # Add a person through the sidebar's multiselect: a second line appears and the URL says so.
     page.get_by_role("combobox", name="People").click()

@@ -59,3 +59,80 @@ def test_charts_module_does_not_import_streamlit():
 
     src = open(charts.__file__).read() + open(sys.modules["dashboard.data.queries"].__file__).read()
     assert "import streamlit" not in src
+
+
+def test_timeline_title_says_what_is_counted():
+    """The title names what one point counts, in the same words as the axis (it said "Mentions over time" while
+    the axis said "Articles per week")."""
+    assert charts.timeline_title(Filters(people=("a",))) == "Articles mentioning each person, per week"
+    assert charts.timeline_title(Filters(topics=("t",), bucket="month")) == "Articles mentioning each topic, per month"
+    both = Filters(people=("a",), topics=("t",), measure="mentions", rolling=4)
+    assert charts.timeline_title(both) == ("Mentions of each person or topic (every match in a title or text), "
+                                           "per week, 4-week rolling average")
+    assert charts.timeline_title(Filters(people=("a",), scale="share", bucket="day")) == (
+        "Share of all articles stored that mention each person, per day")
+    f = Filters(people=("a",))
+    fig = charts.timeline_figure(_series(f), {}, f, title=charts.timeline_title(f))
+    assert fig.layout.title.text.startswith("Articles") and fig.layout.yaxis.title.text == "Articles per week"
+
+
+def test_partial_first_and_last_buckets_of_a_period():
+    # Thursday 4 January to Wednesday 20 March: 4 days of the first week, 3 of the last; months: both partial.
+    first, last = date(2024, 1, 4), date(2024, 3, 20)
+    assert charts.partial_buckets(first, last, "week") == {
+        date(2024, 1, 1): (date(2024, 1, 4), date(2024, 1, 7)), date(2024, 3, 18): (date(2024, 3, 18), last)}
+    assert charts.partial_buckets(first, last, "month") == {
+        date(2024, 1, 1): (first, date(2024, 1, 31)), date(2024, 3, 1): (date(2024, 3, 1), last)}
+    assert charts.partial_buckets(date(2024, 1, 1), date(2024, 1, 21), "week") == {}  # whole weeks
+    assert charts.partial_buckets(first, last, "day") == {}
+    assert charts.partial_buckets(date(2024, 1, 2), date(2024, 1, 3), "week") == {
+        date(2024, 1, 1): (date(2024, 1, 2), date(2024, 1, 3))}  # one bucket, partial at both ends: once
+
+
+def test_partial_buckets_are_marked_on_the_timeline():
+    f = Filters(people=("a",), bucket="week", start=date(2024, 1, 4), end=date(2024, 1, 17), preset="custom")
+    s = _series(f)
+    fig = charts.timeline_figure(s, {("person", "a"): "Anna"}, f, period=(f.start, f.end))
+    line = fig.data[0]
+    assert list(line.marker.symbol) == ["circle-open", "circle", "circle-open"]  # weeks of 1, 8 and 15 January
+    assert "partial week: 4 days" in line.customdata[0][5] and line.customdata[1][5] == ""
+    assert [a.text for a in fig.layout.annotations if a.text == "partial"] == ["partial", "partial"]
+    whole = charts.timeline_figure(s, {}, f, period=(date(2024, 1, 1), date(2024, 1, 21)))
+    assert set(whole.data[0].marker.symbol) == {"circle"} and not any(a.text == "partial" for a in whole.layout.annotations)
+
+
+def test_co_mentions_scale_starts_at_zero_shows_counts_and_fits_its_people():
+    pairs = pd.DataFrame({"a": ["x", "x", "y"], "b": ["y", "z", "z"], "articles": [100, 85, 3]})
+    fig = charts.co_mentions_figure(pairs, {})
+    m = fig.data[0].marker
+    assert m.cmin == 0 and m.cmax == 100  # 85 of 100 is dark, not the palest colour of the scale
+    assert list(fig.data[0].text)[:2] == ["100", "100"] and "85" in fig.data[0].text and "3" in fig.data[0].text
+    assert m.size == charts.CELL - 6  # every square fills its cell, whatever its count
+    # sized to its people: three people take three cells a side, twelve take twelve
+    three = fig.layout.width - charts.MATRIX_MARGIN["l"] - charts.MATRIX_MARGIN["r"]
+    ids = [f"p{i:02d}" for i in range(12)]
+    many = pd.DataFrame({"a": ids[:-1], "b": ids[1:], "articles": range(1, 12)})
+    big = charts.co_mentions_figure(many, {})
+    assert three == 3 * charts.CELL
+    assert big.layout.width - charts.MATRIX_MARGIN["l"] - charts.MATRIX_MARGIN["r"] == 12 * charts.CELL
+    assert big.layout.height - charts.MATRIX_MARGIN["t"] - charts.MATRIX_MARGIN["b"] == 12 * charts.CELL
+
+
+def test_sources_legend_sits_below_the_chart_and_grows_it():
+    rows = [{"bucket": date(2024, 1, 1), "source": f"Regional Broadcaster Number {i:02d} (fictional)", "articles": 3}
+            for i in range(60)]
+    fig = charts.stacked_figure(pd.DataFrame(rows), title="Articles stored per week and source")
+    assert fig.layout.legend.yanchor == "top" and fig.layout.legend.y < 0
+    assert fig.layout.height > 420  # the legend's rows add height instead of squeezing the bars
+    assert fig.data[0].customdata[0] == ["Regional Broadcaster Number 00 (fictional)", "2024-01-01"]
+
+
+def test_sources_chart_draws_the_top_sources_apart_and_sums_the_others():
+    rows = [{"bucket": date(2024, 1, 1) + pd.Timedelta(weeks=w), "source": f"S{i:02d}", "articles": 100 - i}
+            for i in range(60) for w in range(3)]
+    fig = charts.stacked_figure(pd.DataFrame(rows))
+    names = [t.name for t in fig.data]
+    assert names == [f"S{i:02d}" for i in range(charts.TOP_SOURCES)] + ["52 other sources"]
+    assert len({t.marker.color for t in fig.data}) == len(fig.data)  # no colour twice
+    assert list(fig.data[-1].y) == [sum(100 - i for i in range(8, 60))] * 3  # every article still counted
+    assert fig.data[-1].customdata is None  # the summed trace lists nothing: its bars are not one source

@@ -26,7 +26,7 @@ def test_why_inputs_are_the_union_of_the_selected_points_and_their_baselines(tin
         con.close()
 
     def behind(p):
-        return {a.id for a in tiny_store.articles
+        return {a.id for a in tiny_store.charted
                 if p.bucket <= a.published_at.date() < p.bucket + timedelta(days=7) and _mentions(a, p.kind, p.entity_id)}
 
     want = set().union(*(behind(p) for p in points))
@@ -35,7 +35,7 @@ def test_why_inputs_are_the_union_of_the_selected_points_and_their_baselines(tin
 
     windows = explain.baseline_windows(points, "week")
     assert [w[:2] for w in windows] == [("person", "alice-example"), ("person", "bob-sample")]
-    want_base = {a.id for a in tiny_store.articles for kind, eid, start, end in windows
+    want_base = {a.id for a in tiny_store.charted for kind, eid, start, end in windows
                  if start <= a.published_at.date() < end and _mentions(a, kind, eid)}
     assert set(base) == want_base and want_base
     some = next(iter(target))

@@ -81,3 +81,24 @@ def test_csv_zip_and_parquet_round_trip():
     t = pq.read_table(io.BytesIO(export.parquet(df, M)))
     assert t.num_rows == 2
     assert json.loads(t.schema.metadata[b"newsmon-manifest"])["limit"].startswith("none")
+
+
+def test_without_a_chromium_the_image_exports_say_what_to_install(monkeypatch):
+    monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")  # kaleido's own override: the browser is hidden
+    monkeypatch.setattr(export, "_browser_checked", None)
+    monkeypatch.setattr(export, "_warming", None)  # (an app run of this process may have started one)
+    monkeypatch.setattr(export, "_kaleido_started", False)
+    assert export.image_problem() == export.IMAGE_HELP
+    assert "apt-get install chromium" in export.IMAGE_HELP and "HTML, CSV and Parquet" in export.IMAGE_HELP
+    assert export.warm_up() is None  # nothing to start
+    monkeypatch.setattr(export, "_browser_checked", None)
+
+
+@needs_chromium
+def test_the_renderer_is_started_in_the_background(monkeypatch):
+    monkeypatch.setattr(export, "_browser_checked", None)
+    assert export.image_problem() is None
+    thread = export.warm_up()
+    if thread is not None:  # (None: already started by an earlier test of this process)
+        thread.join(120)
+    assert export._kaleido_started

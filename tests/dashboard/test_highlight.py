@@ -1,8 +1,10 @@
 """Highlighted article text: escaped, non-overlapping, each mark saying who or what and which rule."""
 
+import re
+
 import pytest
 
-from dashboard.highlight import Span, article_html, highlight, spans_for
+from dashboard.highlight import RULES, Span, article_html, highlight, spans_for
 
 NAMES = {("person", "ah"): "Ahmed <Hostile> Name", ("topic", "cf"): "Ceasefire"}
 
@@ -18,7 +20,7 @@ def test_escapes_everything_and_marks_spans():
     assert "<script>" not in out and "<img" not in out
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out
     assert "&lt;img src=x onerror=alert(1)&gt; &amp; co." in out
-    assert 'title="Person: Ahmed &lt;Hostile&gt; Name · rule: fuzzy spelling match"' in out
+    assert 'title="Person: Ahmed &lt;Hostile&gt; Name · rule: a one-letter slip"' in out
     assert '<mark class="nm-person"' in out and ">Ahmed</mark>" in out
 
 
@@ -48,3 +50,21 @@ def test_article_html_has_title_and_body_marks():
 def test_unknown_entity_falls_back_to_id_and_unknown_rule_is_named():
     out = highlight("abc", [Span(0, 3, "who", "person", "")], {})
     assert 'title="Person: who · rule: unknown rule"' in out
+
+
+def test_every_rule_label_is_plain_text():
+    """The labels go into a title attribute and the legend table: words only, no markup, on one line."""
+    import html
+
+    from ingest.mentions import matcher
+
+    assert set(matcher.RULE_HELP) <= set(RULES), set(matcher.RULE_HELP) - set(RULES)  # every rule has its words
+    assert set(getattr(matcher, "OLD_RULES", {})) <= set(RULES)  # and a store written before a rename
+    assert {"middle-name", "title-surname", "surname-after-full", "surname-after-full-name", "surname-distinctive",
+            "transliteration", "named-after", "alias", "fuzzy", "context", "topic"} <= set(RULES)
+    for rule, text in RULES.items():
+        assert text and text == text.strip() and text == " ".join(text.split()), rule
+        assert html.escape(text, quote=True) == text, rule  # nothing HTML would read as markup
+        assert not re.search(r"[*_`$\\[\]#|~:]", text), rule  # nor Markdown
+        out = highlight("abc", [Span(0, 3, "ah", "person", rule)], NAMES)
+        assert f"rule: {text}\"" in out

@@ -85,7 +85,7 @@ def _titles_in_the_list(at: AppTest) -> list[str]:
 
 
 def test_a_link_with_an_order_and_a_page_beyond_the_end_shows_the_last_page_and_says_so(monkeypatch, tiny_store):
-    behind = [a for a in tiny_store.articles if any(m.kind == "person" for m in a.mentions)]
+    behind = [a for a in tiny_store.charted if any(m.kind == "person" for m in a.mentions)]
     assert 50 < len(behind) <= 100  # two pages of 50
     at = _explore(monkeypatch, tiny_store, sort="title", page="9")
     assert at.selectbox(key="explore-list-sort").value == "title"
@@ -121,7 +121,7 @@ def test_changing_the_order_in_the_list_writes_it_to_the_url_and_goes_back_to_pa
 def test_the_co_mention_list_reads_its_order_from_the_url_too(monkeypatch, tiny_store):
     params = {"people": "alice-example,bob-sample", "pair": "alice-example:bob-sample", "sort": "-title"}
     at = _open(monkeypatch, tiny_store, "screens/entities.py", params)
-    both = [a.title for a in tiny_store.articles
+    both = [a.title for a in tiny_store.charted
             if {"alice-example", "bob-sample"} <= {m.entity_id for m in a.mentions if m.kind == "person"}]
     assert at.selectbox(key="co-list-sort").value == "title" and at.toggle(key="co-list-desc").value is True
     assert _titles_in_the_list(at) == sorted(both, reverse=True)[:50]

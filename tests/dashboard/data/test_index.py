@@ -119,3 +119,65 @@ def test_a_busy_index_falls_back_to_the_files(tmp_path):
     bad.write_text("x")
     con = queries.connect(tiny.root, index_path=bad / "idx.duckdb")  # cannot be created
     assert queries.store_summary(con)["articles"] == len(tiny.articles)
+
+
+def _late_batch(tiny, n: int = 0):
+    text = "Alice Example and Bob Sample discussed the ceasefire."
+    url = f"https://news.example/late-{n}"
+    a = tiny.articles[0]
+    late = replace(a, id=article_id(url), url=url, text=text, content_hash=content_hash(text),
+                   published_at=datetime(2024, 3, 29, 9, tzinfo=UTC), story_id=None, published_source="meta",
+                   mentions=(Mention("alice-example", "person", "body", 0, 13, "Alice Example"),
+                             Mention("bob-sample", "person", "body", 18, 28, "Bob Sample")))
+    with tiny.store.writer() as w:
+        w.write_batch([late])
+    return late
+
+
+def test_a_new_store_is_answered_from_the_files_while_its_index_is_built(tmp_path, monkeypatch):
+    """The server does not wait for a first build: views over the files answer, exactly, until the tables are
+    swapped in; a batch that lands meanwhile is in both."""
+    import threading
+
+    from dashboard.data import index
+
+    tiny = build_tiny_store(tmp_path / "store")
+    go = threading.Event()
+    build = index._build_tables
+    monkeypatch.setattr(index, "_build_tables", lambda *a: (go.wait(60), build(*a)))
+    con = queries.connect(tiny.root, index_path=tmp_path / "idx.duckdb", wait=False)
+    assert index.status(con) == "building" and not index.has_rollups(con)
+    same(frames(con), frames(queries.connect(tiny.root)))
+    late = _late_batch(tiny)
+    con = queries.connect(tiny.root, index_path=tmp_path / "idx.duckdb", wait=False)  # a rerun after the batch
+    assert index.status(con) == "building"
+    files = frames(queries.connect(tiny.root))
+    same(frames(con), files)
+    go.set()
+    index.page_drawn()  # (a build started by the server waits for the first page)
+    assert index.wait_built(con, 60) and index.status(con) == "index"
+    same(frames(con), files)
+    assert con.execute("SELECT count(*) FROM mentions WHERE article_id = ?", [late.id]).fetchone()[0] == 2
+    assert con.execute("SELECT count(*) FROM loaded").fetchone()[0] == 2 * 4  # schema + 3 batches, per table
+    kinds = dict(con.execute("SELECT table_name, 'table' FROM duckdb_tables() UNION ALL "
+                             "SELECT view_name, 'view' FROM duckdb_views() WHERE NOT internal").fetchall())
+    assert all(kinds[t] == "table" for t in index.TABLES) and not set(index.BUILDING.values()) & set(kinds)
+
+
+def test_a_failed_build_leaves_the_files_answering_and_the_next_connect_builds_again(tmp_path, monkeypatch):
+    from dashboard.data import index
+
+    tiny = build_tiny_store(tmp_path / "store")
+
+    def broken(*a):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(index, "_swap", broken)
+    con = queries.connect(tiny.root, index_path=tmp_path / "idx.duckdb")
+    assert index.status(con) == "files"
+    files = frames(queries.connect(tiny.root))
+    same(frames(con), files)
+    monkeypatch.undo()
+    con = queries.connect(tiny.root, index_path=tmp_path / "idx.duckdb")
+    assert index.status(con) == "index"
+    same(frames(con), files)

@@ -247,6 +247,7 @@ FILTERS = [  # every filter the text index answers itself (dashboard/data/facets
     Filters(people=("alice-example",), topics=("ceasefire",), languages=("fr", "")),
     Filters(people=("alice-example", "bob-sample", "carol-test"), unique=True, preset="custom",
             start=datetime(2024, 3, 11).date()),
+    Filters(people=("alice-example", "bob-sample", "carol-test"), topics=("ceasefire",), fetched=True),
 ]
 SEARCHES = ["the", "talks", '"officials in"', "host*", "zzzqx", "Geneva talks"]
 
