@@ -98,9 +98,12 @@ def _has_story(con: duckdb.DuckDBPyConnection, glob: str) -> bool:
 
 
 def connect(
-    root: Path | str, threads: int | None = None, index_path: Path | None = None, memory_limit: str | None = None
+    root: Path | str, threads: int | None = None, index_path: Path | None = None, memory_limit: str | None = None,
+    text_index: bool = True,
 ) -> duckdb.DuckDBPyConnection:
-    """A connection with the names above; falls back to plain views if the index file cannot be opened."""
+    """A connection with the names above; falls back to plain views if the index file cannot be opened.
+
+    `text_index=False`: no text index is started beside the DuckDB index (alert evaluation needs no search)."""
     store = Store(Path(root))
     config: dict = {}
     if threads:
@@ -135,6 +138,8 @@ def connect(
         con.execute(f"CREATE OR REPLACE VIEW pair_rollup AS {PAIRS_SQL.format(src='mentions')}")
         return con
     _sync(con, store, art_cols)
+    if not text_index:
+        return con
     # The text index (dashboard/data/search.py) catches up in the background. Meanwhile the one this process used
     # until now still gives a search's keys if the articles files are the same (a recount): dashboard/data/dispatch.py.
     from dashboard.data import dispatch
