@@ -15,8 +15,9 @@ from pathlib import Path
 
 import click
 
+from dashboard.alerts.commands import alerts_group
 from dashboard.serve import streamlit_command
-from ingest.cli.main import is_remote, main, parse_interval, watchlist_option
+from ingest.cli.main import AFTER_RUN, is_remote, main, parse_interval, watchlist_option
 from ingest.demo.build import DEMO_STORE
 
 __all__ = ["main"]
@@ -116,6 +117,34 @@ def demo(store: Path, articles: int, seed: int, no_dashboard: bool, port: int, n
     click.echo(format_summary(summary))
     if not no_dashboard:
         serve_dashboard(store, None, "127.0.0.1", port)
+
+
+main.add_command(alerts_group)
+
+
+def _with_alerts(command: click.Command) -> None:
+    """`newsmon ingest --alerts FILE`: check the alert rules after each run (ingest/cli/main.py's AFTER_RUN)."""
+    from functools import wraps
+
+    from dashboard.alerts.commands import after_run
+
+    command.params.append(click.Option(
+        ["--alerts", "alerts_file"], type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+        help="After each run, check these alert rules and deliver what fires (docs/alerts.md); "
+             "a delivery problem never stops the ingest."))
+    run = command.callback
+
+    @wraps(run)
+    def callback(*args, alerts_file: Path | None = None, **kwargs):
+        AFTER_RUN[:] = [h for h in AFTER_RUN if not getattr(h, "newsmon_alerts", False)]
+        if alerts_file is not None:
+            AFTER_RUN.append(after_run(alerts_file, kwargs.get("watchlist")))
+        return run(*args, **kwargs)
+
+    command.callback = callback
+
+
+_with_alerts(main.commands["ingest"])
 
 
 if __name__ == "__main__":
