@@ -214,3 +214,73 @@ def test_email_has_recipients_subject_link_both_parts_and_the_inline_chart(spike
     assert len(images) == 1
     cid = images[0]["Content-ID"].strip("<>")
     assert f'src="cid:{cid}"' in html and images[0].get_content()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _self_signed(tmp_path):
+    """A certificate for 127.0.0.1 and its key (the test trusts it through NEWSMON_SMTP_CAFILE)."""
+    import ipaddress
+    from datetime import timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_email_over_starttls_or_ssl_with_login(spike_store, tmp_path, security: str):
+    import ssl
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    from tests.dashboard.alerts.conftest import free_port
+
+    cert, key = _self_signed(tmp_path)
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert, key)
+    got: list = []
+    logins: list = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's naming
+            got.append((envelope, session.ssl is not None))
+            return "250 OK"
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.login == b"newsmon" and auth_data.password == b"s3cret")
+
+    # (aiosmtpd offers AUTH over implicit TLS only with auth_require_tls off: it counts STARTTLS alone as TLS)
+    tls = ({"tls_context": ctx, "require_starttls": True, "auth_require_tls": True} if security == "starttls"
+           else {"ssl_context": ctx, "auth_require_tls": False})
+    controller = Controller(Handler(), hostname="127.0.0.1", port=free_port(), authenticator=authenticator,
+                            auth_required=True, **tls)
+    controller.start()
+    try:
+        rules = rules_from(RULES.replace('webhooks = ["plain", "slack", "teams", "matrix"]',
+                                         'email = ["desk@example.org"]'))
+        env = {"NEWSMON_SMTP_HOST": "127.0.0.1", "NEWSMON_SMTP_PORT": str(controller.port),
+               "NEWSMON_SMTP_SECURITY": security, "NEWSMON_SMTP_USER": "newsmon", "NEWSMON_SMTP_PASSWORD": "s3cret",
+               "NEWSMON_SMTP_CAFILE": str(cert), "NEWSMON_SMTP_FROM": "alerts@newsroom.example"}
+        report = check(spike_store.root, rules, spike_store.names, now=NOW, since=SINCE, env=env, sleep=lambda s: None)
+    finally:
+        controller.stop()
+    assert report.errors == [] and logins == [(b"newsmon", b"s3cret")]
+    assert len(got) == 1 and got[0][0].rcpt_tos == ["desk@example.org"]
