@@ -4,7 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: help install demo demo-store dashboard test test-fast lint bench bench-extraction bench-mentions bench-dashboard bench-ingest bench-stories bench-soak bench-demo bench-first-chart screenshot clean
+.PHONY: help install demo demo-store dashboard test test-fast lint bench bench-extraction bench-mentions bench-dashboard bench-ingest bench-stories bench-soak bench-demo bench-first-chart bench-alerts screenshot clean
 
 help:
 	@echo "make demo      set up .venv, build the demo store through the real ingest, serve the dashboard on :8501"
@@ -39,7 +39,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check ingest dashboard tests benchmarks
 
-bench: bench-extraction bench-mentions bench-dashboard bench-first-chart bench-ingest bench-stories bench-demo
+bench: bench-extraction bench-mentions bench-dashboard bench-first-chart bench-ingest bench-stories bench-demo bench-alerts
 
 bench-extraction: $(STAMP)
 	$(BIN)/python benchmarks/extraction.py
@@ -53,6 +53,9 @@ bench-dashboard: $(STAMP)
 bench-first-chart: $(STAMP) demo-store
 	bash .ci/ensure-chromium
 	$(BIN)/python benchmarks/first_chart.py --store data/demo-store --runs 5 --plain
+
+bench-alerts: $(STAMP)
+	$(BIN)/python benchmarks/alerts.py
 
 bench-ingest: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py

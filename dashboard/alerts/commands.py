@@ -87,20 +87,20 @@ def check_cmd(store: Path, alerts_file: Path | None, watchlist: Path | None, sin
     from dashboard.alerts.run import check
     from dashboard.alerts.state import AlertState
 
+    when = parse_when(since, "--since")
     rules, names = load(alerts_file, watchlist)
     _store_ready(store)
-    when = parse_when(since, "--since")
     try:
         report = check(store, rules, names, since=when, dry_run=dry_run)
     except AlertsBusy as exc:
         raise click.ClickException(str(exc)) from exc
     state = AlertState(store)
-    verb = "would fire" if dry_run else "fired"
+    verb = "would fire" if dry_run else "found"
     new = set(report.new)
     click.echo(f"{len(rules.rules)} rules checked; {len(report.events)} events {verb}"
-               + ("" if dry_run else f" ({len(new)} new)"))
+               + ("" if dry_run else f" ({len(new)} new, the others fired before)"))
     for e in report.events:
-        status = "new" if e.key in new else ("already fired" if state.has(e.key) else verb)
+        status = "new" if e.key in new else ("fired before" if state.has(e.key) else verb)
         extra = f" in {e.detail['dim']} {e.detail['value']}" if e.trigger == "first-seen" else (
             f" ({e.count} articles)" if e.count else "")
         click.echo(f"  {e.start.isoformat()}  {e.bucket:<5}  {e.trigger:<10}  {e.rule_id}: "

@@ -77,8 +77,8 @@ def event_record(e: Event, rule: Rule, msg: dict) -> dict:
 
 def check(root: Path, rules: RuleSet, names: Names, now: datetime | None = None, since: datetime | None = None,
           dry_run: bool = False, con: duckdb.DuckDBPyConnection | None = None,
-          env: dict | None = None, sleep: Callable[[float], None] = time.sleep, retries: int = RETRIES,
-          backoff: float = BACKOFF) -> CheckReport:
+          env: dict | None = None, sleep: Callable[[float], None] = time.sleep, retries: int | None = None,
+          backoff: float | None = None) -> CheckReport:
     """Evaluate, record, deliver (see the module's docstring). `dry_run`: evaluate only, write nothing."""
     now = now or datetime.now(UTC)
     state = AlertState(root)
@@ -110,9 +110,11 @@ def check(root: Path, rules: RuleSet, names: Names, now: datetime | None = None,
 
 
 def deliver_pending(state: AlertState, rules: RuleSet, report: CheckReport, env: dict | None = None,
-                    sleep: Callable[[float], None] = time.sleep, retries: int = RETRIES,
-                    backoff: float = BACKOFF) -> None:
+                    sleep: Callable[[float], None] = time.sleep, retries: int | None = None,
+                    backoff: float | None = None) -> None:
     """Send every pending channel of every recorded event; the Atom feed once for all of them."""
+    retries = RETRIES if retries is None else retries
+    backoff = BACKOFF if backoff is None else backoff
     pending = state.pending()
     feed_keys = [r["key"] for r in pending if r["deliveries"].get("atom", {}).get("status") == PENDING]
     if feed_keys:
