@@ -57,19 +57,21 @@ STOPWORDS = frozenset(
 def spikes(series: pd.DataFrame) -> pd.DataFrame:
     """Rows of `series` (from series.assemble) whose bucket is a spike for its entity."""
     keep = []
+    # Plain arrays, not iterrows: the alerts evaluate thousands of entities per check (benchmarks/alerts.py).
     for _, g in series.groupby(["kind", "entity_id"], sort=False):
         hist: list[float] = []
-        for idx, r in g.iterrows():
-            if r["gap"] or pd.isna(r["value"]):
+        for idx, gap, value, count in zip(g.index, g["gap"].to_numpy(), g["value"].to_numpy(dtype=float),
+                                          g["count"].to_numpy(dtype=float), strict=True):
+            if gap or math.isnan(value):
                 continue
-            if len(hist) >= SPIKE_MIN_HISTORY and (r["count"] or 0) >= SPIKE_MIN_COUNT:
+            if len(hist) >= SPIKE_MIN_HISTORY and (count or 0) >= SPIKE_MIN_COUNT:
                 mean = sum(hist) / len(hist)
                 sd = math.sqrt(sum((h - mean) ** 2 for h in hist) / len(hist))
-                unit = r["value"] / r["count"]  # what one article adds, in plotted units
+                unit = value / count  # what one article adds, in plotted units
                 floor = max(unit, 0.5 * mean)
-                if r["value"] > mean + SPIKE_Z * max(sd, floor):
+                if value > mean + SPIKE_Z * max(sd, floor):
                     keep.append(idx)
-            hist.append(float(r["value"]))
+            hist.append(float(value))
             hist = hist[-SPIKE_WINDOW:]
     return series.loc[keep]
 

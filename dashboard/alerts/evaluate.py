@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from dashboard import explain
@@ -98,9 +99,11 @@ def evaluate(con: duckdb.DuckDBPyConnection, rules: Sequence[Rule], now: datetim
     groups: dict[tuple, list[Rule]] = defaultdict(list)
     for r in rules:
         family = {"spike": "series", "threshold": "series", "first-seen": "first", "together": "pairs"}[r.trigger]
-        bucket = "" if family == "first" else r.bucket
-        scale = r.scale if family == "series" else ""
-        groups[(family, r.sources, r.languages, bucket, scale, "" if batched else r.id)].append(r)
+        if family == "first":  # one scan answers every first-seen rule; their filters apply to its small result
+            key: tuple = (family,)
+        else:
+            key = (family, r.sources, r.languages, r.bucket, r.scale if family == "series" else "")
+        groups[(*key, "" if batched else r.id)].append(r)
     events: list[Event] = []
     for (family, *_), members in groups.items():
         if family == "series":
@@ -146,19 +149,36 @@ def _series_events(con, rules: Sequence[Rule], lowers: Mapping[str, datetime], n
         return []
     marks = explain.spikes(series) if any(r.trigger == "spike" for r in rules) else series.iloc[0:0]
     stats = _spike_stats(series, marks)
+    rows = _by_entity(series)  # (kind, entity_id) -> [(bucket, count, value)], in bucket order
+    marked = {(k, e, b) for k, e, b in zip(marks["kind"], marks["entity_id"], _dates(marks["bucket"]), strict=True)}
     out: list[Event] = []
     for r in rules:
-        mine = set(r.entities)
-        rows = marks if r.trigger == "spike" else series[series["count"].fillna(0) >= r.min_articles]
-        for row in rows.itertuples(index=False):
-            b = pd.Timestamp(row.bucket).date()
-            if (row.kind, row.entity_id) not in mine or not _counts(b, r.bucket, lowers[r.id], now):
-                continue
-            ent = ((row.kind, row.entity_id),)
-            detail = stats.get((row.kind, row.entity_id, b), {}) if r.trigger == "spike" else {
-                "min_articles": r.min_articles}
-            out.append(Event(event_key(r.id, r.trigger, ent, r.bucket, b), r.id, r.trigger, ent, r.bucket, b,
-                             int(row.count), float(row.value), detail))
+        for ent in r.entities:
+            for b, count, value in rows.get(ent, ()):
+                if r.trigger == "spike":
+                    if (*ent, b) not in marked:
+                        continue
+                    detail = stats.get((*ent, b), {})
+                elif count >= r.min_articles:  # NaN (a gap) never is
+                    detail = {"min_articles": r.min_articles}
+                else:
+                    continue
+                if _counts(b, r.bucket, lowers[r.id], now):
+                    out.append(Event(event_key(r.id, r.trigger, (ent,), r.bucket, b), r.id, r.trigger, (ent,),
+                                     r.bucket, b, int(count), float(value), detail))
+    return out
+
+
+def _dates(values) -> list[date]:
+    return [pd.Timestamp(v).date() for v in values]
+
+
+def _by_entity(series: pd.DataFrame) -> dict[tuple[str, str], list[tuple[date, float, float]]]:
+    out: dict[tuple[str, str], list] = defaultdict(list)
+    for k, e, b, c, v in zip(series["kind"], series["entity_id"], _dates(series["bucket"]),
+                             series["count"].to_numpy(dtype=float), series["value"].to_numpy(dtype=float),
+                             strict=True):
+        out[(k, e)].append((b, c, v))
     return out
 
 
@@ -167,32 +187,48 @@ def _spike_stats(series: pd.DataFrame, marks: pd.DataFrame) -> dict:
     out: dict = {}
     if marks.empty:
         return out
-    for (kind, eid), g in series.groupby(["kind", "entity_id"], sort=False):
+    wanted = set(zip(marks["kind"], marks["entity_id"], strict=True))
+    marked = {(k, e, b) for k, e, b in zip(marks["kind"], marks["entity_id"], _dates(marks["bucket"]), strict=True)}
+    keep = np.array([(k, e) in wanted for k, e in zip(series["kind"], series["entity_id"], strict=True)], dtype=bool)
+    for (kind, eid), points in _by_entity(series.loc[keep]).items():
         hist: list[float] = []
-        for r in g.itertuples(index=False):
-            if r.gap or pd.isna(r.value):
+        for b, _, value in points:
+            if value != value:  # NaN: a gap, or no value
                 continue
-            out[(kind, eid, pd.Timestamp(r.bucket).date())] = {"mean": round(sum(hist) / len(hist), 3) if hist
-                                                               else 0.0, "history": len(hist)}
-            hist = (hist + [float(r.value)])[-explain.SPIKE_WINDOW:]
-    marked = {(k, e, pd.Timestamp(b).date()) for k, e, b in zip(marks["kind"], marks["entity_id"], marks["bucket"],
-                                                                 strict=False)}
-    return {k: v for k, v in out.items() if k in marked}
+            if (kind, eid, b) in marked:
+                out[(kind, eid, b)] = {"mean": round(sum(hist) / len(hist), 3) if hist else 0.0,
+                                       "history": len(hist)}
+            hist = (hist + [float(value)])[-explain.SPIKE_WINDOW:]
+    return out
 
 
 def _first_seen_events(con, rules: Sequence[Rule], lowers: Mapping[str, datetime], now: datetime) -> list[Event]:
-    firsts = alertq.first_days(con, _union(rules))
+    firsts = alertq.first_days(con, list(dict.fromkeys(e for r in rules for e in r.entities)))
+    firsts["first_day"] = pd.to_datetime(firsts["first_day"])
+    # a first day can only count if it ends after the earliest lower bound: the rest is history
+    cutoff = pd.Timestamp(min(lowers[r.id] for r in rules).date() - timedelta(days=1))
+    per_filters: dict[tuple, dict] = {}  # (sources, languages) -> (kind, id) -> [(dim, value, first day)]
     out: list[Event] = []
     for r in rules:
-        mine = set(r.entities)
-        for row in firsts.itertuples(index=False):
-            day = pd.Timestamp(row.first_day).date()
-            if (row.kind, row.entity_id) not in mine or not _counts(day, "day", lowers[r.id], now):
-                continue
-            ent = ((row.kind, row.entity_id),)
-            extra = f"{row.dim}={row.value}"
-            out.append(Event(event_key(r.id, r.trigger, ent, "day", day, extra), r.id, r.trigger, ent, "day", day,
-                             0, 0.0, {"dim": row.dim, "value": row.value}))
+        if (r.sources, r.languages) not in per_filters:
+            sub = firsts
+            if r.sources:
+                sub = sub[sub["source"].isin(r.sources)]
+            if r.languages:
+                sub = sub[sub["language"].isin(r.languages)]
+            found: dict = defaultdict(list)
+            for dim in ("source", "language"):
+                per = sub[sub[dim] != ""].groupby(["kind", "entity_id", dim], as_index=False)["first_day"].min()
+                per = per[per["first_day"] >= cutoff]
+                for k, e, value, day in zip(per["kind"], per["entity_id"], per[dim], _dates(per["first_day"]),
+                                            strict=True):
+                    found[(k, e)].append((dim, value, day))
+            per_filters[(r.sources, r.languages)] = found
+        for ent in r.entities:
+            for dim, value, day in per_filters[(r.sources, r.languages)].get(ent, ()):
+                if _counts(day, "day", lowers[r.id], now):
+                    out.append(Event(event_key(r.id, r.trigger, (ent,), "day", day, f"{dim}={value}"), r.id,
+                                     r.trigger, (ent,), "day", day, 0, 0.0, {"dim": dim, "value": value}))
     return out
 
 

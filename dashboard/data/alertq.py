@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 
 from dashboard.data.filters import Filters
-from dashboard.data.queries import _base, _bucket, _day_conds, _day_start, _entities
+from dashboard.data.queries import _base, _bucket, _day_start, _entities
 
 
 def store_span(con: duckdb.DuckDBPyConnection) -> tuple[date | None, date | None]:
@@ -22,17 +22,17 @@ def store_span(con: duckdb.DuckDBPyConnection) -> tuple[date | None, date | None
     return (first.date() if first is not None else None, last.date() if last is not None else None)
 
 
-def first_days(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    """Per selected entity, the first day it was mentioned in each source and in each language, under the
-    source and language filters (dates ignored: "first" means first ever). Columns kind, entity_id, dim
-    ('source' or 'language'), value, first_day. Read from the per-day rollup."""
+def first_days(con: duckdb.DuckDBPyConnection, entities: list[tuple[str, str]]) -> pd.DataFrame:
+    """The first day each entity was mentioned, per source and language: kind, entity_id, source, language,
+    first_day. One scan of the per-day rollup for every first-seen rule at once; each rule's sources and
+    languages are applied to this small table (dashboard/alerts/evaluate.py)."""
     params: dict = {}
-    conds = " AND ".join(_day_conds(f.with_(start=None, end=None), params) + [_entities(f, params).replace("m.", "r.")])
+    f = Filters(people=tuple(e for k, e in entities if k == "person"),
+                topics=tuple(e for k, e in entities if k == "topic"))
     sql = (
-        f"SELECT r.kind, r.entity_id, 'source' AS dim, r.source AS value, min(r.day) AS first_day FROM rollup r"
-        f" WHERE {conds} AND r.source IS NOT NULL AND r.source <> '' GROUP BY ALL"
-        f" UNION ALL SELECT r.kind, r.entity_id, 'language' AS dim, r.language AS value, min(r.day) AS first_day"
-        f" FROM rollup r WHERE {conds} AND r.language IS NOT NULL AND r.language <> '' GROUP BY ALL"
+        "SELECT r.kind, r.entity_id, coalesce(r.source, '') AS source, coalesce(r.language, '') AS language,"
+        " min(r.day) AS first_day FROM rollup r"
+        f" WHERE {_entities(f, params).replace('m.', 'r.')} GROUP BY ALL"
     )
     return con.execute(sql, params).df()
 
