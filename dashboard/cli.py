@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from dashboard.alerts.commands import alerts_group
+from dashboard.alerts.commands import alerts_group, digest_cmd
 from dashboard.serve import streamlit_command
 from ingest.cli.main import AFTER_RUN, is_remote, main, parse_interval, watchlist_option
 from ingest.demo.build import DEMO_STORE
@@ -120,6 +120,7 @@ def demo(store: Path, articles: int, seed: int, no_dashboard: bool, port: int, n
 
 
 main.add_command(alerts_group)
+main.add_command(digest_cmd)
 
 
 def _with_alerts(command: click.Command) -> None:

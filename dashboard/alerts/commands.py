@@ -144,3 +144,64 @@ def day_option(text: str | None) -> date | None:
         return date.fromisoformat(text)
     except ValueError as exc:
         raise click.BadParameter(f"{text!r} is not a day (2025-05-01)", param_hint="--to") from exc
+
+
+@click.command("digest")
+@_store
+@click.option("--period", type=click.Choice(["day", "week"]), default="day", show_default=True)
+@click.option("--to", "to", default=None, metavar="DAY",
+              help="The period's last day, UTC (default: yesterday, the last whole day).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write digest-<period>-<day>.txt, .html and .pdf (default: STORE/alerts/digests).")
+@click.option("--email", "emails", multiple=True, metavar="ADDRESS",
+              help="Also send it (text, HTML, the PDF attached) to ADDRESS (repeatable); the server is set in the "
+                   "environment (docs/alerts.md).")
+@alerts_file_option
+@_watchlist
+@click.option("--no-pdf", is_flag=True, help="Skip the PDF (it needs chromium, through kaleido).")
+def digest_cmd(store: Path, period: str, to: str | None, out: Path | None, emails: tuple[str, ...],
+               alerts_file: Path | None, watchlist: Path | None, no_pdf: bool) -> None:
+    """Write (and send) the digest of a day or a week: top people and topics with their change, the spikes with
+    their explanations, the names found that are not on the watchlist, and a PDF of the chart beside it."""
+    from email.message import EmailMessage
+    from email.utils import format_datetime
+
+    from dashboard.alerts import digest
+    from dashboard.alerts.deliver import smtp
+    from dashboard.alerts.deliver.errors import DeliveryError
+    from dashboard.alerts.run import connect
+    from dashboard.alerts.state import write_bytes_atomic
+    from ingest.mentions.watchlist import load_watchlist
+
+    last = day_option(to) or (datetime.now(UTC).date() - timedelta(days=1))
+    rules, names = load(alerts_file, watchlist)
+    _store_ready(store)
+    con = connect(store)
+    try:
+        d = digest.build_digest(con, store, period, last, names, rules.dashboard_url,
+                                load_watchlist(str(watchlist) if watchlist else None))
+        pdf = None if no_pdf else digest.chart_pdf(con, d, names)
+    finally:
+        con.close()
+    out = out or store / "alerts" / "digests"
+    out.mkdir(parents=True, exist_ok=True)
+    base = out / f"digest-{period}-{d['end']}"
+    text, page = digest.render_text(d), digest.render_html(d)
+    write_bytes_atomic(base.with_suffix(".txt"), text.encode())
+    write_bytes_atomic(base.with_suffix(".html"), page.encode())
+    if pdf:
+        write_bytes_atomic(base.with_suffix(".pdf"), pdf)
+    click.echo(text)
+    click.echo(f"written: {base}.txt, .html" + (", .pdf" if pdf else ""))
+    if emails:
+        mail = EmailMessage()
+        mail["Subject"], mail["To"], mail["Date"] = d["subject"], ", ".join(emails), format_datetime(datetime.now(UTC))
+        mail.set_content(text)
+        mail.add_alternative(page, subtype="html")
+        if pdf:
+            mail.add_attachment(pdf, maintype="application", subtype="pdf", filename=f"{base.name}.pdf")
+        try:
+            smtp.send_mail(mail, tuple(emails))
+        except DeliveryError as exc:
+            raise click.ClickException(f"written, but not sent: {exc}") from exc
+        click.echo(f"sent to {', '.join(emails)}")

@@ -69,7 +69,7 @@ def build_message(con: duckdb.DuckDBPyConnection, event: Event, rule: Rule, name
             msg["summary"] = (f"{who}: {event.count} articles in {when}{where}"
                               + (f", against {usual:g} on average over the {event.detail.get('history', '')} "
                                  f"{event.bucket}s before" if usual is not None else "") + ".")
-            msg["terms"] = _terms(con, view, point, names)
+            msg["terms"] = spike_terms(con, view, point, names)
             msg["url"] = dashboard_link(dashboard_url, "overview", view, sel=encode_points([point]))
         else:
             msg["subject"] = f"{who}: {event.count} articles in {when}{where}"
@@ -127,7 +127,7 @@ def own_words(names: Names, keys) -> tuple[str, ...]:
     return tuple(words)
 
 
-def _terms(con: duckdb.DuckDBPyConnection, f: Filters, point: PointKey, names: Names) -> list[dict]:
+def spike_terms(con: duckdb.DuckDBPyConnection, f: Filters, point: PointKey, names: Names) -> list[dict]:
     """The dashboard's "why the spike?" for this one point: the same inputs, the same statistic."""
     target, base, _, _ = explain.why_inputs(con, f, [point])
     terms, _, _ = explain.explain_selection(target, base, exclude=own_words(names, [(point.kind, point.entity_id)]))

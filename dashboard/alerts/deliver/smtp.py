@@ -94,7 +94,14 @@ def send(msg: dict, key: str, recipients: tuple[str, ...], env: Mapping[str, str
     except Exception as exc:  # noqa: BLE001 - no chart is better than no alert: the mail says so
         png = None
         msg = {**msg, "summary": msg["summary"] + f" (The chart could not be drawn: {type(exc).__name__}.)"}
-    mail = build_email(msg, key, recipients, s["sender"], png)
+    send_mail(build_email(msg, key, recipients, s["sender"], png), recipients, env)
+
+
+def send_mail(mail: EmailMessage, recipients: tuple[str, ...], env: Mapping[str, str] | None = None) -> None:
+    """Send a built e-mail through the server the environment names (the alerts' and the digest's transport)."""
+    s = settings(env)
+    if not mail["From"]:
+        mail["From"] = s["sender"]
     context = ssl.create_default_context(cafile=s["cafile"])
     try:
         if s["security"] == "ssl":
