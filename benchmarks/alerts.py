@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dashboard.alerts.evaluate import evaluate  # noqa: E402
+from dashboard.alerts.evaluate import evaluate, group_rules  # noqa: E402
 from dashboard.alerts.rules import Rule  # noqa: E402
 from dashboard.data import alertq, queries  # noqa: E402
 from dashboard.data.index import connect  # noqa: E402
@@ -96,8 +96,7 @@ def main() -> None:
     sample = rules[: args.naive]
     naive_s, naive = timed(lambda: evaluate(con, sample, now, marks, batched=False), 1)
     same = {e.key for e in batched if e.rule_id in {r.id for r in sample}} == {e.key for e in naive}
-    groups = len({("series" if r.trigger in ("spike", "threshold") else r.trigger, r.sources, r.languages,
-                   "" if r.trigger == "first-seen" else r.bucket) for r in rules})  # as evaluate() groups them
+    groups = len(group_rules(rules))
     load = os.getloadavg()[0]
     print(f"\nAlert evaluation: {len(rules):,} rules on {args.store} ({n_articles:,} articles, newest {last}); "
           f"watermarks one day back; machine load {load:.1f} (1-min average, 2 cores)\n")

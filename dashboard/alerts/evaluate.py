@@ -41,6 +41,8 @@ from dashboard.data.buckets import bucket_end, bucket_start
 from dashboard.data.filters import Filters
 from dashboard.data.series import assemble
 
+LOOKBACK = 4 * explain.SPIKE_WINDOW  # buckets of coverage read first (a store with long gaps reads it all)
+
 
 @dataclass(frozen=True)
 class Event:
@@ -96,16 +98,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, rules: Sequence[Rule], now: datetim
     """Every event of `rules` at `now` (see the module's docstring); `batched=False` queries rule by rule."""
     watermarks = watermarks or {}
     lowers = {r.id: lower_bound(r, now, watermarks.get(r.id), since) for r in rules}
-    groups: dict[tuple, list[Rule]] = defaultdict(list)
-    for r in rules:
-        family = {"spike": "series", "threshold": "series", "first-seen": "first", "together": "pairs"}[r.trigger]
-        if family == "first":  # one scan answers every first-seen rule; their filters apply to its small result
-            key: tuple = (family,)
-        elif family == "pairs":  # counted by day, summed into each rule's bucket
-            key = (family, r.sources, r.languages)
-        else:
-            key = (family, r.sources, r.languages, r.bucket, r.scale if family == "series" else "")
-        groups[(*key, "" if batched else r.id)].append(r)
+    groups = group_rules(rules, batched)
     events: list[Event] = []
     for (family, *_), members in groups.items():
         if family == "series":
@@ -116,6 +109,21 @@ def evaluate(con: duckdb.DuckDBPyConnection, rules: Sequence[Rule], now: datetim
             events += _together_events(con, members, lowers, now)
     events.sort(key=lambda e: (e.start, e.rule_id, e.entities, e.key))
     return events
+
+
+def group_rules(rules: Sequence[Rule], batched: bool = True) -> dict[tuple, list[Rule]]:
+    """Rules by what their one query depends on (rule by rule when not `batched`): family first in each key."""
+    groups: dict[tuple, list[Rule]] = defaultdict(list)
+    for r in rules:
+        family = {"spike": "series", "threshold": "series", "first-seen": "first", "together": "pairs"}[r.trigger]
+        if family == "first":  # one scan answers every first-seen rule; their filters apply to its small result
+            key: tuple = (family,)
+        elif family == "pairs":  # counted by day, summed into each rule's bucket
+            key = (family, r.sources, r.languages)
+        else:
+            key = (family, r.sources, r.languages, r.bucket, r.scale)
+        groups[(*key, "" if batched else r.id)].append(r)
+    return groups
 
 
 def _union(rules: Sequence[Rule]) -> Filters:
@@ -135,7 +143,13 @@ def series_start(cov: pd.DataFrame, first_looked_at: date) -> date:
 
 def rule_series(con: duckdb.DuckDBPyConnection, f: Filters, first_looked_at: date, last: date) -> pd.DataFrame:
     """The dashboard's series (`series.assemble`) under `f`, from far enough back for `explain.spikes`."""
-    cov = queries.coverage(con, f.with_(preset="all", start=None, end=None))
+    # The coverage of the last LOOKBACK buckets usually holds SPIKE_WINDOW non-empty ones; else read all of it.
+    back = bucket_start(first_looked_at - (bucket_end(first_looked_at, f.bucket) - first_looked_at) * LOOKBACK,
+                        f.bucket)
+    cov = queries.coverage(con, f.with_(preset="custom", start=back, end=None))
+    if sum(1 for b, t in zip(cov["bucket"], cov["total"], strict=True)
+           if t and pd.Timestamp(b).date() < first_looked_at) < explain.SPIKE_WINDOW:
+        cov = queries.coverage(con, f.with_(preset="all", start=None, end=None))
     start = series_start(cov, first_looked_at)
     f = f.with_(preset="custom", start=start, end=last)
     counts = dispatch.timeline_counts(con, f)

@@ -181,7 +181,9 @@ def render_html(msg: dict, chart_cid: str | None = None) -> str:
         parts.append(f"<p><b>Top articles</b> ({msg['n_articles']} in all):</p><ul>")
         for a in msg["articles"]:
             when = e(a["published_at"][:16].replace("T", " "))
-            parts.append(f'<li><a href="{e(a["url"])}">{e(a["title"])}</a><br>{e(a["source"])}, {when} UTC</li>')
+            title = (f'<a href="{e(a["url"])}">{e(a["title"])}</a>' if a["url"].startswith(("http://", "https://"))
+                     else e(a["title"]))  # a javascript: or data: URL from a page is never a link
+            parts.append(f"<li>{title}<br>{e(a['source'])}, {when} UTC</li>")
         parts.append("</ul>")
     parts.append(f"<p style=\"color:#666\">Rule: {e(msg['rule']['name'])} ({e(msg['rule']['trigger'])}). "
                  "Sent by newsmon.</p>")

@@ -150,3 +150,9 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("demo") / "store"
     build_demo_store(root, progress=False, say=lambda s: None)
     return root
+
+
+@pytest.fixture(autouse=True)
+def _own_index_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The alerts' DuckDB index goes under the test's own folder, never ~/.cache."""
+    monkeypatch.setenv("NEWSMON_DASHBOARD_CACHE", str(tmp_path / "index-cache"))

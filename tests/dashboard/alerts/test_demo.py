@@ -52,3 +52,30 @@ def test_dry_run_lists_the_spikes_the_dashboard_marks(demo_store, tmp_path, monk
     assert listed == want
     assert lines[0] == f"3 rules checked; {len(want)} events would fire"
     assert not (demo_store / "alerts").exists()  # a dry run writes nothing
+
+
+def test_a_later_start_reads_less_history_and_marks_the_same(demo_store):
+    """From a later watermark only the buckets before it that a spike needs are read (evaluate.rule_series):
+    the marks after it are exactly the dashboard's, which reads the whole history."""
+    from datetime import UTC, date, datetime
+
+    from dashboard.alerts.evaluate import evaluate
+    from dashboard.alerts.rules import Rule
+    from dashboard.data.buckets import bucket_end
+
+    con = queries.connect(demo_store)
+    ents = queries.entity_counts(con)
+    people = tuple(ents.loc[ents["kind"] == "person", "entity_id"])
+    topics = tuple(ents.loc[ents["kind"] == "topic", "entity_id"])
+    names = load_names(None)
+    for bucket in ("day", "week", "month"):
+        marks = dashboard_marks(con, people, topics, bucket)
+        rules = [Rule(id=f"{k}-{e}", trigger="spike", bucket=bucket, people=(e,) if k == "person" else (),
+                      topics=(e,) if k == "topic" else ()) for k, e in zip(ents["kind"], ents["entity_id"],
+                                                                           strict=True)]
+        for since in (date(2026, 3, 1), date(2026, 8, 15)):
+            events = evaluate(con, rules, datetime(2026, 11, 1, tzinfo=UTC),
+                              since=datetime.combine(since, datetime.min.time(), UTC))
+            got = {(e.start.isoformat(), bucket, names.get(e.entities[0]), e.count) for e in events}
+            want = {m for m in marks if bucket_end(date.fromisoformat(m[0]), bucket) > since}
+            assert got == want and want, (bucket, since)
