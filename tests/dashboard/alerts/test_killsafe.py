@@ -69,17 +69,21 @@ def _expected(store) -> set[str]:
     return {e.key for e in evaluate(con, rules.rules, NOW, since=datetime.fromisoformat(SINCE).replace(tzinfo=UTC))}
 
 
-def run_with_kills(spike_store, webhook, tmp_path, receiver_kills: int, timed_kills: int, seed: int = 7):
+def run_with_kills(spike_store, webhook, tmp_path, kills_wanted: int, timed_share: float, max_kill_at: int,
+                   seed: int = 7) -> int:
+    """Run the check again and again, killing it (SIGKILL) until `kills_wanted` kills, then once to the end.
+
+    A round kills either at a random moment before its first request would go out (`timed_share` of the rounds:
+    start, evaluation, records, watermarks) or when the receiver gets its n-th request (n ≤ `max_kill_at`), before
+    answering it. Bounded: at most 4 × `kills_wanted` + 10 rounds."""
     rules_file = tmp_path / "alerts.toml"
     rules_file.write_text(RULES)
     env = dict(os.environ, NEWSMON_WEBHOOK_PLAIN_URL=f"{webhook.url}/hook", NEWSMON_ALERTS_INDEX="0",
                PYTHONPATH=str(REPO))
     rng = random.Random(seed)
     proc: list[subprocess.Popen] = []
-    schedule = ["receiver"] * receiver_kills + ["timed"] * timed_kills
-    rng.shuffle(schedule)
     kill_at: list[int] = []  # the n-th request of the current run kills the sender before it is answered
-    first_request = [1.5]  # seconds from start to the first request of the last uninterrupted start (timed kills)
+    first_request = [1.5]  # seconds from start to the first request, as last seen (bounds the timed kills)
     started = [0.0]
     seen_in_run = [0]
 
@@ -95,28 +99,26 @@ def run_with_kills(spike_store, webhook, tmp_path, receiver_kills: int, timed_ki
 
     webhook.on_request = on_request
     kills = 0
-    for _ in range(receiver_kills + timed_kills + 20):  # bounded: every mode ends in a clean run
-        mode = schedule.pop() if schedule else "clean"
+    for _ in range(4 * kills_wanted + 10):
+        mode = "clean" if kills >= kills_wanted else ("timed" if rng.random() < timed_share else "receiver")
         seen_in_run[0] = 0
-        kill_at[:] = [rng.randint(1, 4)] if mode == "receiver" else []
+        kill_at[:] = [rng.randint(1, max_kill_at)] if mode == "receiver" else []
         started[0] = time.monotonic()
         proc.append(subprocess.Popen(_command(spike_store.root, rules_file), env=env, cwd=REPO,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE))
-        if mode == "timed":  # anywhere from the start to the first delivery: imports, evaluation, records
+        if mode == "timed":
             try:
                 proc[-1].wait(timeout=rng.uniform(0.2, max(0.3, first_request[0])))
             except subprocess.TimeoutExpired:
                 proc[-1].send_signal(signal.SIGKILL)
-        out, err = proc[-1].communicate(timeout=120)
+        _, err = proc[-1].communicate(timeout=120)
         if proc[-1].returncode == -signal.SIGKILL:
             kills += 1
             continue
         assert proc[-1].returncode == 0, err.decode()
-        if mode == "receiver" and kill_at:
-            continue  # it finished before its n-th request: nothing left to kill there
         if mode == "clean":
-            break
-    return kills
+            return kills
+    raise AssertionError(f"no clean run after {kills} kills")
 
 
 def _check_exactly_once(spike_store, webhook, expected: set[str]) -> None:
@@ -135,16 +137,17 @@ def _check_exactly_once(spike_store, webhook, expected: set[str]) -> None:
 def test_killed_checks_deliver_every_event_exactly_once(spike_store, webhook, tmp_path):
     expected = _expected(spike_store.root)
     assert len(expected) >= 15
-    kills = run_with_kills(spike_store, webhook, tmp_path, receiver_kills=3, timed_kills=1)
-    assert kills >= 3
+    kills = run_with_kills(spike_store, webhook, tmp_path, kills_wanted=4, timed_share=0.25, max_kill_at=4)
+    assert kills == 4 and len(webhook.received) - len(webhook.acknowledged) >= 1  # a kill while a request waited
     _check_exactly_once(spike_store, webhook, expected)
 
 
 @pytest.mark.slow
 def test_killed_checks_deliver_every_event_exactly_once_many_kills(spike_store, webhook, tmp_path):
     expected = _expected(spike_store.root)
-    kills = run_with_kills(spike_store, webhook, tmp_path, receiver_kills=16, timed_kills=10, seed=11)
-    assert kills >= 20
+    # at most the second request of a run: most kills land while deliveries are still pending
+    kills = run_with_kills(spike_store, webhook, tmp_path, kills_wanted=24, timed_share=0.3, max_kill_at=2, seed=11)
+    assert kills == 24 and len(webhook.received) - len(webhook.acknowledged) >= 12  # kills while a request waited
     _check_exactly_once(spike_store, webhook, expected)
 
 
