@@ -97,3 +97,11 @@ def test_check_on_a_missing_store_is_one_line(tmp_path):
         f"Error: no store at {tmp_path / 'none'}: run `newsmon ingest` (or `newsmon demo`) first\n")
     bad = CliRunner().invoke(main, ["alerts", "check", "--store", str(tmp_path), "--since", "yesterday"])
     assert bad.exit_code == 2 and "'yesterday' is not a date" in bad.output
+
+
+@pytest.mark.parametrize("command", [["alerts"], ["alerts", "check"], ["digest"]])
+def test_every_alerts_command_has_help(command: list[str]) -> None:
+    result = CliRunner().invoke(main, [*command, "--help"])
+    assert result.exit_code == 0 and "Usage:" in result.output and len(result.output) > 200
+    ingest = CliRunner().invoke(main, ["ingest", "--help"])
+    assert "--alerts FILE" in ingest.output
