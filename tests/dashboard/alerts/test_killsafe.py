@@ -70,16 +70,17 @@ def _expected(store) -> set[str]:
 
 
 def run_with_kills(spike_store, webhook, tmp_path, kills_wanted: int, timed_share: float, max_kill_at: int,
-                   seed: int = 7) -> int:
+                   seed: int = 7, index: bool = False) -> int:
     """Run the check again and again, killing it (SIGKILL) until `kills_wanted` kills, then once to the end.
 
     A round kills either at a random moment before its first request would go out (`timed_share` of the rounds:
     start, evaluation, records, watermarks) or when the receiver gets its n-th request (n ≤ `max_kill_at`), before
-    answering it. Bounded: at most 4 × `kills_wanted` + 10 rounds."""
+    answering it. Bounded: at most 4 × `kills_wanted` + 10 rounds. `index`: through the alerts' DuckDB index (as
+    by default), which the kills then also hit while it is brought up to date."""
     rules_file = tmp_path / "alerts.toml"
     rules_file.write_text(RULES)
-    env = dict(os.environ, NEWSMON_WEBHOOK_PLAIN_URL=f"{webhook.url}/hook", NEWSMON_ALERTS_INDEX="0",
-               PYTHONPATH=str(REPO))
+    env = dict(os.environ, NEWSMON_WEBHOOK_PLAIN_URL=f"{webhook.url}/hook", NEWSMON_ALERTS_INDEX="1" if index else "0",
+               NEWSMON_DASHBOARD_CACHE=str(tmp_path / "index-cache"), PYTHONPATH=str(REPO))
     rng = random.Random(seed)
     proc: list[subprocess.Popen] = []
     kill_at: list[int] = []  # the n-th request of the current run kills the sender before it is answered
@@ -146,7 +147,8 @@ def test_killed_checks_deliver_every_event_exactly_once(spike_store, webhook, tm
 def test_killed_checks_deliver_every_event_exactly_once_many_kills(spike_store, webhook, tmp_path):
     expected = _expected(spike_store.root)
     # at most the second request of a run: most kills land while deliveries are still pending
-    kills = run_with_kills(spike_store, webhook, tmp_path, kills_wanted=24, timed_share=0.3, max_kill_at=2, seed=11)
+    kills = run_with_kills(spike_store, webhook, tmp_path, kills_wanted=24, timed_share=0.3, max_kill_at=2, seed=11,
+                           index=True)
     assert kills == 24 and len(webhook.received) - len(webhook.acknowledged) >= 12  # kills while a request waited
     _check_exactly_once(spike_store, webhook, expected)
 
