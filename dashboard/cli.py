@@ -148,5 +148,26 @@ def _with_alerts(command: click.Command) -> None:
 _with_alerts(main.commands["ingest"])
 
 
+def _dashboard_with_alerts(command: click.Command) -> None:
+    """`newsmon dashboard --alerts FILE`: the Alerts page lists these rules (it reads $NEWSMON_ALERTS)."""
+    from functools import wraps
+
+    command.params.append(click.Option(
+        ["--alerts", "alerts_file"], type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+        metavar="FILE", help="Alert rules the Alerts page lists (default: $NEWSMON_ALERTS, else the packaged ones)."))
+    run = command.callback
+
+    @wraps(run)
+    def callback(*args, alerts_file: Path | None = None, **kwargs):
+        if alerts_file is not None:
+            os.environ["NEWSMON_ALERTS"] = str(alerts_file.resolve())  # the server inherits the environment
+        return run(*args, **kwargs)
+
+    command.callback = callback
+
+
+_dashboard_with_alerts(main.commands["dashboard"])
+
+
 if __name__ == "__main__":
     main()

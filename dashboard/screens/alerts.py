@@ -26,7 +26,8 @@ if ctx is not None:
             st.dataframe(tables.rules_table(rules, ctx.names), hide_index=True, width="stretch")
         else:
             st.info("The rules file holds no rule.")
-    records = AlertState(ctx.root).events()
+    state = AlertState(ctx.root)
+    records = state.events()
     st.subheader("Events fired")
     if not records:
         st.info("No alert has fired yet in this store: run `newsmon alerts check` (or ingest with `--alerts`).")
@@ -38,6 +39,11 @@ if ctx is not None:
             "view": st.column_config.LinkColumn("view", display_text="open"),
             "fired_at": st.column_config.DatetimeColumn("fired at (UTC)", format="YYYY-MM-DD HH:mm"),
         })
+        if state.feed_path.exists():
+            st.download_button("Atom feed of the alerts", state.feed_path.read_bytes(), "newsmon-alerts.atom",
+                               "application/atom+xml", on_click="ignore",
+                               help=f"The feed file is {state.feed_path}: a feed reader can follow it where the "
+                                    "store is served or published.")
         st.subheader("Delivery failures")
         failed = tables.failures_table(records)
         if failed.empty:
