@@ -49,6 +49,7 @@ def test_the_page_lists_rules_events_and_failures(monkeypatch, spike_store, tmp_
     assert list(failures["channel"]) == ["webhook:desk"]
     assert failures["last_error"].iloc[0] == "NEWSMON_WEBHOOK_DESK_URL is not set"
     assert HOSTILE_TITLE not in str(events)  # titles are in the messages, not in this table
+    assert [b.proto.label for b in at.get("download_button")] == ["Atom feed of the alerts"]
 
 
 def test_a_bad_rules_file_is_a_warning_and_events_still_show(monkeypatch, spike_store, tmp_path):
