@@ -4,7 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: help install demo demo-store dashboard test test-fast lint bench bench-extraction bench-dates bench-store-pages bench-mentions bench-dashboard bench-pages bench-text-index bench-ingest bench-stories bench-soak bench-demo bench-first-chart bench-interaction screenshot screenshots clean
+.PHONY: help install demo demo-store dashboard test test-fast lint bench bench-extraction bench-dates bench-store-pages bench-mentions bench-dashboard bench-pages bench-text-index bench-ingest bench-stories bench-soak bench-demo bench-first-chart bench-interaction bench-alerts screenshot screenshots clean
 
 help:
 	@echo "make demo      set up .venv, build the demo store through the real ingest, serve the dashboard on :8501"
@@ -43,7 +43,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check ingest dashboard tests benchmarks
 
-bench: bench-extraction bench-dates bench-store-pages bench-mentions bench-dashboard bench-first-chart bench-interaction bench-ingest bench-stories bench-demo
+bench: bench-extraction bench-dates bench-store-pages bench-mentions bench-dashboard bench-first-chart bench-interaction bench-ingest bench-stories bench-demo bench-alerts
 
 bench-extraction: $(STAMP)
 	$(BIN)/python benchmarks/extraction.py
@@ -87,6 +87,9 @@ bench-first-chart: $(STAMP) demo-store
 bench-interaction: $(STAMP) demo-store
 	bash .ci/ensure-chromium
 	$(BIN)/python benchmarks/interaction.py --store data/demo-store --baseline $(BASELINE) --actions 20
+
+bench-alerts: $(STAMP)
+	$(BIN)/python benchmarks/alerts.py
 
 bench-ingest: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py

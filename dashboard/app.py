@@ -35,6 +35,7 @@ pages = [
     st.Page(_PAGES / "explore.py", title="Explore", icon=":material/travel_explore:"),
     st.Page(_PAGES / "entities.py", title="People & topics", icon=":material/groups:"),
     st.Page(_PAGES / "health.py", title="Sources & health", icon=":material/monitor_heart:"),
+    st.Page(_PAGES / "alerts.py", title="Alerts", icon=":material/notifications:"),
 ]
 page = st.navigation(pages, position="hidden")  # the sidebar draws the menu: its links keep the filters
 ctx = shell.sidebar(pages)

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import click
 
+from dashboard.alerts.commands import alerts_group, digest_cmd
 from dashboard.serve import streamlit_command
-from ingest.cli.main import is_remote, main, parse_interval, watchlist_option
+from ingest.cli.main import AFTER_RUN, is_remote, main, parse_interval, watchlist_option
 from ingest.demo.build import DEMO_STORE
 
 __all__ = ["main"]
@@ -163,6 +164,56 @@ def demo(store: Path, articles: int, seed: int, no_dashboard: bool, port: int, n
     click.echo(format_summary(summary))
     if not no_dashboard:
         serve_dashboard(store, None, "127.0.0.1", port)
+
+
+main.add_command(alerts_group)
+main.add_command(digest_cmd)
+
+
+def _with_alerts(command: click.Command) -> None:
+    """`newsmon ingest --alerts FILE`: check the alert rules after each run (ingest/cli/main.py's AFTER_RUN)."""
+    from functools import wraps
+
+    from dashboard.alerts.commands import after_run
+
+    command.params.append(click.Option(
+        ["--alerts", "alerts_file"], type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+        help="After each run, check these alert rules and deliver what fires (docs/alerts.md); "
+             "a delivery problem never stops the ingest."))
+    run = command.callback
+
+    @wraps(run)
+    def callback(*args, alerts_file: Path | None = None, **kwargs):
+        AFTER_RUN[:] = [h for h in AFTER_RUN if not getattr(h, "newsmon_alerts", False)]
+        if alerts_file is not None:
+            AFTER_RUN.append(after_run(alerts_file, kwargs.get("watchlist")))
+        return run(*args, **kwargs)
+
+    command.callback = callback
+
+
+_with_alerts(main.commands["ingest"])
+
+
+def _dashboard_with_alerts(command: click.Command) -> None:
+    """`newsmon dashboard --alerts FILE`: the Alerts page lists these rules (it reads $NEWSMON_ALERTS)."""
+    from functools import wraps
+
+    command.params.append(click.Option(
+        ["--alerts", "alerts_file"], type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+        metavar="FILE", help="Alert rules the Alerts page lists (default: $NEWSMON_ALERTS, else the packaged ones)."))
+    run = command.callback
+
+    @wraps(run)
+    def callback(*args, alerts_file: Path | None = None, **kwargs):
+        if alerts_file is not None:
+            os.environ["NEWSMON_ALERTS"] = str(alerts_file.resolve())  # the server inherits the environment
+        return run(*args, **kwargs)
+
+    command.callback = callback
+
+
+_dashboard_with_alerts(main.commands["dashboard"])
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Why the spike: automatic spike markers and over-represented terms (pure Python, no SQL, no streamlit).
+"""Why the spike: automatic spike markers and over-represented terms (no SQL of its own, no streamlit).
 
 Spikes. A bucket is marked when its plotted value exceeds the mean of the preceding `SPIKE_WINDOW`
 non-gap buckets by more than `SPIKE_Z` standard deviations, the window has at least `SPIKE_MIN_HISTORY`
@@ -24,8 +24,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 
+import duckdb
 import pandas as pd
 
+from dashboard.data.filters import Filters
 from dashboard.data.selection import PointKey
 from dashboard.ownforms import OwnForms
 
@@ -56,19 +58,21 @@ STOPWORDS = frozenset(
 def spikes(series: pd.DataFrame) -> pd.DataFrame:
     """Rows of `series` (from series.assemble) whose bucket is a spike for its entity."""
     keep = []
+    # Plain arrays, not iterrows: the alerts evaluate thousands of entities per check (benchmarks/alerts.py).
     for _, g in series.groupby(["kind", "entity_id"], sort=False):
         hist: list[float] = []
-        for idx, r in g.iterrows():
-            if r["gap"] or pd.isna(r["value"]):
+        for idx, gap, value, count in zip(g.index, g["gap"].to_numpy(), g["value"].to_numpy(dtype=float),
+                                          g["count"].to_numpy(dtype=float), strict=True):
+            if gap or math.isnan(value):
                 continue
-            if len(hist) >= SPIKE_MIN_HISTORY and (r["count"] or 0) >= SPIKE_MIN_COUNT:
+            if len(hist) >= SPIKE_MIN_HISTORY and (count or 0) >= SPIKE_MIN_COUNT:
                 mean = sum(hist) / len(hist)
                 sd = math.sqrt(sum((h - mean) ** 2 for h in hist) / len(hist))
-                unit = r["value"] / r["count"]  # what one article adds, in plotted units
+                unit = value / count  # what one article adds, in plotted units
                 floor = max(unit, 0.5 * mean)
-                if r["value"] > mean + SPIKE_Z * max(sd, floor):
+                if value > mean + SPIKE_Z * max(sd, floor):
                     keep.append(idx)
-            hist.append(float(r["value"]))
+            hist.append(float(value))
             hist = hist[-SPIKE_WINDOW:]
     return series.loc[keep]
 
@@ -157,3 +161,27 @@ def explain_selection(
     base = {i: t for i, t in baseline.items() if i not in target}
     terms = over_represented(term_counts(target.values()), term_counts(base.values()), n=n, exclude=exclude)
     return terms, len(target), len(base)
+
+
+def why_inputs(con: duckdb.DuckDBPyConnection, f: Filters, points: list[PointKey]) -> tuple[dict[str, str], dict[str, str], int, bool]:
+    """Texts behind the selection and behind each selected entity's baseline window (`baseline_windows`), read through the
+    dashboard's queries (the dashboard's "why the spike?" and the alerts both call this).
+
+    Returns (target id -> text, baseline id -> text, articles behind the selection, a baseline capped)."""
+    from dashboard.data import queries
+
+    rows = queries.drilldown(con, f, list(points), limit=BASELINE_CAP)  # newest first
+    n_target = int(rows["n_total"].iloc[0]) if not rows.empty else 0
+    unbounded = f.with_(start=None, end=None, preset="custom")  # the baseline may lie before the period
+    base: list[str] = []
+    capped = False
+    for kind, eid, start, end in baseline_windows(points, f.bucket):
+        ids = queries.entity_article_ids(con, unbounded, kind, eid, start, end, BASELINE_CAP + 1)
+        capped |= len(ids) > BASELINE_CAP
+        base += [i for i in ids[: BASELINE_CAP] if i not in base]
+
+    def docs(ids: list[str]) -> dict[str, str]:
+        t = queries.texts(con, ids)
+        return dict(zip(t["id"], t["title"].fillna("") + "\n" + t["text"].fillna(""), strict=True))
+
+    return docs(rows["id"].tolist()), docs(base), n_target, capped

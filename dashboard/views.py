@@ -6,20 +6,15 @@ Thin: each section calls cached queries and the pure builders, then draws. No SQ
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-if TYPE_CHECKING:
-    import duckdb
-
 from dashboard import cache, charts, export
-from dashboard.data.filters import Filters
 from dashboard.data.selection import PointKey, selected_points
 from dashboard.data.series import export_frame
 from dashboard.escape import markdown_text
+from dashboard.explain import why_inputs  # in explain.py: the alerts use it too
 from dashboard.ownforms import OwnForms, own_forms
 from dashboard.shell import Context, context
 
@@ -143,30 +138,6 @@ def covered(ctx: Context, points: list[PointKey]) -> str:
             when = f"{len(buckets)} {b}s from {buckets[0].isoformat()} to {buckets[-1].isoformat()}"
         parts.append(f"{ctx.names.get((kind, eid))} ({when})")
     return "; ".join(parts)
-
-
-def why_inputs(con: duckdb.DuckDBPyConnection, f: Filters, points: list[PointKey]) -> tuple[dict[str, str], dict[str, str], int, bool]:
-    """Texts behind the selection and behind each selected entity's baseline window (see explain.py).
-
-    Returns (target id -> text, baseline id -> text, articles behind the selection, a baseline capped)."""
-    from dashboard import explain
-    from dashboard.data import queries
-
-    rows = queries.drilldown(con, f, list(points), limit=explain.BASELINE_CAP)  # newest first
-    n_target = int(rows["n_total"].iloc[0]) if not rows.empty else 0
-    unbounded = f.with_(start=None, end=None, preset="custom")  # the baseline may lie before the period
-    base: list[str] = []
-    capped = False
-    for kind, eid, start, end in explain.baseline_windows(points, f.bucket):
-        ids = queries.entity_article_ids(con, unbounded, kind, eid, start, end, explain.BASELINE_CAP + 1)
-        capped |= len(ids) > explain.BASELINE_CAP
-        base += [i for i in ids[: explain.BASELINE_CAP] if i not in base]
-
-    def docs(ids: list[str]) -> dict[str, str]:
-        t = queries.texts(con, ids)
-        return dict(zip(t["id"], t["title"].fillna("") + "\n" + t["text"].fillna(""), strict=True))
-
-    return docs(rows["id"].tolist()), docs(base), n_target, capped
 
 
 def why_section(ctx: Context, points: list[PointKey]) -> None:

@@ -30,7 +30,9 @@ ALLOWED = {
     "dashboard.data": {"ingest.base", "ingest.store", "ingest.mentions"},
     "dashboard.plain": {"dashboard.data"},
     "dashboard.streamlit": {"dashboard.data", "dashboard.plain", "ingest.base", "ingest.store"},
-    "dashboard.screens": {"dashboard.data", "dashboard.plain", "dashboard.streamlit"},
+    # alert rules, evaluation, state and delivery (docs/alerts.md): plain (no Streamlit), writes the store's alerts/
+    "dashboard.alerts": {"dashboard.data", "dashboard.plain", "ingest.base", "ingest.store", "ingest.mentions"},
+    "dashboard.screens": {"dashboard.data", "dashboard.plain", "dashboard.streamlit", "dashboard.alerts"},
 }
 TOP = "dashboard.cli"  # the installed `newsmon` command: above both packages, may import anything
 
@@ -47,7 +49,7 @@ def layer(module: str) -> str | None:
             return "dashboard.plain"  # `from dashboard import x`: x's layer is checked by its own name
         if parts[1] == "cli":
             return TOP
-        if parts[1] in ("data", "screens"):
+        if parts[1] in ("data", "screens", "alerts"):
             return f"dashboard.{parts[1]}"
         return "dashboard.streamlit" if parts[1] in STREAMLIT_SIDE else "dashboard.plain"
     return None
@@ -94,7 +96,7 @@ def test_no_import_goes_up_a_layer(name: str, path: Path):
 
 
 @pytest.mark.parametrize("name,path", [(n, p) for n, p in modules()
-                                       if layer(n) in ("dashboard.data", "dashboard.plain")
+                                       if layer(n) in ("dashboard.data", "dashboard.plain", "dashboard.alerts")
                                        or layer(n).startswith("ingest")])
 def test_plain_modules_do_not_import_streamlit(name: str, path: Path):
     assert not [t for t in imports(path) if t.split(".")[0] == "streamlit"], name

@@ -178,11 +178,13 @@ def wait_built(con: duckdb.DuckDBPyConnection, timeout: float | None = None) -> 
 def connect(
     root: Path | str, threads: int | None = None, index_path: Path | None = None, memory_limit: str | None = None,
     wait: bool = True,
+    text_index: bool = True,
 ) -> duckdb.DuckDBPyConnection:
     """A connection with the names above; falls back to plain views if the index file cannot be opened.
 
     `wait=False` (the server): a build of the index runs in the background and views over the files answer
-    meanwhile; else it is waited for (tests, benchmarks)."""
+    meanwhile; else it is waited for (tests, benchmarks). `text_index=False`: no text index is started beside the
+    DuckDB index (alert evaluation needs no search)."""
     store = Store(Path(root))
     config: dict = {}
     if threads:
@@ -222,6 +224,8 @@ def connect(
             _sync(con, key, store, art_cols, globs["mentions"], delay=not wait)
     if wait:
         wait_built(con)
+    if not text_index:
+        return con
     # The text index (dashboard/data/search.py) catches up in the background. Meanwhile the one this process used
     # until now still gives a search's keys if the articles files are the same (a recount): dashboard/data/dispatch.py.
     from dashboard.data import dispatch

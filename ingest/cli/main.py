@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -19,6 +20,9 @@ from ingest import __version__
 from ingest.settings import Settings
 
 log = logging.getLogger("newsmon")
+# Called with the store's path after each successful run of `newsmon ingest` (and each round of --every). Commands
+# above ingest add theirs (dashboard/cli.py: --alerts); ingest never imports them. A hook must not raise.
+AFTER_RUN: list[Callable[[Path], None]] = []
 
 
 
@@ -202,6 +206,8 @@ def ingest(feeds, url_files, html_dirs, sitemaps, homepages, warcs, sources_file
             warn_silent(settings.store)
             if publish_to:
                 publish_after_run(settings.store, publish_to, fatal=interval is None)
+            for hook in AFTER_RUN:
+                hook(settings.store)
             result = outcome(summary)
         if interval is None:
             if result != Outcome.STORED:

@@ -1,0 +1,63 @@
+"""The Alerts page (AppTest): the rules, the events fired newest first with their views, the delivery failures."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from dashboard.alerts.run import check
+from tests.dashboard.alerts.conftest import HOSTILE_TITLE, NOW, rules_from
+from tests.dashboard.test_app import run
+
+RULES = """
+dashboard_url = "http://dash.example"
+[webhooks.desk]
+format = "generic"
+[[rule]]
+id = "alice-spike"
+name = "Alice spikes"
+trigger = "spike"
+people = ["alice-example"]
+bucket = "week"
+webhooks = ["desk"]
+[[rule]]
+id = "busy"
+trigger = "threshold"
+people = ["alice-example"]
+bucket = "week"
+min_articles = 2
+"""
+
+
+def test_the_page_lists_rules_events_and_failures(monkeypatch, spike_store, tmp_path):
+    rules_file = tmp_path / "alerts.toml"
+    rules_file.write_text(RULES)
+    check(spike_store.root, rules_from(RULES), spike_store.names, now=NOW, since=datetime(2024, 3, 10, tzinfo=UTC),
+          env={}, sleep=lambda s: None)  # no webhook URL set: the desk channel fails and stays pending
+    monkeypatch.setenv("NEWSMON_ALERTS", str(rules_file))
+    at = run(monkeypatch, spike_store.root, "screens/alerts.py", watchlist=spike_store.watchlist)
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Alerts"
+    rules, events, failures = (d.value for d in at.dataframe)
+    assert list(rules["rule"]) == ["alice-spike", "busy"] and rules["watches"].tolist() == ["Alice Example"] * 2
+    assert list(events["bucket"]) == ["2024-03-25", "2024-03-25", "2024-03-18", "2024-03-11", "2024-03-04"]  # newest 1st
+    spike = events[events["trigger"] == "spike"].iloc[0]
+    assert spike["alert"] == "Alice Example spiked: 9 articles in the week of 2024-03-25"
+    assert spike["view"] == ("/?people=alice-example&start=2023-09-25&end=2024-03-31&preset=custom"
+                             "&sel=person%3Aalice-example%3A2024-03-25")
+    assert spike["delivery"] == "atom: delivered, webhook:desk: pending"
+    assert events[events["trigger"] == "threshold"]["view"].str.startswith("/explore?").all()
+    assert list(failures["channel"]) == ["webhook:desk"]
+    assert failures["last_error"].iloc[0] == "NEWSMON_WEBHOOK_DESK_URL is not set"
+    assert HOSTILE_TITLE not in str(events)  # titles are in the messages, not in this table
+    assert [b.proto.label for b in at.get("download_button")] == ["Atom feed of the alerts"]
+
+
+def test_a_bad_rules_file_is_a_warning_and_events_still_show(monkeypatch, spike_store, tmp_path):
+    bad = tmp_path / "alerts.toml"
+    bad.write_text('[[rule]]\nid = "x"\ntrigger = "spike"\npeople = ["nobody"]\n')
+    monkeypatch.setenv("NEWSMON_ALERTS", str(bad))
+    at = run(monkeypatch, spike_store.root, "screens/alerts.py", watchlist=spike_store.watchlist)
+    assert not at.exception
+    assert at.warning[0].value == (f"The rules file cannot be used: {bad}: rule 'x', field 'people': 'nobody' is not "
+                                   "a person of the watchlist")
+    assert any("No alert has fired yet" in i.value for i in at.info)
