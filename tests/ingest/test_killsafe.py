@@ -115,7 +115,9 @@ def kill_ingest_at_random(tmp_path: Path, pages: int, kills: int, wait: tuple[fl
         finally:
             stop.set()
             watcher.join()
-    assert final.returncode == 0, final.stderr[-2000:]
+    # 0: the last run stored the rest; 5 (nothing new): a run meant to be killed finished first (a loaded
+    # machine), and the store must then be complete already, as checked below
+    assert final.returncode in (0, 5), final.stderr[-2000:]
     assert counts == sorted(counts), "a kill lost articles that were already committed"
     assert check_consistent(store) == pages
     check_mentions_exact(store)
