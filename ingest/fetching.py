@@ -57,6 +57,10 @@ def fetch_and_process(todo: list[Candidate], fetcher: PoliteFetcher, settings: S
                                     initargs=(watchlist, True))
         if learning is not None:
             learning.pool = procs
+        # Fork every worker now, before any fetch thread exists: a child forked while another thread holds a
+        # lock (a logging stream's buffer, mid-write) waits on that lock for ever. A fork-context pool starts all
+        # its processes at the first submit (CPython 3.11+), so one no-op task does it.
+        procs.submit(int).result()
     else:
         worker.init_worker(watchlist)
     threads = ThreadPoolExecutor(settings.fetch_threads, thread_name_prefix="fetch")
