@@ -217,6 +217,7 @@ def test_site_furniture_is_learnt_during_the_first_run(tmp_path: Path) -> None:
 def test_relearning_runs_in_the_process_pool_and_reaches_the_workers(tmp_path: Path) -> None:
     """With extraction processes, a source's boilerplate is relearnt there; the result replaces what the workers
     get (keys only) and the sidecar is saved."""
+    import time
     from concurrent.futures import ProcessPoolExecutor
     from datetime import UTC, datetime
 
@@ -231,6 +232,9 @@ def test_relearning_runs_in_the_process_pool_and_reaches_the_workers(tmp_path: P
     learning = _Learning({})
     with ProcessPoolExecutor(1) as pool:
         learning.pool = pool
+        # the one worker is kept busy first, so the relearning is still queued when in_flight is read (without
+        # it, a quick worker could finish before the assertion, as it once did)
+        pool.submit(time.sleep, 2)
         learning.after_batch(tmp_path, batch)
         assert learning.in_flight == {"Widget"}
     assert not learning.in_flight  # shutting the pool down waited for it
