@@ -92,7 +92,7 @@ bench-alerts: $(STAMP)
 	$(BIN)/python benchmarks/alerts.py
 
 bench-ingest: $(STAMP)
-	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/ingest_speed.py
 
 bench-stories: $(STAMP)
 	$(BIN)/python benchmarks/stories.py

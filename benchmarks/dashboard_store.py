@@ -23,7 +23,9 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from ingest.store.parquet import ARTICLES_SCHEMA, MENTIONS_SCHEMA, Store, _write_atomic
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script too: the repo's packages first
+
+from ingest.store.parquet import ARTICLES_SCHEMA, MENTIONS_SCHEMA, Store, _write_atomic  # noqa: E402
 
 DEV_SET = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "extraction-dev"
 N_PEOPLE, N_TOPICS, N_SOURCES = 80, 25, 60

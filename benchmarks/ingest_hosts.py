@@ -9,6 +9,7 @@ in the same run. The old order (`fetch_order="listed"`: candidates feed by feed)
 
 from __future__ import annotations
 
+import sys
 import tempfile
 import threading
 import time
@@ -19,9 +20,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from ingest.pipeline import RunSummary, run_ingest
-from ingest.settings import Settings
-from ingest.sources.discover import Source
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script too: the repo's packages first
+
+from ingest.pipeline import RunSummary, run_ingest  # noqa: E402
+from ingest.settings import Settings  # noqa: E402
+from ingest.sources.discover import Source  # noqa: E402
 
 FEED_DATE = datetime(2025, 1, 1, tzinfo=UTC)
 ROBOTS = b"User-agent: *\nAllow: /\n"

@@ -1,4 +1,4 @@
-"""Where an extraction worker's CPU goes, piece by piece, on the ingest benchmark's pages (benchmarks/ingest.py).
+"""Where an extraction worker's CPU goes, piece by piece, on the ingest benchmark's pages (benchmarks/ingest_speed.py).
 
 The stored path is the ingest's own code (`worker.process_for_store`, run as `fetching.fetch_and_process` runs it
 without a pool): each named function is wrapped, where the ingest's modules look it up, by a timer that adds the
@@ -17,6 +17,7 @@ detector's cache (`language._classify`) is emptied before each, so that neither 
 from __future__ import annotations
 
 import pickle
+import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -25,9 +26,11 @@ from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest import pipeline, worker
-from ingest.extract import article, combine, language
-from ingest.records import Article, Candidate
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script too: the repo's packages first
+
+from ingest import pipeline, worker  # noqa: E402
+from ingest.extract import article, combine, language  # noqa: E402
+from ingest.records import Article, Candidate  # noqa: E402
 
 # (module, attribute, row label, nested under): the rows of the table, in the order of the stored path.
 PARTS = [
@@ -104,7 +107,7 @@ def patched(timers: Timers):
 def stored_path(pages: list[bytes], url_of: Callable[[int], str], published: datetime | None = None,
                 batch_size: int = 200) -> tuple[Timers, int, int]:
     """Run the worker's stored path over the pages, as the ingest does, with every part timed, and, page by page,
-    the extraction-only path (`benchmarks/ingest.py _extract_all`: `process_page` without boilerplate) into the
+    the extraction-only path (`benchmarks/ingest_speed.py _extract_all`: `process_page` without boilerplate) into the
     row EXTRACTION_ONLY, BLOCK pages at a time, alternately before and after the stored path, each with the
     language detector's cache emptied, so that a change in the machine's load weighs on both alike.
 

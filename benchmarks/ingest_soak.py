@@ -1,11 +1,11 @@
-"""Memory over a long ingest (`benchmarks/ingest.py --soak N`, or this file alone): the RSS of the ingest's main
+"""Memory over a long ingest (`benchmarks/ingest_speed.py --soak N`, or this file alone): the RSS of the ingest's main
 process and of each extraction worker, sampled at every store batch against the pages fetched so far; the growth
 expected from the stored data (the story index's and the known ids/hashes' arrays, from their sizes); the slope of
 each over the last 10,000 pages (or the last half of a shorter run) and what the stored data does not explain.
 
     .venv/bin/python -W ignore benchmarks/ingest_soak.py [--pages 20000] [--days 60] [--runs 1] [--trace]
 
-Pages are benchmarks/ingest.py's (the extraction dev set, each copy marked as its own article), served from
+Pages are benchmarks/ingest_speed.py's (the extraction dev set, each copy marked as its own article), served from
 127.0.0.1 without latency. Each page gets a fresh publication date, a `<meta property="article:published_time">`
 put first in its <head> (the date picker trusts it first): page i of N is dated `now - days + i * days / N`, so
 dates advance through the run as in a live one and the story index's 14-day window evicts (rows published more
@@ -39,9 +39,8 @@ import pyarrow as pa
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(1, str(ROOT / "benchmarks"))
 
-from benchmarks import ingest as pages_mod  # noqa: E402 - benchmarks/ingest.py: its pages and server
+from benchmarks import ingest_speed as pages_mod  # noqa: E402 - its pages and server
 from ingest import pipeline, worker  # noqa: E402
 from ingest.settings import Settings  # noqa: E402
 from ingest.sources.discover import Source  # noqa: E402

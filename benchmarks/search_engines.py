@@ -11,6 +11,7 @@ words and phrases of several document frequencies from both (median of 5). The c
 
 from __future__ import annotations
 
+import argparse
 import glob
 import os
 import shutil
@@ -106,5 +107,21 @@ def query() -> None:
         print(band, w, len(a), len(b), f"tantivy {r['tantivy']:.1f} ms  fts5 {r['fts5']:.1f} ms", flush=True)
 
 
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    steps = ap.add_subparsers(dest="step", required=True)
+    build_step = steps.add_parser("build", help=f"index the first N article files of STORE into {OUT}")
+    build_step.add_argument("store", help="a benchmark store (benchmarks/dashboard_store.py)")
+    build_step.add_argument("files", type=int, metavar="N", help="how many of its article files")
+    steps.add_parser("query", help=f"time fetching the matching keys from the indexes in {OUT}")
+    args = ap.parse_args()
+    if args.step == "build":
+        build(args.store, args.files)
+    elif not os.path.exists(OUT + "/fts.sqlite"):
+        sys.exit(f"no indexes in {OUT}: run `build` first")
+    else:
+        query()
+
+
 if __name__ == "__main__":
-    build(sys.argv[2], int(sys.argv[3])) if sys.argv[1] == "build" else query()
+    main()

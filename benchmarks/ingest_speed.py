@@ -1,7 +1,7 @@
 """Ingest throughput: extraction alone (1 process, all cores), end to end over a slow local server, and
 newspaper3k's own sequential download()+parse() loop — in one run, printed as a table.
 
-    .venv/bin/python benchmarks/ingest.py [--pages 5000] [--latency 0.1] [--soak 20000] [--outlets 12]
+    .venv/bin/python benchmarks/ingest_speed.py [--pages 5000] [--latency 0.1] [--soak 20000] [--outlets 12]
 
 Pages are the extraction dev set (../shared/data/extraction-dev, real pages of many sites), served under
 distinct URLs, cycled to --pages, from a server on 127.0.0.1 that sleeps --latency seconds per request.
@@ -47,7 +47,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(1, str(ROOT / "benchmarks"))  # ingest_parts; after the root, so `ingest` is the package
 
 from ingest import worker  # noqa: E402
 from ingest.pipeline import run_ingest  # noqa: E402
@@ -229,7 +228,7 @@ def end_to_end(server: SlowServer, processes: int) -> tuple[Measured, float, int
 
 def realistic_rows(args: argparse.Namespace, page, extraction_rate: float, cores: int) -> list[tuple]:
     """The realistic row (by host) and the old order's, as table rows (ingest_hosts.py)."""
-    import ingest_hosts
+    from benchmarks import ingest_hosts
 
     servers = ingest_hosts.outlets(page, args.outlets, max(args.outlet_pages, args.old_outlet_pages), args.latency)
     rows = []
@@ -262,7 +261,7 @@ def newspaper_loop(server: SlowServer, n: int) -> float:
 
 def print_parts(pages: list[bytes], url_of) -> None:
     """Where a worker's CPU goes on these pages (the ingest's own code, timed part by part in this process)."""
-    import ingest_parts
+    from benchmarks import ingest_parts
 
     timers, n, stored = ingest_parts.stored_path(pages, url_of, published=FEED_DATE)
     print(f"\nthe worker's stored path by part, first {n} pages in one process ({stored} articles; "
@@ -319,7 +318,7 @@ def main() -> None:
         load = f"{m.load[0]:.1f}→{m.load[1]:.1f}"
         print(f"| {name:<50} | {m.pages:>5} | {m.rate:>7.1f} | {cpu:>11.1f} | {load:>9} | {ratio} |")
     if realistic:
-        import ingest_hosts
+        from benchmarks import ingest_hosts
 
         ceiling = ingest_hosts.ceiling(args.outlets)
         target = 0.9 * min(many.rate, ceiling)
@@ -340,7 +339,7 @@ def main() -> None:
     if args.parts:
         print_parts([server.page(i) for i in range(args.parts)], server.page_url)
     if args.soak:  # benchmarks/ingest_soak.py: RSS of the main process and the workers, slope, expected growth
-        import ingest_soak
+        from benchmarks import ingest_soak
 
         print("\n" + ingest_soak.report(ingest_soak.run(pages, args.soak, 1, ingest_soak.DAYS, False, cores),
                                         ingest_soak.DAYS))
