@@ -11,17 +11,13 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import threading
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script too: the repo's packages first
 
+from benchmarks.feed_server import FeedServer, rss  # noqa: E402
 from ingest.pipeline import RunSummary, run_ingest  # noqa: E402
 from ingest.settings import Settings  # noqa: E402
 from ingest.sources.discover import Source  # noqa: E402
@@ -30,48 +26,24 @@ FEED_DATE = datetime(2025, 1, 1, tzinfo=UTC)
 ROBOTS = b"User-agent: *\nAllow: /\n"
 
 
-class Outlet:
+class Outlet(FeedServer):
     """One host: /robots.txt, /rss?n=N (its first N pages), /a/<i> (page number `first + i` of the cycle)."""
 
     def __init__(self, page: Callable[[int], bytes], first: int, latency: float) -> None:
-        outer = self
-        self.page, self.first, self.latency = page, first, latency
+        self.page, self.first = page, first
+        super().__init__(latency)
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:  # noqa: N802
-                time.sleep(outer.latency)
-                parts = urlsplit(self.path)
-                if parts.path == "/robots.txt":
-                    body, ctype = ROBOTS, "text/plain"
-                elif parts.path == "/rss":
-                    body, ctype = outer.feed(int(parse_qs(parts.query)["n"][0])), "application/rss+xml"
-                elif parts.path.startswith("/a/"):
-                    body, ctype = outer.page(outer.first + int(parts.path[3:])), "text/html"
-                else:
-                    self.send_error(404)
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *a) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+    def route(self, path: str, query: dict[str, list[str]]) -> tuple[bytes, str] | None:
+        if path == "/robots.txt":
+            return ROBOTS, "text/plain"
+        if path == "/rss":
+            return self.feed(int(query["n"][0])), "application/rss+xml"
+        if path.startswith("/a/"):
+            return self.page(self.first + int(path[3:])), "text/html"
+        return None
 
     def feed(self, n: int) -> bytes:
-        when = format_datetime(FEED_DATE)
-        items = "".join(f"<item><title>{i}</title><link>{self.url}/a/{i}</link><pubDate>{when}</pubDate></item>"
-                        for i in range(n))
-        return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>outlet {self.first}</title>{items}'
-                f"</channel></rss>").encode()
+        return rss(f"outlet {self.first}", ((i, f"{self.url}/a/{i}") for i in range(n)), FEED_DATE)
 
 
 def outlets(page: Callable[[int], bytes], hosts: int, spacing: int, latency: float) -> list[Outlet]:

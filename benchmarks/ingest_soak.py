@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import ingest_speed as pages_mod  # noqa: E402 - its pages and server
+from benchmarks.feed_server import rss  # noqa: E402
 from ingest import pipeline, worker  # noqa: E402
 from ingest.settings import Settings  # noqa: E402
 from ingest.sources.discover import Source  # noqa: E402
@@ -158,9 +159,7 @@ class SoakServer(pages_mod.SlowServer):
         return dated(body, self.date_of(i)) if self.days else body
 
     def feed(self) -> bytes:
-        items = "".join(f"<item><title>{i}</title><link>{self.page_url(i)}</link></item>"
-                        for i in range(self.first, self.first + self.n))
-        return f'<?xml version="1.0"?><rss version="2.0"><channel><title>soak</title>{items}</channel></rss>'.encode()
+        return rss("soak", ((i, self.page_url(i)) for i in range(self.first, self.first + self.n)))
 
 
 @dataclass
@@ -308,8 +307,7 @@ def run(pages: list[bytes], n: int, runs: int, days: float | None, trace: bool, 
                 t = time.perf_counter()
                 summary = pipeline.run_ingest([Source("feed", server.url + "/rss", "soak")], settings)
                 seconds = time.perf_counter() - t
-                server.httpd.shutdown()
-                server.httpd.server_close()
+                server.close()
                 probe.sample()
                 maps.append((f"after run {r + 1}", smaps_mb()))
                 between.append((before, rss_mb(), summary.total().fetched, summary.total().stored, seconds))

@@ -34,20 +34,18 @@ import os
 import platform
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.feed_server import FeedServer, rss  # noqa: E402
 from ingest import worker  # noqa: E402
 from ingest.pipeline import run_ingest  # noqa: E402
 from ingest.records import Candidate  # noqa: E402
@@ -69,47 +67,19 @@ def load_pages() -> list[bytes]:
     return [gzip.decompress((DEV / c["page"]).read_bytes()) for c in cases]
 
 
-class SlowServer:
+class SlowServer(FeedServer):
+    """/rss: a feed of pages 0 to n - 1; /a/<i>: page number i of the cycle (marked distinct unless `mark` is off)."""
+
     def __init__(self, pages: list[bytes], n: int, latency: float, mark: bool = True) -> None:
-        self.pages, self.n, self.latency, self.mark = pages, n, latency, mark
-        self.cpu = 0.0  # seconds of CPU its request handlers used (thread time), to tell it from the ingest's
-        lock = threading.Lock()
-        outer = self
+        self.pages, self.n, self.mark = pages, n, mark
+        super().__init__(latency)
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def handle_one_request(self) -> None:
-                start = time.thread_time()
-                try:
-                    super().handle_one_request()
-                finally:
-                    with lock:
-                        outer.cpu += time.thread_time() - start
-
-            def do_GET(self) -> None:  # noqa: N802
-                time.sleep(outer.latency)
-                if self.path == "/rss":
-                    body, ctype = outer.feed(), "application/rss+xml"
-                elif self.path.startswith("/a/"):
-                    i = int(self.path[3:])
-                    body, ctype = outer.page(i), "text/html"
-                else:
-                    self.send_error(404)
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *a) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+    def route(self, path: str, query: dict[str, list[str]]) -> tuple[bytes, str] | None:
+        if path == "/rss":
+            return self.feed(), "application/rss+xml"
+        if path.startswith("/a/"):
+            return self.page(int(path[3:])), "text/html"
+        return None
 
     def page(self, i: int) -> bytes:
         body = self.pages[i % len(self.pages)]
@@ -119,10 +89,7 @@ class SlowServer:
         return f"{self.url}/a/{i}"
 
     def feed(self) -> bytes:
-        when = format_datetime(FEED_DATE)
-        items = "".join(f"<item><title>{i}</title><link>{self.page_url(i)}</link><pubDate>{when}</pubDate></item>"
-                        for i in range(self.n))
-        return f'<?xml version="1.0"?><rss version="2.0"><channel><title>bench</title>{items}</channel></rss>'.encode()
+        return rss("bench", ((i, self.page_url(i)) for i in range(self.n)), FEED_DATE)
 
 
 def _extract_all(pages: list[tuple[str, bytes]]) -> int:

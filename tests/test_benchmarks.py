@@ -32,3 +32,28 @@ def test_every_benchmark_the_makefile_runs_exists() -> None:
     named = set(re.findall(r"benchmarks/[\w/]+\.py", (REPO / "Makefile").read_text()))
     assert named and not [name for name in sorted(named) if not (REPO / name).is_file()]
     assert {"benchmarks/ingest_speed.py", "benchmarks/ingest_soak.py"} <= named
+
+
+def test_the_ingest_benchmarks_servers_answer_their_routes() -> None:
+    """benchmarks/feed_server.py's one handler, under the end-to-end run's server and the realistic rows' outlets."""
+    import httpx
+
+    from benchmarks.ingest_hosts import ROBOTS, Outlet
+    from benchmarks.ingest_speed import SlowServer
+
+    pages = [b"<html><p>one</p></html>", b"<html><p>two</p></html>"]
+    slow, outlet = SlowServer(pages, 3, 0.0), Outlet(lambda i: pages[i % 2], 1, 0.0)
+    try:
+        feed = httpx.get(f"{slow.url}/rss")
+        assert feed.headers["content-type"] == "application/rss+xml"
+        assert feed.text.count("<item>") == 3 and f"<link>{slow.url}/a/2</link>" in feed.text
+        assert "<pubDate>Wed, 01 Jan 2025 00:00:00 +0000</pubDate>" in feed.text
+        assert httpx.get(f"{slow.url}/a/2").content == b"<html><p>one (ref 2)</p></html>"
+        assert httpx.get(f"{slow.url}/robots.txt").status_code == 404
+        assert httpx.get(f"{outlet.url}/robots.txt").content == ROBOTS
+        assert httpx.get(f"{outlet.url}/rss?n=2").text.count("<item>") == 2
+        assert httpx.get(f"{outlet.url}/a/0").content == pages[1]  # page `first + i` of the cycle
+        assert slow.cpu > 0  # its handlers' CPU is counted, to tell the server's share of a run from the ingest's
+    finally:
+        slow.close()
+        outlet.close()
