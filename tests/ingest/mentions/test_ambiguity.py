@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.mentions.matcher import Matcher
-from ingest.mentions.watchlist import parse_watchlist
 from ingest.mentions.words import zipf
 
+# The watchlist the `plain` and `switched` matchers of conftest.py are built from.
 PLAIN = """
 [[people]]
 id = "bloomberg"
@@ -36,16 +35,6 @@ name = "Emmanuel Macron"
 id = "sunak"
 name = "Rishi Sunak"
 """
-
-
-@pytest.fixture(scope="module")
-def plain() -> Matcher:
-    return Matcher(parse_watchlist(PLAIN))
-
-
-@pytest.fixture(scope="module")
-def switched() -> Matcher:
-    return Matcher(parse_watchlist("[meta]\nnamed_after = true\n" + PLAIN))
 
 
 # (body, language, expected [(entity, matched, rule)])

@@ -9,6 +9,7 @@ from ingest.mentions.matcher import Matcher
 from ingest.mentions.translit import sound_key, spelling_variants
 from ingest.mentions.watchlist import parse_watchlist
 
+# The watchlist the `plain` and `switched` matchers of conftest.py are built from.
 PLAIN = """
 [[people]]
 id = "scholz"
@@ -82,16 +83,6 @@ name = "Andrés Manuel López Obrador"
 id = "sisi"
 name = "Abdel Fattah el-Sisi"
 """
-
-
-@pytest.fixture(scope="module")
-def plain() -> Matcher:
-    return Matcher(parse_watchlist(PLAIN))
-
-
-@pytest.fixture(scope="module")
-def switched() -> Matcher:
-    return Matcher(parse_watchlist("[meta]\nnamed_after = true\n" + PLAIN))
 
 
 # (title, body, language, expected [(entity, matched, rule)] in order: title first, then body)
