@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import ingest_speed as pages_mod  # noqa: E402 - its pages and server
 from benchmarks.feed_server import rss  # noqa: E402
-from ingest import pipeline, worker  # noqa: E402
+from ingest import fetching, pipeline, worker  # noqa: E402
 from ingest.settings import Settings  # noqa: E402
 from ingest.sources.discover import Source  # noqa: E402
 
@@ -196,7 +196,7 @@ class Probe:
     log: Path | None = None  # each sample is also appended here as it is taken (to follow a long soak)
 
     def __post_init__(self) -> None:
-        self.saved = [(pipeline, "_get_page"), (pipeline, "_commit"), (pipeline, "KnownKeys"),
+        self.saved = [(fetching, "_get_page"), (pipeline, "_commit"), (pipeline, "KnownKeys"),
                       (worker, "process_for_store"), (pipeline, "make_client")]
         self.saved = [(m, n, getattr(m, n)) for m, n in self.saved]
         get_page, commit, known_keys, task, make_client = (s[2] for s in self.saved)
@@ -210,8 +210,8 @@ class Probe:
             next(probe.fetched)
             return get_page(*args)
 
-        def _commit(writer, batch, stories, version):
-            commit(writer, batch, stories, version)
+        def _commit(writer, batch, stories, *rest):
+            commit(writer, batch, stories, *rest)
             probe.stored += len(batch)
             probe.sample(stories)
 
@@ -234,7 +234,7 @@ class Probe:
             return out
 
         process_for_store.__module__, process_for_store.__qualname__ = task.__module__, task.__qualname__
-        pipeline._get_page, pipeline._commit, pipeline.KnownKeys = _get_page, _commit, KnownKeys
+        fetching._get_page, pipeline._commit, pipeline.KnownKeys = _get_page, _commit, KnownKeys
         pipeline.make_client = _make_client
         worker.process_for_store = process_for_store
 

@@ -57,3 +57,21 @@ def test_the_ingest_benchmarks_servers_answer_their_routes() -> None:
     finally:
         slow.close()
         outlet.close()
+
+
+@pytest.mark.slow
+def test_the_soak_probe_hooks_the_ingest_where_it_looks_its_functions_up() -> None:
+    """benchmarks/ingest_soak.py patches the ingest's own functions to sample its memory: after the fetch loop moved
+    to ingest/fetching.py (and `_commit` took more arguments) `make bench-soak` failed before its first page."""
+    from benchmarks.ingest_soak import run
+    from ingest import fetching, pipeline
+    from tests.pages import site
+
+    originals = fetching._get_page, pipeline._commit, pipeline.KnownKeys
+    pages = [html.encode() for _, html in site(5)[0].values()]
+    result = run(pages, 30, 1, 60.0, False, 1)
+    before, after, fetched, stored, seconds = result["runs"][0]
+    assert fetched == 30 and stored == 30  # each copy is marked as its own article
+    at_batch = [s for s in result["samples"] if s.at_batch]
+    assert at_batch and at_batch[-1].pages == 30 and at_batch[-1].stored == 30  # the probe saw every page and batch
+    assert (fetching._get_page, pipeline._commit, pipeline.KnownKeys) == originals  # and undid its patches
