@@ -114,8 +114,10 @@ def _dateparser_for(language: str | None):
     from dateparser.data.languages_info import language_order
 
     known = set(language_order)
-    languages = ["en"] + ([language] if language in known and language != "en" else [])
-    return DateDataParser(languages=languages, settings={
+    # The page's language first, and in that order (dateparser otherwise sorts English first): a numeric date
+    # is read in the first language's order, so "4. 2. 2022" on a German page is 4 February, not 2 April.
+    languages = ([language] if language in known and language != "en" else []) + ["en"]
+    return DateDataParser(languages=languages, use_given_order=True, settings={
         # htmldate's own settings (htmldate.extractors.get_external_parser)
         "NORMALIZE": True, "PARSERS": ["custom-formats", "absolute-time"], "PREFER_DATES_FROM": "past",
         "PREFER_LOCALE_DATE_ORDER": True, "RETURN_AS_TIMEZONE_AWARE": False, "STRICT_PARSING": True,
@@ -179,9 +181,12 @@ def htmldate_day(doc: HtmlElement, url: str, latest: datetime, extensive: bool,
 
 
 # How far into the body a dateline reaches: "Karlsruhe, (12.11.2021)." or "BERLIN, 12. November 2021 (dpa) -"
-# open the first paragraph. The datelines on half A of dates-dev end within its first 35 characters; 160 leaves
-# room for a long place name and agency, and stops before most of the paragraph's own later dates.
-DATELINE_CHARS = 160
+# open the first paragraph. The datelines on half A of dates-dev end within its first 35 characters; 80 leaves
+# room for a long place name and agency ("FRANKFURT AM MAIN/WASHINGTON, 12. November 2021 (dpa/AFP) -"). It was
+# 160 until a date inside the first sentence ("... gegen Brasilien (4. und 5. März 2022 in Rio) ...", about
+# 95 characters in, an event's day) was read as the dateline on half B: 40, 60 and 80 read the same datelines
+# on both halves.
+DATELINE_CHARS = 80
 # "3 Marzo 21", "14. Januar 22": a day, a word of three letters or more (checked to be a month's name), a year
 _DAY_MONTH_YEAR = re.compile(r"(?<!\d)(\d{1,2})\.?\s+([^\W\d_]{3,})\.?\s+(\d{4}|\d{2})(?!\d)")
 

@@ -266,3 +266,20 @@ def test_a_dateline_without_a_whole_absolute_date_is_none(text, language):
 def test_an_update_declaration_alone_is_no_publication_day():
     p = pick_published(doc(UPDATED), "https://x.org/corona-daten", None, FETCHED, now=NOW)
     assert p.source == "fetched"
+
+
+def test_a_numeric_date_is_read_in_the_pages_language_order():
+    # "4. 2. 2022" (spaced, as German, Czech and Polish pages write it) is day.month. htmldate hands it to
+    # dateparser, which read it in English order (2 April) while English came first in its languages.
+    body = ("<article><h1>Die Mannschaft steht</h1><div class='byline'><span>Von der Redaktion</span> <span>4. 2. 2022</span></div>"
+            "<p>Die Trainerin hat das Aufgebot für das Turnier bekanntgegeben.</p></article>")
+    p = pick_published(doc(body=body), "https://x.org/news/aufgebot", None, FETCHED, now=NOW, language="de")
+    assert (p.at.date(), p.source) == (date(2022, 2, 4), "htmldate")
+
+
+def test_a_date_inside_the_first_sentence_is_no_dateline():
+    # An event's day some way into the opening sentence is the story's subject, not the newsroom's dateline.
+    text = ("Die Trainerin hat am Morgen das Aufgebot der Auswahl für das Turnier gegen Norwegen (12. und 13. Mai "
+            "2022 in Oslo) bekanntgegeben.\n\nMehr.")
+    p = pick_published(doc(), "https://x.org/news/aufgebot", None, FETCHED, now=NOW, language="de", text=text)
+    assert p.source == "fetched"
