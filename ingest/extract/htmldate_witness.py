@@ -12,9 +12,15 @@ What htmldate is not shown (the parts are detached for the call and put back, th
   later than the article's, and htmldate's element search takes the first ``<time>`` or date-classed element it
   meets, which is a comment's on pages that render the thread before the article's own date. When the page shows
   no date of its own, the first comment's day is an upper bound and is kept (`htmldate_day`).
+- **the site's header**: a ``<header>`` outside any ``<article>``/``<main>`` that holds no article, no
+  ``datePublished`` and not the page's headline (an ``<h1>`` in it is the site's logo when another ``<h1>`` is
+  outside it). Many sites print the day the page is viewed there ("Tuesday, (08 Dec 2020)", ``<time>`` of
+  "today"), and htmldate's element search meets it before the article's own date. A ``<header>`` inside the
+  article (its title and byline) is the article's and stays.
 
 htmldate turns a copyright line or a bare year into 1 January, which is no publication day: such an answer is
 dropped. A month in the URL without a day ("/news/2011/12/slug") bounds htmldate's search to that month.
+
 """
 
 from __future__ import annotations
@@ -44,6 +50,8 @@ _URL_MONTH = re.compile(r"/((?:19|20)\d\d)/(0?[1-9]|1[0-2])/(?!\d)")
 # A reader's comment with its name and date is longer; an article's "date · 12 comments" line is shorter.
 COMMENT_MIN_CHARS = 80
 # "omment" matches "comment" and "Comment" without lower-casing every attribute (translate() made it ~3x slower)
+_HEADERS_XPATH = etree.XPath(".//header")
+_ARTICLE_INSIDE_XPATH = etree.XPath(".//article|.//main|.//*[@itemprop='datePublished']")
 _COMMENTS_XPATH = etree.XPath(".//*[contains(@class, 'omment') or contains(@id, 'omment') or contains(@id, 'disqus')]")
 
 
@@ -53,6 +61,22 @@ def _modified_metas(doc: HtmlElement) -> list[HtmlElement]:
         key = (el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv") or "").lower()
         if key.strip() in MODIFIED_KEYS:
             out.append(el)
+    return out
+
+
+def _site_headers(doc: HtmlElement) -> list[HtmlElement]:
+    """The page's site-wide ``<header>`` elements (module docstring): not inside an article, main or another
+    header; holding no article, main or ``datePublished``; holding no ``<h1>`` unless another is outside."""
+    out = []
+    for el in _HEADERS_XPATH(doc):
+        if any(a.tag in ("article", "main", "header") for a in el.iterancestors()):
+            continue
+        if _ARTICLE_INSIDE_XPATH(el):
+            continue
+        inside = set(el.iter("h1"))
+        if inside and all(h in inside for h in doc.iter("h1")):
+            continue  # the headline is in it: this header is the article's
+        out.append(el)
     return out
 
 
@@ -161,7 +185,7 @@ def htmldate_day(doc: HtmlElement, url: str, latest: datetime, extensive: bool,
     _use_page_language_parser()
     _page_language.code = language
     try:
-        modified, comments = _modified_metas(doc), _comment_sections(doc)
+        modified, comments = _modified_metas(doc) + _site_headers(doc), _comment_sections(doc)
         with _detached(modified + comments):
             day = _find_day(doc, url, extensive, low, high)
         if day is not None and _dated_before(comments, day):
