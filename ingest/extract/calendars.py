@@ -1,10 +1,10 @@
 """Dates in the Solar Hijri (Persian, Jalali) calendar: takes a date string or a page's text, gives the Gregorian day.
 
-Iranian and Afghan pages write their dates in the Solar Hijri calendar ("۲ تیر ۱۳۹۹" = 22 June 2020, "1399/04/02"),
-often with nothing else on the page, and some of their CMSes put it in machine-readable fields too
-(``<meta name="date" content="1399-02-21 ...">``). htmldate reads no such date: it reads the page's Gregorian
+Iranian and Afghan pages write their dates in the Solar Hijri calendar ("۲۰ شهریور ۱۴۰۰" = 11 September 2021,
+"1400/06/20"), often with nothing else on the page, and some of their CMSes put it in machine-readable fields too
+(``<meta name="date" content="1400-03-05 ...">``). htmldate reads no such date: it reads the page's Gregorian
 noise instead (a copyright year) or nothing. The conversion is convertdate's (`convertdate.persian`, the calendar
-dateparser's `JalaliCalendar` uses); written month names ("تیر", "اردیبهشت") are read by dateparser's
+dateparser's `JalaliCalendar` uses); written month names ("شهریور", "خرداد") are read by dateparser's
 `JalaliCalendar`, after Arabic-script variants are folded to the Persian letters it knows (ي → ی, ك → ک: many
 Persian pages are typed on Arabic keyboards).
 
@@ -25,9 +25,9 @@ FIRST_YEAR, LAST_YEAR = 1368, 1409
 _YEAR = r"(13[6-9]\d|140\d)"
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 _LETTERS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "\u200c": " "})
-# "1399-02-21", "1399/4/2" at the start of a machine-readable value
+# "1400-03-05", "1400/3/5" at the start of a machine-readable value
 ISO_SOLAR = re.compile(rf"^{_YEAR}([-/])(0?[1-9]|1[0-2])\2(0?[1-9]|[12]\d|3[01])(?!\d)")
-# "۲ تیر ۱۳۹۹" (day, month's name, year) or "۱۳۹۹/۰۴/۰۲" in running text, after digits are folded to ASCII
+# "۲۰ شهریور ۱۴۰۰" (day, month's name, year) or "۱۴۰۰/۰۶/۲۰" in running text, after digits are folded to ASCII
 _WRITTEN = re.compile(rf"(?<!\d)([0-3]?\d)\s+([^\W\d_]{{2,9}})\s+{_YEAR}(?!\d)")
 _NOT_TEXT = frozenset(("script", "style", "noscript", "template"))
 _SLASHED = re.compile(rf"(?<!\d){_YEAR}/(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])(?!\d)")
@@ -45,8 +45,8 @@ def solar_to_gregorian(year: int, month: int, day: int) -> date | None:
 
 
 def from_iso_solar(value: str) -> str | None:
-    """`value` with a leading Solar Hijri ISO day ("1399-02-21T10:00:00+04:30") rewritten as its Gregorian day
-    ("2020-05-10T10:00:00+04:30"), or None when it does not start with one."""
+    """`value` with a leading Solar Hijri ISO day ("1400-03-05T10:00:00+04:30") rewritten as its Gregorian day
+    ("2021-05-26T10:00:00+04:30"), or None when it does not start with one."""
     m = ISO_SOLAR.match(value.translate(_DIGITS))
     if not m:
         return None

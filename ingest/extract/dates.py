@@ -9,9 +9,9 @@ Witnesses (each checked against the sanity limits: not in the future beyond a sm
   threads, within a month the URL names, and a bare year is no day (`ingest/extract/htmldate_witness.py`);
 - `dateline`: the day the article's body opens with ("Karlsruhe, (12.11.2021). ..."), read before htmldate's
   search of the whole page's text, which meets teasers, calendars and archives first;
-- `solar-hijri`: on a Persian page, the first Solar Hijri date after the headline ("۲ تیر ۱۳۹۹" = 22 June 2020),
+- `solar-hijri`: on a Persian page, the first Solar Hijri date after the headline ("۲۰ شهریور ۱۴۰۰" = 11 September 2021),
   read before htmldate's text search, which reads no such calendar (`ingest/extract/calendars.py`); a machine
-  field that gives a Solar Hijri ISO day ("1399-02-21T10:30") is converted wherever it is read;
+  field that gives a Solar Hijri ISO day ("1400-03-05T10:30") is converted wherever it is read;
 - `url`: a day in the URL;
 - `feed`: the feed entry's time;
 - `fetched`: the fetch time, when nothing else is plausible (the dashboard shows these apart).
@@ -130,7 +130,7 @@ def parse_stamp(value: str) -> Stamp | None:
     value = (value or "").strip()
     if not value or len(value) > 64:
         return None
-    value = from_iso_solar(value) or value  # "1399-02-21T10:30:00+04:30": a Solar Hijri day (Iranian CMSes)
+    value = from_iso_solar(value) or value  # "1400-03-05T10:30:00+04:30": a Solar Hijri day (Iranian CMSes)
     dt = None
     try:
         dt = datetime.fromisoformat(value.replace(" ", "T", 1) if re.match(r"\d{4}-\d\d-\d\d \d", value) else value)

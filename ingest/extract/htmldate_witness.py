@@ -14,13 +14,12 @@ What htmldate is not shown (the parts are detached for the call and put back, th
   no date of its own, the first comment's day is an upper bound and is kept (`htmldate_day`).
 - **the site's header**: a ``<header>`` outside any ``<article>``/``<main>`` that holds no article, no
   ``datePublished`` and not the page's headline (an ``<h1>`` in it is the site's logo when another ``<h1>`` is
-  outside it). Many sites print the day the page is viewed there ("Tuesday, (08 Dec 2020)", ``<time>`` of
+  outside it). Many sites print the day the page is viewed there ("Monday, 7 December 2026", a ``<time>`` of
   "today"), and htmldate's element search meets it before the article's own date. A ``<header>`` inside the
   article (its title and byline) is the article's and stays.
 
 htmldate turns a copyright line or a bare year into 1 January, which is no publication day: such an answer is
 dropped. A month in the URL without a day ("/news/2011/12/slug") bounds htmldate's search to that month.
-
 """
 
 from __future__ import annotations
@@ -49,9 +48,9 @@ _URL_MONTH = re.compile(r"/((?:19|20)\d\d)/(0?[1-9]|1[0-2])/(?!\d)")
 # A comment thread's container: "comments", "comment-list", "kb-recipe-comment-box", "comment__date", "disqus_thread".
 # A reader's comment with its name and date is longer; an article's "date · 12 comments" line is shorter.
 COMMENT_MIN_CHARS = 80
-# "omment" matches "comment" and "Comment" without lower-casing every attribute (translate() made it ~3x slower)
 _HEADERS_XPATH = etree.XPath(".//header")
 _ARTICLE_INSIDE_XPATH = etree.XPath(".//article|.//main|.//*[@itemprop='datePublished']")
+# "omment" matches "comment" and "Comment" without lower-casing every attribute (translate() made it ~3x slower)
 _COMMENTS_XPATH = etree.XPath(".//*[contains(@class, 'omment') or contains(@id, 'omment') or contains(@id, 'disqus')]")
 
 
@@ -207,9 +206,8 @@ def htmldate_day(doc: HtmlElement, url: str, latest: datetime, extensive: bool,
 # How far into the body a dateline reaches: "Karlsruhe, (12.11.2021)." or "BERLIN, 12. November 2021 (dpa) -"
 # open the first paragraph. The datelines on half A of dates-dev end within its first 35 characters; 80 leaves
 # room for a long place name and agency ("FRANKFURT AM MAIN/WASHINGTON, 12. November 2021 (dpa/AFP) -"). It was
-# 160 until a date inside the first sentence ("... gegen Brasilien (4. und 5. März 2022 in Rio) ...", about
-# 95 characters in, an event's day) was read as the dateline on half B: 40, 60 and 80 read the same datelines
-# on both halves.
+# 160 until an event's day inside the first sentence (about 95 characters in) was read as a dateline on half B:
+# 40, 60 and 80 read the same datelines on both halves.
 DATELINE_CHARS = 80
 # "3 Marzo 21", "14. Januar 22": a day, a word of three letters or more (checked to be a month's name), a year
 _DAY_MONTH_YEAR = re.compile(r"(?<!\d)(\d{1,2})\.?\s+([^\W\d_]{3,})\.?\s+(\d{4}|\d{2})(?!\d)")
