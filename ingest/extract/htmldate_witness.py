@@ -14,7 +14,7 @@ What htmldate is not shown (the parts are detached for the call and put back, th
   no date of its own, the first comment's day is an upper bound and is kept (`htmldate_day`).
 - **the site's header**: a ``<header>`` outside any ``<article>``/``<main>`` that holds no article, no
   ``datePublished`` and not the page's headline (an ``<h1>`` in it is the site's logo when another ``<h1>`` is
-  outside it). Many sites print the day the page is viewed there ("Monday, 7 December 2026", a ``<time>`` of
+  outside it), and comes before that headline (a post's own header after a logo ``<h1>`` is the post's). Many sites print the day the page is viewed there ("Monday, 7 December 2026", a ``<time>`` of
   "today"), and htmldate's element search meets it before the article's own date. A ``<header>`` inside the
   article (its title and byline) is the article's and stays.
 
@@ -73,10 +73,26 @@ def _site_headers(doc: HtmlElement) -> list[HtmlElement]:
         if _ARTICLE_INSIDE_XPATH(el):
             continue
         inside = set(el.iter("h1"))
-        if inside and all(h in inside for h in doc.iter("h1")):
+        outside = [h for h in doc.iter("h1") if h not in inside]
+        if inside and not outside:
             continue  # the headline is in it: this header is the article's
+        if outside and not _precedes(el, outside[0]):
+            continue  # after the headline: a post's own header (its title in an h2), not the site's
         out.append(el)
     return out
+
+
+def _precedes(a: HtmlElement, b: HtmlElement) -> bool:
+    """`a` comes before `b` in document order (neither holds the other): compared as children of their lowest
+    common ancestor, so it costs the two elements' depths, not the page's size."""
+    chain_b = [b, *b.iterancestors()]
+    depth_of = {id(x): i for i, x in enumerate(chain_b)}  # the list keeps lxml's proxies, so ids are stable
+    child = a
+    for anc in a.iterancestors():
+        if id(anc) in depth_of:
+            return anc.index(child) < anc.index(chain_b[depth_of[id(anc)] - 1])
+        child = anc
+    return False
 
 
 def _comment_sections(doc: HtmlElement) -> list[HtmlElement]:

@@ -306,3 +306,12 @@ def test_a_header_that_holds_the_headline_is_the_articles_own():
     p = pick_published(doc(body=TODAY_HEADER.replace("<h1>", "<b>").replace("</h1>", "</b>") + inside),
                        "https://x.org/news/storm", None, FETCHED, now=NOW)
     assert p.at.date() == date(2022, 3, 8)  # the header inside the article stays; the site's is hidden
+
+
+def test_a_posts_own_header_after_the_sites_logo_headline_is_kept():
+    # A blog's logo is its <h1>; each post's header (title in an <h2>, its date) comes after it, outside any <article>.
+    body = ("<h1 class='logo'>Harbour Notes</h1><header class='post-header'><h2>Storm passes the coast</h2>"
+            "<span class='date'>8 Mar 2022</span></header><div><p>The storm moved north overnight.</p>"
+            "<p>From the archive: <span class='date'>2 Feb 2021</span></p></div>")
+    p = pick_published(doc(body=body), "https://x.org/storm", None, FETCHED, now=NOW)
+    assert (p.at.date(), p.source) == (date(2022, 3, 8), "htmldate")
