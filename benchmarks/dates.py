@@ -247,8 +247,9 @@ def ablation(folder: Path) -> int:
         right = sum(d is not None and d.isoformat() == c["date"] for d, c in zip(days, cases, strict=True))
         dated = sum(d is not None for d in days)
         print(f"{name:<50} {right / len(cases):>6.3f} {right / max(1, dated):>9.3f} {dated:>6}")
-    print("* pick_published on the page alone: no body text here, so no dateline witness; 'newsmon's view of the "
-          "page' is htmldate without update declarations and comment threads (ingest/extract/htmldate_witness.py)")
+    print("* pick_published on the page alone: no body text and no language here, so no dateline and no Solar Hijri "
+          "witness; 'newsmon's view of the page' is htmldate without update declarations, comment threads and the "
+          "site's header (ingest/extract/htmldate_witness.py)")
     print("CPU ms a page: " + ", ".join(f"{k} {1000 * v / len(cases):.1f}" for k, v in cpu.items()))
     return 0
 

@@ -18,13 +18,14 @@ SOURCES = {
     "feed": "date from the feed entry",
     "htmldate": "day found in the page by htmldate (no time of day)",
     "dateline": "day from the article's opening line (no time of day)",
+    "solar-hijri": "day from a Persian-calendar (Solar Hijri) date in the page (no time of day)",
     "url": "day from the URL (no time of day)",
     "fetched": "no date found in the page: the time it was fetched",
     "": "date source unknown",
 }
 # The lists flag a date that is not the page's own: a flag, not a column of words on every row.
 # Sources that give a day and no time of day (the ingest stores them at 00:00 UTC).
-DAY_ONLY = frozenset({"url", "htmldate", "dateline"})
+DAY_ONLY = frozenset({"url", "htmldate", "dateline", "solar-hijri"})
 FLAGS = {"fetched": "⚠ fetch time", "": "⚠ unknown"} | {src: "⚠ day only" for src in DAY_ONLY}
 FLAG_HELP = ("⚠ marks a date that is not the page's own publication time: ⚠ fetch time = no date was found in the "
              "page, the time it was fetched stands in (left out of charts unless included in the sidebar); "

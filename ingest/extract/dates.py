@@ -9,6 +9,9 @@ Witnesses (each checked against the sanity limits: not in the future beyond a sm
   threads, within a month the URL names, and a bare year is no day (`ingest/extract/htmldate_witness.py`);
 - `dateline`: the day the article's body opens with ("Karlsruhe, (12.11.2021). ..."), read before htmldate's
   search of the whole page's text, which meets teasers, calendars and archives first;
+- `solar-hijri`: on a Persian page, the first Solar Hijri date after the headline ("۲۰ شهریور ۱۴۰۰" = 11 September 2021),
+  read before htmldate's text search, which reads no such calendar (`ingest/extract/calendars.py`); a machine
+  field that gives a Solar Hijri ISO day ("1400-03-05T10:30") is converted wherever it is read;
 - `url`: a day in the URL;
 - `feed`: the feed entry's time;
 - `fetched`: the fetch time, when nothing else is plausible (the dashboard shows these apart).
@@ -38,8 +41,12 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 from lxml.html import HtmlElement
 
+from ingest.extract.calendars import from_iso_solar, page_solar_hijri_day
 from ingest.extract.htmldate_witness import EARLIEST, dateline_day, htmldate_day
 
+# Languages whose pages date in the Solar Hijri calendar (Iran's and Afghanistan's Persian/Dari; the detector
+# gives "fa" for both). Pashto pages use it too, but dateparser knows no Pashto month names.
+SOLAR_HIJRI_LANGUAGES = frozenset({"fa"})
 FUTURE_SLACK = timedelta(hours=14)  # a zone-less local time read as UTC can be up to UTC+14 ahead
 
 logging.getLogger("htmldate").setLevel(logging.WARNING)
@@ -106,7 +113,7 @@ class Stamp:
 @dataclass(frozen=True)
 class Published:
     at: datetime  # timezone-aware, UTC
-    source: str  # jsonld | meta | htmldate | dateline | url | feed | fetched
+    source: str  # jsonld | meta | htmldate | dateline | solar-hijri | url | feed | fetched
     rejected: tuple[str, ...] = ()  # witnesses whose value was refused (future or absurd), for logs and tests
     offset_min: int | None = None  # the page's own UTC offset in minutes east, when it gave one
 
@@ -123,6 +130,7 @@ def parse_stamp(value: str) -> Stamp | None:
     value = (value or "").strip()
     if not value or len(value) > 64:
         return None
+    value = from_iso_solar(value) or value  # "1400-03-05T10:30:00+04:30": a Solar Hijri day (Iranian CMSes)
     dt = None
     try:
         dt = datetime.fromisoformat(value.replace(" ", "T", 1) if re.match(r"\d{4}-\d\d-\d\d \d", value) else value)
@@ -290,7 +298,9 @@ def pick_published(doc: HtmlElement | None, url: str, feed_published: datetime |
     if doc is not None:
         # Where htmldate's answer is known beforehand, it is not asked (it costs ~5 ms a page, the whole date
         # stage without it ~0.5 ms): it reads a day in the URL first, so a structured time on the URL's day
-        # is the answer; and JSON-LD and meta agreeing on a day are the answer whatever htmldate reads (2.).
+        # is the answer; and JSON-LD and meta agreeing on a day are the answer whatever htmldate reads (2.):
+        # two machine-readable declarations outvote htmldate's one reading, unless the URL carries a day
+        # (htmldate reads that first, and it is right 0.96 of the time on dates-dev).
         ld, mt = _first_timed(jsonld), _first_timed(meta)
         if day_in_url is not None and _plausible(day_in_url, latest) and _best_on_day(
                 [s for _, s in structured], day_in_url.date()) is not None:
@@ -299,12 +309,6 @@ def pick_published(doc: HtmlElement | None, url: str, feed_published: datetime |
             return on_day(ld.local_day(), "jsonld")
         day = htmldate_day(doc, url, latest, extensive=False)
         if day is not None:
-            # Two machine-readable declarations (JSON-LD and meta) that agree on another day outvote htmldate's
-            # one reading, unless the URL carries a day (htmldate reads that first, and it is right 0.96 of
-            # the time on dates-dev).
-            if (ld is not None and mt is not None and day_in_url is None and ld.local_day() == mt.local_day()
-                    and day not in (ld.local_day(), ld.at.date())):
-                return on_day(ld.local_day(), "jsonld")
             return on_day(day, "htmldate")
         for name, stamp in structured:
             if stamp.has_time:
@@ -315,6 +319,10 @@ def pick_published(doc: HtmlElement | None, url: str, feed_published: datetime |
         day = dateline_day(text, latest, language)
         if day is not None:
             return on_day(day, "dateline")
+        if language in SOLAR_HIJRI_LANGUAGES:
+            day = page_solar_hijri_day(doc)
+            if day is not None and _plausible(_day_start(day), latest):
+                return on_day(day, "solar-hijri")
         day = htmldate_day(doc, url, latest, extensive=True, language=language)
         if day is not None:
             return on_day(day, "htmldate")

@@ -12,6 +12,11 @@ What htmldate is not shown (the parts are detached for the call and put back, th
   later than the article's, and htmldate's element search takes the first ``<time>`` or date-classed element it
   meets, which is a comment's on pages that render the thread before the article's own date. When the page shows
   no date of its own, the first comment's day is an upper bound and is kept (`htmldate_day`).
+- **the site's header**: a ``<header>`` outside any ``<article>``/``<main>`` that holds no article, no
+  ``datePublished`` and not the page's headline (an ``<h1>`` in it is the site's logo when another ``<h1>`` is
+  outside it), and comes before that headline (a post's own header after a logo ``<h1>`` is the post's). Many sites print the day the page is viewed there ("Monday, 7 December 2026", a ``<time>`` of
+  "today"), and htmldate's element search meets it before the article's own date. A ``<header>`` inside the
+  article (its title and byline) is the article's and stays.
 
 htmldate turns a copyright line or a bare year into 1 January, which is no publication day: such an answer is
 dropped. A month in the URL without a day ("/news/2011/12/slug") bounds htmldate's search to that month.
@@ -43,6 +48,8 @@ _URL_MONTH = re.compile(r"/((?:19|20)\d\d)/(0?[1-9]|1[0-2])/(?!\d)")
 # A comment thread's container: "comments", "comment-list", "kb-recipe-comment-box", "comment__date", "disqus_thread".
 # A reader's comment with its name and date is longer; an article's "date · 12 comments" line is shorter.
 COMMENT_MIN_CHARS = 80
+_HEADERS_XPATH = etree.XPath(".//header")
+_ARTICLE_INSIDE_XPATH = etree.XPath(".//article|.//main|.//*[@itemprop='datePublished']")
 # "omment" matches "comment" and "Comment" without lower-casing every attribute (translate() made it ~3x slower)
 _COMMENTS_XPATH = etree.XPath(".//*[contains(@class, 'omment') or contains(@id, 'omment') or contains(@id, 'disqus')]")
 
@@ -54,6 +61,38 @@ def _modified_metas(doc: HtmlElement) -> list[HtmlElement]:
         if key.strip() in MODIFIED_KEYS:
             out.append(el)
     return out
+
+
+def _site_headers(doc: HtmlElement) -> list[HtmlElement]:
+    """The page's site-wide ``<header>`` elements (module docstring): not inside an article, main or another
+    header; holding no article, main or ``datePublished``; holding no ``<h1>`` unless another is outside."""
+    out = []
+    for el in _HEADERS_XPATH(doc):
+        if any(a.tag in ("article", "main", "header") for a in el.iterancestors()):
+            continue
+        if _ARTICLE_INSIDE_XPATH(el):
+            continue
+        inside = set(el.iter("h1"))
+        outside = [h for h in doc.iter("h1") if h not in inside]
+        if inside and not outside:
+            continue  # the headline is in it: this header is the article's
+        if outside and not _precedes(el, outside[0]):
+            continue  # after the headline: a post's own header (its title in an h2), not the site's
+        out.append(el)
+    return out
+
+
+def _precedes(a: HtmlElement, b: HtmlElement) -> bool:
+    """`a` comes before `b` in document order (neither holds the other): compared as children of their lowest
+    common ancestor, so it costs the two elements' depths, not the page's size."""
+    chain_b = [b, *b.iterancestors()]
+    depth_of = {id(x): i for i, x in enumerate(chain_b)}  # the list keeps lxml's proxies, so ids are stable
+    child = a
+    for anc in a.iterancestors():
+        if id(anc) in depth_of:
+            return anc.index(child) < anc.index(chain_b[depth_of[id(anc)] - 1])
+        child = anc
+    return False
 
 
 def _comment_sections(doc: HtmlElement) -> list[HtmlElement]:
@@ -114,8 +153,10 @@ def _dateparser_for(language: str | None):
     from dateparser.data.languages_info import language_order
 
     known = set(language_order)
-    languages = ["en"] + ([language] if language in known and language != "en" else [])
-    return DateDataParser(languages=languages, settings={
+    # The page's language first, and in that order (dateparser otherwise sorts English first): a numeric date
+    # is read in the first language's order, so "4. 2. 2022" on a German page is 4 February, not 2 April.
+    languages = ([language] if language in known and language != "en" else []) + ["en"]
+    return DateDataParser(languages=languages, use_given_order=True, settings={
         # htmldate's own settings (htmldate.extractors.get_external_parser)
         "NORMALIZE": True, "PARSERS": ["custom-formats", "absolute-time"], "PREFER_DATES_FROM": "past",
         "PREFER_LOCALE_DATE_ORDER": True, "RETURN_AS_TIMEZONE_AWARE": False, "STRICT_PARSING": True,
@@ -159,7 +200,7 @@ def htmldate_day(doc: HtmlElement, url: str, latest: datetime, extensive: bool,
     _use_page_language_parser()
     _page_language.code = language
     try:
-        modified, comments = _modified_metas(doc), _comment_sections(doc)
+        modified, comments = _modified_metas(doc) + _site_headers(doc), _comment_sections(doc)
         with _detached(modified + comments):
             day = _find_day(doc, url, extensive, low, high)
         if day is not None and _dated_before(comments, day):
@@ -179,9 +220,11 @@ def htmldate_day(doc: HtmlElement, url: str, latest: datetime, extensive: bool,
 
 
 # How far into the body a dateline reaches: "Karlsruhe, (12.11.2021)." or "BERLIN, 12. November 2021 (dpa) -"
-# open the first paragraph. The datelines on half A of dates-dev end within its first 35 characters; 160 leaves
-# room for a long place name and agency, and stops before most of the paragraph's own later dates.
-DATELINE_CHARS = 160
+# open the first paragraph. The datelines on half A of dates-dev end within its first 35 characters; 80 leaves
+# room for a long place name and agency ("FRANKFURT AM MAIN/WASHINGTON, 12. November 2021 (dpa/AFP) -"). It was
+# 160 until an event's day inside the first sentence (about 95 characters in) was read as a dateline on half B:
+# 40, 60 and 80 read the same datelines on both halves.
+DATELINE_CHARS = 80
 # "3 Marzo 21", "14. Januar 22": a day, a word of three letters or more (checked to be a month's name), a year
 _DAY_MONTH_YEAR = re.compile(r"(?<!\d)(\d{1,2})\.?\s+([^\W\d_]{3,})\.?\s+(\d{4}|\d{2})(?!\d)")
 

@@ -35,7 +35,7 @@ def test_no_date():
 
 
 @pytest.mark.parametrize("source, flag", [("meta", ""), ("jsonld", ""), ("feed", ""), ("htmldate", "⚠ day only"),
-                                          ("dateline", "⚠ day only"), ("fetched", "⚠ fetch time"),
+                                          ("dateline", "⚠ day only"), ("solar-hijri", "⚠ day only"), ("fetched", "⚠ fetch time"),
                                           ("url", "⚠ day only"), (None, "⚠ unknown"),
                                           ("", "⚠ unknown")])
 def test_only_a_date_that_is_not_the_pages_own_is_flagged(source, flag):

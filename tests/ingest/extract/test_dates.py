@@ -266,3 +266,52 @@ def test_a_dateline_without_a_whole_absolute_date_is_none(text, language):
 def test_an_update_declaration_alone_is_no_publication_day():
     p = pick_published(doc(UPDATED), "https://x.org/corona-daten", None, FETCHED, now=NOW)
     assert p.source == "fetched"
+
+
+def test_a_numeric_date_is_read_in_the_pages_language_order():
+    # "4. 2. 2022" (spaced, as German, Czech and Polish pages write it) is day.month. htmldate hands it to
+    # dateparser, which read it in English order (2 April) while English came first in its languages.
+    body = ("<article><h1>Die Mannschaft steht</h1><div class='byline'><span>Von der Redaktion</span> <span>4. 2. 2022</span></div>"
+            "<p>Die Trainerin hat das Aufgebot für das Turnier bekanntgegeben.</p></article>")
+    p = pick_published(doc(body=body), "https://x.org/news/aufgebot", None, FETCHED, now=NOW, language="de")
+    assert (p.at.date(), p.source) == (date(2022, 2, 4), "htmldate")
+
+
+def test_a_date_inside_the_first_sentence_is_no_dateline():
+    # An event's day some way into the opening sentence is the story's subject, not the newsroom's dateline.
+    text = ("Die Trainerin hat am Morgen das Aufgebot der Auswahl für das Turnier gegen Norwegen (12. und 13. Mai "
+            "2022 in Oslo) bekanntgegeben.\n\nMehr.")
+    p = pick_published(doc(), "https://x.org/news/aufgebot", None, FETCHED, now=NOW, language="de", text=text)
+    assert p.source == "fetched"
+
+
+# The site's header ("today" lines): a site prints the day the page is viewed above the article.
+TODAY_HEADER = ("<header class='site'><div class='top'><span class='date'>Wed, 9 Mar 2022</span></div>"
+                "<div class='logo'><h1><a href='/'>The Harbour Star</a></h1></div></header>")
+STORY = ("<div class='story'><h1>Storm passes the coast</h1><div class='meta'><span class='date'>8 Mar 2022</span>"
+         "</div><p>The storm moved north overnight and the ferries run again.</p></div>")
+
+
+def test_a_today_line_in_the_sites_header_is_not_the_articles_day():
+    p = pick_published(doc(body=TODAY_HEADER + STORY), "https://x.org/news/storm", None, FETCHED, now=NOW)
+    assert (p.at.date(), p.source) == (date(2022, 3, 8), "htmldate")
+
+
+def test_a_header_that_holds_the_headline_is_the_articles_own():
+    body = ("<header><h1>Storm passes the coast</h1><span class='date'>8 Mar 2022</span></header>"
+            "<div><p>The storm moved north overnight.</p><p>Archive: <span>2 Feb 2021</span></p></div>")
+    p = pick_published(doc(body=body), "https://x.org/news/storm", None, FETCHED, now=NOW)
+    assert (p.at.date(), p.source) == (date(2022, 3, 8), "htmldate")
+    inside = "<article><header><h2>Storm</h2><span class='date'>8 Mar 2022</span></header><p>Text.</p></article>"
+    p = pick_published(doc(body=TODAY_HEADER.replace("<h1>", "<b>").replace("</h1>", "</b>") + inside),
+                       "https://x.org/news/storm", None, FETCHED, now=NOW)
+    assert p.at.date() == date(2022, 3, 8)  # the header inside the article stays; the site's is hidden
+
+
+def test_a_posts_own_header_after_the_sites_logo_headline_is_kept():
+    # A blog's logo is its <h1>; each post's header (title in an <h2>, its date) comes after it, outside any <article>.
+    body = ("<h1 class='logo'>Harbour Notes</h1><header class='post-header'><h2>Storm passes the coast</h2>"
+            "<span class='date'>8 Mar 2022</span></header><div><p>The storm moved north overnight.</p>"
+            "<p>From the archive: <span class='date'>2 Feb 2021</span></p></div>")
+    p = pick_published(doc(body=body), "https://x.org/storm", None, FETCHED, now=NOW)
+    assert (p.at.date(), p.source) == (date(2022, 3, 8), "htmldate")
