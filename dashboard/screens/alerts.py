@@ -51,3 +51,18 @@ if ctx is not None:
         else:
             st.dataframe(failed, hide_index=True, width="stretch", column_config={
                 "last_try": st.column_config.DatetimeColumn("last try (UTC)", format="YYYY-MM-DD HH:mm")})
+    st.subheader("Deliveries in the run log")
+    try:
+        log = tables.delivery_log(ctx.root)
+    except Exception as exc:  # noqa: BLE001 - an unreadable run log must not hide the rest of the page
+        st.warning(f"The run log cannot be read: {type(exc).__name__}: {exc}")
+    else:
+        if log.empty:
+            st.info("No check has delivered anything yet.")
+        else:
+            st.caption(f"Each check's deliveries per channel, from the store's run log (`runs/`, source "
+                       f"`alerts:<channel>`), newest first: {int((log['not_delivered'] > 0).sum()):,} of "
+                       f"{len(log):,} rows with a failure.")
+            st.dataframe(log, hide_index=True, width="stretch", column_config={
+                "finished_at": st.column_config.DatetimeColumn("check (UTC)", format="YYYY-MM-DD HH:mm:ss"),
+                "not_delivered": st.column_config.NumberColumn("not delivered")})
