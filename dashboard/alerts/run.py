@@ -14,7 +14,6 @@ given up on as `gave up after 12 tries: <reason>`. The Alerts page reads them th
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import secrets
@@ -85,10 +84,6 @@ def connect(root: Path) -> duckdb.DuckDBPyConnection:
     from dashboard.data.index import connect as _index_connect
 
     return _index_connect(root, index_path=index_path(root), text_index=False)
-
-
-def feed_id(root: Path) -> str:
-    return "urn:newsmon:alerts:" + hashlib.sha1(str(Path(root).resolve()).encode()).hexdigest()[:16]
 
 
 def event_record(e: Event, rule: Rule, msg: dict) -> dict:
@@ -167,7 +162,7 @@ def deliver_pending(state: AlertState, rules: RuleSet, report: CheckReport, env:
         c.due += len(feed_keys)
         c.tries += len(feed_keys)
         try:
-            atom.write_feed(state.feed_path, state.events(), feed_id(state.root), link=rules.dashboard_url)
+            atom.write_feed(state.feed_path, state.events(), atom.feed_id(state.root), link=rules.dashboard_url)
         except OSError as exc:
             for key in feed_keys:
                 _note(state, report, key, "atom", f"cannot write {state.feed_path}: {exc}")

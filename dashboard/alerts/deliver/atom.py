@@ -8,6 +8,7 @@ HTML (titles escaped there), itself escaped as XML text by ElementTree, as `type
 
 from __future__ import annotations
 
+import hashlib
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -18,6 +19,11 @@ from dashboard.alerts.state import write_bytes_atomic
 
 ATOM = "http://www.w3.org/2005/Atom"
 MAX_ENTRIES = 200
+
+
+def feed_id(root: Path) -> str:
+    """The feed's id: stable for a store (its resolved path)."""
+    return "urn:newsmon:alerts:" + hashlib.sha1(str(Path(root).resolve()).encode()).hexdigest()[:16]
 
 
 def feed_xml(records: Iterable[dict], feed_id: str, title: str = "newsmon alerts", link: str | None = None) -> bytes:
