@@ -173,8 +173,8 @@ def digest_cmd(store: Path, period: str, to: str | None, out: Path | None, email
     from dashboard.alerts.deliver import smtp, webhook
     from dashboard.alerts.deliver.errors import DeliveryError
     from dashboard.alerts.run import connect
-    from dashboard.alerts.state import write_bytes_atomic
     from ingest.mentions.watchlist import load_watchlist
+    from ingest.store.atomic import replace_atomic
 
     last = day_option(to) or (datetime.now(UTC).date() - timedelta(days=1))
     rules, names = load(alerts_file, watchlist)
@@ -194,10 +194,9 @@ def digest_cmd(store: Path, period: str, to: str | None, out: Path | None, email
     out.mkdir(parents=True, exist_ok=True)
     base = out / f"digest-{period}-{d['end']}"
     text, page = digest.render_text(d), digest.render_html(d)
-    write_bytes_atomic(base.with_suffix(".txt"), text.encode())
-    write_bytes_atomic(base.with_suffix(".html"), page.encode())
-    if pdf:
-        write_bytes_atomic(base.with_suffix(".pdf"), pdf)
+    for suffix, data in ((".txt", text.encode()), (".html", page.encode()), (".pdf", pdf)):
+        if data:
+            replace_atomic(base.with_suffix(suffix), lambda fh, d=data: fh.write(d))
     click.echo(text)
     click.echo(f"written: {base}.txt, .html" + (", .pdf" if pdf else ""))
     failed = []
