@@ -110,6 +110,8 @@ def check_cmd(store: Path, alerts_file: Path | None, watchlist: Path | None, sin
                    + (f"; {len(report.errors)} failed this time (retried at the next check):" if report.errors else ""))
         for key, channel, error in report.errors:
             click.echo(f"  {key} {channel}: {error}", err=True)
+        if report.log_error:
+            click.echo(f"warning: {report.log_error}", err=True)
 
 
 def after_run(alerts_file: Path | None, watchlist: Path | None):
@@ -132,6 +134,8 @@ def after_run(alerts_file: Path | None, watchlist: Path | None):
                    err=True)
         for key, channel, error in report.errors:
             click.echo(f"alerts: {key} {channel}: {error}", err=True)
+        if report.log_error:
+            click.echo(f"alerts: warning: {report.log_error}", err=True)
 
     hook.newsmon_alerts = True  # type: ignore[attr-defined]
     return hook

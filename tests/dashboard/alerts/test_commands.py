@@ -80,6 +80,10 @@ def test_ingest_with_alerts_checks_after_the_run_and_a_failing_webhook_does_not_
     assert again.output.count("[fired before]") == today
     assert f"delivered {len(events)}; 0 pending" in again.output
     assert sorted(r.headers["Idempotency-Key"] for r in webhook.acknowledged) == sorted(e["key"] for e in events)
+    # `alerts check` outside an ingest logs its deliveries in the run log too
+    log = duckdb.execute("SELECT found, stored, failed FROM read_parquet(?) WHERE source = 'alerts:webhook:desk'"
+                         " ORDER BY finished_at", [str(store / "runs" / "*.parquet")]).fetchall()
+    assert log == [(len(events), 0, len(events)), (len(events), len(events), 0)]
 
 
 def test_ingest_with_a_bad_rules_file_stops_before_it_ingests(tmp_path):
