@@ -112,9 +112,10 @@ def _start_feed(store: Path, host: str, port: int):
 
     try:
         feed = FeedServer(store, host, port)
-    except OSError as exc:
-        click.echo(f"warning: the alerts' feed is not served: port {port}: {exc.strerror} (choose one with "
-                   "--feed-port)", err=True)
+    except (OSError, OverflowError) as exc:  # taken, or past 65535 (the dashboard's port + 1)
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        click.echo(f"warning: the alerts' feed is not served: port {port}: {why} (choose one with --feed-port)",
+                   err=True)
         return None
     click.echo(f"Atom feed of the alerts on {feed.url()}")
     return feed

@@ -116,3 +116,18 @@ def test_newsmon_dashboard_serves_the_feed_beside_streamlit(spike_store, tmp_pat
         os.killpg(proc.pid, signal.SIGTERM)
         out, _ = proc.communicate(timeout=30)
     assert f"Atom feed of the alerts on http://localhost:{feed_port}{FEED_PATH}" in out.decode()
+
+
+def test_a_feed_port_already_taken_is_a_warning_not_an_error(spike_store, capsys):
+    import socket
+
+    from dashboard.cli import _start_feed
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert _start_feed(spike_store.root, "127.0.0.1", port) is None
+    assert f"warning: the alerts' feed is not served: port {port}: " in capsys.readouterr().err
+    assert _start_feed(spike_store.root, "127.0.0.1", 0) is None  # --feed-port 0: not served
+    assert _start_feed(spike_store.root, "127.0.0.1", 65536) is None  # --port 65535: no port after it
