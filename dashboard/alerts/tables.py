@@ -11,11 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import duckdb
 import pandas as pd
 
 from dashboard.alerts.rules import RuleSet
 from dashboard.alerts.state import DELIVERED, FAILED, PENDING
+from dashboard.data import duck
 from dashboard.data.names import Names
 from ingest.store.parquet import Store
 from ingest.store.runlog import ALERTS_SOURCE, RUN_SPOOL
@@ -91,8 +91,7 @@ def delivery_log(root: Path, limit: int = 200) -> pd.DataFrame:
     globs = [store.glob("runs")]
     if any((store.root / RUN_SPOOL).glob("run-*.parquet")):
         globs.append(str(store.root / RUN_SPOOL / "run-*.parquet"))
-    with duckdb.connect(":memory:") as con:
-        con.execute("SET TimeZone = 'UTC'")
+    with duck.connect(":memory:") as con:  # in UTC, whatever the machine's TZ
         df = con.execute(
             "SELECT finished_at, substr(source, $n) AS channel, found AS due, fetched AS tries, stored AS delivered,"
             " failed AS not_delivered, failures, run_id FROM read_parquet($globs, union_by_name = true)"
