@@ -32,12 +32,16 @@ __all__ = ["main"]
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to serve on; 0.0.0.0 serves your whole network (set a password first: see docs).")
 @click.option("--port", type=int, default=8501, show_default=True)
+@click.option("--feed-port", type=click.IntRange(0, 65535), default=None, metavar="PORT",
+              help="Serve the Atom feed of alerts at http://HOST:PORT/alerts/feed.atom for feed readers (default: "
+                   "the dashboard's port + 1; 0: not served).")
 @click.option("--refresh", default="5m", show_default=True,
               help="With a published store's URI: pull it again this often (e.g. 1m, 15m, 1h).")
-def dashboard_cmd(store: str, watchlist: Path | None, host: str, port: int, refresh: str) -> None:
-    """Serve the dashboard (Streamlit) on http://HOST:PORT over the store."""
+def dashboard_cmd(store: str, watchlist: Path | None, host: str, port: int, feed_port: int | None,
+                  refresh: str) -> None:
+    """Serve the dashboard (Streamlit) on http://HOST:PORT over the store, and its alerts' Atom feed."""
     if not is_remote(store):
-        serve_dashboard(Path(store.removeprefix("file://")), watchlist, host, port)
+        serve_dashboard(Path(store.removeprefix("file://")), watchlist, host, port, feed_port=feed_port)
         return
     from ingest.store.replica import ReplicaError, pull_store
 
@@ -59,7 +63,7 @@ def dashboard_cmd(store: str, watchlist: Path | None, host: str, port: int, refr
         if r.downloaded or r.deleted:
             click.echo(f"pulled {store}: {r.downloaded} new files, {r.deleted} removed")
 
-    serve_dashboard(local, watchlist, host, port, every=every, tick=pull_again)
+    serve_dashboard(local, watchlist, host, port, every=every, tick=pull_again, feed_port=feed_port)
 
 
 def replica_dir(uri: str) -> Path:
@@ -100,9 +104,29 @@ def _stop_child(proc: subprocess.Popen, how: int = signal.SIGTERM) -> None:
         proc.wait()
 
 
+def _start_feed(store: Path, host: str, port: int):
+    """The alerts' feed server (dashboard/alerts/feedserver.py), or None (port 0, or the port is taken)."""
+    if port == 0:
+        return None
+    from dashboard.alerts.feedserver import FeedServer
+
+    try:
+        feed = FeedServer(store, host, port)
+    except (OSError, OverflowError) as exc:  # taken, or past 65535 (the dashboard's port + 1)
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        click.echo(f"warning: the alerts' feed is not served: port {port}: {why} (choose one with --feed-port)",
+                   err=True)
+        return None
+    click.echo(f"Atom feed of the alerts on {feed.url()}")
+    return feed
+
+
 def serve_dashboard(store: Path, watchlist: Path | None, host: str, port: int,
-                    every: float | None = None, tick: Callable[[], None] | None = None) -> None:
-    """Run the Streamlit server until it stops; with `tick`, call it every `every` seconds meanwhile.
+                    every: float | None = None, tick: Callable[[], None] | None = None,
+                    feed_port: int | None = None) -> None:
+    """Run the Streamlit server until it stops; with `tick`, call it every `every` seconds meanwhile. Meanwhile
+    this process serves the alerts' Atom feed on `feed_port` (default port + 1; 0: not at all), whose port the
+    Alerts page learns from $NEWSMON_FEED_PORT; a feed port already taken is a warning, the dashboard still runs.
 
     The server is a child process; it stops with this one, whatever stops this one: Ctrl-C, SIGTERM (systemd,
     Docker) and SIGHUP are passed on to it, and after it has stopped this process ends by the same signal,
@@ -113,6 +137,9 @@ def serve_dashboard(store: Path, watchlist: Path | None, host: str, port: int,
     cmd = streamlit_command(host, port, preload=True)  # the first page then skips ~0.5 s of imports
     click.echo(f"newsmon dashboard on http://{'localhost' if host == '127.0.0.1' else host}:{port} "
                f"(store {store}); Ctrl-C stops it")
+    feed = _start_feed(store, host, port + 1 if feed_port is None else feed_port)
+    if feed is not None:
+        env["NEWSMON_FEED_PORT"] = str(feed.port)
     before = {s: signal.signal(s, _raise_stop) for s in STOP_SIGNALS}
     proc = None
     ended = False  # the server stopped by itself
@@ -137,6 +164,8 @@ def serve_dashboard(store: Path, watchlist: Path | None, host: str, port: int,
             signal.signal(s, handler)
         if proc is not None and not ended:  # a signal, or an error in `tick`: never leave it running
             _stop_child(proc)
+        if feed is not None:
+            feed.close()
     if stopped_by is not None:
         os.kill(os.getpid(), stopped_by)  # the handler before ours (by default: end the process)
 

@@ -110,6 +110,8 @@ def check_cmd(store: Path, alerts_file: Path | None, watchlist: Path | None, sin
                    + (f"; {len(report.errors)} failed this time (retried at the next check):" if report.errors else ""))
         for key, channel, error in report.errors:
             click.echo(f"  {key} {channel}: {error}", err=True)
+        if report.log_error:
+            click.echo(f"warning: {report.log_error}", err=True)
 
 
 def after_run(alerts_file: Path | None, watchlist: Path | None):
@@ -132,6 +134,8 @@ def after_run(alerts_file: Path | None, watchlist: Path | None):
                    err=True)
         for key, channel, error in report.errors:
             click.echo(f"alerts: {key} {channel}: {error}", err=True)
+        if report.log_error:
+            click.echo(f"alerts: warning: {report.log_error}", err=True)
 
     hook.newsmon_alerts = True  # type: ignore[attr-defined]
     return hook
@@ -156,25 +160,32 @@ def day_option(text: str | None) -> date | None:
 @click.option("--email", "emails", multiple=True, metavar="ADDRESS",
               help="Also send it (text, HTML, the PDF attached) to ADDRESS (repeatable); the server is set in the "
                    "environment (docs/alerts.md).")
+@click.option("--webhook", "webhooks", multiple=True, metavar="NAME",
+              help="Also post it to the webhook NAME of the rules file ([webhooks.NAME]: its format, generic, slack, "
+                   "teams or matrix; its URL in NEWSMON_WEBHOOK_<NAME>_URL), repeatable.")
 @alerts_file_option
 @_watchlist
 @click.option("--no-pdf", is_flag=True, help="Skip the PDF (it needs chromium, through kaleido).")
 def digest_cmd(store: Path, period: str, to: str | None, out: Path | None, emails: tuple[str, ...],
-               alerts_file: Path | None, watchlist: Path | None, no_pdf: bool) -> None:
+               webhooks: tuple[str, ...], alerts_file: Path | None, watchlist: Path | None, no_pdf: bool) -> None:
     """Write (and send) the digest of a day or a week: top people and topics with their change, the spikes with
     their explanations, the names found that are not on the watchlist, and a PDF of the chart beside it."""
     from email.message import EmailMessage
     from email.utils import format_datetime
 
     from dashboard.alerts import digest
-    from dashboard.alerts.deliver import smtp
+    from dashboard.alerts.deliver import smtp, webhook
     from dashboard.alerts.deliver.errors import DeliveryError
     from dashboard.alerts.run import connect
-    from dashboard.alerts.state import write_bytes_atomic
     from ingest.mentions.watchlist import load_watchlist
+    from ingest.store.atomic import replace_atomic
 
     last = day_option(to) or (datetime.now(UTC).date() - timedelta(days=1))
     rules, names = load(alerts_file, watchlist)
+    for name in webhooks:
+        if name not in (rules.webhook_formats or {}):
+            raise click.BadParameter(f"{name!r} is not a webhook of {rules.path} (it has: "
+                                     f"{', '.join(sorted(rules.webhook_formats or {})) or 'none'})", param_hint="--webhook")
     _store_ready(store)
     con = connect(store)
     try:
@@ -187,12 +198,12 @@ def digest_cmd(store: Path, period: str, to: str | None, out: Path | None, email
     out.mkdir(parents=True, exist_ok=True)
     base = out / f"digest-{period}-{d['end']}"
     text, page = digest.render_text(d), digest.render_html(d)
-    write_bytes_atomic(base.with_suffix(".txt"), text.encode())
-    write_bytes_atomic(base.with_suffix(".html"), page.encode())
-    if pdf:
-        write_bytes_atomic(base.with_suffix(".pdf"), pdf)
+    for suffix, data in ((".txt", text.encode()), (".html", page.encode()), (".pdf", pdf)):
+        if data:
+            replace_atomic(base.with_suffix(suffix), lambda fh, d=data: fh.write(d))
     click.echo(text)
     click.echo(f"written: {base}.txt, .html" + (", .pdf" if pdf else ""))
+    failed = []
     if emails:
         mail = EmailMessage()
         mail["Subject"], mail["To"], mail["Date"] = d["subject"], ", ".join(emails), format_datetime(datetime.now(UTC))
@@ -203,5 +214,36 @@ def digest_cmd(store: Path, period: str, to: str | None, out: Path | None, email
         try:
             smtp.send_mail(mail, tuple(emails))
         except DeliveryError as exc:
-            raise click.ClickException(f"written, but not sent: {exc}") from exc
-        click.echo(f"sent to {', '.join(emails)}")
+            failed.append(f"e-mail: {exc}")
+        else:
+            click.echo(f"sent to {', '.join(emails)}")
+    if webhooks:
+        msg, key = digest.digest_message(d), digest.digest_key(d)
+        for name in webhooks:
+            error = _retrying(lambda n=name: webhook.send(n, rules.webhook_format(n), msg, key, {"digest": key}))
+            if error:
+                failed.append(error)
+            else:
+                click.echo(f"posted to webhook {name} ({rules.webhook_format(name)})")
+    if failed:
+        raise click.ClickException("written, but not sent: " + "; ".join(failed))
+
+
+def _retrying(send) -> str:
+    """`send()` with the alerts' retries and backoff (run.py); the last error, or "" once it went through."""
+    import time
+
+    from dashboard.alerts import run
+    from dashboard.alerts.deliver.errors import DeliveryError
+
+    error = ""
+    for attempt in range(run.RETRIES):
+        if attempt:
+            time.sleep(run.BACKOFF * 2 ** (attempt - 1))
+        try:
+            send()
+        except DeliveryError as exc:
+            error = str(exc)
+            continue
+        return ""
+    return error

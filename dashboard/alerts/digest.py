@@ -8,6 +8,8 @@ figure through its PDF export, with the export's manifest). It holds:
 - the spikes inside the period (the dashboard's rule, by day, over the whole history) with their "why" terms;
 - the names found in the period's articles that are not on the watchlist (ingest/mentions/discover.py);
 - a link to the dashboard for each, filters in the URL.
+
+`digest_message` turns it into a message the webhooks send in every format (deliver/webhook.py), as an alert's.
 """
 
 from __future__ import annotations
@@ -151,3 +153,33 @@ def render_html(d: dict) -> str:
             for n in d["discovered"]]
     out.append("</ul>")
     return "<!DOCTYPE html><html><body>" + "\n".join(out) + "</body></html>\n"
+
+
+def digest_key(d: dict) -> str:
+    """The digest's idempotency key (Idempotency-Key, Matrix transaction id): one per period and last day."""
+    return f"digest-{d['period']}-{d['end']}"
+
+
+def digest_message(d: dict) -> dict:
+    """The digest as a webhook message: subject, summary, link, its text and HTML, and one section per part, each
+    line plain text (page text stays data) with the spike's link where it has one."""
+    def who(xs: list[dict]) -> list[dict]:
+        return [{"text": f"{x['name']}: {x['articles']}, {_change(x)}", "url": None} for x in xs] or [
+            {"text": "none", "url": None}]
+
+    spikes = [{"text": f"{s['name']} on {s['day']}: {s['articles']} articles. Why: "
+                       + (", ".join(t["term"] for t in s["terms"]) or "no word stands out"), "url": s["url"]}
+              for s in d["spikes"]] or [{"text": "none", "url": None}]
+    names = [{"text": f"{n['name']}: {n['mentions']} mentions in {n['articles']} articles. {n['example']}",
+              "url": None} for n in d["discovered"]] or [{"text": "none", "url": None}]
+    lead = ", ".join(f"{x['name']} ({x['articles']})" for x in (d["people"] + d["topics"])[:3]) or "no mention"
+    summary = (f"{lead}; {len(d['spikes'])} spike{'s' * (len(d['spikes']) != 1)}; {len(d['discovered'])} name"
+               f"{'s' * (len(d['discovered']) != 1)} not on the watchlist.")
+    return {"subject": d["subject"], "summary": summary, "url": d["url"],
+            "rule": {"id": "digest", "name": d["subject"], "trigger": "digest"}, "articles": [], "n_articles": 0,
+            "terms": [], "text": render_text(d), "html": render_html(d),
+            "sections": [{"heading": f"People (articles, change against the {d['period']} before)",
+                          "lines": who(d["people"])},
+                         {"heading": "Topics", "lines": who(d["topics"])},
+                         {"heading": "Spikes", "lines": spikes},
+                         {"heading": "Names found that are not on the watchlist", "lines": names}]}

@@ -6,14 +6,19 @@ watermarks → deliver every pending channel (new events and those a killed or f
 delivered as soon as the receiver took it. A failed delivery is retried with exponential backoff
 (`RETRIES` tries in this run, `BACKOFF` seconds doubling), then left pending for the next check, and marked
 failed after `MAX_ATTEMPTS` tries in all. Nothing here raises for a failed delivery: an ingest goes on.
+
+Every check that tried a delivery writes one row per channel into the store's run log (`runs/`, source
+`alerts:<channel>`; `log_deliveries`): what was due, tried, delivered and not, and the reasons counted, a channel
+given up on as `gave up after 12 tries: <reason>`. The Alerts page reads them there.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
+import secrets
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,11 +33,25 @@ from dashboard.alerts.message import build_message
 from dashboard.alerts.rules import Rule, RuleSet
 from dashboard.alerts.state import FAILED, PENDING, AlertState, mark
 from dashboard.data.names import Names
+from ingest.store.atomic import StoreError
+from ingest.store.parquet import Store
+from ingest.store.runlog import ALERTS_SOURCE
 
 log = logging.getLogger("newsmon.alerts")
 RETRIES = 3  # tries per channel in one check; then the next check tries again
 BACKOFF = 2.0  # seconds before the second try, doubling: 2 s, 4 s (a receiver's brief hiccup, not an outage)
 MAX_ATTEMPTS = 12  # tries in all (four checks of three) before a channel is marked failed and shown as such
+
+
+@dataclass
+class ChannelLog:
+    """One channel's deliveries in one check: its row of the run log."""
+
+    due: int = 0  # deliveries pending when the check came to this channel
+    tries: int = 0  # attempts, retries included
+    delivered: int = 0
+    failed: int = 0  # not delivered by this check: left pending, or given up
+    reasons: Counter = field(default_factory=Counter)  # reason -> deliveries that ended this check on it
 
 
 @dataclass
@@ -43,6 +62,8 @@ class CheckReport:
     delivered: list[tuple[str, str]] = field(default_factory=list)  # (key, channel)
     errors: list[tuple[str, str, str]] = field(default_factory=list)  # (key, channel, reason), last try of this check
     pending: int = 0  # channels still pending after this check
+    channels: dict[str, ChannelLog] = field(default_factory=dict)  # this check's deliveries, per channel
+    log_error: str = ""  # the run log could not be written (the deliveries are recorded with their events)
 
 
 def index_path(root: Path) -> Path:
@@ -65,10 +86,6 @@ def connect(root: Path) -> duckdb.DuckDBPyConnection:
     return _index_connect(root, index_path=index_path(root), text_index=False)
 
 
-def feed_id(root: Path) -> str:
-    return "urn:newsmon:alerts:" + hashlib.sha1(str(Path(root).resolve()).encode()).hexdigest()[:16]
-
-
 def event_record(e: Event, rule: Rule, msg: dict) -> dict:
     return {"key": e.key, "rule_id": e.rule_id, "trigger": e.trigger, "entities": [list(x) for x in e.entities],
             "bucket": e.bucket, "start": e.start.isoformat(), "count": e.count, "value": e.value,
@@ -80,7 +97,8 @@ def check(root: Path, rules: RuleSet, names: Names, now: datetime | None = None,
           env: dict | None = None, sleep: Callable[[float], None] = time.sleep, retries: int | None = None,
           backoff: float | None = None) -> CheckReport:
     """Evaluate, record, deliver (see the module's docstring). `dry_run`: evaluate only, write nothing."""
-    now = now or datetime.now(UTC)
+    started = datetime.now(UTC)
+    now = now or started
     state = AlertState(root)
     report = CheckReport(rules=len(rules.rules))
     by_id = {r.id: r for r in rules.rules}
@@ -105,8 +123,30 @@ def check(root: Path, rules: RuleSet, names: Names, now: datetime | None = None,
         finally:
             if con is None:
                 own.close()
-        deliver_pending(state, rules, report, env, sleep, retries, backoff)
+        try:
+            deliver_pending(state, rules, report, env, sleep, retries, backoff)
+        finally:  # a check stopped by an error still logs what it tried
+            log_deliveries(root, report, started)
     return report
+
+
+def log_rows(report: CheckReport, started: datetime, finished: datetime) -> list[dict]:
+    """The check's rows of the run log (RUNS_SCHEMA), one per channel it tried, in channel order."""
+    run_id = f"alerts-{started:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+    return [{"run_id": run_id, "source": ALERTS_SOURCE + channel, "started_at": started, "finished_at": finished,
+             "found": c.due, "fetched": c.tries, "stored": c.delivered, "duplicate": 0, "failed": c.failed,
+             "failures": sorted(c.reasons.items()), "watchlist_version": "", "language_disagrees": None}
+            for channel, c in sorted(report.channels.items()) if c.tries]
+
+
+def log_deliveries(root: Path, report: CheckReport, started: datetime) -> None:
+    """Write the check's deliveries into the store's run log; a failure to do so is logged, never raised."""
+    rows = log_rows(report, started, datetime.now(UTC))
+    try:
+        Store(Path(root)).log_run(rows)
+    except (StoreError, OSError) as exc:
+        report.log_error = f"the run log was not written: {exc}"
+        log.warning("alerts: %s", report.log_error)
 
 
 def deliver_pending(state: AlertState, rules: RuleSet, report: CheckReport, env: dict | None = None,
@@ -118,8 +158,11 @@ def deliver_pending(state: AlertState, rules: RuleSet, report: CheckReport, env:
     pending = state.pending()
     feed_keys = [r["key"] for r in pending if r["deliveries"].get("atom", {}).get("status") == PENDING]
     if feed_keys:
+        c = report.channels.setdefault("atom", ChannelLog())
+        c.due += len(feed_keys)
+        c.tries += len(feed_keys)
         try:
-            atom.write_feed(state.feed_path, state.events(), feed_id(state.root), link=rules.dashboard_url)
+            atom.write_feed(state.feed_path, state.events(), atom.feed_id(state.root), link=rules.dashboard_url)
         except OSError as exc:
             for key in feed_keys:
                 _note(state, report, key, "atom", f"cannot write {state.feed_path}: {exc}")
@@ -129,14 +172,18 @@ def deliver_pending(state: AlertState, rules: RuleSet, report: CheckReport, env:
                 mark(record, "atom", True)
                 state.save(record)
                 report.delivered.append((key, "atom"))
+                c.delivered += 1
     for r in state.pending():
         for channel, d in r["deliveries"].items():
             if d["status"] != PENDING or channel == "atom":
                 continue
-            error = ""
+            c = report.channels.setdefault(channel, ChannelLog())
+            c.due += 1
+            error, gave_up = "", False
             for attempt in range(retries):
                 if attempt:
                     sleep(backoff * 2 ** (attempt - 1))
+                c.tries += 1
                 try:
                     _send(r, channel, rules, env)
                 except DeliveryError as exc:
@@ -146,16 +193,20 @@ def deliver_pending(state: AlertState, rules: RuleSet, report: CheckReport, env:
                     mark(record, channel, False, error, MAX_ATTEMPTS)
                     state.save(record)
                     if record["deliveries"][channel]["status"] == FAILED:
+                        gave_up = True
                         break
                     continue
                 record = state.load(r["key"])
                 mark(record, channel, True)
                 state.save(record)
                 report.delivered.append((r["key"], channel))
+                c.delivered += 1
                 error = ""
                 break
             if error:
                 report.errors.append((r["key"], channel, error))
+                c.failed += 1
+                c.reasons[_reason(error, gave_up)] += 1
     report.pending = sum(d["status"] == PENDING for r in state.pending() for d in r["deliveries"].values())
 
 
@@ -165,6 +216,15 @@ def _note(state: AlertState, report: CheckReport, key: str, channel: str, error:
     mark(record, channel, False, error, MAX_ATTEMPTS)
     state.save(record)
     report.errors.append((key, channel, error))
+    c = report.channels.setdefault(channel, ChannelLog())
+    c.failed += 1
+    c.reasons[_reason(error, record["deliveries"][channel]["status"] == FAILED)] += 1
+
+
+def _reason(error: str, gave_up: bool) -> str:
+    """A run-log reason: the error, bounded (a webhook's answer is quoted in it), and whether it was the last try."""
+    error = error[:300]
+    return f"gave up after {MAX_ATTEMPTS} tries: {error}" if gave_up else error
 
 
 def _send(record: dict, channel: str, rules: RuleSet, env: dict | None) -> None:

@@ -23,13 +23,13 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest.store.parquet import REPLICA_MARK, fsync_dir
+from ingest.store.atomic import replace_atomic
+from ingest.store.parquet import REPLICA_MARK
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 
@@ -38,33 +38,10 @@ class AlertsBusy(Exception):
     """Another process is evaluating or delivering the alerts of this store."""
 
 
-def write_json_atomic(path: Path, obj) -> None:
-    """Write `obj` as JSON to `path`: a temporary file, fsync, rename over `path`, fsync the directory."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(3)}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(obj, fh, ensure_ascii=False, indent=1, sort_keys=True, default=str)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        fsync_dir(path.parent)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(3)}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        fsync_dir(path.parent)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+def save_json(path: Path, obj) -> None:
+    """Write `obj` as JSON to `path`, whole or not at all (ingest/store/atomic.py `replace_atomic`)."""
+    data = json.dumps(obj, ensure_ascii=False, indent=1, sort_keys=True, default=str).encode("utf-8")
+    replace_atomic(path, lambda fh: fh.write(data))
 
 
 class AlertState:
@@ -119,7 +96,7 @@ class AlertState:
     def set_watermarks(self, marks: dict[str, dict]) -> None:
         current = self.watermarks()
         current.update(marks)
-        write_json_atomic(self.dir / "rules.json", current)
+        save_json(self.dir / "rules.json", current)
 
     # --- events ----------------------------------------------------------------------------------------------
 
@@ -140,11 +117,11 @@ class AlertState:
         record.setdefault("fired_at", datetime.now(UTC).isoformat(timespec="seconds"))
         record["deliveries"] = {c: {"status": PENDING, "attempts": 0, "last_error": "", "last_try": None,
                                     "delivered_at": None} for c in record.get("channels", [])}
-        write_json_atomic(path, record)
+        save_json(path, record)
         return True
 
     def save(self, record: dict) -> None:
-        write_json_atomic(self.path(record["key"]), record)
+        save_json(self.path(record["key"]), record)
 
     def load(self, key: str) -> dict:
         return json.loads(self.path(key).read_text(encoding="utf-8"))

@@ -1,19 +1,24 @@
-"""The Alerts page's tables, as DataFrames (no Streamlit): the rules, the events fired, the delivery failures.
+"""The Alerts page's tables, as DataFrames (no Streamlit): the rules, the events fired, the delivery failures, and
+the deliveries of each check as the store's run log holds them.
 
-Takes a `RuleSet`, the watchlist's names and the records of state.py; gives one DataFrame each. An event's
+Takes a `RuleSet`, the watchlist's names, the records of state.py and the store's root; gives one DataFrame each. An event's
 `view` is its dashboard link made relative to the dashboard (path and query), so the page opens it on the server
 it is served from, whatever `dashboard_url` the messages carry.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pandas as pd
 
 from dashboard.alerts.rules import RuleSet
 from dashboard.alerts.state import DELIVERED, FAILED, PENDING
+from dashboard.data import duck
 from dashboard.data.names import Names
+from ingest.store.parquet import Store
+from ingest.store.runlog import ALERTS_SOURCE, RUN_SPOOL
 
 
 def rules_table(rules: RuleSet, names: Names) -> pd.DataFrame:
@@ -72,3 +77,33 @@ def counts(records: list[dict]) -> dict[str, int]:
         for d in r.get("deliveries", {}).values():
             out[d["status"]] = out.get(d["status"], 0) + 1
     return out
+
+
+DELIVERY_LOG_COLUMNS = ["finished_at", "channel", "due", "tries", "delivered", "not_delivered", "reasons", "run_id"]
+
+
+def delivery_log(root: Path, limit: int = 200) -> pd.DataFrame:
+    """The alerts' rows of the store's run log (and of its spool, rows an ingest's lock kept out for now), newest
+    first: per check and channel, deliveries due, tries, delivered, not delivered, and the reasons with counts."""
+    store = Store(Path(root))
+    if not store.exists():
+        return pd.DataFrame(columns=DELIVERY_LOG_COLUMNS)
+    globs = [store.glob("runs")]
+    if any((store.root / RUN_SPOOL).glob("run-*.parquet")):
+        globs.append(str(store.root / RUN_SPOOL / "run-*.parquet"))
+    with duck.connect(":memory:") as con:  # in UTC, whatever the machine's TZ
+        df = con.execute(
+            "SELECT finished_at, substr(source, $n) AS channel, found AS due, fetched AS tries, stored AS delivered,"
+            " failed AS not_delivered, failures, run_id FROM read_parquet($globs, union_by_name = true)"
+            " WHERE starts_with(source, $prefix) ORDER BY finished_at DESC, channel LIMIT $limit",
+            {"globs": globs, "prefix": ALERTS_SOURCE, "n": len(ALERTS_SOURCE) + 1, "limit": limit}).df()
+    df["reasons"] = [_reasons(f) for f in df.pop("failures")]
+    return df[DELIVERY_LOG_COLUMNS]
+
+
+def _reasons(failures) -> str:
+    """{reason: count} (DuckDB gives a map as a dict, or as key/value lists) -> 'reason (2); other (1)'."""
+    if failures is None:
+        return ""
+    items = failures.items() if isinstance(failures, dict) else zip(failures["key"], failures["value"], strict=True)
+    return "; ".join(f"{k} ({v})" for k, v in sorted(items, key=lambda kv: (-kv[1], kv[0])))

@@ -11,6 +11,7 @@ import pandas as pd
 from dashboard.data.filters import Filters
 from dashboard.data.queries import _base, _bucket
 from dashboard.data.querylog import query
+from ingest.store.runlog import ALERTS_SOURCE
 
 
 def has_annotations(con: duckdb.DuckDBPyConnection) -> bool:
@@ -20,12 +21,14 @@ def has_annotations(con: duckdb.DuckDBPyConnection) -> bool:
 
 @query
 def source_health(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Per source: articles stored, newest article, last run that stored or fetched, failures in runs."""
+    """Per source: articles stored, newest article, last run that stored or fetched, failures in runs (the
+    alerts' delivery rows of the run log are not sources: the Alerts page shows them)."""
     return con.execute(
         "WITH a AS (SELECT source, count(*) AS articles, max(published_at) AS newest_article,"
         " max(fetched_at) AS last_fetched FROM articles GROUP BY 1),"
         " r AS (SELECT source, count(*) AS runs, max(finished_at) FILTER (WHERE fetched > 0) AS last_ok_run,"
-        " max(finished_at) AS last_run, sum(failed) AS failed FROM runs GROUP BY 1)"
+        " max(finished_at) AS last_run, sum(failed) AS failed FROM runs"
+        f" WHERE NOT starts_with(source, '{ALERTS_SOURCE}') GROUP BY 1)"
         " SELECT coalesce(a.source, r.source) AS source, coalesce(a.articles, 0) AS articles,"
         " a.newest_article, a.last_fetched, r.runs, r.last_run, r.last_ok_run, coalesce(r.failed, 0) AS failed"
         " FROM a FULL JOIN r ON a.source = r.source ORDER BY articles DESC, source"

@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard import views
 from dashboard.alerts import tables
+from dashboard.alerts.feedserver import feed_link
 from dashboard.alerts.rules import AlertsError, load_rules
 from dashboard.alerts.state import AlertState
 
@@ -42,8 +43,7 @@ if ctx is not None:
         if state.feed_path.exists():
             st.download_button("Atom feed of the alerts", state.feed_path.read_bytes(), "newsmon-alerts.atom",
                                "application/atom+xml", on_click="ignore",
-                               help=f"The feed file is {state.feed_path}: a feed reader can follow it where the "
-                                    "store is served or published.")
+                               help=f"The feed file is {state.feed_path}.")
         st.subheader("Delivery failures")
         failed = tables.failures_table(records)
         if failed.empty:
@@ -51,3 +51,25 @@ if ctx is not None:
         else:
             st.dataframe(failed, hide_index=True, width="stretch", column_config={
                 "last_try": st.column_config.DatetimeColumn("last try (UTC)", format="YYYY-MM-DD HH:mm")})
+    feed = feed_link(st.context.headers.get("Host"))
+    if feed:
+        st.markdown("**Follow the alerts in a feed reader** (Atom, the current feed at every request):")
+        st.code(feed, language=None)
+    else:
+        st.caption("The alerts' Atom feed is served by `newsmon dashboard` (at http://HOST:PORT+1/alerts/feed.atom, "
+                   "or `--feed-port`); this server was started without it.")
+    st.subheader("Deliveries in the run log")
+    try:
+        log = tables.delivery_log(ctx.root)
+    except Exception as exc:  # noqa: BLE001 - an unreadable run log must not hide the rest of the page
+        st.warning(f"The run log cannot be read: {type(exc).__name__}: {exc}")
+    else:
+        if log.empty:
+            st.info("No check has delivered anything yet.")
+        else:
+            st.caption(f"Each check's deliveries per channel, from the store's run log (`runs/`, source "
+                       f"`alerts:<channel>`), newest first: {int((log['not_delivered'] > 0).sum()):,} of "
+                       f"{len(log):,} rows with a failure.")
+            st.dataframe(log, hide_index=True, width="stretch", column_config={
+                "finished_at": st.column_config.DatetimeColumn("check (UTC)", format="YYYY-MM-DD HH:mm:ss"),
+                "not_delivered": st.column_config.NumberColumn("not delivered")})

@@ -159,6 +159,8 @@ def _check_entry(path: Path, entry: dict, index: int, lines: list[tuple[int, int
     name = entry.get("name", "").strip()
     if not name:
         raise fail("name", "missing or empty")
+    if name.lower().startswith("alerts:"):  # the run log's rows of alert deliveries (ingest/store/runlog.py)
+        raise fail("name", f"{name!r}: names starting with 'alerts:' are kept for the alerts' deliveries")
     kind = entry.get("kind", "")
     if kind not in KINDS:
         raise fail("kind", f"{kind!r} is not one of {', '.join(KINDS)}")

@@ -2,7 +2,9 @@
 
 Takes paths and tables; gives files written under a hidden temporary name, fsynced and renamed, symlinks
 replaced in one rename, and directories whose entries are made durable. `parquet.py` (batches) and
-`generations.py` (whole-table rewrites) build on them; nothing here knows the store's layout.
+`generations.py` (whole-table rewrites) build on them, and so do the alerts' state files (dashboard/alerts/state.py);
+nothing here knows the store's layout. `replace_atomic` is the one way a whole file is replaced: every writer
+here and there goes through it.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -20,30 +24,39 @@ class StoreError(Exception):
     """The store cannot be opened or written (a whole-run failure, shown as one line)."""
 
 
-def write_atomic(table: pa.Table, path: Path) -> None:
-    """Write `table` to `path` as Parquet: a hidden temporary file (`.name.xxxxxx.tmp`), fsynced, renamed."""
+def replace_atomic(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Replace `path` whole with what `write(fh)` writes: into a hidden temporary file beside it
+    (`.name.xxxxxx.tmp`, which every `*.parquet` or `*.json` glob skips and the next writer deletes), fsynced,
+    renamed over `path`, then the folder fsynced so the rename itself survives a power cut. A kill at any moment
+    leaves the old file or the new one, never half of one. An error removes the temporary file and is raised as
+    it came (OSError for the disk)."""
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(3)}.tmp")
     try:
-        pq.write_table(table, tmp, compression="zstd")
-        fsync_file(tmp)
+        with open(tmp, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
-        fsync_dir(path.parent)
-    except OSError as exc:
+    except BaseException:
         tmp.unlink(missing_ok=True)
-        raise StoreError(f"cannot write {path}: {exc.strerror}") from exc
+        raise
+    fsync_dir(path.parent)
+
+
+def write_atomic(table: pa.Table, path: Path) -> None:
+    """Write `table` to `path` as Parquet (zstd), atomically (`replace_atomic`); a disk error is a StoreError."""
+    try:
+        replace_atomic(path, lambda fh: pq.write_table(table, fh, compression="zstd"))
+    except OSError as exc:
+        raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def write_json_atomic(data: object, path: Path) -> None:
-    """Write `data` as JSON to `path` the same way (temporary name, fsync, rename, fsync of the folder)."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(3)}.tmp")
+    """Write `data` as JSON to `path`, atomically (`replace_atomic`); a disk error is a StoreError."""
     try:
-        tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
-        fsync_file(tmp)
-        os.replace(tmp, path)
-        fsync_dir(path.parent)
+        replace_atomic(path, lambda fh: fh.write(json.dumps(data, sort_keys=True).encode("utf-8")))
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise StoreError(f"cannot write {path}: {exc.strerror}") from exc
+        raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def symlink_replace(target: Path, link: Path) -> None:

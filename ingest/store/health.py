@@ -1,4 +1,5 @@
-"""Source health from the run log: which sources went silent, when each last stored something."""
+"""Source health from the run log: which sources went silent, when each last stored something (the alerts'
+delivery rows, `alerts:<channel>`, are not sources and are left out)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 
 from ingest.store.parquet import Store
+from ingest.store.runlog import ALERTS_SOURCE
 
 # A source that stored nothing for two days while runs kept happening is worth a look: daily outlets
 # publish every day, and a broken feed otherwise shows up as a quiet drop in the chart.
@@ -32,9 +34,9 @@ def source_health(store: Store) -> list[SourceHealth]:
         select source, count(*) as runs, max(finished_at) as last_run,
                max(finished_at) filter (where stored > 0) as last_stored, sum(stored) as stored_total,
                arg_max(failed, finished_at) as failures_last_run
-        from read_parquet(?) group by source order by source
+        from read_parquet(?) where not starts_with(source, ?) group by source order by source
         """,
-        [store.glob("runs")],
+        [store.glob("runs"), ALERTS_SOURCE],
     ).fetchall()
     return [SourceHealth(*r) for r in rows]
 

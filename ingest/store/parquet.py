@@ -7,6 +7,8 @@ Layout (every file is plain Parquet, readable by DuckDB, pandas, Polars or Spark
     ROOT/runs -> runs.d/<gen>/           run-<id>.parquet: one row per run and source, the run log
     ROOT/signatures/part-<batch>.parquet MinHash signatures of recent articles (story clusters, stories.py)
     ROOT/state/feeds.json                ETag / Last-Modified per feed (feedstate.py), replaced atomically
+    ROOT/runs-spool/run-<id>.parquet     run-log rows written while another process held the lock (`Store.log_run`),
+                                         moved into runs/ by the next writer
     ROOT/.lock                           held by the one process that writes
 
 `articles`, `mentions` and `runs` are symlinks to a generation directory. Ingest adds files to the current
@@ -50,7 +52,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 
 from ingest.records import Article
-from ingest.store import generations
+from ingest.store import generations, runlog
 from ingest.store.atomic import StoreError, fsync_dir, symlink_replace, write_atomic  # noqa: F401 - fsync_dir re-exported
 from ingest.store.batch import PENDING, Batch, batch_key, settle_pending  # noqa: F401 - PENDING, batch_key re-exported
 from ingest.store.generations import STALE_GENERATION_SECONDS  # noqa: F401 - re-exported (replica.py)
@@ -209,6 +211,22 @@ class Store:
             return 0
         return ds.dataset(self.root / table, format="parquet").count_rows()
 
+    def log_run(self, rows: list[dict]) -> Path | None:
+        """Add `rows` (RUNS_SCHEMA) to the run log from a process that does not hold the writer lock (an alerts
+        check, which runs beside an ingest). With the lock free, it is taken and the rows written as a run file;
+        held by another process, they go whole into ROOT/runs-spool/, and the next writer moves them into the
+        run log (`StoreWriter.recover`). Either way one file written atomically: a kill leaves it or nothing.
+        Returns the file written (None for no rows)."""
+        if not rows:
+            return None
+        try:
+            with self.writer() as w:
+                return w.write_run(rows)
+        except StoreLocked:
+            path = runlog.spool_path(self.root, f"run-{_batch_name()}.parquet")
+            write_atomic(pa.Table.from_pylist(rows, schema=RUNS_SCHEMA), path)
+            return path
+
     @contextmanager
     def writer(self, wait: bool = False) -> Iterator[StoreWriter]:
         """Hold the store's write lock; two writers never run at once."""
@@ -253,6 +271,7 @@ class StoreWriter:
             for tmp in d.glob(".*.tmp"):
                 tmp.unlink(missing_ok=True)
         settle_pending(self.store.root, self.store.articles_dir)
+        runlog.adopt(root, self.store.runs_dir)
         self._pair_mentions()
 
     def _pair_mentions(self) -> None:
@@ -303,10 +322,13 @@ class StoreWriter:
             files.write_table(self.store.articles_dir, articles_table(articles))
         return files.name
 
-    def write_run(self, rows: list[dict]) -> None:
-        if rows:
-            table = pa.Table.from_pylist(rows, schema=RUNS_SCHEMA)
-            write_atomic(table, self.store.runs_dir / f"run-{_batch_name()}.parquet")
+    def write_run(self, rows: list[dict]) -> Path | None:
+        """One run file of the run log (RUNS_SCHEMA rows); returns its path (None for no rows)."""
+        if not rows:
+            return None
+        path = self.store.runs_dir / f"run-{_batch_name()}.parquet"
+        write_atomic(pa.Table.from_pylist(rows, schema=RUNS_SCHEMA), path)
+        return path
 
     def replace_mentions(self, tables: Iterable[tuple[str, pa.Table]]) -> None:
         """Swap in a whole new mentions table (a recount): readers see the old or the new, never a mix.

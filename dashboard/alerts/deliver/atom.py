@@ -8,16 +8,22 @@ HTML (titles escaped there), itself escaped as XML text by ElementTree, as `type
 
 from __future__ import annotations
 
+import hashlib
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from dashboard.alerts.message import render_html
-from dashboard.alerts.state import write_bytes_atomic
+from ingest.store.atomic import replace_atomic
 
 ATOM = "http://www.w3.org/2005/Atom"
 MAX_ENTRIES = 200
+
+
+def feed_id(root: Path) -> str:
+    """The feed's id: stable for a store (its resolved path)."""
+    return "urn:newsmon:alerts:" + hashlib.sha1(str(Path(root).resolve()).encode()).hexdigest()[:16]
 
 
 def feed_xml(records: Iterable[dict], feed_id: str, title: str = "newsmon alerts", link: str | None = None) -> bytes:
@@ -52,5 +58,5 @@ def feed_xml(records: Iterable[dict], feed_id: str, title: str = "newsmon alerts
 
 def write_feed(path: Path, records: Iterable[dict], feed_id: str, link: str | None = None) -> None:
     """Write the feed of the records that go to the feed (their `atom` channel), atomically."""
-    write_bytes_atomic(path, feed_xml((r for r in records if "atom" in r.get("deliveries", {})), feed_id,
-                                      link=link))
+    data = feed_xml((r for r in records if "atom" in r.get("deliveries", {})), feed_id, link=link)
+    replace_atomic(path, lambda fh: fh.write(data))

@@ -11,6 +11,11 @@ Formats (`[webhooks.<name>] format = ...` in the rules file):
   URL is the room's send endpoint (`.../rooms/<room>/send/m.room.message`); the event key is appended as the
   transaction id, so the homeserver itself drops a resend; the token comes from the environment.
 
+A digest (`newsmon digest --webhook NAME`, dashboard/alerts/digest.py `digest_message`) goes through the same
+formats: its message carries `sections` (a heading and its lines, each line text with an optional link), shown
+after the summary as plain-text blocks (Slack), TextRuns (Teams) or in the HTML (Matrix), and its own `text` and
+`html` renderings.
+
 Environment, for a webhook named `newsroom`: NEWSMON_WEBHOOK_NEWSROOM_URL (required), and for Matrix
 NEWSMON_WEBHOOK_NEWSROOM_TOKEN. Every request carries an `Idempotency-Key` header (the event key).
 """
@@ -43,17 +48,21 @@ def _http(url: str) -> bool:
 
 def payload(msg: dict, fmt: str, key: str, event: Mapping | None = None) -> dict:
     """The JSON body of `msg` in format `fmt` (generic, slack, teams, matrix)."""
+    text = msg["text"] if "text" in msg else render_text(msg)
     if fmt == "generic":
-        return {"id": key, "subject": msg["subject"], "summary": msg["summary"], "url": msg["url"],
+        body = {"id": key, "subject": msg["subject"], "summary": msg["summary"], "url": msg["url"],
                 "rule": msg["rule"], "articles": msg.get("articles", []), "n_articles": msg.get("n_articles", 0),
-                "terms": msg.get("terms", []), "event": dict(event or {}), "text": render_text(msg)}
+                "terms": msg.get("terms", []), "event": dict(event or {}), "text": text}
+        if "sections" in msg:
+            body["sections"] = msg["sections"]
+        return body
     if fmt == "slack":
         return _slack(msg)
     if fmt == "teams":
         return _teams(msg)
     if fmt == "matrix":
-        fragment = render_html(msg).split("<body>", 1)[1].rsplit("</body>", 1)[0]
-        return {"msgtype": "m.notice", "body": f"{msg['subject']}\n\n{render_text(msg)}",
+        fragment = (msg["html"] if "html" in msg else render_html(msg)).split("<body>", 1)[1].rsplit("</body>", 1)[0]
+        return {"msgtype": "m.notice", "body": f"{msg['subject']}\n\n{text}",
                 "format": "org.matrix.custom.html", "formatted_body": f"<h4>{_esc_html(msg['subject'])}</h4>{fragment}"}
     raise ValueError(f"unknown webhook format {fmt!r}")
 
@@ -88,6 +97,14 @@ def _slack(msg: dict) -> dict:
         if _http(a["url"]):
             block["accessory"] = {"type": "button", "text": _plain("Read"), "url": a["url"][:3000]}
         blocks.append(block)
+    for sec in msg.get("sections", []):
+        blocks.append({"type": "section", "text": _plain(sec["heading"].upper(), 150)})
+        plain = [x["text"] for x in sec["lines"] if not _http(x.get("url") or "")]
+        if plain:
+            blocks.append({"type": "section", "text": _plain("\n".join(plain))})
+        for x in (x for x in sec["lines"] if _http(x.get("url") or "")):
+            blocks.append({"type": "section", "text": _plain(x["text"]),
+                           "accessory": {"type": "button", "text": _plain("Open"), "url": x["url"][:3000]}})
     return {"text": slack_escape(msg["subject"]), "mrkdwn": False, "blocks": blocks[:50]}
 
 
@@ -108,6 +125,13 @@ def _teams(msg: dict) -> dict:
         if _http(a["url"]):
             title["selectAction"] = {"type": "Action.OpenUrl", "url": a["url"]}
         body.append({"type": "RichTextBlock", "inlines": [title, _run(f"\n{a['source']}, {_when(a)}", isSubtle=True)]})
+    for sec in msg.get("sections", []):
+        body.append({"type": "RichTextBlock", "inlines": [_run(sec["heading"], weight="Bolder")]})
+        for x in sec["lines"]:
+            line = _run(x["text"])
+            if _http(x.get("url") or ""):
+                line["selectAction"] = {"type": "Action.OpenUrl", "url": x["url"]}
+            body.append({"type": "RichTextBlock", "inlines": [line]})
     card = {"$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "type": "AdaptiveCard",
             "version": "1.4", "body": body,
             "actions": [{"type": "Action.OpenUrl", "title": "Open in the dashboard", "url": msg["url"]}]}

@@ -7,6 +7,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import pytest
 from click.testing import CliRunner
 
@@ -62,6 +63,11 @@ def test_ingest_with_alerts_checks_after_the_run_and_a_failing_webhook_does_not_
            f"{len(events)} failed this time" in result.output  # delivered: the Atom feed; pending: the webhook
     assert "webhook:desk: webhook desk: HTTP 500" in result.output
     assert all(e["deliveries"]["webhook:desk"]["status"] == "pending" for e in events)
+    # the failures are in the store's run log, beside the ingest's own rows
+    log = duckdb.execute("SELECT source, found, failed, failures FROM read_parquet(?) ORDER BY source",
+                         [str(store / "runs" / "*.parquet")]).fetchall()
+    assert [r[0] for r in log][:2] == ["alerts:atom", "alerts:webhook:desk"] and len(log) == 3
+    assert log[1][1:] == (len(events), len(events), {"webhook desk: HTTP 500 'ok'": len(events)})
     # the receiver is back: the next check sends them, once each
     webhook.statuses = []
     again = CliRunner().invoke(main, ["alerts", "check", "--store", str(store), "--alerts", str(rules)])
@@ -74,6 +80,10 @@ def test_ingest_with_alerts_checks_after_the_run_and_a_failing_webhook_does_not_
     assert again.output.count("[fired before]") == today
     assert f"delivered {len(events)}; 0 pending" in again.output
     assert sorted(r.headers["Idempotency-Key"] for r in webhook.acknowledged) == sorted(e["key"] for e in events)
+    # `alerts check` outside an ingest logs its deliveries in the run log too
+    log = duckdb.execute("SELECT found, stored, failed FROM read_parquet(?) WHERE source = 'alerts:webhook:desk'"
+                         " ORDER BY finished_at", [str(store / "runs" / "*.parquet")]).fetchall()
+    assert log == [(len(events), 0, len(events)), (len(events), len(events), 0)]
 
 
 def test_ingest_with_a_bad_rules_file_stops_before_it_ingests(tmp_path):

@@ -18,6 +18,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from datetime import UTC, datetime
 
+import duckdb
 import pytest
 
 from dashboard.alerts.evaluate import evaluate
@@ -133,6 +134,12 @@ def _check_exactly_once(spike_store, webhook, expected: set[str]) -> None:
     ids = [e.find("a:id", ns).text for e in ET.fromstring(state.feed_path.read_bytes()).findall("a:entry", ns)]
     assert sorted(ids) == sorted(f"urn:newsmon:alert:{k}" for k in expected)
     assert not list(state.dir.rglob(".*.tmp"))
+    # the run log reads, and each alerts row is whole: every delivery it counts was delivered or not; no delivery
+    # is counted as delivered in two rows (a killed check logs nothing, never half)
+    rows = duckdb.execute("SELECT source, found, stored, failed FROM read_parquet(?) WHERE starts_with(source, "
+                          "'alerts:')", [str(spike_store.root / "runs" / "*.parquet")]).fetchall()
+    assert rows and all(found == stored + failed for _, found, stored, failed in rows)
+    assert sum(stored for source, _, stored, _ in rows if source == "alerts:webhook:plain") <= len(expected)
 
 
 def test_killed_checks_deliver_every_event_exactly_once(spike_store, webhook, tmp_path):

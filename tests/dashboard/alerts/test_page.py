@@ -34,10 +34,12 @@ def test_the_page_lists_rules_events_and_failures(monkeypatch, spike_store, tmp_
     check(spike_store.root, rules_from(RULES), spike_store.names, now=NOW, since=datetime(2024, 3, 10, tzinfo=UTC),
           env={}, sleep=lambda s: None)  # no webhook URL set: the desk channel fails and stays pending
     monkeypatch.setenv("NEWSMON_ALERTS", str(rules_file))
+    monkeypatch.setenv("NEWSMON_FEED_PORT", "8765")  # as `newsmon dashboard` sets it
     at = run(monkeypatch, spike_store.root, "screens/alerts.py", watchlist=spike_store.watchlist)
     assert not at.exception, at.exception
     assert at.title[0].value == "Alerts"
-    rules, events, failures = (d.value for d in at.dataframe)
+    assert [c.value for c in at.code] == ["http://localhost:8765/alerts/feed.atom"]
+    rules, events, failures, log = (d.value for d in at.dataframe)
     assert list(rules["rule"]) == ["alice-spike", "busy"] and rules["watches"].tolist() == ["Alice Example"] * 2
     assert list(events["bucket"]) == ["2024-03-25", "2024-03-25", "2024-03-18", "2024-03-11", "2024-03-04"]  # newest 1st
     spike = events[events["trigger"] == "spike"].iloc[0]
@@ -48,6 +50,11 @@ def test_the_page_lists_rules_events_and_failures(monkeypatch, spike_store, tmp_
     assert events[events["trigger"] == "threshold"]["view"].str.startswith("/explore?").all()
     assert list(failures["channel"]) == ["webhook:desk"]
     assert failures["last_error"].iloc[0] == "NEWSMON_WEBHOOK_DESK_URL is not set"
+    # the check's deliveries as the store's run log holds them
+    assert list(log["channel"]) == ["atom", "webhook:desk"]
+    desk = log.set_index("channel").loc["webhook:desk"]
+    assert (desk["due"], desk["delivered"], desk["not_delivered"]) == (1, 0, 1)
+    assert desk["reasons"] == "NEWSMON_WEBHOOK_DESK_URL is not set (1)"
     assert HOSTILE_TITLE not in str(events)  # titles are in the messages, not in this table
     assert [b.proto.label for b in at.get("download_button")] == ["Atom feed of the alerts"]
 

@@ -72,6 +72,7 @@ def test_parse_interval_rejects(text: str) -> None:
         (('path = "saved"', 'url = "https://x.example/"'), ":12: source 2, field 'url': a html-dir source takes path"),
         (('name = "Crawl"', 'name = "Saved pages"'), ":16: source 3: name 'Saved pages' already used by source 2"),
         (('name = "Crawl"', 'name = ""'), ":16: source 3, field 'name': missing or empty"),
+        (('name = "Crawl"', 'name = "Alerts: x"'), ":16: source 3, field 'name': 'Alerts: x': names starting with "),
         (('language = "en"', 'langauge = "en"'), ":6: source 1, field 'langauge': unknown field"),
         (('interval = "1h30m"', "interval = 90"), ":19: source 3, field 'interval': must be a string, not int"),
     ],

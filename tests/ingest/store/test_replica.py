@@ -106,7 +106,7 @@ def test_dashboard_on_a_uri_serves_a_replica_and_pulls_again(tmp_path: Path, mon
     monkeypatch.setenv("NEWSMON_REPLICAS", str(tmp_path / "replicas"))
     served = {}
 
-    def fake_serve(root, watchlist, host, port, every=None, tick=None):
+    def fake_serve(root, watchlist, host, port, every=None, tick=None, feed_port=None):
         served.update(root=root, every=every, ids=_ids(root))
         with store.writer() as w:  # the ingest goes on; the next publish and pull bring it in
             w.write_batch(make_articles(4, random.Random(7), prefix="c"), "v1")

@@ -327,7 +327,7 @@ def test_the_dashboard_serves_a_bucket_and_pulls_it_again(s3, tmp_path: Path, mo
     monkeypatch.setenv("NEWSMON_REPLICAS", str(tmp_path / "replicas"))
     served: dict = {}
 
-    def fake_serve(root, watchlist, host, port, every=None, tick=None):
+    def fake_serve(root, watchlist, host, port, every=None, tick=None, feed_port=None):
         served["before"] = dashboard_counts(root, FILTERS)
         with tiny.store.writer() as w:
             w.write_batch(make_articles(4, random.Random(15), prefix="d"), "v1")
