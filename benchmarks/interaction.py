@@ -16,6 +16,7 @@ the browser holds its result, polled every animation frame:
 | action | result waited for |
 |---|---|
 | open the app | a new browser context opens the Overview: the timeline's first point is in the page |
+| open the app again | a new tab of that browser opens it again (its HTTP and code caches hold the scripts) |
 | click a point (Explore, Overview) | the list caption of exactly that point ("N articles behind <who>, <bucket> of <day>") and its table; on the Overview also "Why the spike?" of that point |
 | pick a row | another article's title and text (`.nm-title`, `.nm-body`), after a click on a row's selection box |
 | add / remove a person (Explore, Overview) | the timeline redrawn with one line more / less |
@@ -122,6 +123,14 @@ def open_app(page, server: Server, query: str, timeout: float = 180_000) -> floa
                   timeout=timeout)
 
 
+def open_twice(page, server: Server, query: str, t: Timings) -> None:
+    """Open the app in a new browser context (a first visit: nothing cached), then again in a new tab of the same
+    browser (a return visit: Streamlit's and plotly's scripts in the browser's HTTP and code caches)."""
+    t.add("open the app until the first chart", open_app(page, server, query))
+    again = page.context.new_page()
+    t.add("open the app again, scripts cached by the browser", open_app(again, server, query))
+
+
 def click_points(page, server: Server, path: str, query: str, n: int, t: Timings, label: str) -> None:
     """Click `n` different points of the timeline (widest-spread first) and time each until its list."""
     page.goto(f"{server.url}{path}?{query}")
@@ -222,7 +231,7 @@ def switch_pages(page, server: Server, query: str, n: int, t: Timings) -> None:
 
 # (name, step(page, server, timings, query, n)): each step in a new browser context; "open" runs n rounds of one.
 STEPS: list[tuple[str, Callable]] = [
-    ("open", lambda pg, s, t, q, n: t.add("open the app until the first chart", open_app(pg, s, q))),
+    ("open", lambda pg, s, t, q, n: open_twice(pg, s, q, t)),
     ("explore clicks", lambda pg, s, t, q, n: click_points(pg, s, "/explore", q, n, t, "Explore: click a point")),
     ("rows", lambda pg, s, t, q, n: pick_rows(pg, s, q, n, t)),
     ("people explore", lambda pg, s, t, q, n: change_people(pg, s, "/explore", q, 2 * n, t, "Explore")),
