@@ -1,11 +1,12 @@
 """Interaction latency, measured the way a user feels it: from an action in a real browser until its result is drawn.
 
     .venv/bin/python benchmarks/interaction.py --store data/demo-store --baseline cf7787c
-    .venv/bin/python benchmarks/interaction.py --store /work/bench/store-1m --cache /work/bench/dashux/cache \\
-        --baseline cf7787c --baseline-cache /work/bench/dashux/cache-baseline [--fresh]
+    .venv/bin/python benchmarks/interaction.py --store /work/bench/store-1m --cache /work/bench/latency2/cache-this \\
+        --baseline cf7787c --baseline-cache /work/bench/latency2/cache-base [--fresh] [--steps open pages]
     make bench-interaction                       # the demo store, against the baseline in BASELINE
 
-One server per dashboard (this tree and, with `--baseline REV`, the tree of git revision REV, `git archive`d),
+This module holds the actions and the table; benchmarks/interaction_harness.py the servers, their caches and the
+browser. One server per dashboard (this tree and, with `--baseline REV`, the tree of git revision REV, `git archive`d),
 each started as `newsmon dashboard` starts it (dashboard/serve.py, with the preload), on the same store, with
 its own index cache (`--cache`, `--baseline-cache`: give ones already built to measure a warm server; they are
 reused between runs). Headless Debian chromium (Playwright) then takes the two dashboards in turn, action for
@@ -15,6 +16,7 @@ the browser holds its result, polled every animation frame:
 | action | result waited for |
 |---|---|
 | open the app | a new browser context opens the Overview: the timeline's first point is in the page |
+| open the app again | a new tab of that browser opens it again (its HTTP and code caches hold the scripts) |
 | click a point (Explore, Overview) | the list caption of exactly that point ("N articles behind <who>, <bucket> of <day>") and its table; on the Overview also "Why the spike?" of that point |
 | pick a row | another article's title and text (`.nm-title`, `.nm-body`), after a click on a row's selection box |
 | add / remove a person (Explore, Overview) | the timeline redrawn with one line more / less |
@@ -35,13 +37,10 @@ import argparse
 import os
 import re
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,9 +48,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.first_chart import BROWSER_ARGS, extract  # noqa: E402
-from benchmarks.server_memory import _rss_mb  # noqa: E402
-from dashboard.serve import streamlit_command  # noqa: E402
+from benchmarks import interaction_harness as harness  # noqa: E402
+from benchmarks.interaction_harness import Server  # noqa: E402
 
 ERROR_LINE = re.compile(r"Traceback \(most recent call last\)|\bERROR\b|Exception:|Error:|\bOutOfMemory")
 TIMEOUT = 60_000  # ms for one action's result: a slower one is a failure, reported
@@ -94,74 +92,12 @@ PROBLEMS_JS = """() => document.querySelectorAll('[data-testid=stException], [da
 
 
 @dataclass
-class Server:
-    """A dashboard server of one tree on a store, its log, and the errors the log reported."""
-
-    name: str
-    tree: Path
-    store: Path
-    cache: Path
-    port: int
-    log: Path
-    memory: str | None = None
-    proc: subprocess.Popen | None = None
-    started: float = 0.0
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> float:
-        """Start and wait for /_stcore/health; returns the seconds it took."""
-        argv = streamlit_command("127.0.0.1", self.port, preload=True)
-        argv[argv.index(str(ROOT / "dashboard" / "app.py"))] = str(self.tree / "dashboard" / "app.py")
-        env = dict(os.environ, NEWSMON_STORE=str(self.store), NEWSMON_DASHBOARD_CACHE=str(self.cache),
-                   PYTHONPATH=str(self.tree))
-        if self.memory:
-            env["NEWSMON_DASHBOARD_MEMORY"] = self.memory
-        self.cache.mkdir(parents=True, exist_ok=True)
-        self.started = time.perf_counter()
-        self.proc = subprocess.Popen(argv, env=env, cwd=self.tree, stdout=self.log.open("a"), stderr=subprocess.STDOUT)
-        while True:
-            try:
-                urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1)
-                return time.perf_counter() - self.started
-            except OSError:
-                if self.proc.poll() is not None or time.perf_counter() - self.started > 120:
-                    raise RuntimeError(f"{self.name} did not start; see {self.log}") from None
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-
-    def errors(self) -> int:
-        return sum(1 for line in self.log.read_text(errors="replace").splitlines() if ERROR_LINE.search(line))
-
-
-@dataclass
 class Timings:
     samples: dict[str, list[float]] = field(default_factory=dict)
     page_problems: int = 0
 
     def add(self, action: str, seconds: float) -> None:
         self.samples.setdefault(action, []).append(seconds)
-
-
-def _port(base: int | None, used: set[int]) -> int:
-    if base:
-        p = base
-        while p in used:
-            p += 1
-        used.add(p)
-        return p
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _timed(page, action: Callable[[], None], js: str, arg=None, timeout: float = 60_000) -> float:
@@ -182,9 +118,17 @@ def _people(page) -> int:
         t.type === 'scatter' && t.customdata && t.customdata.length && t.name !== 'Spike').length : 0; }}""")
 
 
-def open_app(page, server: Server, query: str) -> float:
+def open_app(page, server: Server, query: str, timeout: float = 180_000) -> float:
     return _timed(page, lambda: page.goto(f"{server.url}/?{query}"), LINES_JS.replace("=== n", ">= 1"), None,
-                  timeout=180_000)
+                  timeout=timeout)
+
+
+def open_twice(page, server: Server, query: str, t: Timings) -> None:
+    """Open the app in a new browser context (a first visit: nothing cached), then again in a new tab of the same
+    browser (a return visit: Streamlit's and plotly's scripts in the browser's HTTP and code caches)."""
+    t.add("open the app until the first chart", open_app(page, server, query))
+    again = page.context.new_page()
+    t.add("open the app again, scripts cached by the browser", open_app(again, server, query))
 
 
 def click_points(page, server: Server, path: str, query: str, n: int, t: Timings, label: str) -> None:
@@ -285,104 +229,49 @@ def switch_pages(page, server: Server, query: str, n: int, t: Timings) -> None:
             _settled(page)
 
 
-def fresh_store(server: Server, browser, query: str, wait: float) -> tuple[float, float, float, float]:
-    """(server start to healthy, healthy to first chart, peak RSS of the build child, of the whole tree) on a new cache."""
-    healthy = server.start()
-    ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
-    page = ctx.new_page()
-    t = time.perf_counter()
-    page.goto(f"{server.url}/?{query}")
-    page.wait_for_function(LINES_JS.replace("=== n", ">= 1"), polling="raf", timeout=600_000)
-    first = time.perf_counter() - t
-    ctx.close()
-    child_peak = tree_peak = 0.0
-    deadline = time.perf_counter() + wait
-    seen = False
-    while time.perf_counter() < deadline:
-        kids = _children(server.proc.pid)
-        builders = [k for k in kids if b"search_build" in _cmdline(k)]
-        seen |= bool(builders)
-        child_peak = max([child_peak] + [_rss_mb(k) for k in builders])
-        tree_peak = max(tree_peak, _rss_mb(server.proc.pid))
-        if seen and not builders:
-            break
-        time.sleep(0.5)
-    return healthy, first, child_peak, tree_peak
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
-def _cmdline(pid: int) -> bytes:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return b""
+# (name, step(page, server, timings, query, n)): each step in a new browser context; "open" runs n rounds of one.
+STEPS: list[tuple[str, Callable]] = [
+    ("open", lambda pg, s, t, q, n: open_twice(pg, s, q, t)),
+    ("explore clicks", lambda pg, s, t, q, n: click_points(pg, s, "/explore", q, n, t, "Explore: click a point")),
+    ("rows", lambda pg, s, t, q, n: pick_rows(pg, s, q, n, t)),
+    ("people explore", lambda pg, s, t, q, n: change_people(pg, s, "/explore", q, 2 * n, t, "Explore")),
+    ("people overview", lambda pg, s, t, q, n: change_people(pg, s, "/", q, 2 * n, t, "Overview")),
+    ("pages", lambda pg, s, t, q, n: switch_pages(pg, s, q, n, t)),
+    ("overview clicks", lambda pg, s, t, q, n: click_points(pg, s, "/", q, n, t, "Overview: click a point")),
+]
 
 
 def run(args: argparse.Namespace) -> None:
-    from playwright.sync_api import sync_playwright
-
     work = Path(tempfile.mkdtemp(prefix="newsmon-interaction-"))
-    used: set[int] = set()
-    servers = [Server("this tree", ROOT, args.store, args.cache or work / "cache-this", _port(args.port, used),
-                      work / "this.log", args.memory)]
-    if args.baseline:
-        tree = extract(args.baseline, work / "baseline")
-        servers.append(Server(f"baseline {args.baseline}", tree, args.store, args.baseline_cache or work / "cache-base",
-                              _port(args.port, used), work / "baseline.log", args.memory))
+    ports = harness.Ports(args.port)
+    servers = harness.make_servers(args.store, work, ports, args.cache, args.baseline, args.baseline_cache, args.memory)
     timings = {s.name: Timings() for s in servers}
     load = [os.getloadavg()[0]]
     query = args.query
     n = args.actions
     fresh: dict = {}
     try:
-        for s in servers:
-            s.start()
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_ARGS)
+        with harness.running(servers), harness.browser() as b:
             for s in servers:  # warm: the index opened, the first imports done (as on a server already up)
-                ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
-                pg = ctx.new_page()
-                try:
-                    print(f"  {s.name}: first chart {open_app(pg, s, query):.1f} s (warming up)", flush=True)
-                except Exception:
-                    pg.screenshot(path=str(work / f"failed-{s.port}.png"))
-                    raise
-                ctx.close()
-            steps: list[tuple[str, Callable]] = [
-                ("open", lambda pg, s, t: [t.add("open the app until the first chart", open_app(pg, s, query))
-                                           for _ in range(1)]),
-                ("explore clicks", lambda pg, s, t: click_points(pg, s, "/explore", query, n, t,
-                                                                 "Explore: click a point")),
-                ("rows", lambda pg, s, t: pick_rows(pg, s, query, n, t)),
-                ("people explore", lambda pg, s, t: change_people(pg, s, "/explore", query, 2 * n, t, "Explore")),
-                ("people overview", lambda pg, s, t: change_people(pg, s, "/", query, 2 * n, t, "Overview")),
-                ("pages", lambda pg, s, t: switch_pages(pg, s, query, n, t)),
-                ("overview clicks", lambda pg, s, t: click_points(pg, s, "/", query, n, t,
-                                                                  "Overview: click a point")),
-            ]
-            for name, step in steps:
+                with harness.new_page(b) as pg:
+                    try:
+                        print(f"  {s.name}: first chart {open_app(pg, s, query):.1f} s (warming up)", flush=True)
+                    except Exception:
+                        pg.screenshot(path=str(work / f"failed-{s.port}.png"))
+                        raise
+            for name, step in STEPS:
                 if args.steps and name not in args.steps:
                     continue
                 rounds = n if name == "open" else 1
                 for r in range(rounds):
-                    for s in servers if r % 2 == 0 else servers[::-1]:  # alternate who goes first
-                        ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
-                        pg = ctx.new_page()
-                        pg.set_default_timeout(120_000)
-                        try:
-                            step(pg, s, timings[s.name])
-                            timings[s.name].page_problems += pg.evaluate(PROBLEMS_JS)
-                        except Exception as exc:  # noqa: BLE001 - a failed step is reported, the run goes on
-                            print(f"  {s.name}: {name} failed: {str(exc).splitlines()[0][:200]}", flush=True)
-                            timings[s.name].page_problems += 1
-                        finally:
-                            ctx.close()
+                    for s in harness.in_turn(servers, r):
+                        with harness.new_page(b) as pg:
+                            try:
+                                step(pg, s, timings[s.name], query, n)
+                                timings[s.name].page_problems += pg.evaluate(PROBLEMS_JS)
+                            except Exception as exc:  # noqa: BLE001 - a failed step is reported, the run goes on
+                                print(f"  {s.name}: {name} failed: {str(exc).splitlines()[0][:200]}", flush=True)
+                                timings[s.name].page_problems += 1
                         load.append(os.getloadavg()[0])
                 print(f"  {name} done (load {os.getloadavg()[0]:.1f})", flush=True)
                 for a, xs in timings[servers[0].name].samples.items():  # as it goes: a long run can be cut short
@@ -392,18 +281,15 @@ def run(args: argparse.Namespace) -> None:
                 for s in servers:
                     s.stop()
                 for s in servers:
-                    f = Server(s.name, s.tree, s.store, work / f"fresh-{len(fresh)}", _port(args.port, used),
-                               work / f"fresh-{len(fresh)}.log", args.memory)
+                    f = harness.Server(s.name, s.tree, s.store, work / f"fresh-{len(fresh)}", ports.next(),
+                                       work / f"fresh-{len(fresh)}.log", args.memory)
                     try:
-                        fresh[s.name] = fresh_store(f, browser, query, args.fresh_wait)
+                        fresh[s.name] = harness.fresh_store(f, b, lambda pg, srv: open_app(pg, srv, query, 600_000),
+                                                            args.fresh_wait)
                     finally:
                         f.stop()
-            browser.close()
     except KeyboardInterrupt:
         print("  interrupted: the table holds what was measured", flush=True)
-    finally:
-        for s in servers:
-            s.stop()
     report(args, servers, timings, load, fresh)
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)

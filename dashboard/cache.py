@@ -16,6 +16,7 @@ from typing import TypeVar
 
 import duckdb
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.data import counts, dispatch, duck, health, queries, series
@@ -28,7 +29,10 @@ from ingest.store.parquet import Store
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-TTL = 600  # seconds; the version key already invalidates on new data, the TTL only bounds memory
+# Seconds. The version key already invalidates on new data and max_entries bounds the memory: the TTL only lets an
+# idle server give back what nobody asked for in hours. (It was 600 s: ten minutes after its last visit a server
+# forgot even the default Overview, whose top terms took 13-17 s to read again at 1M articles.)
+TTL = 6 * 3600
 
 
 def store_root() -> Path:
@@ -129,6 +133,36 @@ def _timeline(root: Path, version: str, f: Filters, first: date, last: date) -> 
     return series.assemble(counts, cov, f, first, last)
 
 
+@st.cache_resource(ttl=TTL, max_entries=32, show_spinner=False)
+def _timeline_figure(root: Path, version: str, f: Filters, first: date, last: date, names_key: str, spikes: bool,
+                     _names: Names) -> go.Figure:
+    """The timeline's figure, built once per store version, filters, period and watchlist for every session.
+
+    Building it (plotly's validation of every trace and layout property) took 0.06-0.25 s a run, on every open of
+    a page and every click of a point (a click reruns the chart's fragment). Shared, not copied: the pages only
+    draw it and the exports copy it (export._with_caption), nobody changes it."""
+    from dashboard import charts, explain
+
+    series = timeline(root, version, f, first, last)
+    ann = query(root, version, "annotations")
+    return charts.timeline_figure(series, _names, f, spikes=explain.spikes(series) if spikes else None,
+                                  annotations=ann, title=charts.timeline_title(f), period=(first, last))
+
+
+_NAMES_KEYS: dict[int, tuple[Names, str]] = {}  # id -> (the Names, kept alive so that its id is not reused; its key)
+
+
+def names_key(names: Names) -> str:
+    """A digest of the display names (what a figure's legend and hovers show), computed once per Names object."""
+    hit = _NAMES_KEYS.get(id(names))
+    if hit is None or hit[0] is not names:
+        import hashlib
+
+        digest = hashlib.sha256(repr(sorted(names.names.items())).encode()).hexdigest()[:16]
+        hit = _NAMES_KEYS[id(names)] = (names, digest)
+    return hit[1]
+
+
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
 def _drilldown(
     root: Path, version: str, f: Filters, points: tuple[PointKey, ...], pairs: tuple[PairKey, ...],
@@ -216,6 +250,12 @@ def timeline(root: Path, version: str, f: Filters, first: date, last: date) -> p
     return answer("the timeline", _timeline, root, version, f, first, last)
 
 
+def timeline_figure(root: Path, version: str, f: Filters, first: date, last: date, names: Names,
+                    spikes: bool = False) -> go.Figure:
+    """The timeline's figure (with the spike markers if `spikes`): shared by every session, never to be changed."""
+    return answer("the timeline", _timeline_figure, root, version, f, first, last, names_key(names), spikes, names)
+
+
 def drilldown(root: Path, version: str, f: Filters, points: tuple[PointKey, ...], pairs: tuple[PairKey, ...],
               sort: str, descending: bool, limit: int | None, offset: int) -> pd.DataFrame:
     return answer("the article list", _drilldown, root, version, f, points, pairs, sort, descending, limit, offset)
@@ -249,5 +289,6 @@ def top_terms(root: Path, version: str, f: Filters, cap: int, exclude: OwnForms)
 
 
 def clear_data() -> None:
-    """After a failure: drop cached results so the next rerun asks the store again."""
+    """After a failure (or an annotation added or deleted): drop cached results so the next rerun asks the store again."""
     st.cache_data.clear()
+    _timeline_figure.clear()

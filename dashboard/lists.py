@@ -67,8 +67,16 @@ def drilldown_section(
     sort = c1.selectbox("Sort by", SORTS, key=url.sort_key, on_change=url.changed,
                         format_func=lambda s: SORT_WORDS.get(s, s))
     desc = c2.toggle("Descending", key=url.desc_key, on_change=url.changed)
+    # The page the URL asks for, read at once: each row carries the list's total (n_total), so one query gives both
+    # (a click on a point asked twice before: one row for the total, then the page). Only a page beyond the end
+    # (an old link) asks again, for the last one.
+    want = max(1, url.view.page)
     try:
-        first = _list_page(ctx, points, pairs, sources, sort, desc, 1, 0)
+        df = _list_page(ctx, points, pairs, sources, sort, desc, PAGE_SIZE, (want - 1) * PAGE_SIZE)
+        if df.empty and want > 1:
+            first = _list_page(ctx, points, pairs, sources, sort, desc, 1, 0)
+        else:
+            first = df
     except Exception as exc:  # noqa: BLE001 - shown to the user, cache cleared
         from dashboard.shell import fail
 
@@ -77,6 +85,8 @@ def drilldown_section(
     total = int(first["n_total"].iloc[0]) if not first.empty else 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = url.page(pages)
+    if page != want:
+        df = _list_page(ctx, points, pairs, sources, sort, desc, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     c3.number_input(f"Page (of {pages})", min_value=1, max_value=pages, key=url.page_key, on_change=url.changed)
     if page < url.view.page:
         st.caption(f"The link asks for page {url.view.page:,}; this list has {pages:,}: showing the last one.")
@@ -94,7 +104,6 @@ def drilldown_section(
         if not row.empty and not pd.isna(row["count"].iloc[0]):
             value = f" · the point's {ctx.filters.measure} count is {int(row['count'].iloc[0]):,}"
     st.markdown(f"**{total:,} articles** behind {markdown_text(what)}{value}", help="Every article, not a sample.")
-    df = _list_page(ctx, points, pairs, sources, sort, desc, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     if df.empty:
         return None
     view = pd.DataFrame({

@@ -14,6 +14,11 @@ APP = Path(__file__).resolve().parent / "app.py"
 
 SERVER = {
     "server.headless": "true",
+    # A served dashboard does not watch its own source files (Streamlit's default, made for editing an app): the
+    # watcher walks every imported module (pandas, plotly, DuckDB, pyarrow: thousands) on the server's event loop
+    # after script runs and polls the watched files in threads, time taken from every page being sent
+    # (docs/dashboard.md, "Interaction latency"). Restart the server to run changed code.
+    "server.fileWatcherType": "none",
     "browser.gatherUsageStats": "false",
     "client.toolbarMode": "minimal",
 }

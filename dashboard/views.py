@@ -52,10 +52,9 @@ def timeline_series(ctx: Context) -> pd.DataFrame:
     return cache.timeline(ctx.root, ctx.version, ctx.filters, first, last)
 
 
-def timeline_figure(ctx: Context, series: pd.DataFrame, spikes: pd.DataFrame | None = None) -> go.Figure:
-    ann = cache.query(ctx.root, ctx.version, "annotations")
-    return charts.timeline_figure(series, ctx.names, ctx.filters, spikes=spikes, annotations=ann,
-                                  title=charts.timeline_title(ctx.filters), period=span(ctx))
+def timeline_figure(ctx: Context, spikes: bool = False) -> go.Figure:
+    """The timeline's figure, from the cache that all sessions share (dashboard/cache.py): not to be changed."""
+    return cache.timeline_figure(ctx.root, ctx.version, ctx.filters, *span(ctx), ctx.names, spikes)
 
 
 def chart_exports(fig: go.Figure, m: dict, table: pd.DataFrame | None, name: str, key: str) -> None:
@@ -92,13 +91,14 @@ def table_exports(table, m: dict, name: str, key: str, cols=None) -> None:
                             "application/vnd.apache.parquet", key=f"{key}-parquet", **opts)
 
 
-def timeline_section(ctx: Context, key: str, spikes: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list[PointKey]]:
-    """The clickable timeline with its exports; returns the series and the selected points."""
+def timeline_section(ctx: Context, key: str, spikes: bool = False) -> tuple[pd.DataFrame, list[PointKey]]:
+    """The clickable timeline (with its spike markers if `spikes`) and its exports; returns the series and the
+    selected points."""
     series = timeline_series(ctx)
     if series["count"].fillna(0).sum() == 0:
         st.info("No article in this period mentions the selected people or topics (with these filters).")
         return series, []
-    fig = timeline_figure(ctx, series, spikes)
+    fig = timeline_figure(ctx, spikes)
     event = st.plotly_chart(fig, key=key, on_select="rerun", selection_mode=("points", "box"),
                             width="stretch", theme=None, config={"displaylogo": False})
     gaps = int(series.drop_duplicates("bucket")["gap"].sum())

@@ -27,10 +27,8 @@ st.title("Overview")
 def timeline() -> None:
     """The timeline, why its selected points stand out, and their articles: a click reruns this part only."""
     f = ctx.filters
-    series = views.timeline_series(ctx)
-    marks = explain.spikes(series)
     url = UrlSelection("overview", "sel", encode_points, decode_points, clears=("src",))
-    series, clicked = views.timeline_section(ctx, key=url.chart_key("overview-timeline"), spikes=marks)
+    series, clicked = views.timeline_section(ctx, key=url.chart_key("overview-timeline"), spikes=True)
     had_bar = "src" in st.query_params
     points = [p for p in url.selected(clicked) if (p.kind, p.entity_id) in f.entities]
     if had_bar and "src" not in st.query_params:
@@ -42,6 +40,7 @@ def timeline() -> None:
         with why:
             views.why_section(ctx, points)
     else:
+        marks = explain.spikes(series)  # (drawn by the cached figure; counted here for the caption, after the chart)
         if not marks.empty:
             st.caption(f"{len(marks)} spike(s) marked ▲ (value above the mean of the previous "
                        f"{explain.SPIKE_WINDOW} {f.bucket}s by more than {explain.SPIKE_Z:g} standard deviations). "
