@@ -142,6 +142,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.fixture
+def smtp_server():
+    """A local SMTP server (aiosmtpd) on 127.0.0.1 that keeps every envelope it receives: (controller, handler)."""
+    from aiosmtpd.controller import Controller
+
+    class Handler:
+        def __init__(self) -> None:
+            self.messages: list = []
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's naming
+            self.messages.append(envelope)
+            return "250 OK"
+
+    handler = Handler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, handler
+    controller.stop()
+
+
 @pytest.fixture(scope="session")
 def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo store (1,500 articles over 18 months) built through the real ingest, once per session (~30 s)."""

@@ -168,27 +168,6 @@ def test_a_failed_delivery_is_retried_with_backoff_then_left_pending_never_raise
     assert r3.errors[0][2] == "NEWSMON_WEBHOOK_PLAIN_URL is not set"
 
 
-@pytest.fixture
-def smtp_server():
-    from aiosmtpd.controller import Controller
-
-    from tests.dashboard.alerts.conftest import free_port
-
-    class Handler:
-        def __init__(self) -> None:
-            self.messages: list = []
-
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's naming
-            self.messages.append(envelope)
-            return "250 OK"
-
-    handler = Handler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, handler
-    controller.stop()
-
-
 def test_email_has_recipients_subject_link_both_parts_and_the_inline_chart(spike_store, smtp_server):
     import email
     from email import policy

@@ -52,27 +52,6 @@ def _invoke(store, tmp_path: Path, *extra: str, no_pdf: bool = True):
     return CliRunner().invoke(main, args)
 
 
-@pytest.fixture
-def smtp_server():
-    from aiosmtpd.controller import Controller
-
-    from tests.dashboard.alerts.conftest import free_port
-
-    class Handler:
-        def __init__(self) -> None:
-            self.messages: list = []
-
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's naming
-            self.messages.append(envelope)
-            return "250 OK"
-
-    handler = Handler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, handler
-    controller.stop()
-
-
 @pytest.mark.skipif(not shutil.which("chromium") and not Path("/usr/bin/chromium").exists(),
                     reason="the digest's PDF needs chromium (kaleido)")
 def test_the_digest_by_email_with_recipients_subject_pdf_and_page_text_as_text(digest_store, tmp_path, smtp_server,
