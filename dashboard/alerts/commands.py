@@ -8,6 +8,7 @@ naming the file, the rule and the field, and exit code 1.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -150,6 +151,11 @@ def day_option(text: str | None) -> date | None:
         raise click.BadParameter(f"{text!r} is not a day (2025-05-01)", param_hint="--to") from exc
 
 
+# The digest's rows in the run log are `alerts:digest:<channel>` (alerts:digest:email, alerts:digest:webhook:<name>):
+# under the alerts' prefix, so the per-source health leaves them out as it does an alerts check's.
+DIGEST_CHANNEL = "digest:"
+
+
 @click.command("digest")
 @_store
 @click.option("--period", type=click.Choice(["day", "week"]), default="day", show_default=True)
@@ -176,10 +182,11 @@ def digest_cmd(store: Path, period: str, to: str | None, out: Path | None, email
     from dashboard.alerts import digest
     from dashboard.alerts.deliver import smtp, webhook
     from dashboard.alerts.deliver.errors import DeliveryError
-    from dashboard.alerts.run import connect
+    from dashboard.alerts.run import ChannelLog, CheckReport, connect, log_deliveries
     from ingest.mentions.watchlist import load_watchlist
     from ingest.store.atomic import replace_atomic
 
+    started = datetime.now(UTC)
     last = day_option(to) or (datetime.now(UTC).date() - timedelta(days=1))
     rules, names = load(alerts_file, watchlist)
     for name in webhooks:
@@ -204,6 +211,13 @@ def digest_cmd(store: Path, period: str, to: str | None, out: Path | None, email
     click.echo(text)
     click.echo(f"written: {base}.txt, .html" + (", .pdf" if pdf else ""))
     failed = []
+    report = CheckReport()  # the digest's deliveries, for the run log: a row per channel, as an alerts check writes
+
+    def logged(channel: str, tries: int, error: str) -> None:
+        report.channels[DIGEST_CHANNEL + channel] = ChannelLog(
+            due=1, tries=tries, delivered=0 if error else 1, failed=1 if error else 0,
+            reasons=Counter({error: 1} if error else {}))
+
     if emails:
         mail = EmailMessage()
         mail["Subject"], mail["To"], mail["Date"] = d["subject"], ", ".join(emails), format_datetime(datetime.now(UTC))
@@ -215,22 +229,28 @@ def digest_cmd(store: Path, period: str, to: str | None, out: Path | None, email
             smtp.send_mail(mail, tuple(emails))
         except DeliveryError as exc:
             failed.append(f"e-mail: {exc}")
+            logged("email", 1, str(exc))
         else:
+            logged("email", 1, "")
             click.echo(f"sent to {', '.join(emails)}")
     if webhooks:
         msg, key = digest.digest_message(d), digest.digest_key(d)
         for name in webhooks:
-            error = _retrying(lambda n=name: webhook.send(n, rules.webhook_format(n), msg, key, {"digest": key}))
+            error, tries = _retrying(lambda n=name: webhook.send(n, rules.webhook_format(n), msg, key, {"digest": key}))
+            logged(f"webhook:{name}", tries, error)
             if error:
                 failed.append(error)
             else:
                 click.echo(f"posted to webhook {name} ({rules.webhook_format(name)})")
+    log_deliveries(store, report, started)  # never raises: a run log that cannot be written is a warning
+    if report.log_error:
+        click.echo(f"warning: {report.log_error}", err=True)
     if failed:
         raise click.ClickException("written, but not sent: " + "; ".join(failed))
 
 
-def _retrying(send) -> str:
-    """`send()` with the alerts' retries and backoff (run.py); the last error, or "" once it went through."""
+def _retrying(send) -> tuple[str, int]:
+    """`send()` with the alerts' retries and backoff (run.py): (the last error or "" once it went through, tries)."""
     import time
 
     from dashboard.alerts import run
@@ -245,5 +265,5 @@ def _retrying(send) -> str:
         except DeliveryError as exc:
             error = str(exc)
             continue
-        return ""
-    return error
+        return "", attempt + 1
+    return error, run.RETRIES

@@ -80,6 +80,8 @@ def test_the_digest_by_email_with_recipients_subject_pdf_and_page_text_as_text(d
     [pdf] = [p for p in mail.iter_attachments() if p.get_content_type() == "application/pdf"]
     assert pdf.get_filename() == f"digest-day-{DAY}.pdf"
     assert pdf.get_content() == out.with_suffix(".pdf").read_bytes() and pdf.get_content()[:5] == b"%PDF-"
+    assert [(r["source"], r["found"], r["fetched"], r["stored"], r["failed"]) for r in _digest_rows(digest_store.root)] \
+        == [("alerts:digest:email", 1, 1, 1, 0)]
 
 
 def _dicts(obj) -> list[dict]:
@@ -137,6 +139,30 @@ def test_a_webhook_that_fails_is_retried_then_reported_and_the_files_stay(digest
     assert (tmp_path / "out" / f"digest-day-{DAY}.txt").exists()
     webhook.statuses = [503]  # one failure, then the retry goes through
     assert _invoke(digest_store, tmp_path, "--webhook", "plain").exit_code == 0 and len(webhook.received) == 5
+    # both sends are in the store's run log, as an alerts check's deliveries are: the failure with its reason
+    rows = _digest_rows(digest_store.root)
+    assert [(r["source"], r["found"], r["fetched"], r["stored"], r["failed"], r["failures"]) for r in rows] == [
+        ("alerts:digest:webhook:plain", 1, 3, 0, 1, [("webhook plain: HTTP 500 'ok'", 1)]),
+        ("alerts:digest:webhook:plain", 1, 2, 1, 0, []),
+    ]
+    assert rows[0]["run_id"] != rows[1]["run_id"]
+
+
+def test_a_digest_that_sends_nothing_writes_no_run_log_row(digest_store, tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSMON_ALERTS_INDEX", "0")
+    assert _invoke(digest_store, tmp_path).exit_code == 0
+    assert _digest_rows(digest_store.root) == []
+
+
+def _digest_rows(root: Path) -> list[dict]:
+    """The run log's rows of digests, oldest first (their failures as (reason, count) pairs)."""
+    import duckdb
+
+    from ingest.store.parquet import Store
+
+    df = duckdb.execute("SELECT * FROM read_parquet(?, union_by_name = true) WHERE starts_with(source, 'alerts:digest:')"
+                        " ORDER BY finished_at", [Store(root).glob("runs")]).df()
+    return [{**r, "failures": sorted(r["failures"].items())} for r in df.to_dict("records")]
 
 
 def test_an_unknown_webhook_is_a_usage_error_before_anything_is_written(digest_store, tmp_path):
