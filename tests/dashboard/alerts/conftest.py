@@ -24,6 +24,33 @@ WEEK0 = date(2024, 1, 1)  # a Monday
 SPIKE_WEEK = date(2024, 3, 25)  # week 12: 9 articles against 2 a week before
 NOW = datetime(2024, 3, 28, 12, 0, tzinfo=UTC)
 
+# Rules-file parts that several tests build their rules from (a test adds its own keys after a rule's lines):
+EVERY_WEBHOOK_FORMAT = """
+[webhooks.plain]
+format = "generic"
+[webhooks.slack]
+format = "slack"
+[webhooks.teams]
+format = "teams"
+[webhooks.matrix]
+format = "matrix"
+"""
+SPIKE_RULE = """
+[[rule]]
+id = "alice-spike"
+trigger = "spike"
+people = ["alice-example"]
+bucket = "week"
+"""  # fires on the spike store's SPIKE_WEEK
+BUSY_RULE = """
+[[rule]]
+id = "busy"
+trigger = "threshold"
+people = ["alice-example"]
+bucket = "week"
+min_articles = 2
+"""  # fires on every week of the spike store with two articles or more
+
 
 def article(n: int, when: datetime, title: str, text: str, source: str = "Daily Fiction",
             language: str = "en") -> Article:

@@ -16,28 +16,19 @@ from dashboard.alerts.state import AlertState
 from dashboard.data import queries
 from dashboard.data.filters import Filters
 from dashboard.data.selection import PointKey, decode_points
-from tests.dashboard.alerts.conftest import HOSTILE_TITLE, NOW, SPIKE_WEEK, rules_from
+from tests.dashboard.alerts.conftest import (
+    EVERY_WEBHOOK_FORMAT,
+    HOSTILE_TITLE,
+    NOW,
+    SPIKE_RULE,
+    SPIKE_WEEK,
+    rules_from,
+)
 
 ESCAPED = "&lt;b&gt;x&lt;/b&gt; **y** $z$ Alice Example"
 SINCE = datetime(2024, 3, 20, tzinfo=UTC)
-RULES = """
-dashboard_url = "http://dash.example/newsmon"
-[webhooks.plain]
-format = "generic"
-[webhooks.slack]
-format = "slack"
-[webhooks.teams]
-format = "teams"
-[webhooks.matrix]
-format = "matrix"
-[[rule]]
-id = "alice-spike"
-name = "Alice spikes"
-trigger = "spike"
-people = ["alice-example"]
-bucket = "week"
-webhooks = ["plain", "slack", "teams", "matrix"]
-"""
+RULES = ('dashboard_url = "http://dash.example/newsmon"' + EVERY_WEBHOOK_FORMAT + SPIKE_RULE
+         + 'name = "Alice spikes"\nwebhooks = ["plain", "slack", "teams", "matrix"]\n')
 URL = ("http://dash.example/newsmon/?people=alice-example&start=2023-09-25&end=2024-03-31&preset=custom"
        "&sel=person%3Aalice-example%3A2024-03-25")
 SUBJECT = "Alice Example spiked: 9 articles in the week of 2024-03-25"

@@ -15,21 +15,12 @@ from click.testing import CliRunner
 
 from dashboard.alerts import run as alerts_run
 from dashboard.cli import main
-from tests.dashboard.alerts.conftest import SPIKE_WEEK, article, write_store
+from tests.dashboard.alerts.conftest import EVERY_WEBHOOK_FORMAT, SPIKE_WEEK, article, write_store
 
 HOSTILE = "<b>x</b> **y** $z$"
 ESCAPED = "&lt;b&gt;x&lt;/b&gt; **y** $z$"
 DAY = SPIKE_WEEK.isoformat()
-RULES = """
-[webhooks.plain]
-format = "generic"
-[webhooks.slack]
-format = "slack"
-[webhooks.teams]
-format = "teams"
-[webhooks.matrix]
-format = "matrix"
-"""
+RULES = EVERY_WEBHOOK_FORMAT
 
 
 @pytest.fixture

@@ -19,18 +19,11 @@ import pytest
 from dashboard.alerts.feedserver import FEED_PATH, FeedServer, feed_link
 from dashboard.alerts.run import check
 from dashboard.alerts.state import AlertState
-from tests.dashboard.alerts.conftest import NOW, free_port, rules_from
+from tests.dashboard.alerts.conftest import BUSY_RULE, NOW, free_port, rules_from
 from tests.paths import REPO
 
 NS = {"a": "http://www.w3.org/2005/Atom"}
-RULES = """
-[[rule]]
-id = "busy"
-trigger = "threshold"
-people = ["alice-example"]
-bucket = "week"
-min_articles = 2
-"""
+RULES = BUSY_RULE
 
 
 def _get(url: str, headers: dict | None = None, method: str = "GET"):

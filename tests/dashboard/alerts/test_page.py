@@ -5,27 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from dashboard.alerts.run import check
-from tests.dashboard.alerts.conftest import HOSTILE_TITLE, NOW, rules_from
+from tests.dashboard.alerts.conftest import BUSY_RULE, HOSTILE_TITLE, NOW, SPIKE_RULE, rules_from
 from tests.dashboard.test_app import run
 
-RULES = """
-dashboard_url = "http://dash.example"
-[webhooks.desk]
-format = "generic"
-[[rule]]
-id = "alice-spike"
-name = "Alice spikes"
-trigger = "spike"
-people = ["alice-example"]
-bucket = "week"
-webhooks = ["desk"]
-[[rule]]
-id = "busy"
-trigger = "threshold"
-people = ["alice-example"]
-bucket = "week"
-min_articles = 2
-"""
+RULES = ('dashboard_url = "http://dash.example"\n[webhooks.desk]\nformat = "generic"' + SPIKE_RULE
+         + 'name = "Alice spikes"\nwebhooks = ["desk"]' + BUSY_RULE)
 
 
 def test_the_page_lists_rules_events_and_failures(monkeypatch, spike_store, tmp_path):

@@ -21,27 +21,11 @@ from dashboard.data import queries
 from ingest.store import health
 from ingest.store.parquet import Store
 from ingest.store.runlog import RUN_SPOOL
-from tests.dashboard.alerts.conftest import NOW, rules_from
+from tests.dashboard.alerts.conftest import BUSY_RULE, NOW, SPIKE_RULE, rules_from
 from tests.paths import REPO
 
 SINCE = datetime(2024, 3, 20, tzinfo=UTC)
-RULES = """
-[webhooks.desk]
-format = "generic"
-[[rule]]
-id = "alice-spike"
-trigger = "spike"
-people = ["alice-example"]
-bucket = "week"
-webhooks = ["desk"]
-[[rule]]
-id = "busy"
-trigger = "threshold"
-people = ["alice-example"]
-bucket = "week"
-min_articles = 2
-webhooks = ["desk"]
-"""
+RULES = '[webhooks.desk]\nformat = "generic"' + SPIKE_RULE + 'webhooks = ["desk"]' + BUSY_RULE + 'webhooks = ["desk"]\n'
 
 
 def _alert_rows(root) -> list[dict]:
