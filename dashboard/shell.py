@@ -18,7 +18,7 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from dashboard import access, cache
-from dashboard.data import dispatch, search
+from dashboard.data import dispatch, queries, search
 from dashboard.data.filters import BUCKETS, MEASURES, PRESETS, SCALES, Filters
 from dashboard.data.names import Names
 from dashboard.escape import markdown_text
@@ -267,10 +267,9 @@ FETCHED_HELP = ("An article whose page gave no publication date is stored dated 
 
 def fetched_caption(root: Path, version: str, f: Filters) -> None:
     """How many articles of the period are dated by their fetch, and whether they are counted."""
-    # Keyed on what the count reads (period, sources, languages, stories), not on the people or the bucket: a person
-    # changed does not ask the store again before the page's chart.
-    n = cache.query(root, version, "fetch_dated_count", Filters(start=f.start, end=f.end, sources=f.sources,
-                                                                languages=f.languages, unique=f.unique, fetched=True))
+    # Keyed on what the count reads, not on the people or the bucket: a person changed does not ask the store again
+    # before the page's chart.
+    n = cache.query(root, version, "fetch_dated_count", queries.day_scope(f.with_(fetched=True)))
     if n:
         st.caption(f"{n:,} article{'s' if n != 1 else ''} in this period {'have' if n != 1 else 'has'} no publication "
                    f"date of {'their' if n != 1 else 'its'} own (dated by the fetch): "

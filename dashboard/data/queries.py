@@ -172,6 +172,14 @@ def _day_conds(f: Filters, params: dict, alias: str = "r") -> list[str]:
     return conds
 
 
+def day_scope(f: Filters) -> Filters:
+    """Only what `_day_conds` reads of `f` (the resolved period, languages, unique stories, fetch-dated, sources),
+    the rest at its defaults: the cache key of a rollup count that a change of people, bucket or measure must not
+    move (the sidebar's fetch-dated count)."""
+    return Filters(start=f.start, end=f.end, preset="custom", sources=f.sources, languages=f.languages,
+                   unique=f.unique, fetched=f.fetched)
+
+
 def _rollup_ok(con: duckdb.DuckDBPyConnection, f: Filters) -> bool:
     """The per-day rollups answer every filter but a full-text search, once they are tables: as views over the
     files (no index, or while it is built) they would aggregate every mention row first, so the queries

@@ -262,3 +262,20 @@ def test_articles_dated_by_their_fetch_are_left_out_unless_asked_for(con, tiny_s
         and any(m.entity_id == "alice-example" for m in a.mentions) for a in tiny_store.articles))
     per = health.articles_per_source(con, f)
     assert int(per["articles"].sum()) == sum(1 for a in tiny_store.articles if keep(a))
+
+
+def test_the_fetch_dated_count_is_keyed_on_what_it_reads(con, tiny_store):
+    """The sidebar's fetch-dated count is cached under `day_scope(f)`: people, bucket and measure do not move the key,
+    and on the same key the count is the same as under the whole filter set; period, source and language do."""
+    from dashboard.data import counts
+
+    days = sorted(a.published_at.date() for a in tiny_store.articles)
+    source = tiny_store.articles[0].source
+    base = Filters(start=days[0], end=days[-1], preset="custom")
+    people = base.with_(people=("alice-example", "bob-sample"), bucket="day", measure="mentions", rolling=3)
+    assert queries.day_scope(people) == queries.day_scope(base)
+    assert counts.fetch_dated_count(con, people) == counts.fetch_dated_count(con, queries.day_scope(people))
+    for moved in (base.with_(start=days[0] + timedelta(days=1)), base.with_(sources=(source,)),
+                  base.with_(languages=("de",)), base.with_(unique=True)):
+        assert queries.day_scope(moved) != queries.day_scope(base)
+        assert counts.fetch_dated_count(con, moved) == counts.fetch_dated_count(con, queries.day_scope(moved))
