@@ -14,7 +14,7 @@ import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -43,10 +43,11 @@ def replace_atomic(path: Path, write: Callable[[BinaryIO], object]) -> None:
     fsync_dir(path.parent)
 
 
-def write_atomic(table: pa.Table, path: Path) -> None:
-    """Write `table` to `path` as Parquet (zstd), atomically (`replace_atomic`); a disk error is a StoreError."""
+def write_atomic(table: pa.Table, path: Path, **options: Any) -> None:
+    """Write `table` to `path` as Parquet (zstd; `options` go to pq.write_table, e.g. a row group size),
+    atomically (`replace_atomic`); a disk error is a StoreError."""
     try:
-        replace_atomic(path, lambda fh: pq.write_table(table, fh, compression="zstd"))
+        replace_atomic(path, lambda fh: pq.write_table(table, fh, compression="zstd", **options))
     except OSError as exc:
         raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from exc
 

@@ -1,9 +1,11 @@
 """`newsmon store compact`: merge the many small files that months of ingest runs leave into few large ones.
 
-Rows are unchanged, only files are merged. The new generations of articles, mentions and runs are built
-beside the current ones and switched as one step (generations.py): a reader sees every row once whichever
-generation it is on, and the writer that comes after a kill finds articles and mentions files paired by name,
-never the merged mentions beside the unmerged articles.
+Rows are unchanged, only files are merged, and every file written is laid out for reading by period (rows in
+publication-time order, small row groups: layout.py); a large file an older compaction left unsorted is laid
+out too. The new generations of articles, mentions and runs are built beside the current ones and switched as
+one step (generations.py): a reader sees every row once whichever generation it is on, and the writer that
+comes after a kill finds articles and mentions files paired by name, never the merged mentions beside the
+unmerged articles.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ingest.store.generations import conform
+from ingest.store.layout import is_laid_out
 from ingest.store.parquet import ARTICLES_SCHEMA, MENTIONS_SCHEMA, SCHEMA_FILE, Store, _batch_name
 from ingest.store.stories import prune_signatures
 
@@ -58,11 +61,11 @@ def compact_store(store: Store, target_rows: int = TARGET_ROWS) -> CompactReport
         articles_files: dict[str, pa.Table | Path] = {}
         for group in _groups(articles, target_rows):
             pairs = [(a, store.mentions_dir / a.name) for a in group]
-            if len(group) == 1:
+            if len(group) == 1:  # kept as it is, unless it is one to lay out anew (a file of an older compaction)
                 a, m = pairs[0]
-                articles_files[a.name] = a
+                articles_files[a.name] = a if is_laid_out("articles", a) else pq.read_table(a)
                 if m.exists():
-                    mentions_files[a.name] = m
+                    mentions_files[a.name] = m if is_laid_out("mentions", m) else pq.read_table(m)
                 continue
             name = f"part-{_batch_name()}.parquet"
             # conform: files written before a column was added get it as nulls (concat needs one schema)

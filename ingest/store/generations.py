@@ -34,6 +34,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ingest.store.atomic import fsync_dir, symlink_replace, write_atomic, write_json_atomic
+from ingest.store.layout import laid_out
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,8 @@ def current(root: Path, table: str) -> str | None:
 def build(root: Path, table: str, files: Mapping[str, pa.Table | Path], schema: pa.Schema,
           schema_file: str) -> str:
     """A complete new generation of `table` holding exactly `files` (name -> a new table, or an existing file to
-    hard-link) and the table's empty schema file; returns its name. Nothing points at it yet."""
+    hard-link) and the table's empty schema file; returns its name. Nothing points at it yet. Every file written
+    anew is laid out for reading by period (layout.py); a hard-linked one stays as it is."""
     gens = root / f"{table}.d"
     gens.mkdir(parents=True, exist_ok=True)
     name = f"g{time.time_ns()}"
@@ -65,7 +67,8 @@ def build(root: Path, table: str, files: Mapping[str, pa.Table | Path], schema: 
             os.link(content, tmp / fname)
         else:  # a new table, or a file written before a column existed: rewritten with every column
             content = pq.read_table(content) if isinstance(content, Path) else content
-            write_atomic(conform(content, schema), tmp / fname)
+            ordered, options = laid_out(table, conform(content, schema))
+            write_atomic(ordered, tmp / fname, **options)
     fsync_dir(tmp)
     os.rename(tmp, gens / name)
     fsync_dir(gens)

@@ -1,0 +1,100 @@
+"""Files that a compaction writes are laid out for reading by period (ingest/store/layout.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from datetime import timedelta
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from ingest.store import layout
+from ingest.store.compact import compact_store
+from ingest.store.parquet import SCHEMA_FILE, Store
+from tests.ingest.store.test_parquet import make_articles
+
+
+def _shuffled_in_time(n: int, seed: int, prefix: str = "a") -> list:
+    """Articles whose publication days run in no order across the batches (a backfill, feeds out of step)."""
+    rng = random.Random(seed)
+    arts = make_articles(n, rng, prefix)
+    days = list(range(n))
+    rng.shuffle(days)
+    return [dataclasses.replace(a, published_at=a.published_at + timedelta(days=d - i))
+            for i, (a, d) in enumerate(zip(arts, days, strict=True))]
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("part-*.parquet") if p.name != SCHEMA_FILE)
+
+
+def _times(path: Path) -> list:
+    return pq.read_table(path, columns=["published_at"]).column(0).to_pylist()
+
+
+def test_compaction_writes_each_file_in_time_order_in_small_row_groups(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setitem(layout.ROW_GROUP_ROWS, "articles", 4)
+    monkeypatch.setitem(layout.ROW_GROUP_ROWS, "mentions", 5)
+    store = Store(tmp_path)
+    arts = _shuffled_in_time(30, 3)
+    with store.writer() as w:
+        for i in range(0, 30, 6):
+            w.write_batch(arts[i:i + 6], "v1")
+    before = duckdb.sql(f"select id, title, text from read_parquet('{store.glob('articles')}') order by 1").fetchall()
+    compact_store(store, target_rows=12)
+    after = duckdb.sql(f"select id, title, text from read_parquet('{store.glob('articles')}') order by 1").fetchall()
+    assert after == before
+    for table, limit in (("articles", 4), ("mentions", 5)):
+        folder = store.articles_dir if table == "articles" else store.mentions_dir
+        merged = [p for p in _files(folder) if pq.read_metadata(p).num_rows > limit]
+        assert merged, "the merged files are the ones the test is about"
+        for path in merged:
+            meta = pq.read_metadata(path)
+            times = _times(path)
+            assert times == sorted(times), f"{table} {path.name} is not in publication-time order"
+            assert max(meta.row_group(i).num_rows for i in range(meta.num_row_groups)) <= limit
+            assert meta.row_group(0).sorting_columns[0].column_index == pq.read_schema(path).get_field_index(
+                "published_at")
+            assert layout.is_laid_out(table, path)
+
+
+def test_a_large_unsorted_file_is_laid_out_and_a_small_batch_is_kept_as_it_is(tmp_path: Path, monkeypatch) -> None:
+    """One file an older compaction wrote (many rows, time in no order) is rewritten even though there is nothing
+    to merge it with; a batch too small to matter keeps its file (hard-linked, same inode)."""
+    store = Store(tmp_path)
+    with store.writer() as w:
+        w.write_batch(_shuffled_in_time(20, 5), "v1")
+        w.write_batch(make_articles(2, random.Random(6), prefix="b"), "v1")
+    big, small = sorted(_files(store.articles_dir), key=lambda p: -pq.read_metadata(p).num_rows)
+    monkeypatch.setitem(layout.ROW_GROUP_ROWS, "articles", 8)
+    monkeypatch.setitem(layout.ROW_GROUP_ROWS, "mentions", 8)
+    assert not layout.is_laid_out("articles", big) and layout.is_laid_out("articles", small)
+    small_inode = small.stat().st_ino
+    compact_store(store, target_rows=10)  # 20 + 2 rows: nothing merges
+    files = {p.name: p for p in _files(store.articles_dir)}
+    assert set(files) == {big.name, small.name}
+    assert files[small.name].stat().st_ino == small_inode
+    times = _times(files[big.name])
+    assert times == sorted(times) and layout.is_laid_out("articles", files[big.name])
+    men = store.mentions_dir / big.name
+    assert _times(men) == sorted(_times(men))
+    assert store.count("articles") == 22
+
+
+@pytest.mark.parametrize("table", ["articles", "mentions"])
+def test_laid_out_sorts_by_time_then_id_and_says_so_in_the_file(tmp_path: Path, table: str) -> None:
+    from ingest.store.parquet import articles_table, mentions_table
+
+    arts = _shuffled_in_time(12, 9)
+    data = articles_table(arts) if table == "articles" else mentions_table(arts, "v1")
+    ordered, options = layout.laid_out(table, data)
+    key = "id" if table == "articles" else "article_id"
+    rows = list(zip(ordered.column("published_at").to_pylist(), ordered.column(key).to_pylist(), strict=True))
+    assert rows == sorted(rows) and ordered.num_rows == data.num_rows
+    path = tmp_path / "f.parquet"
+    pq.write_table(ordered, path, **(options | {"row_group_size": 5}))
+    assert pq.read_metadata(path).num_row_groups == 3
+    assert layout.laid_out("runs", data)[1] == {}
