@@ -324,7 +324,9 @@ def drilldown_sql(
 @query
 def article(con: duckdb.DuckDBPyConnection, article_id: str) -> dict | None:
     """One article row as a dict, or None."""
-    df = con.execute("SELECT * FROM articles_raw WHERE id = $id LIMIT 1", {"id": article_id}).df()
+    params: dict = {"id": article_id}
+    df = con.execute(f"SELECT * FROM articles_raw WHERE {_in_window(con, [article_id], params)} id = $id LIMIT 1",
+                     params).df()
     return None if df.empty else df.iloc[0].to_dict()
 
 
@@ -341,9 +343,28 @@ def article_mentions(con: duckdb.DuckDBPyConnection, article_id: str) -> pd.Data
 @query
 def texts(con: duckdb.DuckDBPyConnection, ids: list[str]) -> pd.DataFrame:
     """Titles and cleaned texts of the given articles (for term statistics)."""
+    params: dict = {"ids": ids}
     return con.execute(
-        "SELECT id, title, text FROM articles_raw WHERE list_contains($ids::VARCHAR[], id)", {"ids": ids}
+        f"SELECT id, title, text FROM articles_raw WHERE {_in_window(con, ids, params)}"
+        " list_contains($ids::VARCHAR[], id)", params
     ).df()
+
+
+def _in_window(con: duckdb.DuckDBPyConnection, ids: list[str], params: dict) -> str:
+    """A condition (with its trailing AND) that keeps a read of these articles' text columns to the publication
+    times they span, or "" when one of them has no time. The span comes from the small `articles` table; given
+    as constants, DuckDB skips every Parquet row group whose published_at statistics fall outside it, and files
+    laid out by ingest/store/layout.py keep a period's rows together, so reading a point's 2,000 texts decodes
+    a few row groups instead of every file's whole text column."""
+    if not ids:
+        return ""
+    lo, hi, undated = con.execute(
+        "SELECT min(published_at), max(published_at), count(*) FILTER (WHERE published_at IS NULL) FROM articles"
+        " WHERE id IN (SELECT unnest($ids::VARCHAR[]))", {"ids": ids}).fetchone()
+    if lo is None or undated:
+        return ""
+    params.update(w_lo=lo, w_hi=hi)
+    return "published_at BETWEEN $w_lo AND $w_hi AND"
 
 
 def entity_article_ids_sql(

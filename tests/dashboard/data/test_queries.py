@@ -279,3 +279,19 @@ def test_the_fetch_dated_count_is_keyed_on_what_it_reads(con, tiny_store):
                   base.with_(languages=("de",)), base.with_(unique=True)):
         assert queries.day_scope(moved) != queries.day_scope(base)
         assert counts.fetch_dated_count(con, moved) == counts.fetch_dated_count(con, queries.day_scope(moved))
+
+
+def test_texts_are_exactly_the_articles_asked_for_wherever_they_lie_in_time(con, tiny_store):
+    """texts() reads only the publication times its articles span (queries._in_window); the first, the last and
+    one between, far apart in time, all come back, and nothing else does."""
+    by_time = sorted(tiny_store.articles, key=lambda a: a.published_at)
+    want = [by_time[0], by_time[len(by_time) // 2], by_time[-1]]
+    got = queries.texts(con, [a.id for a in want])
+    assert sorted(zip(got["id"], got["title"], got["text"], strict=True)) == sorted((a.id, a.title, a.text) for a in want)
+    params: dict = {}
+    assert queries._in_window(con, [a.id for a in want], params) == "published_at BETWEEN $w_lo AND $w_hi AND"
+    assert (params["w_lo"], params["w_hi"]) == (by_time[0].published_at, by_time[-1].published_at)
+    assert queries.texts(con, []).empty
+    assert queries.texts(con, ["nope"]).empty
+    one = by_time[1]
+    assert queries.article(con, one.id)["text"] == one.text
