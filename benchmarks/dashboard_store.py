@@ -25,6 +25,7 @@ import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script too: the repo's packages first
 
+from ingest.store.compact import compact_store  # noqa: E402
 from ingest.store.parquet import ARTICLES_SCHEMA, MENTIONS_SCHEMA, Store, _write_atomic  # noqa: E402
 
 DEV_SET = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "extraction-dev"
@@ -101,7 +102,12 @@ def _article_text(paras: list[str], title: str, names: list[tuple[str, str]], rn
 
 
 def generate(root: Path, n: int, seed: int = 7, batch: int = 50_000) -> None:
-    """Articles and mentions: Zipf-popular entities, bursty days, 60 sources, 4 languages, real-page text."""
+    """Articles and mentions: Zipf-popular entities, bursty days, 60 sources, 4 languages, real-page text.
+
+    Laid out as a store that has been ingested and compacted is: batches follow publication time (an ingest run
+    stores what was published lately), then `compact_store` merges them into time-sorted files of small row
+    groups (ingest/store/layout.py). Batches that each spanned all three years, as before, were a layout no
+    ingest leaves, and made every period's texts cost every file."""
     pages = corpus(root.parent / (root.name + "-corpus.json"))
     pool = [p for x in pages for p in x["text"].split("\n\n") if p.strip()]
     n_paras = np.array([min(MAX_PARAGRAPHS, max(1, x["text"].count("\n\n") + 1)) for x in pages])
@@ -123,11 +129,12 @@ def generate(root: Path, n: int, seed: int = 7, batch: int = 50_000) -> None:
     tz = 1 / np.arange(1, N_TOPICS + 1) ** 0.9
     tz /= tz.sum()
     ts_type = MENTIONS_SCHEMA.field("published_at").type
+    days = np.sort(rng.choice(DAYS, n, p=day_weight))  # batch after batch, as ingest runs store them
     for b0 in range(0, n, batch):
         m = min(batch, n - b0)
         idx = np.arange(b0, b0 + m)
         ids = np.array([f"{(i * 2654435761) % (1 << 62):016x}" for i in idx.tolist()])
-        day = rng.choice(DAYS, m, p=day_weight)
+        day = days[b0:b0 + m]
         secs = rng.integers(0, 86400, m)
         pub = np.datetime64(START.replace(tzinfo=None), "s") + (day * 86400 + secs).astype("timedelta64[s]")
         src = sources[rng.integers(0, N_SOURCES, m)]
@@ -163,7 +170,7 @@ def generate(root: Path, n: int, seed: int = 7, batch: int = 50_000) -> None:
             "published_source": np.where(rng.random(m) < 0.1, "fetched", "meta"),
             "fetched_at": published,
             "language": langs[rng.integers(0, len(langs), m)], "text": out_texts, "content_hash": ids,
-            "story_id": ids,
+            "story_id": ids, "published_offset_min": pa.nulls(m, pa.int16()),
         }).cast(ARTICLES_SCHEMA)
         men = pa.table({
             "article_id": ids[rows], "entity_id": ent, "kind": np.where(is_person, "person", "topic"),
@@ -176,3 +183,5 @@ def generate(root: Path, n: int, seed: int = 7, batch: int = 50_000) -> None:
         _write_atomic(men, store.mentions_dir / name)
         _write_atomic(art, store.articles_dir / name)
         print(f"  generated {b0 + m:,} articles", file=sys.stderr)
+    report = compact_store(store)
+    print(f"  compacted into {report.files_after['articles']} files", file=sys.stderr)

@@ -75,3 +75,27 @@ def test_the_soak_probe_hooks_the_ingest_where_it_looks_its_functions_up() -> No
     at_batch = [s for s in result["samples"] if s.at_batch]
     assert at_batch and at_batch[-1].pages == 30 and at_batch[-1].stored == 30  # the probe saw every page and batch
     assert (fetching._get_page, pipeline._commit, pipeline.KnownKeys) == originals  # and undid its patches
+
+
+def test_the_generated_dashboard_store_is_laid_out_as_ingest_and_compaction_leave_a_store(tmp_path: Path) -> None:
+    """benchmarks/dashboard_store.generate writes every column the store has (it failed once a column was added)
+    and lays the store out as a compacted one: batches in time order, files sorted in small row groups."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    from benchmarks.dashboard_store import generate
+    from ingest.store import layout
+    from ingest.store.parquet import ARTICLES_SCHEMA, SCHEMA_FILE, Store
+
+    # The corpus cache the generator reads before the dev set: paragraphs of the repo's own docs stand in.
+    docs = [p.read_text() for p in sorted((REPO / "docs").glob("*.md"))[:6]]
+    root = tmp_path / "store"
+    (tmp_path / "store-corpus.json").write_text(json.dumps([{"title": d.splitlines()[0], "text": d} for d in docs]))
+    generate(root, 900, batch=300)
+    store = Store(root)
+    assert store.count("articles") == 900 and store.count("mentions") > 900
+    files = [p for p in store.articles_dir.glob("part-*.parquet") if p.name != SCHEMA_FILE]
+    assert len(files) == 1 and pq.read_schema(files[0]).names == ARTICLES_SCHEMA.names
+    times = pq.read_table(files[0], columns=["published_at"]).column(0).to_pylist()
+    assert times == sorted(times) and layout.is_laid_out("articles", files[0])
