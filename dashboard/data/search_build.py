@@ -27,6 +27,8 @@ import threading
 import time
 from pathlib import Path
 
+import pyarrow.parquet as pq
+
 from dashboard.data import duck, search
 
 NICE = 10  # below the server and the browser: the build may wait, the page should not
@@ -81,22 +83,30 @@ def spawn(ti: search.TextIndex, files: list[Path], mentions: dict[str, Path]) ->
 
 _DAY_US = 86_400_000_000
 _BATCH_ROWS = 2_000
+# Articles read per query of a batch (`_slices`): the 50,000 of the benchmark's files as generated before they were
+# compacted, whose build peaked at ~670 MB (docs/benchmarks.md, "Text index build").
+SLICE_ROWS = 50_000
 
 
 def _batch_sql(have: set[str], mentions: bool) -> str:
-    """One streamed query: each article's fields and the entities its mention rows name (rows, title rows).
+    """One streamed query: each article's fields and the entities its mention rows name (rows, title rows), for
+    the articles file's rows $r0 <= row < $r1 (a slice: `_slices`).
 
     Columns an older store lacks are NULL. DuckDB streams the articles file in vectors and holds the
-    per-article entity lists, not the text (a 50,000-article file holds ~220 MB of text: building it peaked at
-    824 MB RSS with the file pre-buffered and the mention rows as Python objects, 716 MB so; docs/benchmarks.md,
-    "Session 5 runs")."""
+    per-article entity lists of the slice, not the text (a 50,000-article file holds ~220 MB of text: building
+    it peaked at 824 MB RSS with the file pre-buffered and the mention rows as Python objects, 716 MB so;
+    docs/benchmarks.md, "Session 5 runs"). The mention rows are those of the slice's ids only: the lists of a
+    whole 250,000-article file, as a compaction writes, took the child past 850 MB."""
     def col(c: str, expr: str | None = None) -> str:
         return (expr or f"a.{c}") if c in have else "NULL"
 
-    ents = ("""SELECT article_id, list(ent ORDER BY ent) AS ents, list(n ORDER BY ent) AS ns, list(t ORDER BY ent) AS tn
+    rows = "a.file_row_number >= $r0 AND a.file_row_number < $r1"
+    ents = (f"""SELECT article_id, list(ent ORDER BY ent) AS ents, list(n ORDER BY ent) AS ns, list(t ORDER BY ent) AS tn
                FROM (SELECT article_id, kind || ':' || entity_id AS ent, count(*) AS n,
                             count(*) FILTER (WHERE field = 'title') AS t
-                     FROM read_parquet($m) GROUP BY ALL) GROUP BY article_id""" if mentions else
+                     FROM read_parquet($m)
+                     WHERE article_id IN (SELECT a.id FROM read_parquet($a, file_row_number = true) a WHERE {rows})
+                     GROUP BY ALL) GROUP BY article_id""" if mentions else
             "SELECT NULL::VARCHAR AS article_id, NULL::VARCHAR[] AS ents, NULL::BIGINT[] AS ns, NULL::BIGINT[] AS tn"
             " WHERE false")
     return f"""WITH e AS ({ents})
@@ -105,13 +115,30 @@ def _batch_sql(have: set[str], mentions: bool) -> str:
                {col('source')} AS source, coalesce({col('language')}, '') AS lang, {col('story_id')} AS story,
                coalesce({col('published_source')} = 'fetched', false) AS fetched,
                e.ents, e.ns, e.tn
-        FROM read_parquet($a) a LEFT JOIN e ON e.article_id = a.id"""
+        FROM read_parquet($a, file_row_number = true) a LEFT JOIN e ON e.article_id = a.id WHERE {rows}"""
+
+
+def _slices(articles: Path, rows: int | None = None) -> list[tuple[int, int]]:
+    """The articles file's rows as [r0, r1) ranges of whole row groups, each of `rows` (SLICE_ROWS) rows at
+    most (a row group larger than that is a slice of its own): a slice's rows are read from its groups only."""
+    rows = rows or SLICE_ROWS
+    meta = pq.read_metadata(articles)
+    out: list[tuple[int, int]] = []
+    start = end = 0
+    for i in range(meta.num_row_groups):
+        n = meta.row_group(i).num_rows
+        if end > start and end - start + n > rows:
+            out.append((start, end))
+            start = end
+        end += n
+    if end > start or not out:
+        out.append((start, end))
+    return out
 
 
 def add_batch(writer, batch: str, articles: Path, mentions: Path | None) -> None:
-    """Add one batch's articles: text, the filters' fields and the entities its mention rows name."""
-    import tantivy
-
+    """Add one batch's articles: text, the filters' fields and the entities its mention rows name, a slice of
+    the articles file at a time (`_slices`)."""
     # one thread and no order kept: this process runs beside the server and may take its time. (No memory
     # limit: a store file written as one large row group needs its column chunks read, and a build that fails
     # leaves searches scanning.)
@@ -122,26 +149,36 @@ def add_batch(writer, batch: str, articles: Path, mentions: Path | None) -> None
         have = {r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet($a)", params).fetchall()}
         if mentions is not None and mentions.exists():
             params["m"] = str(mentions)
-        reader = con.sql(_batch_sql(have, "m" in params), params=params).to_arrow_reader(_BATCH_ROWS)
-        for chunk in reader:
-            rows = zip(*(chunk.column(c).to_pylist() for c in chunk.schema.names), strict=True)
-            for key, aid, title, text, ts, source, lang, story, fetched, ents, ns, tn in rows:
-                doc = {"key": key, "batch": batch, "title": title, "body": text, "pairs": search.pairs_text(title, text),
-                       "lang": "=" + lang, "first": int(story is None or story == aid), "fetched": int(fetched)}
-                if ts is not None:
-                    doc["ts"], doc["day"] = ts, ts // _DAY_US
-                if source is not None:
-                    doc["source"] = source
-                if ents:
-                    doc["ent"] = ents
-                    doc["mc"] = {search.ent_key(*e.split(":", 1)): n for e, n in zip(ents, ns, strict=True)}
-                    doc["ec"] = [f"{e}|{n}|{t}" for e, n, t in zip(ents, ns, tn, strict=True)]
-                    people = sorted(e.partition(":")[2] for e in ents if e.startswith("person:"))
-                    if len(people) > 1:
-                        doc["pair"] = [search.pair_key(a, b) for i, a in enumerate(people) for b in people[i + 1:]]
-                writer.add_document(tantivy.Document(**doc))
+        sql = _batch_sql(have, "m" in params)
+        for r0, r1 in _slices(articles):
+            reader = con.sql(sql, params=params | {"r0": r0, "r1": r1}).to_arrow_reader(_BATCH_ROWS)
+            for chunk in reader:
+                for row in zip(*(chunk.column(c).to_pylist() for c in chunk.schema.names), strict=True):
+                    writer.add_document(_document(batch, *row))
     finally:
         con.close()
+
+
+def _document(batch: str, key: str, aid: str, title: str, text: str, ts: int | None, source: str | None, lang: str,
+              story: str | None, fetched: bool, ents: list[str] | None, ns: list[int] | None,
+              tn: list[int] | None) -> object:
+    """One article's tantivy document (a row of `_batch_sql`)."""
+    import tantivy
+
+    doc = {"key": key, "batch": batch, "title": title, "body": text, "pairs": search.pairs_text(title, text),
+           "lang": "=" + lang, "first": int(story is None or story == aid), "fetched": int(fetched)}
+    if ts is not None:
+        doc["ts"], doc["day"] = ts, ts // _DAY_US
+    if source is not None:
+        doc["source"] = source
+    if ents:
+        doc["ent"] = ents
+        doc["mc"] = {search.ent_key(*e.split(":", 1)): n for e, n in zip(ents, ns, strict=True)}
+        doc["ec"] = [f"{e}|{n}|{t}" for e, n, t in zip(ents, ns, tn, strict=True)]
+        people = sorted(e.partition(":")[2] for e in ents if e.startswith("person:"))
+        if len(people) > 1:
+            doc["pair"] = [search.pair_key(a, b) for i, a in enumerate(people) for b in people[i + 1:]]
+    return tantivy.Document(**doc)
 
 
 def release_memory() -> None:

@@ -159,3 +159,38 @@ def test_no_child_outlives_the_server(tmp_path, how):
     assert res["server"] == (0 if how == "exit" else -signal.SIGKILL), out.stderr
     assert res["child"] is not None, f"the build child was still running 20 s after its server ended: {out.stderr}"
     assert res["after"] < 10
+
+
+def test_a_batch_is_read_a_slice_at_a_time_and_gives_the_same_documents(tmp_path, monkeypatch):
+    """A compacted file of many row groups is indexed in slices of whole row groups (search_build._slices), each
+    with its own articles' mention rows only: every article once, with the same fields and entities as when
+    the file is read whole."""
+    from dashboard.data import search_build
+    from ingest.store import layout
+    from ingest.store.compact import compact_store
+    from ingest.store.parquet import SCHEMA_FILE, Store
+
+    tiny = build_tiny_store(tmp_path / "store")
+    monkeypatch.setitem(layout.ROW_GROUP_ROWS, "articles", 3)
+    compact_store(Store(tiny.root), target_rows=10**6)  # one file, in row groups of 3 articles
+    store = Store(tiny.root)
+    (articles,) = [p for p in store.articles_dir.glob("part-*.parquet") if p.name != SCHEMA_FILE]
+    mentions = store.mentions_dir / articles.name
+
+    class Collect:
+        def __init__(self) -> None:
+            self.docs: list[dict] = []
+
+        def add_document(self, doc) -> None:
+            self.docs.append(doc.to_dict())
+
+    def documents(slice_rows: int) -> list[dict]:
+        monkeypatch.setattr(search_build, "SLICE_ROWS", slice_rows)
+        w = Collect()
+        search_build.add_batch(w, "b", articles, mentions)
+        return sorted(w.docs, key=lambda d: d["key"])
+
+    sliced, whole = documents(7), documents(10**9)
+    assert len(search_build._slices(articles, 7)) > 2 and len(search_build._slices(articles, 10**9)) == 1
+    assert len(sliced) == len(tiny.articles) and sliced == whole
+    assert sum(bool(d.get("ent")) for d in sliced) >= len(tiny.articles) // 2  # entity lists really compared
