@@ -11,12 +11,13 @@ unmerged articles.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest.store.generations import conform
+from ingest.store.generations import Content, conform
 from ingest.store.layout import is_laid_out
 from ingest.store.parquet import ARTICLES_SCHEMA, MENTIONS_SCHEMA, SCHEMA_FILE, Store, _batch_name
 from ingest.store.stories import prune_signatures
@@ -52,28 +53,32 @@ def _groups(paths: list[Path], target_rows: int) -> list[list[Path]]:
     return groups
 
 
+def _merged(paths: list[Path], schema: pa.Schema) -> pa.Table:
+    """The files' rows as one table; files written before a column was added get it as nulls (`conform`)."""
+    return pa.concat_tables([conform(pq.read_table(p), schema) for p in paths]) if paths else schema.empty_table()
+
+
 def compact_store(store: Store, target_rows: int = TARGET_ROWS) -> CompactReport:
     """Merge small files of every table; articles and mentions stay paired by file name."""
     before, after, rows = {}, {}, {}
     with store.writer(wait=True) as writer:
         articles = sorted(p for p in store.articles_dir.glob("part-*.parquet") if p.name != SCHEMA_FILE)
-        mentions_files: dict[str, pa.Table | Path] = {}
-        articles_files: dict[str, pa.Table | Path] = {}
+        mentions_files: dict[str, Content] = {}
+        articles_files: dict[str, Content] = {}
         for group in _groups(articles, target_rows):
             pairs = [(a, store.mentions_dir / a.name) for a in group]
             if len(group) == 1:  # kept as it is, unless it is one to lay out anew (a file of an older compaction)
                 a, m = pairs[0]
-                articles_files[a.name] = a if is_laid_out("articles", a) else pq.read_table(a)
+                articles_files[a.name] = a if is_laid_out("articles", a) else partial(pq.read_table, a)
                 if m.exists():
-                    mentions_files[a.name] = m if is_laid_out("mentions", m) else pq.read_table(m)
+                    mentions_files[a.name] = m if is_laid_out("mentions", m) else partial(pq.read_table, m)
                 continue
             name = f"part-{_batch_name()}.parquet"
-            # conform: files written before a column was added get it as nulls (concat needs one schema)
-            articles_files[name] = pa.concat_tables([conform(pq.read_table(a), ARTICLES_SCHEMA) for a, _ in pairs])
-            present = [conform(pq.read_table(m), MENTIONS_SCHEMA) for _, m in pairs if m.exists()]
-            mentions_files[name] = pa.concat_tables(present) if present else MENTIONS_SCHEMA.empty_table()
+            # Read when its file is written (generations.build), so one group is in memory at a time, not the store.
+            articles_files[name] = partial(_merged, [a for a, _ in pairs], ARTICLES_SCHEMA)
+            mentions_files[name] = partial(_merged, [m for _, m in pairs if m.exists()], MENTIONS_SCHEMA)
         runs = sorted(p for p in store.runs_dir.glob("run-*.parquet"))
-        runs_files: dict[str, pa.Table | Path] = {}
+        runs_files: dict[str, Content] = {}
         if len(runs) > 1:
             runs_files[f"run-{_batch_name()}.parquet"] = pa.concat_tables([pq.read_table(r) for r in runs], promote_options="default")  # older run files lack newer columns
         else:

@@ -27,7 +27,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pyarrow as pa
@@ -49,11 +49,15 @@ def current(root: Path, table: str) -> str | None:
     return Path(os.readlink(link)).name if link.is_symlink() else None
 
 
-def build(root: Path, table: str, files: Mapping[str, pa.Table | Path], schema: pa.Schema,
-          schema_file: str) -> str:
-    """A complete new generation of `table` holding exactly `files` (name -> a new table, or an existing file to
-    hard-link) and the table's empty schema file; returns its name. Nothing points at it yet. Every file written
-    anew is laid out for reading by period (layout.py); a hard-linked one stays as it is."""
+# What a file of a new generation is made from: an existing file (hard-linked), a table, or a function that reads
+# the table when its file is written (a compaction's merged groups: one in memory at a time).
+Content = pa.Table | Path | Callable[[], pa.Table]
+
+
+def build(root: Path, table: str, files: Mapping[str, Content], schema: pa.Schema, schema_file: str) -> str:
+    """A complete new generation of `table` holding exactly `files` (name -> what it is made from: `Content`)
+    and the table's empty schema file; returns its name. Nothing points at it yet. Every file written anew is
+    laid out for reading by period (layout.py); a hard-linked one stays as it is."""
     gens = root / f"{table}.d"
     gens.mkdir(parents=True, exist_ok=True)
     name = f"g{time.time_ns()}"
@@ -66,8 +70,10 @@ def build(root: Path, table: str, files: Mapping[str, pa.Table | Path], schema: 
         if isinstance(content, Path) and set(schema.names) <= set(pq.read_schema(content).names):
             os.link(content, tmp / fname)
         else:  # a new table, or a file written before a column existed: rewritten with every column
-            content = pq.read_table(content) if isinstance(content, Path) else content
+            content = (pq.read_table(content) if isinstance(content, Path)
+                       else content if isinstance(content, pa.Table) else content())
             ordered, options = laid_out(table, conform(content, schema))
+            del content  # the unsorted table goes before the next file's is read
             write_atomic(ordered, tmp / fname, **options)
     fsync_dir(tmp)
     os.rename(tmp, gens / name)

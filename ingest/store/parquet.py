@@ -336,11 +336,11 @@ class StoreWriter:
         `tables` yields (articles file name, mentions table) pairs."""
         self.swap_generation("mentions", {name: table for name, table in tables})
 
-    def swap_generation(self, table: str, files: dict[str, pa.Table | Path]) -> None:
+    def swap_generation(self, table: str, files: dict[str, generations.Content]) -> None:
         """Make `table` exactly `files` (name -> new table, or an existing file to keep), in one atomic swap."""
         self.swap_generations({table: files})
 
-    def swap_generations(self, tables: dict[str, dict[str, pa.Table | Path]]) -> None:
+    def swap_generations(self, tables: dict[str, dict[str, generations.Content]]) -> None:
         """Make each table exactly its files, all in one step: every table's new generation is built first,
         then they are switched together (generations.switch: a kill leaves all old or, once the next writer
         has opened the store, all new)."""
