@@ -14,7 +14,7 @@ import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -43,11 +43,12 @@ def replace_atomic(path: Path, write: Callable[[BinaryIO], object]) -> None:
     fsync_dir(path.parent)
 
 
-def write_atomic(table: pa.Table, path: Path, **options: Any) -> None:
-    """Write `table` to `path` as Parquet (zstd; `options` go to pq.write_table, e.g. a row group size),
-    atomically (`replace_atomic`); a disk error is a StoreError."""
+def write_atomic(table: pa.Table, path: Path, write: Callable[[pa.Table, BinaryIO], object] | None = None) -> None:
+    """Write `table` to `path` as Parquet (zstd, or as `write(table, fh)` writes it), atomically
+    (`replace_atomic`); a disk error is a StoreError."""
+    write = write or (lambda t, fh: pq.write_table(t, fh, compression="zstd"))
     try:
-        replace_atomic(path, lambda fh: pq.write_table(table, fh, compression="zstd", **options))
+        replace_atomic(path, lambda fh: write(table, fh))
     except OSError as exc:
         raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from exc
 

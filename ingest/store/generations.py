@@ -28,13 +28,14 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ingest.store import layout
 from ingest.store.atomic import fsync_dir, symlink_replace, write_atomic, write_json_atomic
-from ingest.store.layout import laid_out
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +73,7 @@ def build(root: Path, table: str, files: Mapping[str, Content], schema: pa.Schem
         else:  # a new table, or a file written before a column existed: rewritten with every column
             content = (pq.read_table(content) if isinstance(content, Path)
                        else content if isinstance(content, pa.Table) else content())
-            ordered, options = laid_out(table, conform(content, schema))
-            del content  # the unsorted table goes before the next file's is read
-            write_atomic(ordered, tmp / fname, **options)
+            write_atomic(conform(content, schema), tmp / fname, partial(layout.write, table))
     fsync_dir(tmp)
     os.rename(tmp, gens / name)
     fsync_dir(gens)

@@ -85,16 +85,21 @@ def test_a_large_unsorted_file_is_laid_out_and_a_small_batch_is_kept_as_it_is(tm
 
 
 @pytest.mark.parametrize("table", ["articles", "mentions"])
-def test_laid_out_sorts_by_time_then_id_and_says_so_in_the_file(tmp_path: Path, table: str) -> None:
+def test_write_sorts_by_time_then_id_in_row_groups_and_says_so_in_the_file(tmp_path: Path, table: str,
+                                                                           monkeypatch) -> None:
     from ingest.store.parquet import articles_table, mentions_table
 
+    monkeypatch.setitem(layout.ROW_GROUP_ROWS, table, 5)
     arts = _shuffled_in_time(12, 9)
     data = articles_table(arts) if table == "articles" else mentions_table(arts, "v1")
-    ordered, options = layout.laid_out(table, data)
-    key = "id" if table == "articles" else "article_id"
-    rows = list(zip(ordered.column("published_at").to_pylist(), ordered.column(key).to_pylist(), strict=True))
-    assert rows == sorted(rows) and ordered.num_rows == data.num_rows
     path = tmp_path / "f.parquet"
-    pq.write_table(ordered, path, **(options | {"row_group_size": 5}))
-    assert pq.read_metadata(path).num_row_groups == 3
-    assert layout.laid_out("runs", data)[1] == {}
+    layout.write(table, data, path)
+    written = pq.read_table(path)
+    key = "id" if table == "articles" else "article_id"
+    rows = list(zip(written.column("published_at").to_pylist(), written.column(key).to_pylist(), strict=True))
+    assert rows == sorted(rows) and sorted(written.to_pylist(), key=str) == sorted(data.to_pylist(), key=str)
+    meta = pq.read_metadata(path)
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [5, 5, 2]
+    assert layout.is_laid_out(table, path)
+    layout.write("runs", data, tmp_path / "runs.parquet")  # no layout: written as it is
+    assert pq.read_table(tmp_path / "runs.parquet").equals(data)
