@@ -130,7 +130,7 @@ def serve_dashboard(store: Path, watchlist: Path | None, host: str, port: int,
 
     The server is a child process; it stops with this one, whatever stops this one: Ctrl-C, SIGTERM (systemd,
     Docker) and SIGHUP are passed on to it, and after it has stopped this process ends by the same signal,
-    so a supervisor sees the usual exit."""
+    so a supervisor sees the usual exit. A SIGHUP this process was started ignoring (nohup) stays ignored."""
     env = dict(os.environ, NEWSMON_STORE=str(store.resolve()))
     if watchlist:
         env["NEWSMON_WATCHLIST"] = str(watchlist.resolve())
@@ -140,7 +140,8 @@ def serve_dashboard(store: Path, watchlist: Path | None, host: str, port: int,
     feed = _start_feed(store, host, port + 1 if feed_port is None else feed_port)
     if feed is not None:
         env["NEWSMON_FEED_PORT"] = str(feed.port)
-    before = {s: signal.signal(s, _raise_stop) for s in STOP_SIGNALS}
+    # A signal this process was started ignoring stays ignored: `nohup newsmon dashboard &` must outlive its terminal.
+    before = {s: signal.signal(s, _raise_stop) for s in STOP_SIGNALS if signal.getsignal(s) is not signal.SIG_IGN}
     proc = None
     ended = False  # the server stopped by itself
     stopped_by: int | None = None
