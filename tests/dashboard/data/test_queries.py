@@ -293,5 +293,7 @@ def test_texts_are_exactly_the_articles_asked_for_wherever_they_lie_in_time(con,
     assert (params["w_lo"], params["w_hi"]) == (by_time[0].published_at, by_time[-1].published_at)
     assert queries.texts(con, []).empty
     assert queries.texts(con, ["nope"]).empty
+    # an id the articles table does not know (a batch landing between two reads): no window, nothing missed
+    assert queries._in_window(con, [want[0].id, "nope"], {}) == ""
     one = by_time[1]
     assert queries.article(con, one.id)["text"] == one.text
