@@ -352,10 +352,10 @@ def texts(con: duckdb.DuckDBPyConnection, ids: list[str]) -> pd.DataFrame:
 
 def _in_window(con: duckdb.DuckDBPyConnection, ids: list[str], params: dict) -> str:
     """A condition (with its trailing AND) that keeps a read of these articles' text columns to the publication
-    times they span, or "" when one of them has no time or is not in `articles`. The span comes from the small `articles` table; given
-    as constants, DuckDB skips every Parquet row group whose published_at statistics fall outside it, and files
-    laid out by ingest/store/layout.py keep a period's rows together, so reading a point's 2,000 texts decodes
-    a few row groups instead of every file's whole text column."""
+    times they span, or "" when one of them has no time or is not in `articles`. The span comes from the small
+    `articles` table; given as constants, DuckDB skips every Parquet row group whose published_at statistics
+    fall outside it, and files laid out by ingest/store/layout.py keep a period's rows together, so reading a
+    point's 2,000 texts decodes a few row groups instead of every file's whole text column."""
     if not ids:
         return ""
     lo, hi, undated, found = con.execute(
