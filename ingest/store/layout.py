@@ -67,10 +67,7 @@ def is_laid_out(table_name: str, path: Path) -> bool:
     limit = ROW_GROUP_ROWS[table_name]
     if meta.num_row_groups <= 1 and meta.num_rows <= limit:
         return True
-    try:
-        time_ix = meta.schema.to_arrow_schema().get_field_index(TIME_COLUMN)
-    except KeyError:
-        return False
+    time_ix = meta.schema.to_arrow_schema().get_field_index(TIME_COLUMN)  # -1 when absent: never a sort column
     for i in range(meta.num_row_groups):
         group = meta.row_group(i)
         sorting = group.sorting_columns or ()
