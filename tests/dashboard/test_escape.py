@@ -248,6 +248,7 @@ def test_a_browser_shows_hostile_names_as_text(browser, tmp_path):
             pg.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
             pg.screenshot(path=str(REPO / "docs" / "screenshot-hostile-health.png"))
         pg.get_by_text("Sources, language, search").click()
+        pg.get_by_role("combobox", name="Sources").wait_for()  # the expander has opened
         assert SOURCE in menu_options(pg, "Sources")
         assert dialogs == []
     finally:
