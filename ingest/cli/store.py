@@ -27,12 +27,30 @@ def info(store: Path) -> None:
     if not s.exists():
         raise click.ClickException(f"no store at {store} (run `newsmon ingest` first)")
     click.echo(f"store {store}: {s.count('articles')} articles, {s.count('mentions')} mentions, {s.count('runs')} run rows")
+    click.echo(_compaction_line(s))
     silent = {h.source for h in silent_sources(s)}
     for h in source_health(s):
         last = h.last_stored.strftime("%Y-%m-%d %H:%M") if h.last_stored else "never"
         flag = "  SILENT" if h.source in silent else ""
         click.echo(f"  {h.source[:40]:<40} runs {h.runs:>5}  stored {h.stored_total:>7}  last stored {last}"
                    f"  failed last run {h.failures_last_run}{flag}")
+
+
+def _compaction_line(s: Store) -> str:
+    """Whether `newsmon store compact` would help, and how (from the files' footers)."""
+    from ingest.store.compact import pending
+
+    p = pending(s)
+    if not p:
+        return "compaction: nothing to do"
+    parts = []
+    if p.merging:
+        parts.append(f"{p.merging} articles files would merge into {p.merged}")
+    if p.unsorted:
+        parts.append(f"{p.unsorted} large file{'s are' if p.unsorted != 1 else ' is'} not laid out by publication "
+                     "time (written by an older newsmon), so the dashboard reads all of "
+                     f"{'them' if p.unsorted != 1 else 'it'} for one week's texts")
+    return "compaction: " + "; ".join(parts) + ". Run `newsmon store compact` (readers keep working)."
 
 
 @store_group.command("compact")

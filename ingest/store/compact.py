@@ -34,6 +34,31 @@ class CompactReport:
     rows: dict[str, int]
 
 
+@dataclass(frozen=True)
+class Pending:
+    """What a compaction would do to the articles table now: `merging` files into `merged` ones, and `unsorted`
+    files (large, written before files were laid out by period) it would rewrite on their own."""
+
+    merging: int
+    merged: int
+    unsorted: int
+
+    def __bool__(self) -> bool:
+        return bool(self.merging or self.unsorted)
+
+
+def pending(store: Store, target_rows: int | None = None) -> Pending:
+    """What `compact_store` would do, read from the articles files' footers only (nothing is written)."""
+    groups = _groups(_article_files(store), target_rows or TARGET_ROWS)
+    many = [g for g in groups if len(g) > 1]
+    unsorted = sum(1 for g in groups if len(g) == 1 and not is_laid_out("articles", g[0]))
+    return Pending(sum(map(len, many)), len(many), unsorted)
+
+
+def _article_files(store: Store) -> list[Path]:
+    return sorted(p for p in store.articles_dir.glob("part-*.parquet") if p.name != SCHEMA_FILE)
+
+
 def _rows(path: Path) -> int:
     return pq.read_metadata(path).num_rows
 
@@ -62,7 +87,7 @@ def compact_store(store: Store, target_rows: int = TARGET_ROWS) -> CompactReport
     """Merge small files of every table; articles and mentions stay paired by file name."""
     before, after, rows = {}, {}, {}
     with store.writer(wait=True) as writer:
-        articles = sorted(p for p in store.articles_dir.glob("part-*.parquet") if p.name != SCHEMA_FILE)
+        articles = _article_files(store)
         mentions_files: dict[str, Content] = {}
         articles_files: dict[str, Content] = {}
         for group in _groups(articles, target_rows):

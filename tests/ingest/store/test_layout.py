@@ -103,3 +103,35 @@ def test_write_sorts_by_time_then_id_in_row_groups_and_says_so_in_the_file(tmp_p
     assert layout.is_laid_out(table, path)
     layout.write("runs", data, tmp_path / "runs.parquet")  # no layout: written as it is
     assert pq.read_table(tmp_path / "runs.parquet").equals(data)
+
+
+def test_store_info_says_what_a_compaction_would_do_and_nothing_once_done(tmp_path: Path, monkeypatch) -> None:
+    """`newsmon store info` reads the footers: small batches that would merge, and a large file an older
+    compaction left unsorted (the dashboard then reads all of it for one week's texts); after a compaction it
+    has nothing to suggest."""
+    from click.testing import CliRunner
+
+    from ingest.cli.main import main
+    from ingest.store import compact
+
+    store = Store(tmp_path / "store")
+    with store.writer() as w:
+        w.write_batch(_shuffled_in_time(20, 11), "v1")  # one large file, in no time order
+        for i in range(3):
+            w.write_batch(make_articles(2, random.Random(20 + i), prefix=f"s{i}"), "v1")
+    monkeypatch.setitem(layout.ROW_GROUP_ROWS, "articles", 8)
+    monkeypatch.setitem(layout.ROW_GROUP_ROWS, "mentions", 8)
+    monkeypatch.setattr(compact, "TARGET_ROWS", 10)
+    assert compact.pending(store) == compact.Pending(merging=3, merged=1, unsorted=1)
+
+    def info() -> str:
+        result = CliRunner().invoke(main, ["store", "info", "--store", str(store.root)])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    out = info()
+    assert "3 articles files would merge into 1" in out and "1 large file is not laid out" in out
+    assert "newsmon store compact" in out
+    compact_store(store, target_rows=10)
+    assert not compact.pending(store)
+    assert "compaction: nothing to do" in info()
