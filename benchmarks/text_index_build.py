@@ -8,6 +8,11 @@ git revision (`git archive`), one after the other, and samples the child's memor
 set (VmHWM: anonymous memory and the pages of files it maps, such as the index's own segments), and the peak of
 its anonymous part (RssAnon: what the child itself allocated). The issue's target: the child at most 800 MB at
 a million articles.
+
+With --memory-limit MB each build also runs inside a memory cgroup of that size (benchmarks/memcg.py, root
+only): the kernel then counts everything the child brings into memory, its anonymous memory and the page cache
+of the files it reads and writes, and reclaims that cache before it kills. The table says whether the build
+finished inside the limit, the cgroup's peak charge, and how often the limit forced a reclaim.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import memcg  # noqa: E402
 from benchmarks.first_chart import extract  # noqa: E402
 
 
@@ -40,8 +46,9 @@ def _status(pid: int) -> dict[str, int]:
     return out
 
 
-def build_once(store: Path, tree: Path, out_dir: Path) -> dict:
-    """Build a text index of the store with the dashboard in `tree`; time and memory of the child."""
+def build_once(store: Path, tree: Path, out_dir: Path, limit_mb: int | None = None) -> dict:
+    """Build a text index of the store with the dashboard in `tree`; time and memory of the child (inside a
+    memory cgroup of `limit_mb` when given)."""
     from ingest.store.parquet import Store
 
     s = Store(store)
@@ -49,9 +56,11 @@ def build_once(store: Path, tree: Path, out_dir: Path) -> dict:
     mentions = {p.name: str(p.resolve()) for p in s.mentions_dir.glob("*.parquet")}
     job = {"dir": str(out_dir), "files": files, "mentions": mentions, "parent": os.getpid()}
     env = dict(os.environ, PYTHONPATH=str(tree))
+    cgroup = memcg.MemoryCgroup("newsmon-bench-text-index", limit_mb) if limit_mb else None
     t = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "dashboard.data.search_build"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, cwd=tree, env=env, text=True)
+                            stdout=subprocess.PIPE, cwd=tree, env=env, text=True,
+                            preexec_fn=cgroup.enter if cgroup else None)
     peak = {"VmHWM": 0, "RssAnon": 0, "RssFile": 0}
     done = threading.Event()
 
@@ -70,13 +79,18 @@ def build_once(store: Path, tree: Path, out_dir: Path) -> dict:
     st = _status(proc.pid)  # the child waits for its stdin to close after its answer: VmHWM is still there
     peak["VmHWM"] = max(peak["VmHWM"], st.get("VmHWM", 0))
     proc.stdin.close()
-    proc.wait()
+    code = proc.wait()
     done.set()
     th.join()
     seconds = time.perf_counter() - t
     size = sum(p.stat().st_size for p in out_dir.rglob("*") if p.is_file()) / 1e6
-    return {"result": line.strip(), "seconds": seconds, "peak_rss": peak["VmHWM"], "peak_anon": peak["RssAnon"],
-            "peak_file": peak["RssFile"], "index_mb": size}
+    out = {"result": line.strip() or f"no result (exit code {code})", "seconds": seconds, "peak_rss": peak["VmHWM"],
+           "peak_anon": peak["RssAnon"], "peak_file": peak["RssFile"], "index_mb": size}
+    if cgroup:
+        out["cgroup"] = {"peak": cgroup.peak_mb(), "reclaims": cgroup.reclaims(), "oom_kills": cgroup.oom_kills(),
+                         "finished": '"ok": true' in line and cgroup.oom_kills() == 0}
+        cgroup.close()
+    return out
 
 
 def main() -> None:
@@ -85,7 +99,11 @@ def main() -> None:
     ap.add_argument("--work", type=Path, required=True, help="where the indexes are built (removed after)")
     ap.add_argument("--baseline", default=None, help="also build with the dashboard of this git revision")
     ap.add_argument("--keep", action="store_true", help="keep this tree's index (in WORK/this) for reuse")
+    ap.add_argument("--memory-limit", type=int, default=None, metavar="MB",
+                    help="also run each build inside a memory cgroup of MB megabytes (root): does it finish?")
     args = ap.parse_args()
+    if args.memory_limit and (why := memcg.available()):
+        ap.error(f"--memory-limit: {why}")
     args.work.mkdir(parents=True, exist_ok=True)
     variants = [("this tree", ROOT, args.work / "this")]
     if args.baseline:
@@ -95,7 +113,7 @@ def main() -> None:
     try:
         for name, tree, out in variants:
             shutil.rmtree(out, ignore_errors=True)
-            rows.append((name, build_once(args.store, tree, out)))
+            rows.append((name, build_once(args.store, tree, out, args.memory_limit)))
             load.append(os.getloadavg()[0])
     finally:
         shutil.rmtree(args.work / "baseline-tree", ignore_errors=True)
@@ -109,6 +127,15 @@ def main() -> None:
     for name, r in rows:
         print(f"| {name} | {r['seconds']:.0f} | {r['peak_rss']:,} | {r['peak_anon']:,} | {r['peak_file']:,} | "
               f"{r['index_mb']:,.0f} | {r['result'][:40]} |")
+    if args.memory_limit:
+        print(f"\nInside a {args.memory_limit:,} MB memory cgroup (anonymous memory and page cache counted, the cache "
+              "reclaimed at the limit)\n")
+        print("| dashboard | finished inside the limit | cgroup peak MB | reclaims at the limit | OOM kills |")
+        print("|---|---|---:|---:|---:|")
+        for name, r in rows:
+            c = r["cgroup"]
+            print(f"| {name} | {'yes' if c['finished'] else 'no'} | {c['peak']:,} | {c['reclaims']:,} | "
+                  f"{c['oom_kills']} |")
 
 
 if __name__ == "__main__":

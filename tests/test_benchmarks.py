@@ -99,3 +99,27 @@ def test_the_generated_dashboard_store_is_laid_out_as_ingest_and_compaction_leav
     assert len(files) == 1 and pq.read_schema(files[0]).names == ARTICLES_SCHEMA.names
     times = pq.read_table(files[0], columns=["published_at"]).column(0).to_pylist()
     assert times == sorted(times) and layout.is_laid_out("articles", files[0])
+
+
+def test_the_text_index_build_benchmark_runs_the_child_inside_a_memory_limit(tmp_path: Path) -> None:
+    """--memory-limit: the build child runs in a memory cgroup of that size. A generous limit lets it finish and
+    reports its peak charge within the limit; a limit below what Python and its libraries need gets it killed,
+    and the table says so (a limit that is not enforced, or a kill not reported, fails here)."""
+    import json
+
+    from benchmarks import memcg
+    from benchmarks.dashboard_store import generate
+    from benchmarks.text_index_build import build_once
+
+    if why := memcg.available():
+        pytest.skip(why)
+    docs = [p.read_text() for p in sorted((REPO / "docs").glob("*.md"))[:6]]
+    (tmp_path / "store-corpus.json").write_text(json.dumps([{"title": d.splitlines()[0], "text": d} for d in docs]))
+    generate(tmp_path / "store", 300, batch=300)
+    ok = build_once(tmp_path / "store", REPO, tmp_path / "ok", limit_mb=600)
+    assert ok["cgroup"]["finished"] and '"ok": true' in ok["result"], ok
+    assert 0 < ok["cgroup"]["peak"] <= 600 and ok["cgroup"]["oom_kills"] == 0
+    killed = build_once(tmp_path / "store", REPO, tmp_path / "killed", limit_mb=24)
+    assert not killed["cgroup"]["finished"] and killed["cgroup"]["oom_kills"] >= 1, killed
+    assert "no result" in killed["result"]
+    assert not [p for p in memcg.V1.glob("newsmon-bench-text-index-*")] + list(memcg.V2.glob("newsmon-bench-*"))
