@@ -74,10 +74,11 @@ bench-pages: $(STAMP) demo-store
 # `make bench-interaction BASELINE=<rev>` for another; `BASELINE=` (empty) runs bench-text-index on this tree only.
 BASELINE ?= cf7787c
 
-# The text index's build child: time and peak memory, beside BASELINE.
+# The text index's build child: time and peak memory, beside BASELINE. `MEMORY_LIMIT=800` (MB, root) also runs
+# each build inside a memory cgroup of that size and says whether it finished.
 bench-text-index: $(STAMP) demo-store
 	$(BIN)/python benchmarks/text_index_build.py --store $(BENCH_STORE) --work /tmp/newsmon-bench-text-build \
-		$(if $(BASELINE),--baseline $(BASELINE))
+		$(if $(BASELINE),--baseline $(BASELINE)) $(if $(MEMORY_LIMIT),--memory-limit $(MEMORY_LIMIT))
 
 bench-first-chart: $(STAMP) demo-store
 	bash .ci/ensure-chromium
