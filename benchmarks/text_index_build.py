@@ -88,7 +88,7 @@ def build_once(store: Path, tree: Path, out_dir: Path, limit_mb: int | None = No
            "peak_anon": peak["RssAnon"], "peak_file": peak["RssFile"], "index_mb": size}
     if cgroup:
         out["cgroup"] = {"peak": cgroup.peak_mb(), "reclaims": cgroup.reclaims(), "oom_kills": cgroup.oom_kills(),
-                         "finished": '"ok": true' in line and cgroup.oom_kills() == 0}
+                         "finished": '"ok": true' in line and cgroup.oom_kills() == 0, "path": str(cgroup.path)}
         cgroup.close()
     return out
 
