@@ -26,6 +26,13 @@ def _v2() -> bool:
     return controllers.exists() and "memory" in controllers.read_text().split()
 
 
+def _has_swap() -> bool:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("SwapTotal:"):
+            return int(line.split()[1]) > 0
+    return False
+
+
 def available() -> str | None:
     """None when a memory cgroup can be made here, else why not."""
     if os.geteuid() != 0:
@@ -50,7 +57,7 @@ class MemoryCgroup:
         else:
             (self.path / "memory.limit_in_bytes").write_text(limit)
             swap = self.path / "memory.memsw.limit_in_bytes"
-            if swap.exists():  # no swap either: the limit is memory only
+            if swap.exists() and _has_swap():  # no swap either: the limit is memory only
                 try:
                     swap.write_text(limit)
                 except OSError:
@@ -82,8 +89,10 @@ class MemoryCgroup:
         """How many times a charge met the limit (and the kernel reclaimed pages to make room)."""
         if self.v2:
             return self._events().get("max", 0)
-        raw = self._read("memory.failcnt").strip()
-        return int(raw) if raw.isdigit() else 0
+        # With a memory+swap limit set as well, v1 kept both counters at 0 here even as it reclaimed and killed:
+        # that limit is set only on a machine with swap (`_has_swap`), and then its counter is read too.
+        raws = (self._read(n).strip() for n in ("memory.failcnt", "memory.memsw.failcnt"))
+        return max((int(r) for r in raws if r.isdigit()), default=0)
 
     def oom_kills(self) -> int:
         """Processes the kernel killed for the limit (v2 counts them; v1 says only whether it is under OOM)."""

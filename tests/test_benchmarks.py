@@ -121,5 +121,6 @@ def test_the_text_index_build_benchmark_runs_the_child_inside_a_memory_limit(tmp
     assert 0 < ok["cgroup"]["peak"] <= 600 and ok["cgroup"]["oom_kills"] == 0
     killed = build_once(tmp_path / "store", REPO, tmp_path / "killed", limit_mb=24)
     assert not killed["cgroup"]["finished"] and killed["cgroup"]["oom_kills"] >= 1, killed
+    assert killed["cgroup"]["reclaims"] > 0 and killed["cgroup"]["peak"] >= 23  # the limit was met, and counted
     assert "no result" in killed["result"]
     assert not Path(ok["cgroup"]["path"]).exists() and not Path(killed["cgroup"]["path"]).exists()  # removed
