@@ -57,6 +57,15 @@ def build_once(store: Path, tree: Path, out_dir: Path, limit_mb: int | None = No
     job = {"dir": str(out_dir), "files": files, "mentions": mentions, "parent": os.getpid()}
     env = dict(os.environ, PYTHONPATH=str(tree))
     cgroup = memcg.MemoryCgroup("newsmon-bench-text-index", limit_mb) if limit_mb else None
+    try:
+        return _run_child(tree, out_dir, job, env, cgroup)
+    finally:
+        if cgroup:
+            cgroup.close()
+
+
+def _run_child(tree: Path, out_dir: Path, job: dict, env: dict, cgroup: memcg.MemoryCgroup | None) -> dict:
+    """Run one build child (in `cgroup` if given), sampling its memory; its result, time and peaks."""
     t = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "dashboard.data.search_build"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, cwd=tree, env=env, text=True,
@@ -73,12 +82,18 @@ def build_once(store: Path, tree: Path, out_dir: Path, limit_mb: int | None = No
 
     th = threading.Thread(target=sample, daemon=True)
     th.start()
-    proc.stdin.write(json.dumps(job) + "\n")
-    proc.stdin.flush()
+    try:
+        proc.stdin.write(json.dumps(job) + "\n")
+        proc.stdin.flush()
+    except BrokenPipeError:  # the child died first (a memory limit it could not start in): no result, said below
+        pass
     line = proc.stdout.readline()
     st = _status(proc.pid)  # the child waits for its stdin to close after its answer: VmHWM is still there
     peak["VmHWM"] = max(peak["VmHWM"], st.get("VmHWM", 0))
-    proc.stdin.close()
+    try:
+        proc.stdin.close()
+    except BrokenPipeError:
+        pass
     code = proc.wait()
     done.set()
     th.join()
@@ -89,7 +104,6 @@ def build_once(store: Path, tree: Path, out_dir: Path, limit_mb: int | None = No
     if cgroup:
         out["cgroup"] = {"peak": cgroup.peak_mb(), "reclaims": cgroup.reclaims(), "oom_kills": cgroup.oom_kills(),
                          "finished": '"ok": true' in line and cgroup.oom_kills() == 0, "path": str(cgroup.path)}
-        cgroup.close()
     return out
 
 
