@@ -77,10 +77,18 @@ def test_the_soak_probe_hooks_the_ingest_where_it_looks_its_functions_up() -> No
     assert (fetching._get_page, pipeline._commit, pipeline.KnownKeys) == originals  # and undid its patches
 
 
+def _docs_corpus(folder: Path) -> None:
+    """The corpus cache benchmarks/dashboard_store.generate reads before the dev set (STORE-corpus.json beside a
+    store named "store"): paragraphs of the repo's own docs stand in."""
+    import json
+
+    docs = [p.read_text() for p in sorted((REPO / "docs").glob("*.md"))[:6]]
+    (folder / "store-corpus.json").write_text(json.dumps([{"title": d.splitlines()[0], "text": d} for d in docs]))
+
+
 def test_the_generated_dashboard_store_is_laid_out_as_ingest_and_compaction_leave_a_store(tmp_path: Path) -> None:
     """benchmarks/dashboard_store.generate writes every column the store has (it failed once a column was added)
     and lays the store out as a compacted one: batches in time order, files sorted in small row groups."""
-    import json
 
     import pyarrow.parquet as pq
 
@@ -88,10 +96,8 @@ def test_the_generated_dashboard_store_is_laid_out_as_ingest_and_compaction_leav
     from ingest.store import layout
     from ingest.store.parquet import ARTICLES_SCHEMA, SCHEMA_FILE, Store
 
-    # The corpus cache the generator reads before the dev set: paragraphs of the repo's own docs stand in.
-    docs = [p.read_text() for p in sorted((REPO / "docs").glob("*.md"))[:6]]
     root = tmp_path / "store"
-    (tmp_path / "store-corpus.json").write_text(json.dumps([{"title": d.splitlines()[0], "text": d} for d in docs]))
+    _docs_corpus(tmp_path)
     generate(root, 900, batch=300)
     store = Store(root)
     assert store.count("articles") == 900 and store.count("mentions") > 900
@@ -105,7 +111,6 @@ def test_the_text_index_build_benchmark_runs_the_child_inside_a_memory_limit(tmp
     """--memory-limit: the build child runs in a memory cgroup of that size. A generous limit lets it finish and
     reports its peak charge within the limit; a limit below what Python and its libraries need gets it killed,
     and the table says so (a limit that is not enforced, or a kill not reported, fails here)."""
-    import json
 
     from benchmarks import memcg
     from benchmarks.dashboard_store import generate
@@ -113,8 +118,7 @@ def test_the_text_index_build_benchmark_runs_the_child_inside_a_memory_limit(tmp
 
     if why := memcg.available():
         pytest.skip(why)
-    docs = [p.read_text() for p in sorted((REPO / "docs").glob("*.md"))[:6]]
-    (tmp_path / "store-corpus.json").write_text(json.dumps([{"title": d.splitlines()[0], "text": d} for d in docs]))
+    _docs_corpus(tmp_path)
     generate(tmp_path / "store", 300, batch=300)
     ok = build_once(tmp_path / "store", REPO, tmp_path / "ok", limit_mb=600)
     assert ok["cgroup"]["finished"] and '"ok": true' in ok["result"], ok
