@@ -26,6 +26,11 @@ Every action runs `--actions` times (20 by default) per dashboard; the table giv
 percentile (nearest rank). Errors: every line of the server's log that reports an error or a traceback, and
 every exception or warning box the page showed, counted per dashboard during the run (the target is 0).
 
+`--floor` (on by default; `--no-floor`) also opens the timeline's figure alone on a Streamlit page with the
+dashboard's settings (benchmarks/floor_app.py: the figure taken from this tree's page once it is drawn), in the
+same rounds as the dashboards: what Streamlit and plotly.js cost before any of newsmon's own page, the least an
+opening can take on this machine.
+
 `--fresh` also measures a store nobody has opened: a server on a new, empty cache directory, from its start until
 the first chart, and the peak memory (RSS) of the text index's build child while it runs (sampled every
 0.5 s until it exits, or `--fresh-wait` seconds).
@@ -34,6 +39,8 @@ the first chart, and the peak memory (RSS) of the text index's build child while
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
 import re
 import shutil
@@ -89,6 +96,11 @@ WHY_JS = """(want) => Array.from(document.querySelectorAll(
     .some(e => e.textContent.includes('Why the spike?') && e.textContent.includes(want))"""
 WHY_AND_LIST_JS = f"(a) => [({WHY_JS})(a[0]), ({LIST_JS})(a[1])]"
 WHY_OR_LIST_NEW_JS = f"(a) => ({WHY_AND_LIST_JS})(a).some((v, i) => v && !a[2][i])"
+# The timeline's figure as the page holds it (plotly JSON, as the server sent it: arrays as lists or in plotly's
+# base64 form; any typed array made a list, plotly's own `_` keys left out), for the floor page (floor_app.py).
+FIGURE_JS = f"""() => {{ const gd = ({TIMELINE_JS})();
+    return JSON.stringify({{data: gd.data, layout: gd.layout}},
+                          (k, v) => k.startsWith('_') ? undefined : ArrayBuffer.isView(v) ? Array.from(v) : v); }}"""
 PROBLEMS_JS = """() => document.querySelectorAll('[data-testid=stException], [data-testid=stAlertContentWarning],'
     + ' [data-testid=stAlertContentError]').length"""
 
@@ -267,21 +279,29 @@ def run(args: argparse.Namespace) -> None:
     query = args.query
     n = args.actions
     fresh: dict = {}
+    floor: list[Server] = []
     try:
-        with harness.running(servers), harness.browser() as b:
+        with harness.running(servers), harness.browser() as b, contextlib.ExitStack() as stack:
             for s in servers:  # warm: the index opened, the first imports done (as on a server already up)
                 with harness.new_page(b) as pg:
                     try:
                         print(f"  {s.name}: first chart {open_app(pg, s, query):.1f} s (warming up)", flush=True)
+                        if args.floor and not floor:
+                            floor.append(harness.floor_server(args.store, work, ports, json.loads(pg.evaluate(FIGURE_JS))))
                     except Exception:
                         pg.screenshot(path=str(work / f"failed-{s.port}.png"))
                         raise
+            if floor:
+                stack.enter_context(harness.running(floor))
+                timings[floor[0].name] = Timings()
+                with harness.new_page(b) as pg:
+                    print(f"  {floor[0].name}: first chart {open_app(pg, floor[0], query):.1f} s (warming up)", flush=True)
             for name, step in STEPS:
                 if args.steps and name not in args.steps:
                     continue
                 rounds = n if name == "open" else 1
                 for r in range(rounds):
-                    for s in harness.in_turn(servers, r):
+                    for s in harness.in_turn(servers + (floor if name == "open" else []), r):
                         with harness.new_page(b) as pg:
                             try:
                                 step(pg, s, timings[s.name], query, n)
@@ -292,7 +312,8 @@ def run(args: argparse.Namespace) -> None:
                         load.append(os.getloadavg()[0])
                 print(f"  {name} done (load {os.getloadavg()[0]:.1f})", flush=True)
                 for a, xs in timings[servers[0].name].samples.items():  # as it goes: a long run can be cut short
-                    others = "; ".join(f"{x.name} {_summary(timings[x.name].samples.get(a, []))}" for x in servers[1:])
+                    others = "; ".join(f"{x.name} {_summary(timings[x.name].samples.get(a, []))}" for x in servers[1:] + floor
+                                       if a in timings[x.name].samples)
                     print(f"    {a}: {_summary(xs)}" + (f"; {others}" if others else ""), flush=True)
             if args.fresh:
                 for s in servers:
@@ -307,7 +328,7 @@ def run(args: argparse.Namespace) -> None:
                         f.stop()
     except KeyboardInterrupt:
         print("  interrupted: the table holds what was measured", flush=True)
-    report(args, servers, timings, load, fresh)
+    report(args, servers, timings, load, fresh, floor)
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     else:
@@ -323,7 +344,8 @@ def _p95(xs: list[float]) -> float:
     return s[max(0, -(-95 * len(s) // 100) - 1)]
 
 
-def report(args, servers: list[Server], timings: dict[str, Timings], load: list[float], fresh: dict) -> None:
+def report(args, servers: list[Server], timings: dict[str, Timings], load: list[float], fresh: dict,
+           floor: list[Server] = ()) -> None:
     names = [s.name for s in servers]
     actions = list(dict.fromkeys(a for t in timings.values() for a in t.samples))
     print(f"\nInteraction latency on {args.store} ({args.actions} actions each; 1-min load average "
@@ -339,6 +361,12 @@ def report(args, servers: list[Server], timings: dict[str, Timings], load: list[
         print(f"| {a} | {' | '.join(cells)} |")
     print("| errors in the server log / on the page | "
           + " | ".join(f"{s.errors()} / {timings[s.name].page_problems} | | " for s in servers) + "|")
+    for s in floor:
+        print(f"\nThe opening's floor, in the same rounds: the timeline's figure alone on a Streamlit page with the "
+              f"dashboard's settings (benchmarks/floor_app.py); errors in its log: {s.errors()}.")
+        print("\n| action | floor median s | p95 s | n |\n|---|---:|---:|---:|")
+        for a, xs in timings[s.name].samples.items():
+            print(f"| {a} | {statistics.median(xs):.2f} | {_p95(xs):.2f} | {len(xs)} |")
     if fresh:
         print("\n| new store (empty cache) | server start to healthy s | healthy to first chart s | "
               "text index build child peak RSS MB | server + children peak RSS MB |")
@@ -357,6 +385,8 @@ def main() -> None:
     ap.add_argument("--query", default="", help="the view's filters, e.g. people=person-000 (default: the top 3)")
     ap.add_argument("--port", type=int, default=None, help="first port to use (default: free ports)")
     ap.add_argument("--memory", default=None, help="NEWSMON_DASHBOARD_MEMORY for both servers")
+    ap.add_argument("--floor", action=argparse.BooleanOptionalAction, default=True,
+                    help="also open the timeline's figure alone on a Streamlit page (the opening's floor)")
     ap.add_argument("--fresh", action="store_true", help="also time a new store's first chart and its build child")
     ap.add_argument("--fresh-wait", type=float, default=1800, help="seconds to follow the build child")
     ap.add_argument("--keep", action="store_true", help="keep the servers' logs")

@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.first_chart import BROWSER_ARGS, extract  # noqa: E402
 from benchmarks.server_memory import _rss_mb  # noqa: E402
-from dashboard.serve import streamlit_command  # noqa: E402
+from dashboard.serve import SERVER, THEME, streamlit_command  # noqa: E402
 
 ERROR_LINE = re.compile(r"Traceback \(most recent call last\)|\bERROR\b|Exception:|Error:|\bOutOfMemory")
 VIEWPORT = {"width": 1440, "height": 1000}
@@ -49,6 +49,8 @@ class Server:
     port: int
     log: Path
     memory: str | None = None
+    argv: list[str] | None = None  # another command than the tree's dashboard (the floor page)
+    env: dict[str, str] | None = None  # and what it reads from its environment
     proc: subprocess.Popen | None = None
     started: float = 0.0
 
@@ -59,8 +61,8 @@ class Server:
     def start(self) -> float:
         """Start and wait for /_stcore/health; returns the seconds it took."""
         env = dict(os.environ, NEWSMON_STORE=str(self.store), NEWSMON_DASHBOARD_CACHE=str(self.cache),
-                   PYTHONPATH=str(self.tree))
-        argv = tree_command(self.tree, self.port, env)
+                   PYTHONPATH=str(self.tree), **(self.env or {}))
+        argv = self.argv or tree_command(self.tree, self.port, env)
         if self.memory:
             env["NEWSMON_DASHBOARD_MEMORY"] = self.memory
         self.cache.mkdir(parents=True, exist_ok=True)
@@ -124,6 +126,20 @@ def make_servers(store: Path, work: Path, ports: Ports, cache: Path | None = Non
         servers.append(Server(f"baseline {baseline}", tree, store, baseline_cache or work / "cache-base", ports.next(),
                               work / "baseline.log", memory))
     return servers
+
+
+def floor_server(store: Path, work: Path, ports: Ports, figure: dict) -> Server:
+    """The opening's floor (benchmarks/floor_app.py): `figure` (plotly JSON) alone on a Streamlit page, with the
+    dashboard's server settings and theme (dashboard/serve.py), as a server on its own port."""
+    path = work / "floor-figure.json"
+    path.write_text(json.dumps(figure))
+    port = ports.next()
+    argv = [sys.executable, "-m", "streamlit", "run", str(ROOT / "benchmarks" / "floor_app.py"),
+            "--server.address", "127.0.0.1", "--server.port", str(port)]
+    for key, value in {**SERVER, **THEME}.items():
+        argv += [f"--{key}", value]
+    return Server("floor: the timeline alone", ROOT, store, work / "cache-floor", port, work / "floor.log",
+                  argv=argv, env={"NEWSMON_FLOOR_FIGURE": str(path)})
 
 
 @contextlib.contextmanager

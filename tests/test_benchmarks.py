@@ -128,3 +128,40 @@ def test_the_text_index_build_benchmark_runs_the_child_inside_a_memory_limit(tmp
     assert killed["cgroup"]["reclaims"] > 0 and killed["cgroup"]["peak"] >= 23  # the limit was met, and counted
     assert "no result" in killed["result"]
     assert not Path(ok["cgroup"]["path"]).exists() and not Path(killed["cgroup"]["path"]).exists()  # removed
+
+
+@pytest.mark.slow
+def test_the_opening_s_floor_draws_the_timeline_s_figure_alone_as_the_benchmark_waits_for_it(tmp_path: Path) -> None:
+    """--floor: the figure the benchmark takes from the dashboard's page (FIGURE_JS) is drawn alone by
+    benchmarks/floor_app.py, and the page meets the same "first chart" test as the dashboard's: every point is
+    drawn, and the same traces, values (in plotly's base64 form, as sent) and keys come back from its page."""
+    import json
+    from datetime import date, timedelta
+
+    import numpy as np
+    import plotly.graph_objects as go
+
+    from benchmarks import interaction
+    from benchmarks import interaction_harness as harness
+    from tests.browserkit import CHROMIUM
+
+    pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
+    days = [(date(2026, 1, 5) + timedelta(weeks=i)).isoformat() for i in range(30)]
+    fig = go.Figure()
+    for kind, eid, name, y in (("person", "p1", "Ada <b>Lovelace</b>", np.arange(30) % 7 + 1),
+                               ("topic", "t1", "Tides", np.arange(30, dtype=float) / 3)):
+        fig.add_trace(go.Scatter(x=days, y=y, mode="lines+markers", name=name,
+                                 customdata=[[kind, eid, d] for d in days]))
+    server = harness.floor_server(tmp_path / "store", tmp_path, harness.Ports(None), json.loads(fig.to_json()))
+    with harness.running([server]), harness.browser() as b, harness.new_page(b) as page:
+        assert interaction.open_app(page, server, "", timeout=120_000) > 0  # else it raised: never drawn
+        got = json.loads(page.evaluate(interaction.FIGURE_JS))
+        drawn = page.evaluate("() => document.querySelectorAll('.js-plotly-plot .scatterlayer path.point').length")
+    sent = json.loads(fig.to_json())["data"]
+    assert drawn == 60
+    assert [t["name"] for t in got["data"]] == ["Ada <b>Lovelace</b>", "Tides"]
+    assert [t["y"] for t in got["data"]] == [t["y"] for t in sent] and "bdata" in sent[0]["y"]
+    assert got["data"][1]["customdata"][4] == ["topic", "t1", days[4]]
+    assert server.errors() == 0
