@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
@@ -41,7 +42,43 @@ PRIOR_SIZE = 500.0
 TERM_Z = 1.96
 TERM_MIN_COUNT = 2
 
-_WORD = re.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]", re.UNICODE)
+
+
+def _marks(code_points: Iterable[int]) -> str:
+    """The combining marks (Unicode category M) among `code_points`, as the body of a character class for `re`,
+    which has no \\p{M}."""
+    runs: list[list[int]] = []
+    for c in code_points:
+        if unicodedata.category(chr(c))[0] != "M":
+            continue
+        if runs and runs[-1][1] == c - 1:
+            runs[-1][1] = c
+        else:
+            runs.append([c, c])
+    return "".join(f"\\U{a:08x}" + (f"-\\U{b:08x}" if b > a else "") for a, b in runs)
+
+
+# Python's \w leaves combining marks out, so a vowel sign or a virama cut Hindi, Bengali, Tamil, Gujarati or Thai
+# words into pieces (most fell under the three-letter minimum: such a spike had no term at all), and accents
+# written apart (NFD) cut accented words. A word: a letter, then letters, digits, marks, apostrophes or hyphens,
+# ending in a letter, a digit or a mark. Two patterns, the same words: `re` reads a class holding the marks beyond
+# the BMP (planes 1 and 14 hold them all; tests/dashboard/test_explain.py checks it against the whole range) as a
+# list of ranges, which made the scan of a spike's 4,000 texts 2.9x slower, so that one is used only on a text
+# holding a character beyond the BMP (found by one search, 0.06 s for the 4,000). With the BMP's marks alone the
+# scan takes 1.1x the time it took without marks (docs/benchmarks.md, "Words with their marks").
+MARKS_BMP = _marks(range(0x10000))
+MARKS_ASTRAL = _marks((*range(0x10000, 0x20000), *range(0xE0000, 0xE1000)))
+_WORD = re.compile(rf"[^\W\d_][\w{MARKS_BMP}'’-]*(?:[^\W_]|[{MARKS_BMP}])|[^\W\d_]")
+_ALL_MARKS = MARKS_BMP + MARKS_ASTRAL
+_WORD_ASTRAL = re.compile(rf"[^\W\d_][\w{_ALL_MARKS}'’-]*(?:[^\W_]|[{_ALL_MARKS}])|[^\W\d_]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def words(text: str) -> list[str]:
+    """The words of `text` as written (case kept, nothing left out): `_WORD`'s matches."""
+    return (_WORD_ASTRAL if _ASTRAL.search(text) else _WORD).findall(text)
+
+
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before being below
     between both but by can could did do does doing down during each few for from further had has have having he
@@ -80,8 +117,8 @@ def spikes(series: pd.DataFrame) -> pd.DataFrame:
 def tokens(text: str) -> list[str]:
     """Lower-cased words (no stopwords, no numbers) and the two-word phrases between them."""
     # One pass, no intermediate list: 15% less time over a spike's 4,000 texts (the same tokens).
-    words = [w for w in (x.lower().strip("'’-") for x in _WORD.findall(text or "")) if len(w) > 2 and w not in STOPWORDS]
-    return words + [a + " " + b for a, b in zip(words, words[1:], strict=False)]
+    kept = [w for w in (x.lower().strip("'’-") for x in words(text or "")) if len(w) > 2 and w not in STOPWORDS]
+    return kept + [a + " " + b for a, b in zip(kept, kept[1:], strict=False)]
 
 
 def term_counts(docs: Iterable[str]) -> Counter:

@@ -58,9 +58,12 @@ HELP = (
     '"Quoted words" must appear together, in that order. A * at the end of a word matches any ending: '
     "minist* finds minister and ministry."
 )
-WORD_CLASS = r"\pL\pN"  # RE2 (DuckDB) and Rust regex spell the same Unicode categories alike
-TOKEN_RE = r"[\p{L}\p{N}]+"
-SCHEMA_VERSION = "6"  # bump when the schema or the tokenizer changes: an older index is rebuilt (6: `fetched`)
+# A word: letters, combining marks and digits (RE2 in DuckDB and Rust's regex spell the categories alike). Without
+# the marks (M), a vowel sign or a virama cut Hindi, Bengali, Tamil or Thai words into pieces: "समाचार" matched
+# "समाचारों" and any text holding the same consonants in a row; accents written apart (NFD) cut words too.
+WORD_CLASS = r"\pL\pM\pN"
+TOKEN_RE = r"[\p{L}\p{M}\p{N}]+"
+SCHEMA_VERSION = "7"  # bump when the schema or the tokenizer changes: an older index is rebuilt (7: marks in words)
 KEY_SQL = "CAST(hash({col}) >> 1 AS BIGINT)"
 FIELDS = ("title", "body")  # a term matches in either  # the article key both sides compute (DuckDB's hash)
 

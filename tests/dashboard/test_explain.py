@@ -1,11 +1,18 @@
 """Spike markers and over-represented terms (the documented statistics of dashboard/explain.py)."""
 
+import gzip
+import json
+import re
+import unicodedata
 from collections import Counter
 from datetime import date, timedelta
 
 import pandas as pd
+import pytest
 
 from dashboard import explain
+from dashboard.data import search
+from tests.paths import SHARED_DATA
 
 
 def series(values, gaps=()):
@@ -39,6 +46,59 @@ def test_tokens_drop_stopwords_numbers_and_keep_phrases():
     t = explain.tokens("The Ceasefire talks in Geneva resumed on 3 May; the ceasefire held.")
     assert "ceasefire" in t and "ceasefire talks" in t and "geneva" in t
     assert "the" not in t and "3" not in t and not any(w.isdigit() for w in t)
+
+
+# Sentences with vowel signs, viramas, tone marks or accents written apart (NFD): each word is one token.
+MARKED = [
+    "प्रधानमंत्री हिन्दी समाचार पढ़ते",  # Hindi (Devanagari)
+    "প্রধানমন্ত্রী বাংলা সংবাদপত্র",  # Bengali
+    "முதலமைச்சர் தமிழ் செய்தித்தாள்",  # Tamil
+    "મુખ્યમંત્રી ગુજરાતી સમાચાર",  # Gujarati
+    "ข่าวเช้า วันนี้ นายกรัฐมนตรี",  # Thai (no spaces between its words: each run is one term, as in Chinese)
+    "re\u0301sume\u0301 e\u0301lections",  # French written apart (NFD)
+    "𑄌𑄋𑄴𑄟𑄳𑄦 𑄞𑄌𑄴",  # Chakma: marks beyond the BMP
+]
+
+
+@pytest.mark.parametrize("text", MARKED)
+def test_a_vowel_sign_a_virama_or_an_accent_written_apart_is_part_of_its_word(text):
+    """Python's \\w leaves combining marks out: before, these words came out in pieces, most under three letters
+    (a Hindi, Bengali or Tamil spike had no term at all)."""
+    words = [w.lower() for w in text.split()]
+    assert explain.tokens(text)[:len(words)] == words
+    assert explain.tokens(text)[len(words):] == [a + " " + b for a, b in zip(words, words[1:], strict=False)]
+    assert search._tokens(text) == words  # the text index and its scan cut words the same way
+
+
+def test_the_word_pattern_holds_every_combining_mark_unicode_has():
+    """explain.py scans planes 0, 1 and 14 for marks: this checks that no other plane holds one."""
+    marks = re.compile(f"[{explain.MARKS_BMP}{explain.MARKS_ASTRAL}]")
+    every = [c for c in range(0x110000) if unicodedata.category(chr(c))[0] == "M"]
+    assert len(every) > 2000 and all(marks.fullmatch(chr(c)) for c in every)
+
+
+def test_words_with_marks_on_real_pages_come_out_whole():
+    """Every word of the dev sets' real pages (paragraph text, split at spaces and punctuation) that holds a
+    combining mark and is made of letters and marks only: one word, one token, for the terms and the text index."""
+    import lxml.html
+
+    cases = [(ds, json.loads(line)) for ds in ("extraction-dev", "dates-dev")
+             if (SHARED_DATA / ds / "cases.jsonl").exists()
+             for line in (SHARED_DATA / ds / "cases.jsonl").read_text().splitlines()]
+    if not cases:
+        pytest.skip(f"{SHARED_DATA} holds no dev set")
+    seen, whole, scripts = 0, 0, set()
+    for ds, c in cases:
+        doc = lxml.html.fromstring(gzip.decompress((SHARED_DATA / ds / c["page"]).read_bytes()))
+        for p in doc.iter("p"):
+            for w in re.split(r"[\s.,;:!?\"'()\[\]«»“”‘’—–|/-]+", p.text_content()):
+                cats = {unicodedata.category(ch)[0] for ch in w}
+                if len(w) > 2 and cats == {"L", "M"} and unicodedata.category(w[0])[0] == "L":
+                    seen += 1
+                    scripts.add(unicodedata.name(w[0]).split()[0])
+                    whole += explain.words(w) == [w] and search._tokens(w) == [w.lower()]
+    assert seen > 500 and len(scripts) >= 3, (seen, scripts)
+    assert whole == seen
 
 
 def test_over_represented_finds_the_planted_term():

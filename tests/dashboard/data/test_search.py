@@ -32,8 +32,9 @@ EXTRA = [  # (title, text): accents, case, punctuation, digits, words inside wor
     ("Ceasefire-talks resume", "The cease-fire talks (again) resumed; hostages freed... truce holds. "
                                "Truce talks envoy talks resume\n\ntalks."),
     ("Hostage truce", "A hostage truce was agreed. Hostage-truce talks: day 2. Bob Sample said so."),
-    ("Straße und Maße", "Die STRASSE war voll; Ünïcode Wörter, naïve café, São Paulo 3-2."),
-    ("Numbers", "Version 10.5.3 shipped on 2024-03-05 at 10:05, not 105. 東京 and Москва."),
+    ("Straße und Maße", "Die STRASSE war voll; Ünïcode Wörter, naïve café, São Paulo 3-2. समाचारों"),
+    ("Numbers", "Version 10.5.3 shipped on 2024-03-05 at 10:05, not 105. 東京 and Москва. हिन्दी समाचार, "
+                "தமிழ் செய்தி, re\u0301sume\u0301."),
 ]
 
 QUERIES = [
@@ -47,6 +48,8 @@ QUERIES = [
     # accents and case
     "ÉLECTIONS", "élections", "elections", "l'été", '"été 2024"', "CAFÉ", '"naïve café"', "são", "straße",
     "strasse", "москва", "東京",
+    # words with combining marks (vowel signs, viramas; an accent written apart): whole words too
+    "समाचार", "समाचारों", "हिन्दी", '"हिन्दी समाचार"', "सम", "செய்தி", "தமிழ்", "re\u0301sume\u0301", "sume",
     # punctuation and digits
     "10.5.3", "10", "2024-03", "(again)", "; hostages", "truce.", "cease-fire", "3-2", ":", "***",
     # phrases of three words: the pairs are all there, the phrase only sometimes (the positions decide);
@@ -129,6 +132,9 @@ def test_search_with_the_index_matches_the_scan(tmp_path):
         hits += bool(want[1])
     assert hits >= 30  # the set really exercises matches, not just empty answers
     assert _answers(scan, "elections")[1] == []  # accents count
+    for q in ("समाचार", "समाचारों", "செய்தி", "re\u0301sume\u0301"):  # one article each: a vowel sign or a virama
+        assert len(_answers(scan, q)[1]) == 1 == len(_answers(con, q)[1]), q  # is part of its word, not a break
+    assert _answers(scan, "सम")[1] == [] == _answers(con, "sume")[1]
     assert len(_answers(scan, "ÉLECTIONS")[1]) == 1
     assert _answers(scan, "***")[1] == _answers(scan, "")[1]  # nothing searchable: no filter
     # each pair of "truce talks resume" is in the text, the phrase is not: the index must compare positions
@@ -181,6 +187,8 @@ def test_text_index_follows_added_and_removed_files(tmp_path):
     ('"cease fir*"', (Term(("cease", "fir"), prefix=True),)),
     ("covid-19", (Term(("covid", "19")),)),
     ("ÉTÉ été", (Term(("été",)),)),
+    ("हिन्दी समाचारों", (Term(("हिन्दी",)), Term(("समाचारों",)))),  # vowel signs and viramas inside words
+    ("தமிழ் செய்தி*", (Term(("தமிழ்",)), Term(("செய்தி",), prefix=True))),
     ('"unclosed quote', (Term(("unclosed", "quote")),)),
     ("*** ; --", ()),
     ("", ()),
