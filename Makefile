@@ -4,7 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: help install demo demo-store dashboard test test-fast lint bench bench-extraction bench-dates bench-store-pages bench-mentions bench-dashboard bench-pages bench-text-index bench-ingest bench-stories bench-soak bench-demo bench-first-chart bench-interaction bench-alerts screenshot screenshots clean
+.PHONY: help install demo demo-store dashboard test test-fast lint bench bench-extraction bench-dates bench-store-pages bench-mentions bench-dashboard bench-pages bench-text-index bench-terms bench-ingest bench-stories bench-soak bench-demo bench-first-chart bench-interaction bench-alerts screenshot screenshots clean
 
 help:
 	@echo "make demo      set up .venv, build the demo store through the real ingest, serve the dashboard on :8501"
@@ -76,6 +76,11 @@ BASELINE ?= cf7787c
 
 # The text index's build child: time and peak memory, beside BASELINE. `MEMORY_LIMIT=800` (MB, root) also runs
 # each build inside a memory cgroup of that size and says whether it finished.
+# The words of "why the spike?" and of the text index: their cost over a spike's texts and words with combining
+# marks on real pages, beside the tree before marks were part of words (a43e88a).
+bench-terms: $(STAMP) demo-store
+	$(BIN)/python benchmarks/terms.py --store $(BENCH_STORE)
+
 bench-text-index: $(STAMP) demo-store
 	$(BIN)/python benchmarks/text_index_build.py --store $(BENCH_STORE) --work /tmp/newsmon-bench-text-build \
 		$(if $(BASELINE),--baseline $(BASELINE)) $(if $(MEMORY_LIMIT),--memory-limit $(MEMORY_LIMIT))
