@@ -43,7 +43,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check ingest dashboard tests benchmarks
 
-bench: bench-extraction bench-dates bench-store-pages bench-mentions bench-dashboard bench-first-chart bench-interaction bench-ingest bench-stories bench-demo bench-alerts
+bench: bench-extraction bench-dates bench-store-pages bench-mentions bench-dashboard bench-terms bench-first-chart bench-interaction bench-ingest bench-stories bench-demo bench-alerts
 
 bench-extraction: $(STAMP)
 	$(BIN)/python benchmarks/extraction.py
