@@ -131,7 +131,8 @@ def test_the_text_index_build_benchmark_runs_the_child_inside_a_memory_limit(tmp
 
 
 @pytest.mark.slow
-def test_the_opening_s_floor_draws_the_timeline_s_figure_alone_as_the_benchmark_waits_for_it(tmp_path: Path) -> None:
+def test_the_opening_s_floor_draws_the_timeline_s_figure_alone_as_the_benchmark_waits_for_it(
+        tmp_path: Path, request: pytest.FixtureRequest) -> None:
     """--floor: the figure the benchmark takes from the dashboard's page (FIGURE_JS) is drawn alone by
     benchmarks/floor_app.py, and the page meets the same "first chart" test as the dashboard's: every point is
     drawn, and the same traces, values (in plotly's base64 form, as sent) and keys come back from its page."""
@@ -155,7 +156,8 @@ def test_the_opening_s_floor_draws_the_timeline_s_figure_alone_as_the_benchmark_
         fig.add_trace(go.Scatter(x=days, y=y, mode="lines+markers", name=name,
                                  customdata=[[kind, eid, d] for d in days]))
     server = harness.floor_server(tmp_path / "store", tmp_path, harness.Ports(None), json.loads(fig.to_json()))
-    with harness.running([server]), harness.browser() as b, harness.new_page(b) as page:
+    b = request.getfixturevalue("browser")  # the session's chromium: one Playwright per test process
+    with harness.running([server]), harness.new_page(b) as page:
         assert interaction.open_app(page, server, "", timeout=120_000) > 0  # else it raised: never drawn
         got = json.loads(page.evaluate(interaction.FIGURE_JS))
         drawn = page.evaluate("() => document.querySelectorAll('.js-plotly-plot .scatterlayer path.point').length")
