@@ -43,7 +43,6 @@ TERM_Z = 1.96
 TERM_MIN_COUNT = 2
 
 
-
 def _marks(code_points: Iterable[int]) -> str:
     """The combining marks (Unicode category M) among `code_points`, as the body of a character class for `re`,
     which has no \\p{M}."""
