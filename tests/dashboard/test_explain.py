@@ -1,7 +1,5 @@
 """Spike markers and over-represented terms (the documented statistics of dashboard/explain.py)."""
 
-import gzip
-import json
 import re
 import unicodedata
 from collections import Counter
@@ -79,24 +77,16 @@ def test_the_word_pattern_holds_every_combining_mark_unicode_has():
 
 def test_words_with_marks_on_real_pages_come_out_whole():
     """Every word of the dev sets' real pages (paragraph text, split at spaces and punctuation) that holds a
-    combining mark and is made of letters and marks only: one word, one token, for the terms and the text index."""
-    import lxml.html
+    combining mark and is made of letters and marks only: one word, one token, for the terms and the text index.
+    (The words are gathered as `make bench-terms` gathers them.)"""
+    from benchmarks.terms import marked_words
 
-    cases = [(ds, json.loads(line)) for ds in ("extraction-dev", "dates-dev")
-             if (SHARED_DATA / ds / "cases.jsonl").exists()
-             for line in (SHARED_DATA / ds / "cases.jsonl").read_text().splitlines()]
-    if not cases:
+    found = marked_words()
+    if not found:
         pytest.skip(f"{SHARED_DATA} holds no dev set")
-    seen, whole, scripts = 0, 0, set()
-    for ds, c in cases:
-        doc = lxml.html.fromstring(gzip.decompress((SHARED_DATA / ds / c["page"]).read_bytes()))
-        for p in doc.iter("p"):
-            for w in re.split(r"[\s.,;:!?\"'()\[\]«»“”‘’—–|/-]+", p.text_content()):
-                cats = {unicodedata.category(ch)[0] for ch in w}
-                if len(w) > 2 and cats == {"L", "M"} and unicodedata.category(w[0])[0] == "L":
-                    seen += 1
-                    scripts.add(unicodedata.name(w[0]).split()[0])
-                    whole += explain.words(w) == [w] and search._tokens(w) == [w.lower()]
+    seen = sum(found.values())
+    scripts = {s for s, _ in found}
+    whole = sum(n for (_, w), n in found.items() if explain.words(w) == [w] and search._tokens(w) == [w.lower()])
     assert seen > 500 and len(scripts) >= 3, (seen, scripts)
     assert whole == seen
 
