@@ -29,6 +29,7 @@ import duckdb
 import pandas as pd
 
 from dashboard.data.filters import Filters
+from dashboard.data.search import nfc
 from dashboard.data.selection import PointKey
 from dashboard.ownforms import OwnForms
 
@@ -116,7 +117,8 @@ def spikes(series: pd.DataFrame) -> pd.DataFrame:
 def tokens(text: str) -> list[str]:
     """Lower-cased words (no stopwords, no numbers) and the two-word phrases between them."""
     # One pass, no intermediate list: 15% less time over a spike's 4,000 texts (the same tokens).
-    kept = [w for w in (x.lower().strip("'’-") for x in words(text or "")) if len(w) > 2 and w not in STOPWORDS]
+    # in NFC: an accent written as its own character (NFD) and the accented letter are one word (search.nfc)
+    kept = [w for w in (x.lower().strip("'’-") for x in words(nfc(text or ""))) if len(w) > 2 and w not in STOPWORDS]
     return kept + [a + " " + b for a, b in zip(kept, kept[1:], strict=False)]
 
 

@@ -6,16 +6,19 @@ A search is a list of terms, all of which must match (AND):
     "two words"    a phrase: the words one after the other (any spaces or punctuation between them)
     word*          a word starting with "word":  minist*  matches minister, ministers, ministry
 
-A word is a run of letters and digits (Unicode categories L and N); everything else separates words, so
-"covid-19" is the phrase "covid 19". Case is ignored, accents are not (Zürich is not zurich). A term matches
-the title or the cleaned text (a phrase lies within one of them). A search with no letters or digits is no filter.
+A word is a run of letters, combining marks and digits (Unicode categories L, M and N: a vowel sign or a
+virama is part of its word); everything else separates words, so "covid-19" is the phrase "covid 19". Case is
+ignored, accents are not (Zürich is not zurich), and an accent is the same however the page wrote it: as one
+character (NFC, what keyboards give) or as its letter followed by a combining mark (NFD, as macOS writes), so
+"résumé" finds both. A term matches the title or the cleaned text (a phrase lies within one of them). A search
+with no letters or digits is no filter.
 
 Two ways to answer it, which give the same articles (tests/dashboard/data/test_search.py checks this on real pages):
 
 - the **scan** (`scan_condition`): SQL over `articles_raw` (regular expressions on the lower-cased title and
   text). Always right, always current; about 20 s at a million real-length articles.
 - the **index** (`TextIndex`): a tantivy index in the dashboard's cache directory, beside the DuckDB index,
-  tokenized the same way (regex `[\\p{L}\\p{N}]+`, then lower case). The pairs of adjacent words of the
+  tokenized the same way (regex `[\\p{L}\\p{M}\\p{N}]+`, then lower case), of the texts in NFC (`nfc`). The pairs of adjacent words of the
   title and of the text are terms too (`pairs`, as Elasticsearch's `index_phrases` does): a two-word phrase
   is then one term, not two long posting lists intersected and their positions compared, in two fields (a
   name in quotes in 58% of a million articles: ~70 ms as a phrase; see docs/dashboard.md); longer phrases
@@ -29,7 +32,8 @@ Two ways to answer it, which give the same articles (tests/dashboard/data/test_s
   (`dashboard/data/search_build.py`: a thread of the server held its GIL and slowed the first page); until that
   finishes, `ready` returns None and the queries use the scan, so a query never waits on a build.
 
-Known differences between the two, none seen on the real pages: lower-casing is Rust's in the index and
+Known differences between the two, none seen on the real pages: a word written half composed, half
+decomposed (the scan looks for the word's NFC and NFD forms, the index reads every text in NFC); lower-casing is Rust's in the index and
 DuckDB's in the scan (they differ for a few letters such as Turkish İ); tantivy drops words longer than
 65,530 bytes (and pairs of words longer than that together); two article ids with the same 63-bit hash would
 both match (odds ~1e-7 at a million articles).
@@ -43,8 +47,10 @@ import logging
 import re
 import shutil
 import threading
+import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 
@@ -63,7 +69,8 @@ HELP = (
 # "समाचारों" and any text holding the same consonants in a row; accents written apart (NFD) cut words too.
 WORD_CLASS = r"\pL\pM\pN"
 TOKEN_RE = r"[\p{L}\p{M}\p{N}]+"
-SCHEMA_VERSION = "7"  # bump when the schema or the tokenizer changes: an older index is rebuilt (7: marks in words)
+SCHEMA_VERSION = "8"  # bump when the schema or the tokenizer changes: an older index is rebuilt (7: marks in words;
+# 8: texts in NFC)
 KEY_SQL = "CAST(hash({col}) >> 1 AS BIGINT)"
 FIELDS = ("title", "body")  # a term matches in either  # the article key both sides compute (DuckDB's hash)
 
@@ -79,11 +86,18 @@ class Term:
 _TERM = re.compile(r'"([^"]*)"?|(\S+)')
 
 
+def nfc(text: str) -> str:
+    """`text` in Unicode's composed form (NFC): a letter followed by a combining accent (NFD, as macOS writes
+    text) becomes the one accented character a keyboard types, so both spellings are one word. Text that is
+    already NFC (nearly every page) is returned as it is, after a quick check."""
+    return text if text.isascii() or unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
 def parse(text: str) -> tuple[Term, ...]:
     """The terms of a search box text, in order, duplicates removed; () when nothing searchable is left."""
     terms: list[Term] = []
     for quoted, bare in _TERM.findall(text or ""):
-        words = tuple(_tokens(quoted or bare))
+        words = tuple(_tokens(nfc(quoted or bare)))
         term = Term(words, prefix=(quoted or bare).endswith("*"))
         if words and term not in terms:
             terms.append(term)
@@ -131,15 +145,43 @@ def scan_condition(terms: tuple[Term, ...], params: dict, alias: str = "t") -> s
     conds = []
     for i, t in enumerate(terms):
         gap = f"[^{WORD_CLASS}]+"
-        pattern = f"(^|[^{WORD_CLASS}])" + gap.join(map(re.escape, t.words))
+        pattern = f"(^|[^{WORD_CLASS}])" + gap.join(map(_either_form, t.words))
+        # a whole word ends before a non-word character; a prefix anywhere but before a mark that NFC joins to
+        # its last letter ("cafe*" is not the start of "café", whichever way it is written)
         if not t.prefix:
             pattern += f"([^{WORD_CLASS}]|$)"
-        params[f"sre{i}"], params[f"slit{i}"] = pattern, max(t.words, key=len)
-        # the plain substring test is a cheap pre-filter: every match contains the term's longest word
-        one = [f"(contains(lower({alias}.{c}), $slit{i}) AND regexp_matches(lower({alias}.{c}), $sre{i}))"
-               for c in ("title", "text")]
+        elif joining := _joining_marks(t.words[-1][-1]):
+            pattern += f"([^{joining}]|$)"
+        params[f"sre{i}"] = pattern
+        # the plain substring test is a cheap pre-filter: every match contains the term's longest word, in NFC
+        # or in NFD (the texts are searched as the pages wrote them: normalising every text took 10x the scan)
+        longest = max(t.words, key=len)
+        lits = []
+        for j, form in enumerate(dict.fromkeys((longest, unicodedata.normalize("NFD", longest)))):
+            params[f"slit{i}_{j}"] = form
+            lits.append(f"contains(lower({alias}.{{c}}), $slit{i}_{j})")
+        pre = " OR ".join(lits)
+        one = [f"(({pre.format(c=c)}) AND regexp_matches(lower({alias}.{c}), $sre{i}))" for c in ("title", "text")]
         conds.append("(" + " OR ".join(one) + ")")
     return " AND ".join(conds) or "true"
+
+
+@lru_cache(maxsize=1024)
+def _joining_marks(letter: str) -> str:
+    """The combining marks that NFC joins to `letter` (e + U+0301 is é), as the body of an RE2 character class."""
+    global _MARKS
+    if _MARKS is None:
+        _MARKS = [chr(c) for c in range(0x110000) if unicodedata.category(chr(c))[0] == "M"]
+    return "".join(f"\\x{{{ord(m):X}}}" for m in _MARKS if len(unicodedata.normalize("NFC", letter + m)) == 1)
+
+
+_MARKS: list[str] | None = None
+
+
+def _either_form(word: str) -> str:
+    """A regular expression for `word` (NFC) written composed or decomposed (NFD)."""
+    nfd = unicodedata.normalize("NFD", word)
+    return re.escape(word) if nfd == word else f"(?:{re.escape(word)}|{re.escape(nfd)})"
 
 
 def _rust_escape(word: str) -> str:

@@ -62,10 +62,22 @@ MARKED = [
 def test_a_vowel_sign_a_virama_or_an_accent_written_apart_is_part_of_its_word(text):
     """Python's \\w leaves combining marks out: before, these words came out in pieces, most under three letters
     (a Hindi, Bengali or Tamil spike had no term at all)."""
-    words = [w.lower() for w in text.split()]
+    words = [unicodedata.normalize("NFC", w).lower() for w in text.split()]
     assert explain.tokens(text)[:len(words)] == words
     assert explain.tokens(text)[len(words):] == [a + " " + b for a, b in zip(words, words[1:], strict=False)]
-    assert search._tokens(text) == words  # the text index and its scan cut words the same way
+    assert search._tokens(search.nfc(text)) == words  # the text index and its scan cut words the same way
+    assert search._tokens(text) == [w.lower() for w in text.split()]  # whole, in the form written, too
+
+
+def test_a_word_written_composed_or_decomposed_is_one_term():
+    """"résumé" typed (NFC) and written as letters followed by combining accents (NFD, as macOS writes text) are
+    one word: before, they were two terms, each with half the count."""
+    nfd = "Le re\u0301sume\u0301 du cafe\u0301 de Zu\u0308rich."
+    nfc = unicodedata.normalize("NFC", nfd)
+    assert nfc != nfd and search.nfc(nfd) == nfc and search.nfc(nfc) is nfc
+    counts = explain.term_counts([nfd, nfc, nfc.upper()])
+    assert counts["résumé"] == counts["café"] == counts["zürich"] == 3
+    assert counts["résumé café"] == 3 and not any(unicodedata.normalize("NFC", t) != t for t in counts)
 
 
 def test_the_word_pattern_holds_every_combining_mark_unicode_has():

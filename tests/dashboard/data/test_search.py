@@ -34,7 +34,7 @@ EXTRA = [  # (title, text): accents, case, punctuation, digits, words inside wor
     ("Hostage truce", "A hostage truce was agreed. Hostage-truce talks: day 2. Bob Sample said so."),
     ("Straße und Maße", "Die STRASSE war voll; Ünïcode Wörter, naïve café, São Paulo 3-2. समाचारों"),
     ("Numbers", "Version 10.5.3 shipped on 2024-03-05 at 10:05, not 105. 東京 and Москва. हिन्दी समाचार, "
-                "தமிழ் செய்தி, re\u0301sume\u0301."),
+                "தமிழ் செய்தி, re\u0301sume\u0301, cafe\u0301 noir."),
 ]
 
 QUERIES = [
@@ -50,6 +50,10 @@ QUERIES = [
     "strasse", "москва", "東京",
     # words with combining marks (vowel signs, viramas; an accent written apart): whole words too
     "समाचार", "समाचारों", "हिन्दी", '"हिन्दी समाचार"', "सम", "செய்தி", "தமிழ்", "re\u0301sume\u0301", "sume",
+    "सम*", "समा*",
+    # an accent typed (NFC) or written apart (NFD, as macOS writes): the same word, either way round
+    "résumé", "RÉSUMÉ", "rés*", "re\u0301s*", "cafe\u0301", "café", '"cafe\u0301 noir"', '"naïve cafe\u0301"', "caf*",
+    "cafe*", "cafe", "resume",
     # punctuation and digits
     "10.5.3", "10", "2024-03", "(again)", "; hostages", "truce.", "cease-fire", "3-2", ":", "***",
     # phrases of three words: the pairs are all there, the phrase only sometimes (the positions decide);
@@ -135,6 +139,13 @@ def test_search_with_the_index_matches_the_scan(tmp_path):
     for q in ("समाचार", "समाचारों", "செய்தி", "re\u0301sume\u0301"):  # one article each: a vowel sign or a virama
         assert len(_answers(scan, q)[1]) == 1 == len(_answers(con, q)[1]), q  # is part of its word, not a break
     assert _answers(scan, "सम")[1] == [] == _answers(con, "sume")[1]
+    assert len(_answers(scan, "सम*")[1]) == 2  # a vowel sign after a prefix ends nothing
+    # "café" typed, in one article; "cafe\u0301" written apart, in another: each spelling finds both
+    for q in ("café", "cafe\u0301", "caf*", "résumé", "re\u0301sume\u0301", "rés*"):
+        want = 1 + q.startswith("caf")
+        assert len(_answers(scan, q)[1]) == want == len(_answers(con, q)[1]), q
+    for q in ("cafe*", "cafe"):  # a prefix or a word that stops before an accent is another word
+        assert _answers(scan, q)[1] == [] == _answers(con, q)[1], q
     assert len(_answers(scan, "ÉLECTIONS")[1]) == 1
     assert _answers(scan, "***")[1] == _answers(scan, "")[1]  # nothing searchable: no filter
     # each pair of "truce talks resume" is in the text, the phrase is not: the index must compare positions
@@ -188,6 +199,7 @@ def test_text_index_follows_added_and_removed_files(tmp_path):
     ("covid-19", (Term(("covid", "19")),)),
     ("ÉTÉ été", (Term(("été",)),)),
     ("हिन्दी समाचारों", (Term(("हिन्दी",)), Term(("समाचारों",)))),  # vowel signs and viramas inside words
+    ("Re\u0301sume\u0301 cafe\u0301*", (Term(("résumé",)), Term(("café",), prefix=True))),  # read in NFC
     ("தமிழ் செய்தி*", (Term(("தமிழ்",)), Term(("செய்தி",), prefix=True))),
     ('"unclosed quote', (Term(("unclosed", "quote")),)),
     ("*** ; --", ()),
