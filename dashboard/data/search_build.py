@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from dashboard.data import duck, search
+from dashboard.data import duck, pageout, search
 
 NICE = 10  # below the server and the browser: the build may wait, the page should not
 # glibc gives each thread that allocates its own arena (up to 8 per core): tantivy's indexing and merging
@@ -165,6 +165,7 @@ def _document(batch: str, key: str, aid: str, title: str, text: str, ts: int | N
     """One article's tantivy document (a row of `_batch_sql`)."""
     import tantivy
 
+    title, text = (search.nfc(t) if t else t for t in (title, text))  # as the query is read (`search.parse`)
     doc = {"key": key, "batch": batch, "title": title, "body": text, "pairs": search.pairs_text(title, text),
            "lang": "=" + lang, "first": int(story is None or story == aid), "fetched": int(fetched)}
     if ts is not None:
@@ -258,7 +259,9 @@ def main() -> int:
     t = time.perf_counter()
     ti = search.TextIndex(Path(job["dir"]))
     try:
-        ti.sync([Path(p) for p in job["files"]], {k: Path(v) for k, v in job["mentions"].items()})
+        # the segments tantivy maps to merge: their pages read are handed back as it goes (dashboard/data/pageout.py)
+        with pageout.PageOut(ti.directory):
+            ti.sync([Path(p) for p in job["files"]], {k: Path(v) for k, v in job["mentions"].items()})
     except Exception as exc:  # noqa: BLE001 - reported to the server, which scans instead
         print(json.dumps({"error": f"{type(exc).__name__}: {exc}"}), flush=True)
         return 1
