@@ -34,6 +34,7 @@ import sys
 import tarfile
 import tempfile
 import time
+import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -285,6 +286,17 @@ def quality_tables(split: str = "all", show: bool = False, commit: str = BASELIN
             if show and label == "newsmon (this tree)":
                 print("\n".join(f"    {m}" for m in r["misses"]))
     print("\n(targets: precision >= 0.98, recall >= 0.97, count error <= 0.3 per article)")
+    # The same pages with every accent written apart (NFD, as macOS writes text; Hangul as jamo): the same names.
+    nfd = [{**p, "title": unicodedata.normalize("NFD", p["title"] or ""),
+            "text": unicodedata.normalize("NFD", p["text"] or "")} for p in n[splits[-1]]]
+    changed_pages = sum((p["title"], p["text"]) != (q["title"] or "", q["text"] or "")
+                        for p, q in zip(nfd, n[splits[-1]], strict=True))
+    print(f"\n## The same pages written in NFD ({splits[-1]}: {len(nfd)} pages, {changed_pages} of them changed by it)\n")
+    print("| matcher | precision | recall | count error / article | articles |")
+    print("|---|---:|---:|---:|---:|")
+    for label, find, named in finders[1:3]:
+        r = score(nfd, find, named)
+        print(f"| {label} | {r['precision']:.3f} | {r['recall']:.3f} | {r['count_error']:.2f} | {r['articles']} |")
 
 
 def main() -> None:

@@ -91,8 +91,9 @@ def fold_text(text: str) -> str:
 
 
 def fold_form(form: str) -> str:
-    """Fold a watchlist form (alias, phrase, cue) the same way, without leading or trailing spaces."""
-    return fold_text(form).strip(SPACE)
+    """Fold a watchlist form (alias, phrase, cue) the same way, without leading or trailing spaces; read in NFC, as
+    the texts are (compose.py), however it was typed."""
+    return fold_text(unicodedata.normalize("NFC", form)).strip(SPACE)
 
 
 def is_unspaced(form: str) -> bool:

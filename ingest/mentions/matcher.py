@@ -1,7 +1,8 @@
 """The matcher: finds watchlist people and topics in a title and a body, with the evidence for each mention.
 
 One Aho-Corasick pass per field finds every alias, short form, exclusion and topic phrase at once (pyahocorasick).
-The text is folded first (ingest/mentions/fold.py: case, diacritics, punctuation → space, same length), and every pattern is
+The text is read in NFC (ingest/mentions/compose.py: an accent written apart is the accented letter; spans are
+recorded on the text as written), then folded (ingest/mentions/fold.py: case, diacritics, punctuation → space, same length), and every pattern is
 stored with a space on each side, so a hit is a whole word by construction: "Putin's", "pro-Putin", "Putin-Xi" match,
 "Rasputin" does not. Then, in order:
 
@@ -31,11 +32,12 @@ default watchlist), so it can be sent to worker processes.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import ahocorasick
 
 from ingest.mentions.aliases import check_aliases, is_acronym
+from ingest.mentions.compose import compose
 from ingest.mentions.context import Anchor, in_address
 from ingest.mentions.derive import derive, name_data
 from ingest.mentions.fold import (
@@ -216,7 +218,20 @@ class Matcher:
         `language` (ISO 639-1, as extraction detects it) decides whether a bare family name is an everyday word
         there; without it the most frequent of English, German, French and Spanish is assumed.
         """
-        texts = (title or "", body or "")
+        written = (title or "", body or "")
+        composed = (compose(written[0]), compose(written[1]))
+        if composed[0].starts is None and composed[1].starts is None:
+            return self._find(written, language)
+        # a text in NFD ("Erdog\u0306an", Hangul as jamo): matched in NFC, recorded on the text as written
+        out = []
+        for m in self._find((composed[0].text, composed[1].text), language):
+            c, w = composed[m.field == "body"], written[m.field == "body"]
+            start, end = c.original(m.start, m.end)
+            out.append(replace(m, start=start, end=end, matched=w[start:end]))
+        return out
+
+    def _find(self, texts: tuple[str, str], language: str | None) -> list[Mention]:
+        """`find` on texts in NFC."""
         folded = (fold_text(texts[0]), fold_text(texts[1]))
         people: list[_Hit] = []
         shorts: list[_Hit] = []

@@ -63,3 +63,32 @@ def test_the_baseline_and_a_naive_match_do_worse(pages):
     floors = {k: v for k, v in json.loads(FLOORS.read_text(encoding="utf-8"))["real_pages"].items() if k != "about"}
     assert naive["recall"] < min(f["recall"] for f in floors.values())
     assert naive["count_error"] > max(f["count_error"] for f in floors.values())
+
+
+def test_a_page_written_with_its_accents_apart_gets_the_same_mentions(pages):
+    """Each real page written in NFD (an accent as its own character after the letter, a Hangul syllable as its
+    jamo, as macOS writes text): the same mentions as the page in NFC, each span the NFD text's own slice.
+    Before, "Erdog\u0306an" never met the watchlist's "Erdoğan" and the page lost its mention."""
+    import unicodedata
+
+    from benchmarks.mentions_real import PLAIN
+    from ingest.mentions.matcher import Matcher
+    from ingest.mentions.watchlist import load_watchlist
+
+    matcher = Matcher(load_watchlist(PLAIN))
+    nfc = unicodedata.normalize
+    differ = names_apart = 0
+    for p in pages:
+        title, text = nfc("NFC", p["title"] or ""), nfc("NFC", p["text"] or "")
+        d_title, d_text = nfc("NFD", title), nfc("NFD", text)
+        if (d_title, d_text) == (title, text):
+            continue
+        differ += 1
+        want = matcher.find(title, text)
+        got = matcher.find(d_title, d_text)
+        assert [(m.entity_id, m.field, m.rule) for m in got] == [(m.entity_id, m.field, m.rule) for m in want], p["page"]
+        for g, w in zip(got, want, strict=True):
+            written = d_title if g.field == "title" else d_text
+            assert g.matched == written[g.start:g.end] and nfc("NFC", g.matched) == w.matched, p["page"]
+        names_apart += sum(m.matched != nfc("NFD", m.matched) for m in want)
+    assert differ >= 100 and names_apart >= 5, (differ, names_apart)  # the set has accented pages and names
