@@ -9,7 +9,7 @@ same explanation and list again.
 
 import streamlit as st
 
-from dashboard import cache, charts, explain, lists, views
+from dashboard import afterchart, cache, charts, explain, lists, views
 from dashboard.data.selection import (
     decode_points,
     decode_sources,
@@ -94,12 +94,8 @@ def headline(f) -> None:
         st.caption(f"Period: {first:%d %B %Y} to {last:%d %B %Y} (UTC).")
 
 
-if ctx is not None and not views.no_data(ctx):
-    f = ctx.filters
-    figures = st.container()  # the headline figures, counted after the timeline is drawn (two counts at 1M)
-    timeline()
-    with figures:
-        headline(f)
+def lower(f) -> None:
+    """Annotations, top sources and top terms: below the timeline."""
     views.annotations_section(ctx)
     left, right = st.columns(2)
     bar_list = st.container()  # Top sources writes the list of its clicked bar here, at the page's width
@@ -117,3 +113,16 @@ if ctx is not None and not views.no_data(ctx):
             st.dataframe(terms, hide_index=True, width="stretch")
             views.table_exports(terms, views.make_manifest(ctx, "top co-occurring terms", len(terms)),
                                 "newsmon-top-terms", "top-terms")
+
+
+if ctx is not None and not views.no_data(ctx):
+    f = ctx.filters
+    figures = st.container()  # the headline figures, counted after the timeline is drawn (two counts at 1M)
+    timeline()
+    with figures:
+        headline(f)
+    if "src" in st.query_params:  # a link to a source's list: that list is what the visitor came for
+        lower(f)
+    else:  # on opening, drawn once the timeline is (dashboard/afterchart.py): the first chart comes ~0.7 s sooner
+        afterchart.deferred("overview", lambda: lower(f), "Top sources and co-occurring terms come once the "
+                            "timeline is drawn.")

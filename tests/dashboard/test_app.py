@@ -215,3 +215,20 @@ def test_articles_dated_by_their_fetch_are_counted_in_the_sidebar_and_the_choice
     want = sum(1 for a in (tiny_store.articles if param else tiny_store.charted)
                if any(m.entity_id == "alice-example" for m in a.mentions))
     assert shown == f"{want:,}"
+
+
+def test_the_overview_sends_its_top_sources_and_terms_after_the_timeline_on_opening(monkeypatch, tiny_store):
+    """dashboard/afterchart.py: the first run shows a caption where they go (the browser sends a trigger once the
+    timeline is drawn, tested in tests/dashboard/test_browser_afterchart.py); every later run draws them."""
+    params = {"people": "alice-example,bob-sample"}
+    at = run(monkeypatch, tiny_store.root, params=params, watchlist=tiny_store.watchlist)
+    assert not at.exception, at.exception
+    assert len(_figures(at)) == 1  # the timeline alone
+    assert not [h for h in at.subheader if h.value == "Top co-occurring terms"]
+    assert any("come once the timeline is drawn" in c.value for c in at.caption)
+    at.run()  # any later run: a filter changed, a click
+    assert not at.exception, at.exception
+    assert [h.value for h in at.subheader if h.value in ("Top sources", "Top co-occurring terms")] == [
+        "Top sources", "Top co-occurring terms"]
+    assert len(_figures(at)) == 2 and any(c.value.startswith("In the newest") for c in at.caption)  # the terms'
+    assert not any("come once the timeline is drawn" in c.value for c in at.caption)
