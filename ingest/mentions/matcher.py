@@ -2,9 +2,9 @@
 
 One Aho-Corasick pass per field finds every alias, short form, exclusion and topic phrase at once (pyahocorasick).
 The text is read in NFC (ingest/mentions/compose.py: an accent written apart is the accented letter; spans are
-recorded on the text as written), then folded (ingest/mentions/fold.py: case, diacritics, punctuation → space, same length), and every pattern is
-stored with a space on each side, so a hit is a whole word by construction: "Putin's", "pro-Putin", "Putin-Xi" match,
-"Rasputin" does not. Then, in order:
+recorded on the text as written), then folded (ingest/mentions/fold.py: case, diacritics, punctuation → space,
+same length), and every pattern is stored with a space on each side, so a hit is a whole word by construction:
+"Putin's", "pro-Putin", "Putin-Xi" match, "Rasputin" does not. Then, in order:
 
 1. People: overlapping hits are resolved leftmost-longest, so "Trump Tower" (an exclusion) beats "Trump" and
    "Abbas Araghchi" (another person) beats the short form "Abbas". An alias counts (rule ``alias``), except an
