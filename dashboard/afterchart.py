@@ -20,7 +20,8 @@ from collections.abc import Callable
 
 import streamlit as st
 
-FALLBACK_S = 6.0  # draw the part anyway this long after the component mounts (a page whose chart never draws)
+FALLBACK_S = 15.0  # draw the part anyway this long after the component mounts (a chart that never draws;
+# long enough for a loaded machine, where the chart itself can take several seconds)
 NAME = "newsmon_after_first_chart"
 _JS = """export default function (component) {
   const { setTriggerValue } = component;

@@ -91,11 +91,16 @@ def table_exports(table, m: dict, name: str, key: str, cols=None) -> None:
                             "application/vnd.apache.parquet", key=f"{key}-parquet", **opts)
 
 
+def charted(series: pd.DataFrame) -> bool:
+    """Whether `timeline_section` draws a chart for `series`: not when no article in it counts."""
+    return bool(series["count"].fillna(0).sum())
+
+
 def timeline_section(ctx: Context, key: str, spikes: bool = False) -> tuple[pd.DataFrame, list[PointKey]]:
     """The clickable timeline (with its spike markers if `spikes`) and its exports; returns the series and the
     selected points."""
     series = timeline_series(ctx)
-    if series["count"].fillna(0).sum() == 0:
+    if not charted(series):
         st.info("No article in this period mentions the selected people or topics (with these filters).")
         return series, []
     fig = timeline_figure(ctx, spikes)

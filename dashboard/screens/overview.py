@@ -24,8 +24,9 @@ st.title("Overview")
 
 
 @st.fragment
-def timeline() -> None:
-    """The timeline, why its selected points stand out, and their articles: a click reruns this part only."""
+def timeline() -> bool:
+    """The timeline, why its selected points stand out, and their articles: a click reruns this part only.
+    Whether a chart was drawn (none when no article in the period mentions the selection)."""
     f = ctx.filters
     url = UrlSelection("overview", "sel", encode_points, decode_points, clears=("src",))
     series, clicked = views.timeline_section(ctx, key=url.chart_key("overview-timeline"), spikes=True)
@@ -46,6 +47,7 @@ def timeline() -> None:
                        f"{explain.SPIKE_WINDOW} {f.bucket}s by more than {explain.SPIKE_Z:g} standard deviations). "
                        "Click one to see why.")
         st.caption("Click a point of the timeline, or a bar of Top sources, to list the articles behind it here.")
+    return views.charted(series)
 
 
 @st.fragment
@@ -118,10 +120,10 @@ def lower(f) -> None:
 if ctx is not None and not views.no_data(ctx):
     f = ctx.filters
     figures = st.container()  # the headline figures, counted after the timeline is drawn (two counts at 1M)
-    timeline()
+    charted = timeline()
     with figures:
         headline(f)
-    if "src" in st.query_params:  # a link to a source's list: that list is what the visitor came for
+    if "src" in st.query_params or not charted:  # a link to a source's list is what the visitor came for
         lower(f)
     else:  # on opening, drawn once the timeline is (dashboard/afterchart.py): the first chart comes ~0.7 s sooner
         afterchart.deferred("overview", lambda: lower(f), "Top sources and co-occurring terms come once the "

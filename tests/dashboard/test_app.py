@@ -232,3 +232,14 @@ def test_the_overview_sends_its_top_sources_and_terms_after_the_timeline_on_open
         "Top sources", "Top co-occurring terms"]
     assert len(_figures(at)) == 2 and any(c.value.startswith("In the newest") for c in at.caption)  # the terms'
     assert not any("come once the timeline is drawn" in c.value for c in at.caption)
+
+
+def test_an_overview_with_no_timeline_draws_the_rest_at_once(monkeypatch, tiny_store):
+    """No article in the period mentions the selection: no chart will ever draw, so nothing waits for one."""
+    params = {"people": "alice-example", "start": "2019-01-01", "end": "2019-01-31"}
+    at = run(monkeypatch, tiny_store.root, params=params, watchlist=tiny_store.watchlist)
+    assert not at.exception, at.exception
+    assert any("No article in this period mentions" in i.value for i in at.info)
+    assert not _figures(at)
+    assert "Top co-occurring terms" in [h.value for h in at.subheader]
+    assert not any("come once the timeline is drawn" in c.value for c in at.caption)
