@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from dashboard.data import index, search
+from dashboard.data import index, scan, search
 from dashboard.data.buckets import bucket_end, bucket_range, bucket_start  # noqa: F401 - also imported from here
 from dashboard.data.filters import BUCKETS, SORTS, Filters
 from dashboard.data.querylog import query
@@ -77,7 +77,7 @@ def _base(
         conds.append(f"{alias}.key IN (SELECT key FROM search_hits)")
     elif terms := search.parse(f.search):  # the exact scan of the text
         idcol = f"{alias}.{'id' if alias == 'a' else 'article_id'}"
-        conds.append(f"{idcol} IN (SELECT t.id FROM articles_raw t WHERE {search.scan_condition(terms, params)})")
+        conds.append(f"{idcol} IN (SELECT t.id FROM articles_raw t WHERE {scan.condition(terms, params)})")
     return conds
 
 

@@ -15,7 +15,7 @@ with no letters or digits is no filter.
 
 Two ways to answer it, which give the same articles (tests/dashboard/data/test_search.py checks this on real pages):
 
-- the **scan** (`scan_condition`): SQL over `articles_raw` (regular expressions on the lower-cased title and
+- the **scan** (`dashboard/data/scan.py`): SQL over `articles_raw` (regular expressions on the lower-cased title and
   text). Always right, always current; about 20 s at a million real-length articles.
 - the **index** (`TextIndex`): a tantivy index in the dashboard's cache directory, beside the DuckDB index,
   tokenized the same way (regex `[\\p{L}\\p{M}\\p{N}]+`, then lower case), of the texts in NFC (`nfc`). The pairs of
@@ -50,7 +50,6 @@ import threading
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 
@@ -138,51 +137,6 @@ def pairs_text(*texts: str) -> str:
 def _tokens(text: str) -> list[str]:
     """The index's own words of a text: the query is cut exactly as the articles were."""
     return list(_analyzer().analyze(text))
-
-
-def scan_condition(terms: tuple[Term, ...], params: dict, alias: str = "t") -> str:
-    """SQL true for a row of `articles_raw` (as `alias`) exactly when every term matches its title or text."""
-    conds = []
-    for i, t in enumerate(terms):
-        gap = f"[^{WORD_CLASS}]+"
-        pattern = f"(^|[^{WORD_CLASS}])" + gap.join(map(_either_form, t.words))
-        # a whole word ends before a non-word character; a prefix anywhere but before a mark that NFC joins to
-        # its last letter ("cafe*" is not the start of "café", whichever way it is written)
-        if not t.prefix:
-            pattern += f"([^{WORD_CLASS}]|$)"
-        elif joining := _joining_marks(t.words[-1][-1]):
-            pattern += f"([^{joining}]|$)"
-        params[f"sre{i}"] = pattern
-        # the plain substring test is a cheap pre-filter: every match contains the term's longest word, in NFC
-        # or in NFD (the texts are searched as the pages wrote them: normalising every text took 10x the scan)
-        longest = max(t.words, key=len)
-        lits = []
-        for j, form in enumerate(dict.fromkeys((longest, unicodedata.normalize("NFD", longest)))):
-            params[f"slit{i}_{j}"] = form
-            lits.append(f"contains(lower({alias}.{{c}}), $slit{i}_{j})")
-        pre = " OR ".join(lits)
-        one = [f"(({pre.format(c=c)}) AND regexp_matches(lower({alias}.{c}), $sre{i}))" for c in ("title", "text")]
-        conds.append("(" + " OR ".join(one) + ")")
-    return " AND ".join(conds) or "true"
-
-
-@lru_cache(maxsize=1024)
-def _joining_marks(letter: str) -> str:
-    """The combining marks that NFC joins to `letter` (e + U+0301 is é), as the body of an RE2 character class."""
-    global _MARKS
-    if _MARKS is None:
-        planes = (*range(0x20000), *range(0xE0000, 0xE1000))  # every mark is in planes 0, 1 and 14 (test_explain)
-        _MARKS = [chr(c) for c in planes if unicodedata.category(chr(c))[0] == "M"]
-    return "".join(f"\\x{{{ord(m):X}}}" for m in _MARKS if len(unicodedata.normalize("NFC", letter + m)) == 1)
-
-
-_MARKS: list[str] | None = None
-
-
-def _either_form(word: str) -> str:
-    """A regular expression for `word` (NFC) written composed or decomposed (NFD)."""
-    nfd = unicodedata.normalize("NFD", word)
-    return re.escape(word) if nfd == word else f"(?:{re.escape(word)}|{re.escape(nfd)})"
 
 
 def _rust_escape(word: str) -> str:

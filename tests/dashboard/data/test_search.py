@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from dashboard.data import dispatch, queries, search
+from dashboard.data import scan as exact_scan
 from dashboard.data.filters import Filters
 from dashboard.data.search import Term
 from dashboard.data.selection import PairKey, PointKey
@@ -254,7 +255,7 @@ def test_index_and_scan_agree_on_real_pages(tmp_path):
             continue
         params: dict = {}
         want = {r[0] for r in con.execute(f"SELECT {search.KEY_SQL.format(col='t.id')} FROM articles_raw t"
-                                          f" WHERE {search.scan_condition(terms, params)}", params).fetchall()}
+                                          f" WHERE {exact_scan.condition(terms, params)}", params).fetchall()}
         assert set(ti.keys(terms).tolist()) == want, q
 
 
@@ -374,7 +375,7 @@ def test_after_a_recount_a_search_takes_the_previous_index_keys_never_its_counts
     for q, old in zip(SEARCHES, before, strict=True):
         want = _all_answers(scan, f.with_(search=q))
         with monkeypatch.context() as m:
-            m.setattr(search, "scan_condition", no_scan)
+            m.setattr(exact_scan, "condition", no_scan)
             got = _all_answers(con, f.with_(search=q))
         _same(got, want, q)
         changed += any(not (x.equals(y) if isinstance(x, pd.DataFrame) else x == y)
@@ -387,7 +388,7 @@ def test_after_a_recount_a_search_takes_the_previous_index_keys_never_its_counts
     con = queries.connect(tiny.root, index_path=index)
     assert "full scan" in dispatch.status_line(con, "talks")
     with monkeypatch.context() as m:
-        m.setattr(search, "scan_condition", no_scan)
+        m.setattr(exact_scan, "condition", no_scan)
         with pytest.raises(AssertionError, match="scanned"):
             queries.timeline_counts(con, f.with_(search="talks"))
     got, want = (queries.timeline_counts(c, f.with_(search="talks")).sort_values(["bucket", "kind", "entity_id"],
