@@ -114,18 +114,28 @@ def spikes(series: pd.DataFrame) -> pd.DataFrame:
     return series.loc[keep]
 
 
+def _kept(text: str) -> list[str]:
+    """The lower-cased words of `text` that count: longer than two characters, not stopwords."""
+    # In NFC: an accent written as its own character (NFD) and the accented letter are one word (search.nfc).
+    # The whole text lower-cased once, not each word: the same words (a word starts with a letter and ends with a
+    # letter, a digit or a mark, and lower-casing keeps each character's kind; tests/dashboard/test_explain.py
+    # checks every character of the BMP), in ~0.8x the time.
+    return [w for w in words(nfc(text or "").lower()) if len(w) > 2 and w not in STOPWORDS]
+
+
 def tokens(text: str) -> list[str]:
     """Lower-cased words (no stopwords, no numbers) and the two-word phrases between them."""
-    # One pass, no intermediate list: 15% less time over a spike's 4,000 texts (the same tokens).
-    # in NFC: an accent written as its own character (NFD) and the accented letter are one word (search.nfc)
-    kept = [w for w in (x.lower().strip("'’-") for x in words(nfc(text or ""))) if len(w) > 2 and w not in STOPWORDS]
+    kept = _kept(text)
     return kept + [a + " " + b for a, b in zip(kept, kept[1:], strict=False)]
 
 
 def term_counts(docs: Iterable[str]) -> Counter:
+    """How often each of `tokens` occurs over `docs` (the phrases counted as made, with no list of them)."""
     c: Counter = Counter()
     for d in docs:
-        c.update(tokens(d))
+        kept = _kept(d)
+        c.update(kept)
+        c.update(map(" ".join, zip(kept, kept[1:])))
     return c
 
 

@@ -152,3 +152,32 @@ def test_explain_selection_uses_the_union_of_points_each_article_once():
     assert int(terms.loc[terms["term"] == "hostage", "in_selection"].iloc[0]) == 6  # once per article
     excluded, _, _ = explain.explain_selection(target, baseline, exclude=["flood"])
     assert not any("flood" in t for t in excluded["term"])
+
+
+def _tokens_word_by_word(text: str) -> list[str]:
+    """The definition `explain.tokens` had before it lower-cased the whole text at once: each word lower-cased
+    and stripped of apostrophes and hyphens at its ends."""
+    kept = [w for w in (x.lower().strip("'’-") for x in explain.words(search.nfc(text)))
+            if len(w) > 2 and w not in explain.STOPWORDS]
+    return kept + [a + " " + b for a, b in zip(kept, kept[1:], strict=False)]
+
+
+def test_lower_casing_the_whole_text_gives_the_words_lower_cased_one_by_one():
+    """Every character of Unicode inside a word, at its start, at its end and alone: the words found in the
+    lower-cased text are the words found in the text, each lower-cased (a character whose lower case changed its
+    kind, or its length across a word's edge, would split or join words)."""
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    for i in range(0, len(chars), 4096):
+        text = " ".join(f"Ab{c}Cd {c}Xyz Qrs{c} {c}{c}{c} O'{c}-K" for c in chars[i:i + 4096])
+        assert explain.tokens(text) == _tokens_word_by_word(text), f"from U+{ord(chars[i]):04X}"
+
+
+def test_term_counts_are_the_counts_of_the_tokens():
+    docs = [*MARKED, "The Ceasefire talks in Geneva resumed on 3 May; the ceasefire held.",
+            "Talks in Geneva: the ceasefire talks resumed. Ceasefire talks again!", "", "İstanbul'da Straße ǅemal"]
+    expected: Counter = Counter()
+    for d in docs:
+        expected.update(explain.tokens(d))
+    assert explain.term_counts(docs) == expected
+    assert explain.term_counts(docs[-2:]) == Counter(_tokens_word_by_word(docs[-2])) + Counter(
+        _tokens_word_by_word(docs[-1]))
