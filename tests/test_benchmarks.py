@@ -161,6 +161,12 @@ def test_the_opening_s_floor_draws_the_timeline_s_figure_alone_as_the_benchmark_
         assert interaction.open_app(page, server, "", timeout=120_000) > 0  # else it raised: never drawn
         got = json.loads(page.evaluate(interaction.FIGURE_JS))
         drawn = page.evaluate("() => document.querySelectorAll('.js-plotly-plot .scatterlayer path.point').length")
+        # the return visit: timed in a new tab of the same context, with the first tab closed (nothing else drawing)
+        t = interaction.Timings()
+        with harness.new_page(b) as first:
+            interaction.open_twice(first, server, "", t)
+            assert first.is_closed() and len(first.context.pages) == 1
+        assert [len(v) for v in t.samples.values()] == [1, 1] and t.page_problems == 0
     sent = json.loads(fig.to_json())["data"]
     assert drawn == 60
     assert [t["name"] for t in got["data"]] == ["Ada <b>Lovelace</b>", "Tides"]
