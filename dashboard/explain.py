@@ -135,7 +135,7 @@ def term_counts(docs: Iterable[str]) -> Counter:
     for d in docs:
         kept = _kept(d)
         c.update(kept)
-        c.update(map(" ".join, zip(kept, kept[1:])))
+        c.update(map(" ".join, zip(kept, kept[1:], strict=False)))
     return c
 
 
