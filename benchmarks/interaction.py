@@ -138,20 +138,18 @@ def open_app(page, server: Server, query: str, timeout: float = 180_000) -> floa
 
 
 def open_twice(page, server: Server, query: str, t: Timings) -> None:
-    """Open the app in a new browser context (a first visit: nothing cached), then again in a new tab of the same
-    browser (a return visit: Streamlit's and plotly's scripts in the browser's HTTP and code caches).
+    """Open the app in a new tab of `page`'s browser context (a first visit: nothing cached), close that tab, then
+    open it again in `page` (a return visit: Streamlit's and plotly's scripts in the context's HTTP and code caches).
 
-    The first tab is closed before the second opens. Left open, it drew what a page draws after its first chart
+    The first tab is closed before the return visit. Left open, it drew what a page draws after its first chart
     (the Overview's lower sections, dashboard/afterchart.py) in the same renderer while the second tab loaded, and
     the return visit was timed with that work in it: 3.44 s against 2.11 s for the floor, whose page draws
     nothing more; with the first tab closed, 2.98 s against 2.38 s (docs/benchmarks.md, "Issue 15, stop 25")."""
-    t.add("open the app until the first chart", open_app(page, server, query))
-    t.page_problems += page.evaluate(PROBLEMS_JS)
-    context = page.context
-    page.close()  # the context, and with it the browser's caches, stays
-    again = context.new_page()
-    t.add("open the app again, scripts cached by the browser", open_app(again, server, query))
-    t.page_problems += again.evaluate(PROBLEMS_JS)
+    first = page.context.new_page()
+    t.add("open the app until the first chart", open_app(first, server, query))
+    t.page_problems += first.evaluate(PROBLEMS_JS)
+    first.close()  # the context, and with it the browser's caches, stays
+    t.add("open the app again, scripts cached by the browser", open_app(page, server, query))
 
 
 def click_points(page, server: Server, path: str, query: str, n: int, t: Timings, label: str) -> None:
@@ -314,8 +312,7 @@ def run(args: argparse.Namespace) -> None:
                         with harness.new_page(b) as pg:
                             try:
                                 step(pg, s, timings[s.name], query, n)
-                                if not pg.is_closed():  # (open_twice counts its own pages)
-                                    timings[s.name].page_problems += pg.evaluate(PROBLEMS_JS)
+                                timings[s.name].page_problems += pg.evaluate(PROBLEMS_JS)
                             except Exception as exc:  # noqa: BLE001 - a failed step is reported, the run goes on
                                 print(f"  {s.name}: {name} failed: {str(exc).splitlines()[0][:200]}", flush=True)
                                 timings[s.name].page_problems += 1

@@ -16,6 +16,7 @@ Streamlit's own `run_every` timer was tried first: it fired before plotly.js had
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import streamlit as st
@@ -40,14 +41,12 @@ _JS = """export default function (component) {
   check();
   return () => { done = true; };
 }""".replace("FALLBACK_MS", str(int(FALLBACK_S * 1000)))
-_COMPONENT = None
 
 
+@functools.cache
 def _component():
-    global _COMPONENT
-    if _COMPONENT is None:  # registered once per process
-        _COMPONENT = st.components.v2.component(NAME, js=_JS)
-    return _COMPONENT
+    """The component, registered once per process."""
+    return st.components.v2.component(NAME, js=_JS)
 
 
 def _ignore() -> None:

@@ -163,9 +163,9 @@ def test_the_opening_s_floor_draws_the_timeline_s_figure_alone_as_the_benchmark_
         drawn = page.evaluate("() => document.querySelectorAll('.js-plotly-plot .scatterlayer path.point').length")
         # the return visit: timed in a new tab of the same context, with the first tab closed (nothing else drawing)
         t = interaction.Timings()
-        with harness.new_page(b) as first:
-            interaction.open_twice(first, server, "", t)
-            assert first.is_closed() and len(first.context.pages) == 1
+        with harness.new_page(b) as again:
+            interaction.open_twice(again, server, "", t)
+            assert again.context.pages == [again] and again.url.startswith(server.url)  # the first tab closed
         assert [len(v) for v in t.samples.values()] == [1, 1] and t.page_problems == 0
     sent = json.loads(fig.to_json())["data"]
     assert drawn == 60
