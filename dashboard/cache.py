@@ -207,13 +207,14 @@ _PLAIN = {"fetch_dated_count",
 def _top_terms(root: Path, version: str, f: Filters, cap: int, exclude: OwnForms) -> tuple[pd.DataFrame, int, int]:
     """Terms over-represented in articles mentioning the selection vs all articles in the period (newest `cap` each)."""
     from dashboard import explain
+    from dashboard.countpool import count_sides
 
     with _cursor(root) as con:
         target = dispatch.period_article_ids(con, f, cap, selected=True)
         base = dispatch.period_article_ids(con, f, cap, selected=False)
         t, b = queries.texts(con, target), queries.texts(con, base)
-    terms = explain.over_represented(explain.term_counts(t["title"] + "\n" + t["text"]),
-                                     explain.term_counts(b["title"] + "\n" + b["text"]), exclude=exclude)
+    counts = count_sides([t["title"] + "\n" + t["text"], b["title"] + "\n" + b["text"]])
+    terms = explain.over_represented(*counts, exclude=exclude)
     return terms, len(target), len(base)
 
 

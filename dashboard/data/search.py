@@ -47,7 +47,6 @@ import logging
 import re
 import shutil
 import threading
-import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import pairwise
@@ -55,6 +54,8 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+
+from dashboard.data.textform import nfc
 
 log = logging.getLogger(__name__)
 
@@ -83,13 +84,6 @@ class Term:
 
 
 _TERM = re.compile(r'"([^"]*)"?|(\S+)')
-
-
-def nfc(text: str) -> str:
-    """`text` in Unicode's composed form (NFC): a letter followed by a combining accent (NFD, as macOS writes
-    text) becomes the one accented character a keyboard types, so both spellings are one word. Text that is
-    already NFC (nearly every page) is returned as it is, after a quick check."""
-    return text if text.isascii() or unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 def parse(text: str) -> tuple[Term, ...]:
