@@ -5,8 +5,12 @@ marks on real pages, this tree beside a baseline revision in the same run.
     make bench-terms                                 # the demo store, against BASELINE
 
 Cost: the busiest week of the store's most mentioned person or topic, its texts and its baseline's as "Why the
-spike?" reads them (`explain.why_inputs`), then `term_counts` of each tree's dashboard/explain.py over them, the
-two trees alternating, `--runs` times; best and median seconds, and how many distinct terms each found.
+spike?" reads them (`explain.why_inputs`), then the words of both sides counted, the rows taking turns, `--runs`
+times; best and median seconds, and how many distinct terms each found:
+- this tree as the dashboard counts them: `countpool.count_sides`, the two sides at once in two child processes
+  (the children started before the first timed run, as a server keeps them);
+- this tree in this process, one side after the other (`term_counts`, what the dashboard did before);
+- the baseline revision's dashboard/explain.py `term_counts`, one side after the other.
 
 Words with marks (the dev sets in ../shared/data, skipped when absent): every word of the pages' paragraphs, split
 at spaces and punctuation, made of letters and combining marks (vowel signs, viramas, accents written apart) and
@@ -27,6 +31,7 @@ import tempfile
 import time
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -34,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.first_chart import extract  # noqa: E402
+from dashboard import countpool  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 SPLIT = re.compile(r"[\s.,;:!?\"'()\[\]«»“”‘’—–|/-]+")
@@ -48,8 +54,8 @@ def _module(path: Path, name: str) -> ModuleType:
     return mod
 
 
-def spike_texts(store: Path) -> tuple[list[str], str]:
-    """The texts "Why the spike?" reads for the busiest week of the most mentioned entity (both sides)."""
+def spike_texts(store: Path) -> tuple[list[list[str]], str]:
+    """The texts "Why the spike?" reads for the busiest week of the most mentioned entity: [selection, baseline]."""
     from dashboard.data import queries
     from dashboard.data.filters import Filters
     from dashboard.data.selection import PointKey
@@ -61,17 +67,23 @@ def spike_texts(store: Path) -> tuple[list[str], str]:
         " GROUP BY ALL ORDER BY count(DISTINCT article_id) DESC, 1, 2, 3 LIMIT 1").fetchone()
     f = Filters(people=(eid,)) if kind == "person" else Filters(people=(), topics=(eid,))
     target, base, _, _ = why_inputs(con, f, [PointKey(kind, eid, week)])
-    return list(target.values()) + list(base.values()), f"{kind} {eid}, week of {week}"
+    return [list(target.values()), [t for i, t in base.items() if i not in target]], f"{kind} {eid}, week of {week}"
 
 
-def time_counts(docs: list[str], trees: dict[str, ModuleType], runs: int) -> dict[str, tuple[list[float], int]]:
-    out: dict[str, tuple[list[float], int]] = {name: ([], 0) for name in trees}
+def time_counts(sides: list[list[str]], ways: dict[str, Callable[[list[list[str]]], list[Counter]]],
+                runs: int) -> dict[str, tuple[list[float], int]]:
+    """Each way of counting the sides, `runs` times, taking turns; (seconds of each run, distinct terms)."""
+    out: dict[str, tuple[list[float], int]] = {name: ([], 0) for name in ways}
     for r in range(runs):
-        for name in (list(trees) if r % 2 == 0 else list(trees)[::-1]):
+        for name in (list(ways) if r % 2 == 0 else list(ways)[::-1]):
             t0 = time.perf_counter()
-            c: Counter = trees[name].term_counts(docs)
-            out[name] = (out[name][0] + [time.perf_counter() - t0], len(c))
+            counts = ways[name](sides)
+            out[name] = (out[name][0] + [time.perf_counter() - t0], len(set().union(*counts)))
     return out
+
+
+def one_after_other(explain: ModuleType) -> Callable[[list[list[str]]], list[Counter]]:
+    return lambda sides: [explain.term_counts(s) for s in sides]
 
 
 def marked_words() -> Counter:
@@ -105,11 +117,17 @@ def main() -> None:
                     f"baseline {args.baseline}": _module(base / "dashboard" / "explain.py", "explain_base")}
         searches = {"this tree": _module(ROOT / "dashboard" / "data" / "search.py", "search_this"),
                     f"baseline {args.baseline}": _module(base / "dashboard" / "data" / "search.py", "search_base")}
-        docs, what = spike_texts(args.store)
-        res = time_counts(docs, explains, args.runs)
-        print(f"\nterm_counts over a spike's texts: {args.store}, {what}: {len(docs):,} texts, "
-              f"{sum(map(len, docs)) / 1e6:.1f}M characters; {args.runs} runs each, alternating\n")
-        print("| tree | best s | median s | distinct terms |\n|---|---:|---:|---:|")
+        sides, what = spike_texts(args.store)
+        countpool.count_sides([["start the children"] * 2] * 2, min_chars=0)  # as a server keeps them, started
+        ways = {"this tree: the two sides at once, in two child processes": countpool.count_sides,
+                "this tree: one side after the other, in this process": one_after_other(explains["this tree"]),
+                f"baseline {args.baseline}: one side after the other": one_after_other(
+                    explains[f"baseline {args.baseline}"])}
+        res = time_counts(sides, ways, args.runs)
+        docs = [t for side in sides for t in side]
+        print(f"\nThe words of a spike's texts counted: {args.store}, {what}: {len(sides[0]):,} + {len(sides[1]):,} "
+              f"texts, {sum(map(len, docs)) / 1e6:.1f}M characters; {args.runs} runs each, taking turns\n")
+        print("| counted by | best s | median s | distinct terms |\n|---|---:|---:|---:|")
         for name, (ts, n) in res.items():
             print(f"| {name} | {min(ts):.3f} | {statistics.median(ts):.3f} | {n:,} |")
         words = marked_words()

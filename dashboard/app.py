@@ -14,7 +14,7 @@ if str(_ROOT) not in sys.path:  # `streamlit run` puts dashboard/ on the path, n
 
 import streamlit as st  # noqa: E402
 
-from dashboard import cache, export, shell  # noqa: E402
+from dashboard import cache, countpool, export, shell  # noqa: E402
 
 st.set_page_config(page_title="newsmon", page_icon="📰", layout="wide")
 
@@ -45,6 +45,8 @@ if ctx is None:
 page.run()
 # What waits for the first page to be drawn, so as not to share the CPU with it: a first build of the store's
 # index (pages read the files meanwhile: dashboard/data/index.py), and the image renderer (kaleido's Chromium),
-# started in the background so the first PNG/SVG/PDF export does not wait for it (~2-5 s).
+# started in the background so the first PNG/SVG/PDF export does not wait for it (~2-5 s), and the processes that
+# count the words of "why the spike?" (dashboard/countpool.py, ~0.2 s to start).
 cache.page_drawn()
 export.warm_up()
+countpool.warm_up()

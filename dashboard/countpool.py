@@ -95,14 +95,16 @@ def _free_child() -> _Child | None:
     return None
 
 
-def count_sides(sides: Sequence[Iterable[str]]) -> list[Counter]:
-    """`[term_counts(texts) for texts in sides]`, the large sides counted by child processes at the same time."""
+def count_sides(sides: Sequence[Iterable[str]], min_chars: int | None = None) -> list[Counter]:
+    """`[term_counts(texts) for texts in sides]`, the sides of at least `min_chars` characters (default
+    `MIN_CHARS`) counted by child processes at the same time."""
+    least = MIN_CHARS if min_chars is None else min_chars
     lists = [[t if isinstance(t, str) else "" for t in s] for s in sides]  # None, NaN: no text
     results: list[Counter | None] = [None] * len(lists)
     sent: list[tuple[int, _Child]] = []
     try:
         for i, texts in enumerate(lists):
-            if sum(map(len, texts)) < MIN_CHARS or (child := _free_child()) is None:
+            if sum(map(len, texts)) < least or (child := _free_child()) is None:
                 continue
             try:
                 child.send(texts)
@@ -126,6 +128,29 @@ def count_sides(sides: Sequence[Iterable[str]]) -> list[Counter]:
         for _, child in sent:
             child.lock.release()
     return [r if r is not None else Counter() for r in results]
+
+
+_warmed = threading.Event()
+
+
+def warm_up() -> None:
+    """Start the children in the background, once per process: the first "why the spike?" does not wait the
+    ~0.2 s they take to start. A child busy or failing is left to the next job."""
+    if _warmed.is_set():
+        return
+    _warmed.set()
+
+    def start() -> None:
+        for c in _CHILDREN:
+            if c.lock.acquire(blocking=False):
+                try:
+                    c.start()
+                except OSError as exc:
+                    log.warning("word counts: a child process did not start (%s); counting in the server", exc)
+                finally:
+                    c.lock.release()
+
+    threading.Thread(target=start, name="newsmon-countpool", daemon=True).start()
 
 
 def children() -> list[int]:

@@ -120,3 +120,17 @@ def test_the_children_end_when_the_server_is_killed():
         assert all(_gone(p) for p in pids)
     finally:
         parent.kill()
+
+
+def test_warm_up_starts_the_children_once(fresh, monkeypatch):
+    monkeypatch.setattr(countpool, "_warmed", countpool.threading.Event())
+    countpool.warm_up()
+    deadline = time.monotonic() + 10
+    while len(countpool.children()) < countpool.CHILDREN and time.monotonic() < deadline:
+        time.sleep(0.02)
+    started = countpool.children()
+    assert len(started) == countpool.CHILDREN
+    countpool.warm_up()  # once per process
+    texts = _texts()
+    assert countpool.count_sides([texts[::2], texts[1::2]]) == [term_counts(texts[::2]), term_counts(texts[1::2])]
+    assert countpool.children() == started  # the started children did the job
