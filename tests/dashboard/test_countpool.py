@@ -40,6 +40,8 @@ def test_the_children_count_what_this_process_counts(fresh):
     sides = [texts[::2], texts[1::2], [None, float("nan"), "Ceasefire talks, ceasefire held"]]
     assert countpool.count_sides(sides) == [term_counts(s) for s in ([*sides[:2], ["", "", sides[2][2]]])]
     assert len(countpool.children()) == 2  # two sides went to the two children; the third was counted here
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    assert all(os.getpriority(os.PRIO_PROCESS, p) == min(19, mine + countpool.NICE) for p in countpool.children())
     first = countpool.children()
     assert countpool.count_sides(sides[:2]) == [term_counts(s) for s in sides[:2]]
     assert countpool.children() == first  # kept for the next job
