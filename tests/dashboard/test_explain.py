@@ -115,6 +115,52 @@ def test_over_represented_finds_the_planted_term():
     assert not any("hostage" in t for t in excluded["term"])
 
 
+def _over_represented_one_by_one(target: Counter, baseline: Counter) -> list[tuple[str, float, int, int]]:
+    """Every term's row as `over_represented` made them before it scored them with numpy: one by one, in Python,
+    the threshold and the order applied, no limit, no exclusion."""
+    import math
+
+    n_t, n_b = sum(target.values()), sum(baseline.values())
+    rows = []
+    for term, y_t in target.items():
+        if y_t < explain.TERM_MIN_COUNT:
+            continue
+        y_b = baseline.get(term, 0)
+        a = explain.PRIOR_SIZE * (y_t + y_b) / (n_t + n_b)
+        lo_t = math.log((y_t + a) / (n_t + explain.PRIOR_SIZE - y_t - a))
+        lo_b = (math.log((y_b + a) / (n_b + explain.PRIOR_SIZE - y_b - a)) if n_b
+                else math.log(a / (explain.PRIOR_SIZE - a)))
+        z = (lo_t - lo_b) / math.sqrt(1 / (y_t + a) + 1 / (y_b + a))
+        if z >= explain.TERM_Z:
+            rows.append((term, round(z, 2), int(y_t), int(y_b)))
+    return sorted(rows, key=lambda r: (-r[1], r[0]))
+
+
+def test_over_represented_lists_what_scoring_one_by_one_listed():
+    """Real prose (the repository's docs, paragraph by paragraph) cut into a selection and a baseline in several
+    ways, with and without a baseline: the same terms, z-scores and counts, in the same order, as before numpy."""
+    from tests.paths import REPO
+
+    paras = [p for f in sorted((REPO / "docs").glob("*.md")) for p in f.read_text().split("\n\n") if p.strip()]
+    assert len(paras) > 500
+    listed = []
+    for target, baseline in [(paras[::2], paras[1::2]), (paras[:50], paras[50:]), (paras[-60:], paras[:-60]),
+                             (paras[::7], paras[:3]), (paras[::3], [])]:
+        t, b = explain.term_counts(target), explain.term_counts(baseline)
+        want = _over_represented_one_by_one(t, b)
+        got = explain.over_represented(t, b, n=len(want) + 10)
+        assert list(got.itertuples(index=False, name=None)) == want
+        listed.append(len(want))
+    assert sum(n > 40 for n in listed) >= 3, listed
+
+
+def test_a_term_that_is_all_of_both_sides_words_is_no_error():
+    """A selection whose texts hold one word, with no baseline: its log-odds are undefined (they divided by zero)."""
+    assert explain.over_represented(Counter({"ceasefire": 2}), Counter()).empty
+    terms, n, n_base = explain.explain_selection({"a": "Ceasefire.", "b": "Ceasefire!"}, {})
+    assert terms.empty and (n, n_base) == (2, 0)
+
+
 def test_selected_entities_groups_buckets_per_entity():
     from dashboard.data.selection import PointKey
 
