@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.first_chart import BROWSER_ARGS, extract  # noqa: E402
-from benchmarks.server_memory import _rss_mb  # noqa: E402
+from benchmarks.server_memory import _children, _rss_mb  # noqa: E402
 from dashboard.serve import SERVER, THEME, streamlit_command  # noqa: E402
 
 ERROR_LINE = re.compile(r"Traceback \(most recent call last\)|\bERROR\b|Exception:|Error:|\bOutOfMemory")
@@ -206,18 +206,6 @@ def fresh_store(server: Server, b, first_chart, wait: float) -> tuple[float, flo
             break
         time.sleep(0.5)
     return healthy, first, child_peak, tree_peak
-
-
-def _children(pid: int) -> list[int]:
-    """The process's children, whichever of its threads started them (the text index's child is started by a thread:
-    /proc/PID/task/PID/children lists only the main thread's)."""
-    kids: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            kids += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            pass
-    return kids
 
 
 def _cmdline(pid: int) -> bytes:

@@ -5,8 +5,8 @@
 
 `server_figures` starts `newsmon dashboard`'s server command (dashboard/serve.py, with the preload) on a store,
 opens every page in headless chromium (and, with a search, the Overview under it), and prints the peak RSS of
-the server and its children (the text index's build process) with its anonymous part, and the time from each
-page's opening to its first chart.
+the server and its children (the text index's build process, the word counters of dashboard/countpool.py) with
+its anonymous part, and the time from each page's opening to its first chart.
 """
 
 from __future__ import annotations
@@ -79,14 +79,22 @@ def server_figures(store: Path, cache: Path | None = None, search_q: str = "") -
             shutil.rmtree(cache_dir, ignore_errors=True)
 
 
+def _children(pid: int) -> list[int]:
+    """The process's children, whichever of its threads started them (the text index's child is started by a thread:
+    /proc/PID/task/PID/children lists only the main thread's)."""
+    kids: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            kids += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return kids
+
+
 def _rss_mb(pid: int, field: str = "VmRSS") -> float:
     """The process's and its children's memory in MB: resident (VmRSS) or its anonymous part (RssAnon)."""
     total = 0.0
-    pids = [pid]
-    try:
-        pids += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        pass
+    pids = [pid, *_children(pid)]
     for p in pids:
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
