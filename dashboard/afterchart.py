@@ -57,13 +57,17 @@ def seen_key(key: str) -> str:
     return f"_after_chart_{key}"
 
 
-def deferred(key: str, draw: Callable[[], None], note: str) -> None:
+def deferred(key: str, draw: Callable[[], None], note: str, app_rerun_coming: bool = False) -> None:
     """Call `draw` now, unless this is the page's first run in this session: then once its first chart is
-    drawn, in a fragment that reruns alone."""
+    drawn, in a fragment that reruns alone. With `app_rerun_coming` (the session's first run, whose filters
+    rerun the whole app once the chart is drawn: dashboard/shell.py), only the note: that rerun draws the part."""
     if st.session_state.get(seen_key(key)):
         draw()
         return
     st.session_state[seen_key(key)] = True  # any later run of the page draws the part at once
+    if app_rerun_coming:
+        st.caption(note)
+        return
 
     @st.fragment
     def part() -> None:

@@ -42,7 +42,10 @@ ctx = shell.sidebar(pages)
 warm.empty()
 if ctx is None:
     st.stop()
-page.run()
+try:
+    page.run()
+finally:  # the session's first run draws the filters after its page (and its chart)
+    shell.filters_after_page()
 # What waits for the first page to be drawn, so as not to share the CPU with it: a first build of the store's
 # index (pages read the files meanwhile: dashboard/data/index.py), and the image renderer (kaleido's Chromium),
 # started in the background so the first PNG/SVG/PDF export does not wait for it (~2-5 s), and the processes that

@@ -1,6 +1,7 @@
 """What every page shares: the access gates (OIDC login, password), the sidebar filters (mirrored in the URL) and the context.
 
-`app.py` calls `gate()` and `sidebar()` before running the page; pages call `context()` and draw.
+`app.py` calls `gate()` and `sidebar()` before running the page, and `filters_after_page()` after it (a
+session's first run draws the filters' widgets after its page); pages call `context()` and draw.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from dashboard import access, cache
+from dashboard import access, afterchart, cache
 from dashboard.data import dispatch, queries, search
 from dashboard.data.filters import BUCKETS, MEASURES, PRESETS, SCALES, Filters
 from dashboard.data.names import Names
@@ -201,42 +202,15 @@ def sidebar(pages: Sequence = ()) -> Context | None:
             ss[key] = [v for v in ss.get(key, []) if v in allowed]
     with st.sidebar:
         menu = st.container()
-        st.header("Filters")
-        p_opts = list(people["entity_id"]) + [p for p in ss.get("f_people", []) if p not in set(people["entity_id"])]
-        t_opts = list(topics["entity_id"]) + [t for t in ss.get("f_topics", []) if t not in set(topics["entity_id"])]
-        st.multiselect("People", p_opts, key="f_people", format_func=fmt("person"))
-        st.multiselect("Topics", t_opts, key="f_topics", format_func=fmt("topic"))
-        st.segmented_control("Period", list(PRESETS) + ["custom"], key="f_preset",
-                             format_func=PRESET_LABELS.get, selection_mode="single")
-        preset = ss.get("f_preset") or "all"
-        start = end = None
-        if preset == "custom" and summary["first"] is not None:
-            if not ss.get("f_dates"):
-                ss["f_dates"] = (summary["first"], summary["last"])
-            picked = st.date_input("Dates (UTC, inclusive)", key="f_dates",
-                                   min_value=date(1990, 1, 1), max_value=date(2100, 1, 1))
-            if isinstance(picked, (tuple, list)) and picked:
-                start, end = picked[0], picked[-1]
-        c1, c2 = st.columns(2)
-        c1.selectbox("Per", BUCKETS, key="f_bucket")
-        c2.selectbox("Count", MEASURES, key="f_measure")
-        st.radio("Scale", SCALES, key="f_scale", horizontal=True,
-                 format_func={"raw": "Raw counts", "share": "Share of articles"}.get)
-        st.number_input("Rolling average (buckets, 0 = off)", min_value=0, max_value=52, step=1, key="f_rolling")
-        st.toggle("Include articles dated by their fetch", key="f_fetched", help=FETCHED_HELP)
-        fetched_note = st.empty()
-        with st.expander("Sources, language, search", expanded=bool(ss.get("f_sources") or ss.get("f_search"))):
-            st.multiselect("Sources", summary["sources"], key="f_sources")
-            st.multiselect("Languages", summary["languages"], key="f_languages", format_func=lambda x: x or "unknown")
-            st.text_input("Text contains", key="f_search", placeholder='words, "a phrase", prefix*', help=search.HELP)
-            if line := search_status(root, ss.get("f_search") or ""):
-                st.caption(line)
-            if summary.get("has_stories"):
-                st.toggle("Unique stories only", key="f_unique",
-                          help="Count each near-duplicate story (syndicated copies) once, at its first article.")
-        st.caption(f"Store: `{root}` · {summary['articles']:,} articles")
-        if names.error:
-            st.caption(markdown_text(names.error))
+        area = st.container()
+    preset = ss.get("f_preset") or "all"
+    start = end = None
+    if preset == "custom" and summary["first"] is not None:
+        if not ss.get("f_dates"):
+            ss["f_dates"] = (summary["first"], summary["last"])
+        picked = ss.get("f_dates")
+        if isinstance(picked, (tuple, list)) and picked:
+            start, end = picked[0], picked[-1]
     f = Filters(
         people=tuple(ss.get("f_people") or ()), topics=tuple(ss.get("f_topics") or ()),
         start=start, end=end, preset=preset, bucket=ss.get("f_bucket") or "week",
@@ -250,13 +224,96 @@ def sidebar(pages: Sequence = ()) -> Context | None:
     with menu:
         page_links(pages, f.to_query_params())
     ctx = Context(root, version, summary, names, f.resolved(summary["last"]))
-    with fetched_note:
-        fetched_caption(root, version, ctx.filters)
-    if cache.index_status(root) == "building":
-        st.sidebar.caption("The dashboard's index of this store is being built (the first time it is opened, or "
-                           "after a compaction or a recount): pages read the store's files meanwhile, more slowly.")
     ss[CTX_KEY] = ctx
+
+    def draw() -> None:
+        with area:
+            _filter_widgets(root, summary, names, people, topics, fmt)
+
+    ss.pop(_PENDING, None)
+    ss[_CHARTED] = False
+    if ss.get(_FILTERS_DRAWN):
+        draw()
+    else:  # the session's first run: after its page (`filters_after_page`)
+        ss[_FILTERS_DRAWN] = True
+        ss[_PENDING] = (area, draw)
     return ctx
+
+
+def filters_pending() -> bool:
+    """This run is the session's first: its filters are drawn after the page, by a rerun of the whole app once
+    the page's chart is drawn (or at its end, with no chart)."""
+    return _PENDING in st.session_state
+
+
+def note_chart() -> None:
+    """A page drew a chart in this run (`filters_after_page` waits for it)."""
+    st.session_state[_CHARTED] = True
+
+
+def filters_after_page() -> None:
+    """The session's first run: the filters' widgets, held back by `sidebar`, drawn once the page is.
+
+    Why: drawn before the page, the sidebar's widgets came to the browser before the first chart, which waited
+    while React drew them on the same cores as plotly.js: the opening at a million articles took ~0.4 s longer
+    than without them (docs/benchmarks.md, "Issue 15, stop 26"). When the page drew a chart, they come with a
+    rerun of the app once the chart is drawn (dashboard/afterchart.py); on a page with no chart, at once, after
+    the page."""
+    ss = st.session_state
+    pending = ss.pop(_PENDING, None)
+    if pending is None:
+        return
+    area, draw = pending
+    if not ss.get(_CHARTED):
+        draw()
+        return
+    with area:
+        afterchart.deferred("filters", st.rerun, "The filters come once the chart is drawn.")
+
+
+_FILTERS_DRAWN = "_newsmon_filters_drawn"
+_PENDING = "_newsmon_filters_pending"
+_CHARTED = "_newsmon_charted"
+
+
+def _filter_widgets(root: Path, summary: dict, names: Names, people: pd.DataFrame, topics: pd.DataFrame,
+                    fmt) -> None:
+    """The filters' widgets, each showing the value its key holds in the session (set before they are drawn)."""
+    ss = st.session_state
+    st.header("Filters")
+    p_opts = list(people["entity_id"]) + [p for p in ss.get("f_people", []) if p not in set(people["entity_id"])]
+    t_opts = list(topics["entity_id"]) + [t for t in ss.get("f_topics", []) if t not in set(topics["entity_id"])]
+    st.multiselect("People", p_opts, key="f_people", format_func=fmt("person"))
+    st.multiselect("Topics", t_opts, key="f_topics", format_func=fmt("topic"))
+    st.segmented_control("Period", list(PRESETS) + ["custom"], key="f_preset",
+                         format_func=PRESET_LABELS.get, selection_mode="single")
+    if (ss.get("f_preset") or "all") == "custom" and summary["first"] is not None:
+        st.date_input("Dates (UTC, inclusive)", key="f_dates", min_value=date(1990, 1, 1), max_value=date(2100, 1, 1))
+    c1, c2 = st.columns(2)
+    c1.selectbox("Per", BUCKETS, key="f_bucket")
+    c2.selectbox("Count", MEASURES, key="f_measure")
+    st.radio("Scale", SCALES, key="f_scale", horizontal=True,
+             format_func={"raw": "Raw counts", "share": "Share of articles"}.get)
+    st.number_input("Rolling average (buckets, 0 = off)", min_value=0, max_value=52, step=1, key="f_rolling")
+    st.toggle("Include articles dated by their fetch", key="f_fetched", help=FETCHED_HELP)
+    ctx = context()
+    if ctx is not None:
+        fetched_caption(root, ctx.version, ctx.filters)
+    with st.expander("Sources, language, search", expanded=bool(ss.get("f_sources") or ss.get("f_search"))):
+        st.multiselect("Sources", summary["sources"], key="f_sources")
+        st.multiselect("Languages", summary["languages"], key="f_languages", format_func=lambda x: x or "unknown")
+        st.text_input("Text contains", key="f_search", placeholder='words, "a phrase", prefix*', help=search.HELP)
+        if line := search_status(root, ss.get("f_search") or ""):
+            st.caption(line)
+        if summary.get("has_stories"):
+            st.toggle("Unique stories only", key="f_unique",
+                      help="Count each near-duplicate story (syndicated copies) once, at its first article.")
+    st.caption(f"Store: `{root}` · {summary['articles']:,} articles")
+    if names.error:
+        st.caption(markdown_text(names.error))
+    if cache.index_status(root) == "building":
+        st.caption("The dashboard's index of this store is being built (the first time it is opened, or "
+                   "after a compaction or a recount): pages read the store's files meanwhile, more slowly.")
 
 
 FETCHED_HELP = ("An article whose page gave no publication date is stored dated by the time it was fetched. "

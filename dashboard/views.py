@@ -16,7 +16,7 @@ from dashboard.data.series import export_frame
 from dashboard.escape import markdown_text
 from dashboard.explain import why_inputs  # in explain.py: the alerts use it too
 from dashboard.ownforms import OwnForms, own_forms
-from dashboard.shell import Context, context
+from dashboard.shell import Context, context, note_chart
 
 
 def shell_context() -> Context | None:
@@ -55,6 +55,12 @@ def timeline_series(ctx: Context) -> pd.DataFrame:
 def timeline_figure(ctx: Context, spikes: bool = False) -> go.Figure:
     """The timeline's figure, from the cache that all sessions share (dashboard/cache.py): not to be changed."""
     return cache.timeline_figure(ctx.root, ctx.version, ctx.filters, *span(ctx), ctx.names, spikes)
+
+
+def plotly_chart(fig, **kwargs):
+    """`st.plotly_chart`, noted as a chart of this run (dashboard/shell.py draws the first run's filters after it)."""
+    note_chart()
+    return st.plotly_chart(fig, **kwargs)
 
 
 def chart_exports(fig: go.Figure, m: dict, table: pd.DataFrame | None, name: str, key: str) -> None:
@@ -104,7 +110,7 @@ def timeline_section(ctx: Context, key: str, spikes: bool = False) -> tuple[pd.D
         st.info("No article in this period mentions the selected people or topics (with these filters).")
         return series, []
     fig = timeline_figure(ctx, spikes)
-    event = st.plotly_chart(fig, key=key, on_select="rerun", selection_mode=("points", "box"),
+    event = plotly_chart(fig, key=key, on_select="rerun", selection_mode=("points", "box"),
                             width="stretch", theme=None, config={"displaylogo": False})
     gaps = int(series.drop_duplicates("bucket")["gap"].sum())
     note = f" Shaded: {gaps} {ctx.filters.bucket}(s) with no article stored at all (gaps, not zeros)." if gaps else ""

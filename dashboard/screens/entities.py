@@ -28,7 +28,7 @@ def co_mentions() -> None:
     else:
         scope = "the selected people" if len(f.people) >= 2 else "the 12 most-mentioned people"
         fig = charts.co_mentions_figure(pairs, ctx.names, title=f"Articles mentioning both ({scope})")
-        event = st.plotly_chart(fig, key=url.chart_key("co-mentions"), on_select="rerun",
+        event = views.plotly_chart(fig, key=url.chart_key("co-mentions"), on_select="rerun",
                                 selection_mode=("points",), theme=None, width="content")
         views.chart_exports(fig, views.make_manifest(ctx, "co-mentions", len(pairs)), pairs, "newsmon-co-mentions",
                             "co")

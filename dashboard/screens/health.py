@@ -25,7 +25,7 @@ def per_source() -> None:
         return
     url = UrlSelection("health", "src", encode_sources, decode_sources)
     fig = charts.stacked_figure(per, title=f"Articles stored per {f.bucket} and source")
-    event = st.plotly_chart(fig, key=url.chart_key("per-source"), theme=None, on_select="rerun",
+    event = views.plotly_chart(fig, key=url.chart_key("per-source"), theme=None, on_select="rerun",
                             selection_mode=("points",))
     views.chart_exports(fig, views.make_manifest(ctx, "articles per source", len(per)), per,
                         "newsmon-articles-per-source", "per")

@@ -9,7 +9,7 @@ same explanation and list again.
 
 import streamlit as st
 
-from dashboard import afterchart, cache, charts, explain, lists, views
+from dashboard import afterchart, cache, charts, explain, lists, shell, views
 from dashboard.data.selection import (
     decode_points,
     decode_sources,
@@ -64,7 +64,7 @@ def top_sources(below) -> None:
     else:
         fig = charts.bars_figure(top, "articles", "source", title="Articles mentioning the selection, by source",
                                  keys="source")
-        event = st.plotly_chart(fig, theme=None, key=url.chart_key("top-sources"), on_select="rerun",
+        event = views.plotly_chart(fig, theme=None, key=url.chart_key("top-sources"), on_select="rerun",
                                 selection_mode=("points",))
         views.chart_exports(fig, views.make_manifest(ctx, "top sources", len(top)), top, "newsmon-top-sources",
                             "top-src")
@@ -127,4 +127,4 @@ if ctx is not None and not views.no_data(ctx):
         lower(f)
     else:  # on opening, drawn once the timeline is (dashboard/afterchart.py): the first chart comes ~0.7 s sooner
         afterchart.deferred("overview", lambda: lower(f), "Top sources and co-occurring terms come once the "
-                            "timeline is drawn.")
+                            "timeline is drawn.", app_rerun_coming=shell.filters_pending())

@@ -5,6 +5,7 @@ AppTest cannot click chart points (see test_browser.py for that); selection hand
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,18 @@ from tests.paths import APP
 PAGES = ["screens/overview.py", "screens/explore.py", "screens/entities.py", "screens/health.py"]
 
 
-def run(monkeypatch, store: Path, page: str | None = None, params: dict | None = None, watchlist=None) -> AppTest:
+FILTERS_LATER = "The filters come once the chart is drawn."
+
+
+def filters_pending(at: AppTest) -> bool:
+    """The session's first run drew a chart and holds the filters back until the browser says it is drawn."""
+    return any(c.value == FILTERS_LATER for c in at.sidebar.caption)
+
+
+def run(monkeypatch, store: Path, page: str | None = None, params: dict | None = None, watchlist=None,
+        first_only: bool = False) -> AppTest:
+    """The app opened on `params` (and switched to `page`); unless `first_only`, also the rerun that the browser
+    asks for once the first chart is drawn (dashboard/shell.py, `filters_after_page`), which draws the filters."""
     monkeypatch.setenv("NEWSMON_STORE", str(store))
     monkeypatch.setenv("NEWSMON_DASHBOARD_CACHE", str(store.parent / "dashboard-cache"))
     if watchlist:
@@ -26,6 +38,8 @@ def run(monkeypatch, store: Path, page: str | None = None, params: dict | None =
     for k, v in (params or {}).items():
         at.query_params[k] = v
     at.run()
+    if not first_only and filters_pending(at):
+        at.run()
     if page:
         at.switch_page(page).run()
     return at
@@ -221,12 +235,14 @@ def test_the_overview_sends_its_top_sources_and_terms_after_the_timeline_on_open
     """dashboard/afterchart.py: the first run shows a caption where they go (the browser sends a trigger once the
     timeline is drawn, tested in tests/dashboard/test_browser_afterchart.py); every later run draws them."""
     params = {"people": "alice-example,bob-sample"}
-    at = run(monkeypatch, tiny_store.root, params=params, watchlist=tiny_store.watchlist)
+    at = run(monkeypatch, tiny_store.root, params=params, watchlist=tiny_store.watchlist, first_only=True)
     assert not at.exception, at.exception
     assert len(_figures(at)) == 1  # the timeline alone
     assert not [h for h in at.subheader if h.value == "Top co-occurring terms"]
     assert any("come once the timeline is drawn" in c.value for c in at.caption)
-    at.run()  # any later run: a filter changed, a click
+    assert filters_pending(at) and not at.sidebar.multiselect  # the filters too (dashboard/shell.py)
+    at.run()  # any later run: the browser's, once the chart is drawn; a filter changed, a click
+    assert [m.key for m in at.sidebar.multiselect][:2] == ["f_people", "f_topics"] and not filters_pending(at)
     assert not at.exception, at.exception
     assert [h.value for h in at.subheader if h.value in ("Top sources", "Top co-occurring terms")] == [
         "Top sources", "Top co-occurring terms"]
@@ -234,12 +250,29 @@ def test_the_overview_sends_its_top_sources_and_terms_after_the_timeline_on_open
     assert not any("come once the timeline is drawn" in c.value for c in at.caption)
 
 
+def test_the_first_run_draws_its_chart_for_the_filters_the_widgets_then_show(monkeypatch, tiny_store):
+    """The first run holds the widgets back: its filters come from the URL, and the widgets drawn by the next run
+    show exactly them; the URL is the same after both runs."""
+    params = {"people": "carol-test", "bucket": "day", "scale": "share", "rolling": "3"}
+    at = run(monkeypatch, tiny_store.root, params=params, watchlist=tiny_store.watchlist, first_only=True)
+    assert not at.exception and filters_pending(at)
+    first, url = at.session_state["_newsmon_ctx"].filters, dict(at.query_params)
+    at.run()
+    assert not at.exception and not filters_pending(at)
+    assert at.session_state["_newsmon_ctx"].filters == first and dict(at.query_params) == url
+    sb = at.sidebar
+    assert sb.multiselect(key="f_people").value == ["carol-test"] and sb.selectbox(key="f_bucket").value == "day"
+    assert sb.radio(key="f_scale").value == "share" and sb.number_input(key="f_rolling").value == 3
+
+
 def test_an_overview_with_no_timeline_draws_the_rest_at_once(monkeypatch, tiny_store):
     """No article in the period mentions the selection: no chart will ever draw, so nothing waits for one."""
     params = {"people": "alice-example", "start": "2019-01-01", "end": "2019-01-31"}
-    at = run(monkeypatch, tiny_store.root, params=params, watchlist=tiny_store.watchlist)
+    at = run(monkeypatch, tiny_store.root, params=params, watchlist=tiny_store.watchlist, first_only=True)
     assert not at.exception, at.exception
     assert any("No article in this period mentions" in i.value for i in at.info)
+    assert not filters_pending(at) and at.sidebar.multiselect(key="f_people").value == ["alice-example"]
+    assert at.sidebar.date_input(key="f_dates").value == (date(2019, 1, 1), date(2019, 1, 31))
     assert not _figures(at)
     assert "Top co-occurring terms" in [h.value for h in at.subheader]
     assert not any("come once the timeline is drawn" in c.value for c in at.caption)
