@@ -111,7 +111,10 @@ def page(browser):
 
 
 def wait_chart(page) -> None:
+    """The page's chart drawn, and the sidebar's filters with it: a session's first run draws them by a rerun of
+    the app once its chart is drawn (dashboard/shell.py, `filters_after_page`)."""
     page.wait_for_selector(".js-plotly-plot .scatterlayer .trace path.point", state="attached")
+    page.wait_for_selector("[data-testid=stSidebar] [data-testid=stMultiSelect]", state="attached")
     page.wait_for_timeout(500)  # let plotly finish its layout before reading positions
 
 
